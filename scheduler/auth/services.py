@@ -1,0 +1,158 @@
+"""Authentication, throttling, tokens and user management."""
+import secrets
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+
+from ..audit.services import diff, record, snapshot
+from ..core.access import require
+from ..core.errors import DomainError, Forbidden, NotFound, ValidationError
+from ..core.timeutil import utcnow
+from ..extensions import db
+from .models import ROLES, ApiToken, LoginAttempt, User
+
+MIN_PASSWORD_LENGTH = 8
+
+
+class Throttled(DomainError):
+    status = 429
+    code = "too_many_requests"
+
+
+# -- loading the signed-in user -----------------------------------------------------------
+def load_session_user(session_id: str) -> User | None:
+    try:
+        user_id, stamp = session_id.split(":")
+        user = db.session.get(User, int(user_id))
+    except (ValueError, TypeError):
+        return None
+    if user is None or user.get_id() != f"{user_id}:{stamp}":
+        return None
+    return user
+
+
+def load_bearer_user(request) -> User | None:
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        return None
+    token = db.session.scalars(sa.select(ApiToken).where(
+        ApiToken.token_hash == ApiToken.hash(header[7:].strip()),
+        ApiToken.revoked.is_(False), ApiToken.expires_at > utcnow())).first()
+    if token is None or not token.user.active:
+        return None
+    return token.user
+
+
+# -- sign-in with throttling ------------------------------------------------------------------
+def _recent_failures(column, value) -> int:
+    window = timedelta(minutes=current_app.config["LOGIN_FAILURE_WINDOW_MINUTES"])
+    return db.session.scalar(sa.select(sa.func.count()).select_from(LoginAttempt).where(
+        column == value, LoginAttempt.success.is_(False), LoginAttempt.at > utcnow() - window))
+
+
+def authenticate(username: str, password: str, address: str | None) -> User:
+    """The user for these credentials; raises Throttled after too many recent failures (for
+    the username or the address) and ValidationError for wrong credentials. Attempts are
+    recorded either way; the caller commits."""
+    username = (username or "").strip().lower()
+    limit = current_app.config["LOGIN_MAX_FAILURES"]
+    if _recent_failures(LoginAttempt.username, username) >= limit or (
+            address and _recent_failures(LoginAttempt.address, address) >= limit * 4):
+        raise Throttled(_("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau %(minutes)d phút.",
+                          minutes=current_app.config["LOGIN_FAILURE_WINDOW_MINUTES"]))
+    user = db.session.scalars(sa.select(User).where(User.username == username)).first()
+    ok = user is not None and user.active and user.check_password(password or "")
+    db.session.add(LoginAttempt(username=username[:80], address=address, success=ok))
+    if not ok:
+        raise ValidationError(_("Tên đăng nhập hoặc mật khẩu không đúng."))
+    return user
+
+
+def issue_token(user: User) -> tuple[str, ApiToken]:
+    raw = secrets.token_urlsafe(32)
+    days = current_app.config["API_TOKEN_LIFETIME_DAYS"]
+    token = ApiToken(user=user, token_hash=ApiToken.hash(raw), expires_at=utcnow() + timedelta(days=days))
+    db.session.add(token)
+    record(user, "token.create", "api_token", None, unit=user.unit, summary="API token issued")
+    return raw, token
+
+
+# -- user management ------------------------------------------------------------------------
+def check_password_strength(password: str) -> None:
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise ValidationError(_("Mật khẩu phải có ít nhất %(n)d ký tự.", n=MIN_PASSWORD_LENGTH))
+
+
+def _check_role_grant(actor: User, role: str, unit) -> None:
+    if role not in ROLES:
+        raise ValidationError(_("Vai trò không hợp lệ."))
+    require("manage", unit, user=actor)
+    if role == "admin" and actor.role != "admin":
+        raise Forbidden(_("Chỉ quản trị hệ thống mới được cấp quyền quản trị hệ thống."))
+
+
+def create_user(actor: User | None, username: str, password: str, role: str, unit,
+                full_name: str = "", email: str | None = None) -> User:
+    """Create a user. `actor` None means the command line (trusted)."""
+    username = (username or "").strip().lower()
+    if not username or len(username) > 80 or not all(c.isalnum() or c in "._-" for c in username):
+        raise ValidationError(_("Tên đăng nhập chỉ gồm chữ, số và dấu . _ -"))
+    if unit is None:
+        raise ValidationError(_("Không tìm thấy đơn vị."))
+    if actor is not None:
+        _check_role_grant(actor, role, unit)
+    elif role not in ROLES:
+        raise ValidationError(_("Vai trò không hợp lệ."))
+    check_password_strength(password)
+    if db.session.scalar(sa.select(User.id).where(User.username == username)):
+        raise ValidationError(_("Tên đăng nhập %(name)s đã có.", name=username))
+    user = User(username=username, role=role, unit=unit, full_name=full_name or "", email=email or None)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    record(actor, "user.create", "user", user.id, unit=unit,
+           summary=f"{username} ({role})", changes={"role": role, "unit": unit.code})
+    return user
+
+
+def get_managed_user(actor: User, user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(_("Không tìm thấy người dùng."))
+    require("manage", user.unit, user=actor)
+    return user
+
+
+USER_FIELDS = ("full_name", "email", "role", "unit_id", "active")
+
+
+def update_user(actor: User, user: User, *, role: str, unit, full_name: str, email: str | None,
+                active: bool) -> User:
+    require("manage", user.unit, user=actor)
+    _check_role_grant(actor, role, unit)
+    if user.id == actor.id and (not active or role != actor.role):
+        raise ValidationError(_("Bạn không thể tự đổi vai trò hoặc khóa tài khoản của chính mình."))
+    before = snapshot(user, USER_FIELDS)
+    user.role, user.unit, user.full_name, user.email, user.active = role, unit, full_name, email or None, active
+    db.session.flush()
+    changes = diff(before, snapshot(user, USER_FIELDS))
+    if changes:
+        record(actor, "user.update", "user", user.id, unit=unit, summary=user.username, changes=changes)
+    return user
+
+
+def reset_password(actor: User, user: User, new_password: str) -> None:
+    require("manage", user.unit, user=actor)
+    check_password_strength(new_password)
+    user.set_password(new_password)
+    record(actor, "user.reset_password", "user", user.id, unit=user.unit, summary=user.username)
+
+
+def change_own_password(user: User, current: str, new: str) -> None:
+    if not user.check_password(current or ""):
+        raise ValidationError(_("Mật khẩu hiện tại không đúng."))
+    check_password_strength(new)
+    user.set_password(new)
+    record(user, "user.change_password", "user", user.id, unit=user.unit, summary=user.username)

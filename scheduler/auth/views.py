@@ -1,0 +1,75 @@
+from urllib.parse import urlsplit
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..core.errors import ValidationError
+from ..extensions import db
+from . import bp, services
+from .forms import ChangePasswordForm, LoginForm
+
+
+def _safe_next(target: str | None) -> str:
+    if target and urlsplit(target).netloc == "" and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("units.home")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("units.home"))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.username.data, form.password.data, request.remote_addr)
+        except services.Throttled as err:
+            flash(err.message, "danger")
+            status = 429
+        except ValidationError as err:
+            db.session.commit()  # keep the failed attempt: it counts toward throttling
+            flash(err.message, "danger")
+            status = 401
+        else:
+            db.session.commit()
+            login_user(user, remember=form.remember.data)
+            return redirect(_safe_next(request.args.get("next")))
+    elif request.method == "POST":
+        status = 400
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    logout_user()
+    flash(_("Bạn đã đăng xuất."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_own_password(current_user, form.current.data, form.new.data)
+        except ValidationError as err:
+            form.current.errors.append(err.message)
+        else:
+            db.session.commit()
+            login_user(current_user)  # the session id carries the password's age: renew it
+            flash(_("Đã đổi mật khẩu."), "success")
+            return redirect(url_for("units.home"))
+    return render_template("auth/change_password.html", form=form)
+
+
+@bp.route("/language/<code>", methods=["POST"])
+def set_language(code):
+    from flask import current_app
+
+    response = redirect(_safe_next(request.form.get("next")))
+    if code in current_app.config["LANGUAGES"]:
+        response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    return response

@@ -1,0 +1,70 @@
+"""Command-line interface: flask --app wsgi init-db | seed-demo | import-units | create-user."""
+import click
+from flask import Flask
+from flask.cli import with_appcontext
+
+from .core.errors import DomainError
+from .extensions import db
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db_command():
+    """Create the schema, or upgrade it to the newest migration."""
+    from flask_migrate import upgrade
+
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS btree_gist")
+    upgrade()
+    click.echo("Database schema is up to date.")
+
+
+@click.command("import-units")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def import_units_command(path):
+    """Load or update units from a CSV or JSON file; a bad file changes nothing."""
+    from .units.importer import import_units, read_rows
+
+    try:
+        report = import_units(read_rows(path))
+    except DomainError as err:
+        db.session.rollback()
+        raise click.ClickException("the file was refused, nothing was written:\n" + err.message)
+    db.session.commit()
+    click.echo(f"{report.created} units created, {report.updated} updated, {report.closed} closed.")
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(["staff", "unit_admin", "viewer", "admin"]))
+@click.option("--unit", "unit_code", required=True, help="code of the user's unit, e.g. 01")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--full-name", default="")
+@click.option("--email", default=None)
+@with_appcontext
+def create_user_command(username, role, unit_code, password, full_name, email):
+    """Create a user bound to a unit with a role."""
+    from .auth.services import create_user
+    from .units.models import Unit
+
+    unit = Unit.by_code(unit_code)
+    try:
+        if unit is None:
+            raise click.ClickException(f"no unit with code {unit_code}")
+        create_user(None, username, password, role, unit, full_name=full_name, email=email)
+    except DomainError as err:
+        db.session.rollback()
+        raise click.ClickException(err.message)
+    db.session.commit()
+    click.echo(f"User {username} ({role}) created in {unit.name}.")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(init_db_command)
+    app.cli.add_command(import_units_command)
+    app.cli.add_command(create_user_command)
+    from .demo import seed_demo_command
+
+    app.cli.add_command(seed_demo_command)

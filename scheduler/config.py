@@ -1,0 +1,43 @@
+"""Default settings. An installation overrides them in instance/config.py or the environment."""
+import os
+
+
+def env_flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() not in {"0", "false", "no", "off", ""}
+
+
+class DefaultConfig:
+    SQLALCHEMY_DATABASE_URI = None  # filled in by create_app: DATABASE_URL or instance/app.db
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+
+    # Session cookies: HttpOnly and SameSite always; Secure unless explicitly switched off for a
+    # plain-HTTP development server (run.sh does that, production sits behind HTTPS).
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = env_flag("SESSION_COOKIE_SECURE", True)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = env_flag("SESSION_COOKIE_SECURE", True)
+    PERMANENT_SESSION_LIFETIME = 8 * 3600  # one working day
+
+    WTF_CSRF_TIME_LIMIT = None  # a form left open over lunch must still submit
+    MAX_CONTENT_LENGTH = 10 * 1024 * 1024
+
+    BABEL_DEFAULT_LOCALE = "vi"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+    LANGUAGES = {"vi": "Tiếng Việt", "en": "English"}
+
+    BOOTSTRAP_SERVE_LOCAL = True  # government LANs have no internet: no CDN
+
+    # Sign-in throttling: this many failures for one username or one address within the window
+    # locks further attempts for the rest of the window.
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_FAILURE_WINDOW_MINUTES = 15
+
+    API_TOKEN_LIFETIME_DAYS = 30
+
+    ENDPOINT_TEST_LEAD_MINUTES = 30
+    CITY_NAME = "Hà Nội"

@@ -1,0 +1,90 @@
+"""Domain errors raised by services, and how the web pages and the API present them.
+
+Services raise these; views turn them into a flashed message or a JSON error
+`{"error": {"code", "message", "details"}}`. No request may end in an unhandled 500.
+"""
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException
+
+
+class DomainError(Exception):
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, details: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        self.details = details or {}
+
+
+class ValidationError(DomainError):
+    status = 422
+    code = "invalid"
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+
+
+class Forbidden(DomainError):
+    status = 403
+    code = "forbidden"
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def json_error(status: int, code: str, message: str, details: dict | None = None):
+    response = jsonify({"error": {"code": code, "message": message, "details": details or {}}})
+    response.status_code = status
+    return response
+
+
+HTTP_MESSAGES = {
+    400: "Yêu cầu không hợp lệ.",
+    401: "Bạn cần đăng nhập.",
+    403: "Bạn không có quyền thực hiện thao tác này.",
+    404: "Không tìm thấy trang hoặc dữ liệu yêu cầu.",
+    405: "Phương thức không được hỗ trợ.",
+    413: "Dữ liệu gửi lên quá lớn.",
+    429: "Quá nhiều yêu cầu. Vui lòng thử lại sau.",
+    500: "Đã có lỗi xảy ra. Vui lòng thử lại sau.",
+}
+HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+              405: "method_not_allowed", 413: "too_large", 429: "too_many_requests",
+              500: "server_error"}
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def _domain_error(err: DomainError):
+        if wants_json():
+            return json_error(err.status, err.code, err.message, err.details)
+        return render_template("error.html", status=err.status, message=err.message), err.status
+
+    @app.errorhandler(HTTPException)
+    def _http_error(err: HTTPException):
+        status = err.code or 500
+        message = _(HTTP_MESSAGES[status]) if status in HTTP_MESSAGES else err.description
+        if wants_json():
+            return json_error(status, HTTP_CODES.get(status, "error"), message)
+        return render_template("error.html", status=status, message=message), status
+
+    @app.errorhandler(Exception)
+    def _unexpected(err: Exception):
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        from ..extensions import db
+
+        db.session.rollback()
+        message = _(HTTP_MESSAGES[500])
+        if wants_json():
+            return json_error(500, "server_error", message)
+        return render_template("error.html", status=500, message=message), 500

@@ -1,0 +1,2 @@
+def seed_demo():
+    return "nothing yet"

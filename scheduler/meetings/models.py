@@ -1,0 +1,150 @@
+"""Meetings (cuộc họp), their occurrences and the reservations that keep rooms and endpoints
+from being double-booked.
+
+Every meeting has at least one `Occurrence` (a single meeting exactly one; a series one per date
+of its RRULE, within a bounded horizon). Reports, calendars and reminders work on occurrences,
+so "each occurrence of a series counts as one meeting" is a plain SQL count.
+
+`Reservation` rows hold, per occurrence, the interval each room and each endpoint is taken for
+(an endpoint from the connection test, ENDPOINT_TEST_LEAD_MINUTES before the start). On
+PostgreSQL an exclusion constraint forbids two active overlapping reservations of one resource,
+so that of two concurrent bookings at most one can commit.
+"""
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..core.timeutil import utcnow
+from ..core.types import UTCDateTime
+from ..extensions import db
+
+CATEGORIES = ("trien_khai", "so_ket", "tong_ket", "tap_huan", "giao_ban", "lam_viec", "khac")
+MODES = ("in_person", "online", "hybrid")
+ONLINE_MODES = ("online", "hybrid")
+STATUSES = ("pending", "scheduled", "held", "cancelled")
+
+meeting_participant = sa.Table(
+    "meeting_participant",
+    db.metadata,
+    sa.Column("meeting_id", sa.ForeignKey("meeting.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("unit_id", sa.ForeignKey("unit.id"), primary_key=True),
+    sa.Index("ix_meeting_participant_unit_id", "unit_id"),
+)
+
+meeting_room = sa.Table(
+    "meeting_room",
+    db.metadata,
+    sa.Column("meeting_id", sa.ForeignKey("meeting.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("room_id", sa.ForeignKey("room.id"), primary_key=True),
+    sa.Index("ix_meeting_room_room_id", "room_id"),
+)
+
+
+class Meeting(db.Model):
+    __tablename__ = "meeting"
+    __table_args__ = (
+        sa.CheckConstraint("end_at > start_at", name="end_after_start"),
+        sa.CheckConstraint(f"category IN {CATEGORIES}", name="category_known"),
+        sa.CheckConstraint(f"mode IN {MODES}", name="mode_known"),
+        sa.CheckConstraint(f"status IN {STATUSES}", name="status_known"),
+        sa.Index("ix_meeting_host_unit_id_start_at", "host_unit_id", "start_at"),
+        sa.Index("ix_meeting_start_at", "start_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(300))
+    category: Mapped[str] = mapped_column(sa.String(20))
+    host_unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"))
+    chair: Mapped[str] = mapped_column(sa.String(200), default="")
+    # first occurrence (for a series: the DTSTART of the RRULE)
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    end_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    mode: Mapped[str] = mapped_column(sa.String(12))
+    paperless: Mapped[bool] = mapped_column(default=False)
+    agenda: Mapped[str] = mapped_column(sa.Text, default="")
+    conclusion: Mapped[str] = mapped_column(sa.Text, default="")
+    status: Mapped[str] = mapped_column(sa.String(12), default="scheduled")
+    rrule: Mapped[str | None] = mapped_column(sa.String(500))
+    join_url: Mapped[str | None] = mapped_column(sa.String(500))
+    sequence: Mapped[int] = mapped_column(default=0)
+    uid: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    # approval of a booking in a room that requires it
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    holiday_override_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    host_unit = relationship("Unit", foreign_keys=[host_unit_id])
+    created_by = relationship("User", foreign_keys=[created_by_id])
+    participants = relationship("Unit", secondary=meeting_participant, order_by="Unit.code")
+    rooms = relationship("Room", secondary=meeting_room, order_by="Room.id")
+    occurrences: Mapped[list["Occurrence"]] = relationship(
+        back_populates="meeting", order_by="Occurrence.start_at", cascade="all, delete-orphan")
+
+    @property
+    def is_online(self) -> bool:
+        return self.mode in ONLINE_MODES
+
+    def __repr__(self) -> str:
+        return f"<Meeting {self.id} {self.title!r}>"
+
+
+class Occurrence(db.Model):
+    """One sitting of a meeting. `original_start` is the RRULE date it stands for (the
+    RECURRENCE-ID of a moved occurrence); `held_mode` is the mode it was actually held in."""
+
+    __tablename__ = "occurrence"
+    __table_args__ = (
+        sa.CheckConstraint("end_at > start_at", name="end_after_start"),
+        sa.CheckConstraint(f"status IN {STATUSES}", name="status_known"),
+        sa.CheckConstraint(f"held_mode IS NULL OR held_mode IN {MODES}", name="held_mode_known"),
+        sa.UniqueConstraint("meeting_id", "original_start", name="uq_occurrence_meeting_original"),
+        sa.Index("ix_occurrence_start_at", "start_at"),
+        sa.Index("ix_occurrence_status_end_at", "status", "end_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meeting.id", ondelete="CASCADE"))
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    end_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    original_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(sa.String(12), default="scheduled")
+    held_mode: Mapped[str | None] = mapped_column(sa.String(12))
+    moved: Mapped[bool] = mapped_column(default=False)
+
+    meeting: Mapped[Meeting] = relationship(back_populates="occurrences")
+    reservations: Mapped[list["Reservation"]] = relationship(
+        back_populates="occurrence", cascade="all, delete-orphan")
+
+
+class Reservation(db.Model):
+    __tablename__ = "reservation"
+    __table_args__ = (
+        sa.CheckConstraint("ends_at > starts_at", name="ends_after_starts"),
+        sa.CheckConstraint("resource_kind IN ('room', 'endpoint')", name="resource_kind_known"),
+        sa.Index("ix_reservation_resource", "resource_kind", "resource_id", "starts_at"),
+        sa.Index("ix_reservation_occurrence_id", "occurrence_id"),
+        postgresql.ExcludeConstraint(
+            (sa.column("resource_kind"), "="),
+            (sa.column("resource_id"), "="),
+            (sa.text("tstzrange(starts_at, ends_at, '[)')"), "&&"),
+            where=sa.text("active"),
+            using="gist",
+            name="ex_reservation_no_overlap",
+        ).ddl_if(dialect="postgresql"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurrence_id: Mapped[int] = mapped_column(sa.ForeignKey("occurrence.id", ondelete="CASCADE"))
+    resource_kind: Mapped[str] = mapped_column(sa.String(10))
+    resource_id: Mapped[int]
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    occurrence: Mapped[Occurrence] = relationship(back_populates="reservations")

@@ -1,0 +1,7 @@
+"""Every model, imported once so the metadata (and Alembic's autogenerate) sees all tables."""
+from .audit.models import AuditEntry  # noqa: F401
+from .auth.models import ApiToken, LoginAttempt, User  # noqa: F401
+from .endpoints.models import Endpoint  # noqa: F401
+from .meetings.models import Meeting, Occurrence, Reservation  # noqa: F401
+from .rooms.models import Room  # noqa: F401
+from .units.models import Unit  # noqa: F401

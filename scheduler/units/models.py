@@ -1,0 +1,104 @@
+"""The administrative unit tree: city, departments, districts, wards — any depth, effective-dated."""
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+
+UNIT_KINDS = ("city", "department", "district", "ward")
+
+
+class Unit(db.Model):
+    """One administrative unit for the span [valid_from, valid_to] (both inclusive, null = open).
+
+    GSO codes are reused after mergers (Phường Ba Đình of 2025 carries 00004, the code of the old
+    Phường Trúc Bạch), so a code identifies a unit only together with a date: two rows may share a
+    code as long as their validity does not overlap. Meetings, users and rooms point at the row id,
+    which keeps history intact when the tree changes.
+
+    `path` is the materialised chain of ids from the root ("/1/5/230/"), so a subtree is one
+    indexed prefix match whatever the depth.
+    """
+
+    __tablename__ = "unit"
+    __table_args__ = (
+        sa.UniqueConstraint("code", "valid_from", name="uq_unit_code_valid_from"),
+        sa.CheckConstraint(f"kind IN {UNIT_KINDS}", name="kind_known"),
+        sa.CheckConstraint("valid_to IS NULL OR valid_from IS NULL OR valid_to >= valid_from",
+                           name="validity_ordered"),
+        sa.Index("ix_unit_path", "path"),
+        sa.Index("ix_unit_parent_id", "parent_id"),
+        sa.Index("ix_unit_code", "code"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(20))
+    name: Mapped[str] = mapped_column(sa.String(200))
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"))
+    path: Mapped[str] = mapped_column(sa.String(255), default="")
+    valid_from: Mapped[date | None] = mapped_column(sa.Date)
+    valid_to: Mapped[date | None] = mapped_column(sa.Date)
+
+    # contacts: the office mailbox that receives invitations, and the endpoint's technician
+    email: Mapped[str | None] = mapped_column(sa.String(200))
+    phone: Mapped[str | None] = mapped_column(sa.String(50))
+    tech_name: Mapped[str | None] = mapped_column(sa.String(200))
+    tech_phone: Mapped[str | None] = mapped_column(sa.String(50))
+    tech_email: Mapped[str | None] = mapped_column(sa.String(200))
+
+    parent: Mapped["Unit | None"] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list["Unit"]] = relationship(back_populates="parent", order_by="Unit.code")
+
+    def __repr__(self) -> str:
+        return f"<Unit {self.code} {self.name}>"
+
+    # -- effective dating ------------------------------------------------------------------
+    def exists_on(self, day: date) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and (
+            self.valid_to is None or self.valid_to >= day)
+
+    @classmethod
+    def active_on(cls, day: date):
+        """SQL condition: the unit exists on `day`."""
+        return sa.and_(sa.or_(cls.valid_from.is_(None), cls.valid_from <= day),
+                       sa.or_(cls.valid_to.is_(None), cls.valid_to >= day))
+
+    @classmethod
+    def overlapping_span(cls, start: date, end: date):
+        """SQL condition: the unit existed on at least one day of [start, end]."""
+        return sa.and_(sa.or_(cls.valid_from.is_(None), cls.valid_from <= end),
+                       sa.or_(cls.valid_to.is_(None), cls.valid_to >= start))
+
+    # -- tree ------------------------------------------------------------------------------
+    def compute_path(self) -> str:
+        prefix = self.parent.path if self.parent is not None else "/"
+        return f"{prefix}{self.id}/"
+
+    def is_within(self, ancestor: "Unit") -> bool:
+        """True when this unit is `ancestor` or lies below it."""
+        return self.path.startswith(ancestor.path)
+
+    @classmethod
+    def in_subtree(cls, root: "Unit"):
+        """SQL condition: the unit is `root` or below it (an indexed prefix match)."""
+        return cls.path.startswith(root.path, autoescape=True)
+
+    @classmethod
+    def by_code(cls, code: str, on: date | None = None) -> "Unit | None":
+        """The unit carrying `code` on the given day; without a day, the current one or, for a
+        retired code, the most recent holder."""
+        query = sa.select(cls).where(cls.code == code)
+        if on is not None:
+            query = query.where(cls.active_on(on))
+        query = query.order_by(cls.valid_to.is_(None).desc(), cls.valid_to.desc(),
+                               cls.valid_from.desc())
+        return db.session.scalars(query.limit(1)).first()
+
+    def ancestors(self) -> list["Unit"]:
+        ids = [int(part) for part in self.path.strip("/").split("/") if part][:-1]
+        if not ids:
+            return []
+        found = {u.id: u for u in db.session.scalars(sa.select(Unit).where(Unit.id.in_(ids)))}
+        return [found[i] for i in ids if i in found]

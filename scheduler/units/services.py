@@ -1,0 +1,105 @@
+"""Unit tree queries and the facts the API shows of each unit."""
+from datetime import date
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from ..audit.services import diff, record, snapshot
+from ..core.access import require
+from ..core.errors import NotFound, ValidationError
+from ..core.timeutil import today_local
+from ..endpoints.models import Endpoint
+from ..extensions import db
+from .models import UNIT_KINDS, Unit
+
+
+def get_unit(code: str, on: date | None = None) -> Unit:
+    unit = Unit.by_code(code, on)
+    if unit is None:
+        raise NotFound(_("Không tìm thấy đơn vị mã %(code)s.", code=code))
+    return unit
+
+
+def connection_facts(unit_ids, on: date | None = None) -> dict[int, tuple[bool, bool]]:
+    """{unit id: (WAN connected, video conference deployed)} on the given day, from the unit's
+    endpoints, in one grouped query."""
+    on = on or today_local()
+    wan = sa.func.max(sa.case((sa.and_(Endpoint.wan_connected_on.is_not(None),
+                                       Endpoint.wan_connected_on <= on), 1), else_=0))
+    vc = sa.func.max(sa.case((sa.and_(Endpoint.vc_deployed_on.is_not(None),
+                                      Endpoint.vc_deployed_on <= on), 1), else_=0))
+    rows = db.session.execute(
+        sa.select(Endpoint.unit_id, wan, vc)
+        .where(Endpoint.unit_id.in_(list(unit_ids)), Endpoint.active.is_(True))
+        .group_by(Endpoint.unit_id))
+    return {unit_id: (bool(w), bool(v)) for unit_id, w, v in rows}
+
+
+def list_units(kind: str | None = None, parent: Unit | None = None, on: date | None = None,
+               include_retired: bool = False, search: str | None = None) -> list[Unit]:
+    query = sa.select(Unit).order_by(Unit.code, Unit.valid_from)
+    if kind:
+        if kind not in UNIT_KINDS:
+            raise ValidationError(_("Loại đơn vị không hợp lệ: %(kind)s.", kind=kind),
+                                  {"kind": kind, "allowed": list(UNIT_KINDS)})
+        query = query.where(Unit.kind == kind)
+    if parent is not None:
+        query = query.where(Unit.parent_id == parent.id)
+    if not include_retired:
+        query = query.where(Unit.active_on(on or today_local()))
+    if search:
+        like = f"%{search.strip()}%"
+        query = query.where(sa.or_(Unit.name.ilike(like), Unit.code.ilike(like)))
+    return list(db.session.scalars(query))
+
+
+def unit_to_dict(unit: Unit, facts: dict[int, tuple[bool, bool]], parents: dict[int, str]) -> dict:
+    wan, vc = facts.get(unit.id, (False, False))
+    return {
+        "code": unit.code,
+        "name": unit.name,
+        "kind": unit.kind,
+        "parent": parents.get(unit.parent_id) if unit.parent_id else None,
+        "valid_from": unit.valid_from.isoformat() if unit.valid_from else None,
+        "valid_to": unit.valid_to.isoformat() if unit.valid_to else None,
+        "wan_connected": wan,
+        "vc_deployed": vc,
+        "email": unit.email,
+        "tech_contact": {"name": unit.tech_name, "phone": unit.tech_phone, "email": unit.tech_email},
+    }
+
+
+def units_as_dicts(units: list[Unit]) -> list[dict]:
+    facts = connection_facts([u.id for u in units])
+    parent_ids = {u.parent_id for u in units if u.parent_id}
+    parents = dict(db.session.execute(sa.select(Unit.id, Unit.code).where(Unit.id.in_(parent_ids))).all()) \
+        if parent_ids else {}
+    return [unit_to_dict(u, facts, parents) for u in units]
+
+
+CONTACT_FIELDS = ("email", "phone", "tech_name", "tech_phone", "tech_email")
+
+
+def update_contacts(actor, unit: Unit, values: dict) -> Unit:
+    require("manage", unit, user=actor)
+    before = snapshot(unit, CONTACT_FIELDS)
+    for field in CONTACT_FIELDS:
+        value = (values.get(field) or "").strip() or None
+        setattr(unit, field, value)
+    changes = diff(before, snapshot(unit, CONTACT_FIELDS))
+    if changes:
+        record(actor, "unit.contacts", "unit", unit.id, unit=unit, summary=unit.name, changes=changes)
+    return unit
+
+
+def refresh_paths(unit: Unit) -> None:
+    """Recompute the materialised path of `unit` and everything below it (after a move)."""
+    old = unit.path
+    db.session.flush()
+    unit.path = unit.compute_path()
+    if old and old != unit.path:
+        db.session.flush()
+        db.session.execute(
+            sa.update(Unit).where(Unit.path.startswith(old, autoescape=True), Unit.id != unit.id)
+            .values(path=sa.func.replace(Unit.path, old, unit.path)).execution_options(synchronize_session=False))
+        db.session.expire_all()

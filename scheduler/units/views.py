@@ -1,0 +1,58 @@
+from collections import defaultdict
+from datetime import date
+
+import sqlalchemy as sa
+from flask import render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..core.timeutil import today_local
+from ..extensions import db
+from . import bp, services
+from .models import Unit
+
+
+@bp.route("/")
+@login_required
+def home():
+    return render_template("units/home.html", unit=current_user.unit)
+
+
+def _parse_day(value: str | None) -> date:
+    if not value:
+        return today_local()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        from ..core.errors import ValidationError
+
+        raise ValidationError(_("Ngày không hợp lệ: %(value)s (định dạng YYYY-MM-DD).", value=value))
+
+
+@bp.route("/units")
+@login_required
+def tree():
+    """The unit tree as it stood on a day (today by default), with each unit's connection
+    facts. The tree is public inside the application: everyone needs it to invite units."""
+    day = _parse_day(request.args.get("on"))
+    units = list(db.session.scalars(sa.select(Unit).where(Unit.active_on(day)).order_by(Unit.code)))
+    facts = services.connection_facts([u.id for u in units], day)
+    children = defaultdict(list)
+    ids = {u.id for u in units}
+    roots = []
+    for unit in units:
+        if unit.parent_id in ids:
+            children[unit.parent_id].append(unit)
+        else:
+            roots.append(unit)
+    kind_order = {"city": 0, "department": 1, "district": 2, "ward": 3}
+    for items in children.values():
+        items.sort(key=lambda u: (kind_order[u.kind], u.code))
+    wards = [u for u in units if u.kind == "ward"]
+    summary = {
+        "wards": len(wards),
+        "wan": sum(1 for u in wards if facts.get(u.id, (False, False))[0]),
+        "vc": sum(1 for u in wards if facts.get(u.id, (False, False))[1]),
+    }
+    return render_template("units/tree.html", roots=roots, children=children, facts=facts,
+                           day=day, summary=summary)

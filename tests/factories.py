@@ -1,0 +1,96 @@
+"""Factories in the style of Indico's test fixtures: `create_x(**params)` plus a small tree."""
+from datetime import date, datetime, timedelta
+from types import SimpleNamespace
+
+import pytest
+
+from scheduler.auth.models import User
+from scheduler.core.timeutil import LOCAL_TZ
+from scheduler.endpoints.models import Endpoint
+from scheduler.extensions import db
+from scheduler.rooms.models import Room
+from scheduler.units.models import Unit
+
+PASSWORD = "matkhau123"
+
+
+@pytest.fixture
+def create_unit():
+    def _create(code, name=None, kind="ward", parent=None, **kw):
+        unit = Unit(code=code, name=name or f"Đơn vị {code}", kind=kind, parent=parent, **kw)
+        db.session.add(unit)
+        db.session.flush()
+        unit.path = unit.compute_path()
+        db.session.flush()
+        return unit
+    return _create
+
+
+@pytest.fixture
+def create_user():
+    def _create(username, role="staff", unit=None, password=PASSWORD, **kw):
+        user = User(username=username, role=role, unit=unit, full_name=kw.pop("full_name", username), **kw)
+        user.set_password(password)
+        db.session.add(user)
+        db.session.flush()
+        return user
+    return _create
+
+
+@pytest.fixture
+def create_room():
+    def _create(unit, name="Phòng họp số 1", **kw):
+        kw.setdefault("capacity", 30)
+        room = Room(unit=unit, name=name, **kw)
+        db.session.add(room)
+        db.session.flush()
+        return room
+    return _create
+
+
+@pytest.fixture
+def create_endpoint():
+    def _create(unit, name=None, deployed=True, wan=True, **kw):
+        kw.setdefault("protocol", "sip")
+        ep = Endpoint(unit=unit, name=name or f"Điểm cầu {unit.name}",
+                      host=kw.pop("host", "10.0.0.1"), port=kw.pop("port", 5060),
+                      wan_connected_on=date(2018, 1, 1) if wan else None,
+                      vc_deployed_on=date(2019, 1, 1) if deployed else None, **kw)
+        db.session.add(ep)
+        db.session.flush()
+        return ep
+    return _create
+
+
+def local(y, m, d, hh=8, mm=0) -> datetime:
+    """An aware datetime in Hà Nội time."""
+    return datetime(y, m, d, hh, mm, tzinfo=LOCAL_TZ)
+
+
+@pytest.fixture
+def tree(app, create_unit, create_user, create_endpoint):
+    """A small Hà Nội: city 01 with a department, two districts and three wards, a user of
+    each role at every level that matters, and endpoints in every unit but ward 00037."""
+    city = create_unit("01", "Thành phố Hà Nội", "city")
+    dept = create_unit("01-STTTT", "Sở Thông tin và Truyền thông", "department", city)
+    ba_dinh = create_unit("001", "Quận Ba Đình", "district", city)
+    hoan_kiem = create_unit("002", "Quận Hoàn Kiếm", "district", city)
+    phuc_xa = create_unit("00001", "Phường Phúc Xá", "ward", ba_dinh, email="phucxa@hanoi.gov.vn")
+    truc_bach = create_unit("00004", "Phường Trúc Bạch", "ward", ba_dinh)
+    hang_bac = create_unit("00037", "Phường Hàng Bạc", "ward", hoan_kiem)
+    for unit in (city, dept, ba_dinh, hoan_kiem, phuc_xa, truc_bach):
+        create_endpoint(unit)
+    users = SimpleNamespace(
+        admin=create_user("admin", "admin", city),
+        city_viewer=create_user("lanhdao", "viewer", city),
+        district_admin=create_user("qt_badinh", "unit_admin", ba_dinh),
+        district_viewer=create_user("xem_badinh", "viewer", ba_dinh),
+        district_staff=create_user("vp_badinh", "staff", ba_dinh),
+        ward_staff=create_user("vp_phucxa", "staff", phuc_xa),
+        ward_admin=create_user("qt_phucxa", "unit_admin", phuc_xa),
+        other_ward_staff=create_user("vp_hangbac", "staff", hang_bac),
+    )
+    db.session.commit()
+    return SimpleNamespace(city=city, dept=dept, ba_dinh=ba_dinh, hoan_kiem=hoan_kiem,
+                           phuc_xa=phuc_xa, truc_bach=truc_bach, hang_bac=hang_bac, users=users,
+                           password=PASSWORD, day=date.today() + timedelta(days=7))

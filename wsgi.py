@@ -1,0 +1,3 @@
+from scheduler import create_app
+
+app = create_app()
