@@ -40,4 +40,17 @@ class DefaultConfig:
     API_TOKEN_LIFETIME_DAYS = 30
 
     ENDPOINT_TEST_LEAD_MINUTES = 30
+
+    # Outgoing mail; no SMTP_HOST = notifications stay in the application only.
+    SMTP_HOST = os.environ.get("SMTP_HOST")
+    SMTP_PORT = int(os.environ.get("SMTP_PORT", "25"))
+    SMTP_USERNAME = os.environ.get("SMTP_USERNAME")
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD")
+    SMTP_STARTTLS = env_flag("SMTP_STARTTLS", False)
+    SMTP_SSL = env_flag("SMTP_SSL", False)
+    SMTP_TIMEOUT = 20
+    MAIL_SENDER = os.environ.get("MAIL_SENDER", "lichhop@localhost")
+    MAIL_SENDER_NAME = "Lịch họp trực tuyến"
+    # where links in e-mails and calendar entries point
+    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
     CITY_NAME = "Hà Nội"

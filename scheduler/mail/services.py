@@ -1,0 +1,131 @@
+import base64
+import smtplib
+import ssl
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import formataddr, make_msgid
+
+import sqlalchemy as sa
+from flask import current_app
+
+from ..extensions import db
+from .models import OutgoingMail
+
+MAX_ATTEMPTS = 8
+CLAIM_SECONDS = 300
+
+
+def smtp_configured() -> bool:
+    return bool(current_app.config.get("SMTP_HOST"))
+
+
+def enqueue_mail(recipients: list[str], subject: str, body_text: str, *, body_html: str | None = None,
+                 ical: str | None = None, ical_method: str | None = None, attachments=None,
+                 purpose: str = "", meeting=None) -> OutgoingMail | None:
+    """Queue a message in the current transaction. Returns None when there is no recipient."""
+    recipients = sorted({r.strip() for r in recipients if r and r.strip()})
+    if not recipients:
+        return None
+    mail = OutgoingMail(recipients=recipients, subject=subject[:300], body_text=body_text,
+                        body_html=body_html, ical=ical, ical_method=ical_method,
+                        attachments=attachments, purpose=purpose,
+                        meeting_id=getattr(meeting, "id", meeting))
+    db.session.add(mail)
+    return mail
+
+
+def build_message(mail: OutgoingMail, sender: str) -> EmailMessage:
+    msg = EmailMessage()
+    msg["Subject"] = mail.subject
+    msg["From"] = sender
+    msg["To"] = ", ".join(mail.recipients)
+    msg["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1].strip(">") or "localhost")
+    msg.set_content(mail.body_text or "", charset="utf-8")
+    if mail.body_html:
+        msg.add_alternative(mail.body_html, subtype="html", charset="utf-8")
+    if mail.ical:
+        # An alternative part with a method parameter makes Outlook, Gmail and Thunderbird show
+        # an invitation with Accept/Decline; the same data is attached as invite.ics for others.
+        method = mail.ical_method or "REQUEST"
+        msg.add_alternative(mail.ical.encode("utf-8"), maintype="text", subtype="calendar",
+                            params={"method": method, "charset": "utf-8"}, cte="base64")
+        msg.add_attachment(mail.ical.encode("utf-8"), maintype="application", subtype="ics",
+                           filename="invite.ics")
+    for att in mail.attachments or []:
+        maintype, _, subtype = att["content_type"].partition("/")
+        msg.add_attachment(base64.b64decode(att["data_b64"]), maintype=maintype, subtype=subtype,
+                           filename=att["filename"])
+    return msg
+
+
+def _send(message: EmailMessage) -> None:
+    cfg = current_app.config
+    host, port = cfg["SMTP_HOST"], int(cfg.get("SMTP_PORT") or 25)
+    timeout = float(cfg.get("SMTP_TIMEOUT", 20))
+    if cfg.get("SMTP_SSL"):
+        smtp = smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
+    else:
+        smtp = smtplib.SMTP(host, port, timeout=timeout)
+    with smtp:
+        if cfg.get("SMTP_STARTTLS"):
+            smtp.starttls(context=ssl.create_default_context())
+        if cfg.get("SMTP_USERNAME"):
+            smtp.login(cfg["SMTP_USERNAME"], cfg.get("SMTP_PASSWORD", ""))
+        smtp.send_message(message)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    return timedelta(minutes=min(2 ** (attempts - 1), 240))
+
+
+def deliver_pending(now: datetime, limit: int = 100) -> dict:
+    """Send queued messages that are due. Safe with several runners: each message is claimed
+    by an UPDATE … WHERE status='queued' that only one of them can win, and committed before
+    the SMTP conversation. Returns counts {"sent", "failed", "retry"}."""
+    counts = {"sent": 0, "failed": 0, "retry": 0}
+    if not smtp_configured():
+        return counts
+    cfg = current_app.config
+    sender = formataddr((cfg.get("MAIL_SENDER_NAME", "Lịch họp trực tuyến"),
+                         cfg.get("MAIL_SENDER", "lichhop@localhost")))
+    # a claim left by a runner killed mid-send expires and the message becomes due again
+    db.session.execute(sa.update(OutgoingMail).where(
+        OutgoingMail.status == "sending", OutgoingMail.claimed_until < now)
+        .values(status="queued"))
+    db.session.commit()
+    due = db.session.scalars(sa.select(OutgoingMail.id).where(
+        OutgoingMail.status == "queued", OutgoingMail.next_attempt_at <= now)
+        .order_by(OutgoingMail.next_attempt_at).limit(limit)).all()
+    for mail_id in due:
+        claimed = db.session.execute(sa.update(OutgoingMail).where(
+            OutgoingMail.id == mail_id, OutgoingMail.status == "queued")
+            .values(status="sending", claimed_until=now + timedelta(seconds=CLAIM_SECONDS),
+                    attempts=OutgoingMail.attempts + 1)).rowcount
+        db.session.commit()
+        if not claimed:
+            continue
+        mail = db.session.get(OutgoingMail, mail_id)
+        try:
+            _send(build_message(mail, sender))
+        except (OSError, smtplib.SMTPException) as err:
+            mail.last_error = f"{type(err).__name__}: {err}"[:500]
+            if mail.attempts >= MAX_ATTEMPTS or isinstance(err, smtplib.SMTPRecipientsRefused):
+                mail.status = "failed"
+                counts["failed"] += 1
+            else:
+                mail.status = "queued"
+                mail.next_attempt_at = now + retry_delay(mail.attempts)
+                counts["retry"] += 1
+        else:
+            mail.status, mail.sent_at, mail.last_error = "sent", now, None
+            counts["sent"] += 1
+        mail.claimed_until = None
+        db.session.commit()
+    return counts
+
+
+def mail_problems(meeting_id: int) -> list[OutgoingMail]:
+    """Messages about a meeting that are not delivered yet after at least one attempt."""
+    return list(db.session.scalars(sa.select(OutgoingMail).where(
+        OutgoingMail.meeting_id == meeting_id, OutgoingMail.status.in_(("queued", "failed")),
+        OutgoingMail.attempts > 0).order_by(OutgoingMail.id)))

@@ -1,0 +1,48 @@
+"""The migrations build exactly the schema the models describe, on SQLite and PostgreSQL."""
+import os
+import uuid
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import upgrade
+
+from scheduler import create_app
+from scheduler.extensions import db
+
+from .conftest import make_config
+
+
+@pytest.fixture
+def fresh_url(tmp_path):
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        yield "sqlite:///" + str(tmp_path / "migrated.db")
+        return
+    name = f"test_migrations_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(create_app(make_config(url)).config["SQLALCHEMY_DATABASE_URI"],
+                             isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield url.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+def test_migrations_build_the_models_schema(fresh_url):
+    app = create_app(make_config(fresh_url))
+    with app.app_context():
+        upgrade()
+        with db.engine.connect() as conn:
+            diffs = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}),
+                                     db.metadata)
+            if db.engine.dialect.name == "postgresql":
+                exclusion = conn.exec_driver_sql(
+                    "SELECT 1 FROM pg_constraint WHERE conname = 'ex_reservation_no_overlap'").scalar()
+                assert exclusion == 1
+        db.engine.dispose()
+    assert diffs == []
