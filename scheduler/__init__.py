@@ -20,13 +20,14 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from . import extensions, models  # noqa: F401  (models: the full metadata)
     from .core import db_setup, errors, i18n, templating
-    from .core.types import render_migration_item
+    from .core.types import include_migration_object, render_migration_item
 
     extensions.db.init_app(app)
     db_setup.init_app(app)
     extensions.migrate.init_app(
         app, extensions.db, directory=str(Path(__file__).parent / "migrations"),
         render_as_batch=True, compare_type=True, render_item=render_migration_item,
+        include_object=include_migration_object,
     )
     extensions.csrf.init_app(app)
     extensions.bootstrap.init_app(app)
@@ -43,6 +44,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(endpoints.bp)
     app.register_blueprint(meetings.bp)
     app.register_blueprint(audit.bp)
+    from . import calendar
+
+    app.register_blueprint(calendar.bp)
+    from . import reports
+
+    app.register_blueprint(reports.bp)
+    from . import jobs
+
+    app.register_blueprint(jobs.bp)
     app.register_blueprint(api.bp)
     cli.init_app(app)
     return app

@@ -25,10 +25,10 @@ def init_db_command():
 @with_appcontext
 def import_units_command(path):
     """Load or update units from a CSV or JSON file; a bad file changes nothing."""
-    from .units.importer import import_units, read_rows
+    from .units.importer import import_file
 
     try:
-        report = import_units(read_rows(path))
+        report = import_file(path)
     except DomainError as err:
         db.session.rollback()
         raise click.ClickException("the file was refused, nothing was written:\n" + err.message)
@@ -65,6 +65,10 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(init_db_command)
     app.cli.add_command(import_units_command)
     app.cli.add_command(create_user_command)
-    from .demo import seed_demo_command
+    from .demo import demo_info_command, seed_demo_command
 
     app.cli.add_command(seed_demo_command)
+    from .jobs.cli import jobs_group
+
+    app.cli.add_command(jobs_group)
+    app.cli.add_command(demo_info_command)

@@ -34,12 +34,34 @@ class DefaultConfig:
 
     # Sign-in throttling: this many failures for one username or one address within the window
     # locks further attempts for the rest of the window.
+    PASSWORD_HASH_METHOD = "scrypt"
     LOGIN_MAX_FAILURES = 5
     LOGIN_FAILURE_WINDOW_MINUTES = 15
 
     API_TOKEN_LIFETIME_DAYS = 30
 
     ENDPOINT_TEST_LEAD_MINUTES = 30
+
+    # where join links of online meetings come from (scheduler/meetings/bridges.py)
+    VIDEO_BRIDGE = os.environ.get("VIDEO_BRIDGE", "jitsi")
+    JITSI_BASE_URL = os.environ.get("JITSI_BASE_URL", "https://meet.hanoi.gov.vn")
+
+    # Background jobs (scheduler/jobs/): `flask --app wsgi jobs run`, or inside the development
+    # server (`flask --app wsgi jobs serve`) when JOBS_IN_DEV_SERVER is on.
+    JOBS_IN_DEV_SERVER = env_flag("JOBS_IN_DEV_SERVER", False)
+    JOBS_INTERVALS = {"send-reminders": 60, "send-mail": 30, "close-meetings": 300,
+                      "probe-endpoints": 300}  # seconds; monthly-report runs daily
+    # one interval for every job at once (tests, demos); unset = JOBS_INTERVALS
+    JOBS_INTERVAL_SECONDS = float(os.environ["JOBS_INTERVAL_SECONDS"]) if os.environ.get(
+        "JOBS_INTERVAL_SECONDS") else None
+    JOBS_LOCK_TTL_SECONDS = float(os.environ.get("JOBS_LOCK_TTL_SECONDS", "60"))
+    JOBS_MISFIRE_GRACE_SECONDS = 3600
+    JOBS_HISTORY_DAYS = 14
+    MONTHLY_REPORT_HOUR = 7  # local time, on the first working day of the month
+    REMINDER_OFFSETS_MINUTES = [int(m) for m in os.environ.get(
+        "REMINDER_OFFSETS_MINUTES", "1440,60").split(",") if m.strip()]
+    PROBE_TIMEOUT_SECONDS = 3
+    PROBE_HISTORY_DAYS = 90
 
     # Outgoing mail; no SMTP_HOST = notifications stay in the application only.
     SMTP_HOST = os.environ.get("SMTP_HOST")

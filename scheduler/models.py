@@ -2,7 +2,9 @@
 from .audit.models import AuditEntry  # noqa: F401
 from .auth.models import ApiToken, LoginAttempt, User  # noqa: F401
 from .endpoints.models import Endpoint  # noqa: F401
+from .jobs.models import EndpointCheck, JobRun, NoticeDelivery, Notification, SchedulerLock  # noqa: F401
 from .mail.models import OutgoingMail  # noqa: F401
 from .meetings.models import Meeting, Occurrence, Reservation  # noqa: F401
+from .reports.models import ConnectionFactChange, Target, TargetCategory, TargetThreshold  # noqa: F401
 from .rooms.models import Room  # noqa: F401
 from .units.models import Unit  # noqa: F401

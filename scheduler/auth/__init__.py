@@ -28,3 +28,4 @@ def init_app(app: Flask) -> None:
 
 
 from . import views  # noqa: E402,F401  (routes register on bp)
+from . import users  # noqa: E402,F401  (user-management routes register on bp)

@@ -3,6 +3,7 @@ import hashlib
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -37,7 +38,9 @@ class User(UserMixin, db.Model):
     unit = relationship("Unit")
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        # scrypt by default; the test suite picks a cheap method through the configuration
+        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if has_app_context() else "scrypt"
+        self.password_hash = generate_password_hash(password, method=method)
         self.password_changed_at = utcnow()
 
     def check_password(self, password: str) -> bool:
@@ -48,8 +51,10 @@ class User(UserMixin, db.Model):
         return self.active
 
     def get_id(self) -> str:
-        # The session remembers the password's age too: a reset or change signs out other sessions.
-        stamp = int(self.password_changed_at.timestamp()) if self.password_changed_at else 0
+        # The session remembers a fingerprint of the password hash: a reset or change signs out
+        # other sessions. (The change time in whole seconds missed a reset made within the same
+        # second as the sign-in.)
+        stamp = hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
         return f"{self.id}:{stamp}"
 
     def __repr__(self) -> str:

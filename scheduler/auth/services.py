@@ -11,6 +11,8 @@ from ..core.access import require
 from ..core.errors import DomainError, Forbidden, NotFound, ValidationError
 from ..core.timeutil import utcnow
 from ..extensions import db
+from ..units.models import Unit
+from ..units import services as unit_services  # module import: units imports this package too
 from .models import ROLES, ApiToken, LoginAttempt, User
 
 MIN_PASSWORD_LENGTH = 8
@@ -82,12 +84,13 @@ def issue_token(user: User) -> tuple[str, ApiToken]:
 # -- user management ------------------------------------------------------------------------
 def check_password_strength(password: str) -> None:
     if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise ValidationError(_("Mật khẩu phải có ít nhất %(n)d ký tự.", n=MIN_PASSWORD_LENGTH))
+        raise ValidationError(_("Mật khẩu phải có ít nhất %(n)d ký tự.", n=MIN_PASSWORD_LENGTH),
+                              {"field": "password"})
 
 
 def _check_role_grant(actor: User, role: str, unit) -> None:
     if role not in ROLES:
-        raise ValidationError(_("Vai trò không hợp lệ."))
+        raise ValidationError(_("Vai trò không hợp lệ."), {"field": "role"})
     require("manage", unit, user=actor)
     if role == "admin" and actor.role != "admin":
         raise Forbidden(_("Chỉ quản trị hệ thống mới được cấp quyền quản trị hệ thống."))
@@ -98,16 +101,16 @@ def create_user(actor: User | None, username: str, password: str, role: str, uni
     """Create a user. `actor` None means the command line (trusted)."""
     username = (username or "").strip().lower()
     if not username or len(username) > 80 or not all(c.isalnum() or c in "._-" for c in username):
-        raise ValidationError(_("Tên đăng nhập chỉ gồm chữ, số và dấu . _ -"))
+        raise ValidationError(_("Tên đăng nhập chỉ gồm chữ, số và dấu . _ -"), {"field": "username"})
     if unit is None:
         raise ValidationError(_("Không tìm thấy đơn vị."))
     if actor is not None:
         _check_role_grant(actor, role, unit)
     elif role not in ROLES:
-        raise ValidationError(_("Vai trò không hợp lệ."))
+        raise ValidationError(_("Vai trò không hợp lệ."), {"field": "role"})
     check_password_strength(password)
     if db.session.scalar(sa.select(User.id).where(User.username == username)):
-        raise ValidationError(_("Tên đăng nhập %(name)s đã có.", name=username))
+        raise ValidationError(_("Tên đăng nhập %(name)s đã có.", name=username), {"field": "username"})
     user = User(username=username, role=role, unit=unit, full_name=full_name or "", email=email or None)
     user.set_password(password)
     db.session.add(user)
@@ -121,7 +124,45 @@ def get_managed_user(actor: User, user_id: int) -> User:
     user = db.session.get(User, user_id)
     if user is None:
         raise NotFound(_("Không tìm thấy người dùng."))
+    _require_manages(actor, user)
+    return user
+
+
+def _require_manages(actor: User, user: User) -> None:
+    """`actor` manages `user`'s unit, and only an admin touches an admin's account (a unit
+    admin could otherwise lock out or take over the city's administrators)."""
     require("manage", user.unit, user=actor)
+    if user.role == "admin" and actor.role != "admin":
+        raise Forbidden(_("Chỉ quản trị hệ thống mới được thay đổi tài khoản quản trị hệ thống."))
+
+
+def users_query(actor: User, *, unit=None, role: str | None = None, search: str | None = None):
+    """SELECT of the users `actor` manages (admin: everyone), narrowed to `unit`'s subtree, a
+    role and a text found in the username, name or e-mail."""
+    query = sa.select(User).join(User.unit).where(unit_services.reach_condition(actor, "manage"))
+    if unit is not None:
+        require("manage", unit, user=actor)
+        query = query.where(Unit.in_subtree(unit))
+    if role:
+        if role not in ROLES:
+            raise ValidationError(_("Vai trò không hợp lệ."), {"field": "role"})
+        query = query.where(User.role == role)
+    if search and search.strip():
+        like = f"%{search.strip()}%"
+        query = query.where(sa.or_(User.username.ilike(like), User.full_name.ilike(like),
+                                   User.email.ilike(like)))
+    return query.order_by(User.active.desc(), Unit.code, User.username)
+
+
+def set_user_active(actor: User, user: User, active: bool) -> User:
+    """Deactivate (sign-in refused, sessions and tokens stop working) or reactivate."""
+    _require_manages(actor, user)
+    if user.id == actor.id and not active:
+        raise ValidationError(_("Bạn không thể tự khóa tài khoản của chính mình."))
+    if user.active != active:
+        user.active = active
+        record(actor, "user.reactivate" if active else "user.deactivate", "user", user.id,
+               unit=user.unit, summary=user.username, changes={"active": [not active, active]})
     return user
 
 
@@ -130,7 +171,7 @@ USER_FIELDS = ("full_name", "email", "role", "unit_id", "active")
 
 def update_user(actor: User, user: User, *, role: str, unit, full_name: str, email: str | None,
                 active: bool) -> User:
-    require("manage", user.unit, user=actor)
+    _require_manages(actor, user)
     _check_role_grant(actor, role, unit)
     if user.id == actor.id and (not active or role != actor.role):
         raise ValidationError(_("Bạn không thể tự đổi vai trò hoặc khóa tài khoản của chính mình."))
@@ -144,7 +185,7 @@ def update_user(actor: User, user: User, *, role: str, unit, full_name: str, ema
 
 
 def reset_password(actor: User, user: User, new_password: str) -> None:
-    require("manage", user.unit, user=actor)
+    _require_manages(actor, user)
     check_password_strength(new_password)
     user.set_password(new_password)
     record(actor, "user.reset_password", "user", user.id, unit=user.unit, summary=user.username)

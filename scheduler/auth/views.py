@@ -11,7 +11,9 @@ from .forms import ChangePasswordForm, LoginForm
 
 
 def _safe_next(target: str | None) -> str:
-    if target and urlsplit(target).netloc == "" and target.startswith("/") and not target.startswith("//"):
+    # Browsers read "/\\host" like "//host": a backslash anywhere is refused as well.
+    if (target and target.startswith("/") and not target.startswith("//") and "\\" not in target
+            and urlsplit(target).netloc == ""):
         return target
     return url_for("units.home")
 
@@ -59,7 +61,9 @@ def change_password():
             form.current.errors.append(err.message)
         else:
             db.session.commit()
-            login_user(current_user)  # the session id carries the password's age: renew it
+            # the session id carries the password's fingerprint: renew it (with the user
+            # object itself; the current_user proxy would end up pointing at itself)
+            login_user(current_user._get_current_object())
             flash(_("Đã đổi mật khẩu."), "success")
             return redirect(url_for("units.home"))
     return render_template("auth/change_password.html", form=form)

@@ -4,7 +4,7 @@ Services raise these; views turn them into a flashed message or a JSON error
 `{"error": {"code", "message", "details"}}`. No request may end in an unhandled 500.
 """
 from flask import Flask, jsonify, render_template, request
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
 
@@ -48,15 +48,16 @@ def json_error(status: int, code: str, message: str, details: dict | None = None
     return response
 
 
+# lazy: translated when shown, and marked so that `pybabel extract` finds them
 HTTP_MESSAGES = {
-    400: "Yêu cầu không hợp lệ.",
-    401: "Bạn cần đăng nhập.",
-    403: "Bạn không có quyền thực hiện thao tác này.",
-    404: "Không tìm thấy trang hoặc dữ liệu yêu cầu.",
-    405: "Phương thức không được hỗ trợ.",
-    413: "Dữ liệu gửi lên quá lớn.",
-    429: "Quá nhiều yêu cầu. Vui lòng thử lại sau.",
-    500: "Đã có lỗi xảy ra. Vui lòng thử lại sau.",
+    400: _l("Yêu cầu không hợp lệ."),
+    401: _l("Bạn cần đăng nhập."),
+    403: _l("Bạn không có quyền thực hiện thao tác này."),
+    404: _l("Không tìm thấy trang hoặc dữ liệu yêu cầu."),
+    405: _l("Phương thức không được hỗ trợ."),
+    413: _l("Dữ liệu gửi lên quá lớn."),
+    429: _l("Quá nhiều yêu cầu. Vui lòng thử lại sau."),
+    500: _l("Đã có lỗi xảy ra. Vui lòng thử lại sau."),
 }
 HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
               405: "method_not_allowed", 413: "too_large", 429: "too_many_requests",
@@ -73,7 +74,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(err: HTTPException):
         status = err.code or 500
-        message = _(HTTP_MESSAGES[status]) if status in HTTP_MESSAGES else err.description
+        message = str(HTTP_MESSAGES[status]) if status in HTTP_MESSAGES else err.description
         if wants_json():
             return json_error(status, HTTP_CODES.get(status, "error"), message)
         return render_template("error.html", status=status, message=message), status
@@ -84,7 +85,7 @@ def init_app(app: Flask) -> None:
         from ..extensions import db
 
         db.session.rollback()
-        message = _(HTTP_MESSAGES[500])
+        message = str(HTTP_MESSAGES[500])
         if wants_json():
             return json_error(500, "server_error", message)
         return render_template("error.html", status=500, message=message), 500

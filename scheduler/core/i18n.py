@@ -1,12 +1,16 @@
 """Vietnamese by default, English on request (a cookie set by the language switch)."""
-from flask import Flask, current_app, request
+from flask import Flask, current_app, has_request_context, request
 from flask_login import current_user
+
+from flask_babel import refresh
 
 from ..extensions import babel
 
 
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI commands and background jobs speak the default
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = request.cookies.get("lang")
     if chosen in languages:
         return chosen
@@ -17,3 +21,6 @@ def select_locale() -> str:
 
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Ho_Chi_Minh")
+    # Flask-Babel caches the locale on the application context, which outlives a request when
+    # one is already pushed (tests, CLI commands that issue requests): choose afresh each time.
+    app.before_request(refresh)

@@ -9,12 +9,16 @@ MENU = [
     ("units.home", _l("Trang chủ"), None),
     ("meetings.week", _l("Lịch họp"), "view"),
     ("meetings.schedule", _l("Lịch công tác tuần"), "view"),
+    ("meetings.new", _l("Đặt lịch họp"), "book"),
+    # feeds for Outlook / Google Calendar, and the .ics import linked from there
+    ("calendar.subscriptions", _l("Đăng ký lịch"), "view"),
     ("units.tree", _l("Đơn vị"), None),
     ("rooms.index", _l("Phòng họp"), "manage"),
     ("endpoints.index", _l("Điểm cầu"), "manage"),
     ("auth.users", _l("Người dùng"), "manage"),
     ("reports.targets", _l("Báo cáo"), "report"),
     ("audit.index", _l("Nhật ký"), "administer"),
+    ("jobs.index", _l("Tác vụ nền"), "administer"),
 ]
 
 

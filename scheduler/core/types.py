@@ -40,3 +40,8 @@ def render_migration_item(type_, obj, autogen_context):
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
     return False
+
+
+def include_migration_object(obj, name, type_, reflected, compare_to) -> bool:
+    """Alembic's filter: APScheduler creates and owns its job table; the migrations do not."""
+    return not (type_ == "table" and name == "apscheduler_jobs")

@@ -1,2 +1,93 @@
-"""Routes of this domain."""
-from . import bp  # noqa: F401
+"""Endpoint management pages, scoped to the units the signed-in user manages."""
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..core.access import permission_required, require
+from ..core.errors import ValidationError
+from ..core.form_messages import select_choices, show_error
+from ..core.labels import choices
+from ..extensions import db
+from ..units import services as unit_services
+from . import bp, services
+from .forms import EndpointForm
+
+
+@bp.route("/endpoints")
+@permission_required("manage")
+def index():
+    code = (request.args.get("unit") or "").strip()
+    unit = unit_services.get_unit(code) if code else None
+    state = request.args.get("state") or None
+    endpoints = services.list_endpoints(current_user, unit=unit, state=state, permission="manage",
+                                        include_inactive=True)
+    return render_template("endpoints/index.html", endpoints=endpoints, unit=unit, state=state,
+                           units=unit_services.units_in_reach(current_user, "manage"),
+                           states=choices("endpoint_state"))
+
+
+def _form_unit(form: EndpointForm):
+    """The unit a submitted form names, authorised before anything else is looked at (None
+    when the form names none: its validation then fails)."""
+    if form.unit_id.data is None:
+        return None
+    unit = unit_services.get_unit_by_id(form.unit_id.data)
+    require("manage", unit)
+    return unit
+
+
+def _save(form: EndpointForm, unit, endpoint=None):
+    if not form.validate_on_submit():
+        return None
+    try:
+        if endpoint is None:
+            return services.create_endpoint(current_user, unit, form.values())
+        return services.update_endpoint(current_user, endpoint, unit, form.values())
+    except ValidationError as err:
+        db.session.rollback()
+        show_error(form, err)
+        return None
+
+
+@bp.route("/endpoints/new", methods=["GET", "POST"])
+@permission_required("manage")
+def create():
+    form = EndpointForm()
+    form.unit_id.choices = select_choices(unit_services.unit_choices(current_user))
+    if request.method == "POST":
+        endpoint = _save(form, _form_unit(form))
+        if endpoint is not None:
+            db.session.commit()
+            flash(_("Đã thêm điểm cầu %(name)s.", name=endpoint.name), "success")
+            return redirect(url_for("endpoints.index"))
+        return render_template("endpoints/form.html", form=form, endpoint=None), 422
+    if request.args.get("unit"):
+        form.unit_id.data = unit_services.get_unit(request.args["unit"]).id
+    return render_template("endpoints/form.html", form=form, endpoint=None)
+
+
+@bp.route("/endpoints/<int:endpoint_id>/edit", methods=["GET", "POST"])
+@permission_required("manage")
+def edit(endpoint_id):
+    endpoint = services.get_managed_endpoint(current_user, endpoint_id)
+    form = EndpointForm(obj=endpoint)
+    form.unit_id.choices = select_choices(unit_services.unit_choices(current_user))
+    if request.method == "POST":
+        if _save(form, _form_unit(form), endpoint) is not None:
+            db.session.commit()
+            flash(_("Đã lưu điểm cầu %(name)s.", name=endpoint.name), "success")
+            return redirect(url_for("endpoints.index"))
+        return render_template("endpoints/form.html", form=form, endpoint=endpoint), 422
+    return render_template("endpoints/form.html", form=form, endpoint=endpoint)
+
+
+@bp.post("/endpoints/<int:endpoint_id>/active")
+@permission_required("manage")
+def set_active(endpoint_id):
+    endpoint = services.get_managed_endpoint(current_user, endpoint_id)
+    active = request.form.get("active") == "1"
+    services.set_endpoint_active(current_user, endpoint, active)
+    db.session.commit()
+    flash(_("Đã kích hoạt lại điểm cầu %(name)s.", name=endpoint.name) if active
+          else _("Đã ngừng sử dụng điểm cầu %(name)s.", name=endpoint.name), "success")
+    return redirect(url_for("endpoints.index"))

@@ -129,3 +129,15 @@ def mail_problems(meeting_id: int) -> list[OutgoingMail]:
     return list(db.session.scalars(sa.select(OutgoingMail).where(
         OutgoingMail.meeting_id == meeting_id, OutgoingMail.status.in_(("queued", "failed")),
         OutgoingMail.attempts > 0).order_by(OutgoingMail.id)))
+
+
+def send_again(mail_id: int, now: datetime) -> bool:
+    """Put an undelivered message back in the queue, due now and with a fresh set of attempts
+    (once the mail server works again), so that a message given up on is never lost for good;
+    the `send-mail` job delivers it on its next run. False when the message is not waiting
+    any more (sent meanwhile, or being sent right now by a runner)."""
+    changed = db.session.execute(sa.update(OutgoingMail).where(
+        OutgoingMail.id == mail_id, OutgoingMail.status.in_(("queued", "failed")))
+        .values(status="queued", attempts=0, next_attempt_at=now, claimed_until=None)
+        .returning(OutgoingMail.id)).scalar()
+    return changed is not None

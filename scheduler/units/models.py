@@ -47,6 +47,8 @@ class Unit(db.Model):
     tech_name: Mapped[str | None] = mapped_column(sa.String(200))
     tech_phone: Mapped[str | None] = mapped_column(sa.String(50))
     tech_email: Mapped[str | None] = mapped_column(sa.String(200))
+    # secret of the unit's calendar feed (/calendar/unit/<token>.ics); null = no feed
+    feed_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
 
     parent: Mapped["Unit | None"] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list["Unit"]] = relationship(back_populates="parent", order_by="Unit.code")

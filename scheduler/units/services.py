@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from ..audit.services import diff, record, snapshot
-from ..core.access import require
+from ..core.access import ALL, OWN, PERMISSIONS, require
 from ..core.errors import NotFound, ValidationError
 from ..core.timeutil import today_local
 from ..endpoints.models import Endpoint
@@ -89,6 +89,46 @@ def update_contacts(actor, unit: Unit, values: dict) -> Unit:
     changes = diff(before, snapshot(unit, CONTACT_FIELDS))
     if changes:
         record(actor, "unit.contacts", "unit", unit.id, unit=unit, summary=unit.name, changes=changes)
+    return unit
+
+
+def reach_condition(user, permission: str = "view"):
+    """SQL condition on Unit: the units where `user` holds `permission` (an indexed path prefix
+    match for a subtree, so lists stay one query whatever the depth of the tree)."""
+    reach = PERMISSIONS[permission].get(user.role)
+    if reach is None or not user.active:
+        return sa.false()
+    if reach == ALL:
+        return sa.true()
+    if reach == OWN:
+        return Unit.id == user.unit_id
+    return Unit.in_subtree(user.unit)
+
+
+def units_in_reach(user, permission: str = "manage", on: date | None = None) -> list[Unit]:
+    """The units (existing on `on`, today by default) where `user` holds `permission`, in tree
+    order: each unit right after its parent, so a select list reads like the tree."""
+    units = list(db.session.scalars(sa.select(Unit).where(
+        reach_condition(user, permission), Unit.active_on(on or today_local()))))
+    by_id = {u.id: u for u in units}
+
+    def chain(unit: Unit) -> tuple:
+        ids = [int(part) for part in unit.path.strip("/").split("/") if part]
+        return tuple(by_id[i].code if i in by_id else "" for i in ids)
+    return sorted(units, key=chain)
+
+
+def unit_choices(user, permission: str = "manage") -> list[tuple[int, str]]:
+    """(id, label) pairs for a unit select, indented by depth below the user's reach."""
+    units = units_in_reach(user, permission)
+    top = min((u.path.count("/") for u in units), default=0)
+    return [(u.id, "\u00a0\u00a0" * (u.path.count("/") - top) + f"{u.name} ({u.code})") for u in units]
+
+
+def get_unit_by_id(unit_id) -> Unit:
+    unit = db.session.get(Unit, unit_id) if isinstance(unit_id, int) else None
+    if unit is None:
+        raise NotFound(_("Không tìm thấy đơn vị."))
     return unit
 
 

@@ -56,3 +56,6 @@ def tree():
     }
     return render_template("units/tree.html", roots=roots, children=children, facts=facts,
                            day=day, summary=summary)
+
+
+from . import contacts  # noqa: E402,F401  (unit page and contacts routes register on bp)

@@ -1,0 +1,32 @@
+"""Read-only API of rooms and endpoints, limited to the units the caller may view."""
+from flask import jsonify, request
+from flask_login import current_user, login_required
+
+from ..endpoints import services as endpoint_services
+from ..rooms import services as room_services
+from ..units import services as unit_services
+from . import bp
+
+
+def _unit_argument():
+    """The unit named by ?unit= (unknown: 404; outside the caller's reach: 403, checked by the
+    list services), or None. `subtree=1` widens the list to the units below it."""
+    code = (request.args.get("unit") or "").strip()
+    return unit_services.get_unit(code) if code else None
+
+
+@bp.get("/rooms")
+@login_required
+def list_rooms():
+    rooms = room_services.list_rooms(current_user, unit=_unit_argument(),
+                                     subtree=request.args.get("subtree") == "1")
+    return jsonify({"rooms": [room_services.room_to_dict(r) for r in rooms]})
+
+
+@bp.get("/endpoints")
+@login_required
+def list_endpoints():
+    endpoints = endpoint_services.list_endpoints(
+        current_user, unit=_unit_argument(), subtree=request.args.get("subtree") == "1",
+        state=request.args.get("state") or None)
+    return jsonify({"endpoints": [endpoint_services.endpoint_to_dict(e) for e in endpoints]})

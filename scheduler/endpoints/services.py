@@ -1,0 +1,136 @@
+"""Managing video-conference endpoints: lists within reach, create, change, deactivate.
+
+Writes are authorised against the endpoint's unit (and the target unit when it moves) and
+audited with the changed fields; callers commit.
+"""
+import re
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from ..audit.services import diff, record, snapshot
+from ..core.access import require
+from ..core.errors import NotFound, ValidationError
+from ..core.timeutil import to_local
+from ..extensions import db
+from ..units.models import Unit
+from ..units import services as unit_services  # module import: units imports this package too
+from .models import PROTOCOLS, STATES, Endpoint
+
+ENDPOINT_FIELDS = ("name", "host", "port", "protocol", "wan_connected_on", "vc_deployed_on")
+# a DNS name, an IPv4 address or a bracket-less IPv6 address; no spaces, no scheme
+HOST_PATTERN = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.\-:]*[A-Za-z0-9])?$")
+
+
+def check_state(state: str | None) -> str | None:
+    if state and state not in STATES:
+        raise ValidationError(_("Trạng thái điểm cầu không hợp lệ: %(state)s.", state=state),
+                              {"field": "state", "allowed": list(STATES)})
+    return state or None
+
+
+def list_endpoints(user, *, unit: Unit | None = None, subtree: bool = True, state: str | None = None,
+                   permission: str = "view", include_inactive: bool = False) -> list[Endpoint]:
+    """Endpoints of the units where `user` holds `permission`, optionally narrowed to `unit`
+    (with `subtree`, its descendants too) and to a live state."""
+    state = check_state(state)
+    query = sa.select(Endpoint).join(Endpoint.unit).where(unit_services.reach_condition(user, permission))
+    if unit is not None:
+        require(permission, unit, user=user)
+        query = query.where(Unit.in_subtree(unit) if subtree else Endpoint.unit_id == unit.id)
+    if state:
+        query = query.where(Endpoint.state == state)
+    if not include_inactive:
+        query = query.where(Endpoint.active.is_(True))
+    return list(db.session.scalars(query.order_by(Endpoint.active.desc(), Unit.code, Endpoint.name)))
+
+
+def get_managed_endpoint(actor, endpoint_id: int) -> Endpoint:
+    """The endpoint, when `actor` manages its unit: another unit's endpoint is a 403."""
+    endpoint = db.session.get(Endpoint, endpoint_id)
+    if endpoint is None:
+        raise NotFound(_("Không tìm thấy điểm cầu."))
+    require("manage", endpoint.unit, user=actor)
+    return endpoint
+
+
+def _invalid(field: str, message: str) -> ValidationError:
+    return ValidationError(message, {"field": field})
+
+
+def _clean(values: dict) -> dict:
+    name = (values.get("name") or "").strip()
+    if not name:
+        raise _invalid("name", _("Cần nhập tên điểm cầu."))
+    if len(name) > 200:
+        raise _invalid("name", _("Tên điểm cầu dài tối đa 200 ký tự."))
+    host = (values.get("host") or "").strip() or None
+    if host is not None and (len(host) > 255 or not HOST_PATTERN.match(host)):
+        raise _invalid("host", _("Địa chỉ không hợp lệ: chỉ gồm tên miền hoặc địa chỉ IP, không có dấu cách."))
+    port = values.get("port")
+    if port is not None and (not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= 65535):
+        raise _invalid("port", _("Cổng phải là số nguyên từ 1 đến 65535."))
+    protocol = values.get("protocol")
+    if protocol not in PROTOCOLS:
+        raise _invalid("protocol", _("Giao thức không hợp lệ (SIP, H.323 hoặc WebRTC)."))
+    return {"name": name, "host": host, "port": port, "protocol": protocol,
+            "wan_connected_on": values.get("wan_connected_on"),
+            "vc_deployed_on": values.get("vc_deployed_on")}
+
+
+def create_endpoint(actor, unit: Unit, values: dict) -> Endpoint:
+    require("manage", unit, user=actor)
+    cleaned = _clean(values)
+    endpoint = Endpoint(unit=unit, state="unknown", **cleaned)
+    db.session.add(endpoint)
+    db.session.flush()
+    record(actor, "endpoint.create", "endpoint", endpoint.id, unit=unit, summary=endpoint.name,
+           changes={**cleaned, "unit": unit.code})
+    return endpoint
+
+
+def update_endpoint(actor, endpoint: Endpoint, unit: Unit, values: dict) -> Endpoint:
+    require("manage", endpoint.unit, user=actor)
+    require("manage", unit, user=actor)
+    cleaned = _clean(values)
+    before = {**snapshot(endpoint, ENDPOINT_FIELDS), "unit": endpoint.unit.code}
+    if (cleaned["host"], cleaned["port"], cleaned["protocol"]) != (
+            endpoint.host, endpoint.port, endpoint.protocol):
+        # a new address has not been probed yet: the old state would mislead
+        endpoint.state, endpoint.last_checked, endpoint.latency_ms = "unknown", None, None
+    for field, value in cleaned.items():
+        setattr(endpoint, field, value)
+    endpoint.unit = unit
+    db.session.flush()
+    changes = diff(before, {**snapshot(endpoint, ENDPOINT_FIELDS), "unit": unit.code})
+    if changes:
+        record(actor, "endpoint.update", "endpoint", endpoint.id, unit=unit, summary=endpoint.name,
+               changes=changes)
+    return endpoint
+
+
+def set_endpoint_active(actor, endpoint: Endpoint, active: bool) -> Endpoint:
+    require("manage", endpoint.unit, user=actor)
+    if endpoint.active != active:
+        endpoint.active = active
+        record(actor, "endpoint.reactivate" if active else "endpoint.deactivate", "endpoint",
+               endpoint.id, unit=endpoint.unit, summary=endpoint.name,
+               changes={"active": [not active, active]})
+    return endpoint
+
+
+def endpoint_to_dict(endpoint: Endpoint) -> dict:
+    return {
+        "id": endpoint.id,
+        "unit": endpoint.unit.code,
+        "name": endpoint.name,
+        "host": endpoint.host,
+        "port": endpoint.port,
+        "protocol": endpoint.protocol,
+        "wan_connected": endpoint.wan_connected,
+        "wan_connected_on": endpoint.wan_connected_on.isoformat() if endpoint.wan_connected_on else None,
+        "vc_deployed": endpoint.vc_deployed,
+        "vc_deployed_on": endpoint.vc_deployed_on.isoformat() if endpoint.vc_deployed_on else None,
+        "state": endpoint.state,
+        "last_checked": to_local(endpoint.last_checked).isoformat() if endpoint.last_checked else None,
+    }
