@@ -75,6 +75,10 @@ class Meeting(db.Model):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decision_reason: Mapped[str | None] = mapped_column(sa.String(500))
     holiday_override_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    # dates of the series skipped at booking (EXDATE): ISO UTC datetimes of the RRULE instances
+    # that have no Occurrence row; restore_occurrence takes one back
+    exdates: Mapped[list] = mapped_column(sa.JSON, default=list)
+    cancel_reason: Mapped[str | None] = mapped_column(sa.String(500))
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -1,0 +1,168 @@
+"""Meetings in the JSON API: list (occurrences expanded), book, read, change, cancel, approve,
+decline, and the single-sitting operations of a series. Each route parses, calls the booking
+service and commits once."""
+from datetime import datetime, timedelta
+
+from flask import jsonify, request
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..core.errors import ValidationError
+from ..core.timeutil import local_midnight_utc, to_utc, today_local
+from ..extensions import db
+from ..meetings import services
+from ..meetings.serializers import meeting_to_dict, occurrence_dict, occurrence_item
+from ..rooms.services import get_room
+from ..units.services import get_unit
+from . import bp
+from .helpers import json_body, parse_date_or_datetime
+
+MAX_LIST_DAYS = 400
+
+
+def _bound(name: str, default: datetime, end_of_day: bool) -> datetime:
+    raw = request.args.get(name)
+    if not raw:
+        return default
+    value = parse_date_or_datetime(raw, name)
+    if isinstance(value, datetime):
+        return to_utc(value)
+    # a date `end` includes that whole day
+    return local_midnight_utc(value + timedelta(days=1) if end_of_day else value)
+
+
+def _list_window() -> tuple[datetime, datetime]:
+    start = _bound("start", local_midnight_utc(today_local()), end_of_day=False)
+    end = _bound("end", start + timedelta(days=31), end_of_day=True)
+    if end <= start:
+        raise ValidationError(_("Thời điểm kết thúc (end) phải sau thời điểm bắt đầu (start)."),
+                              {"fields": {"end": _("Phải sau start.")}})
+    if end - start > timedelta(days=MAX_LIST_DAYS):
+        raise ValidationError(_("Khoảng thời gian tối đa %(n)d ngày.", n=MAX_LIST_DAYS),
+                              {"fields": {"end": _("Khoảng thời gian quá dài.")}})
+    return start, end
+
+
+def _room_arg():
+    raw = request.args.get("room")
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise ValidationError(_("Mã phòng họp phải là số."), {"fields": {"room": raw}})
+    return get_room(int(raw))
+
+
+@bp.get("/meetings")
+@login_required
+def list_meetings():
+    start, end = _list_window()
+    unit = get_unit(request.args["unit"]) if request.args.get("unit") else None
+    occurrences = services.find_occurrences(current_user, start, end, unit=unit, room=_room_arg())
+    return jsonify({"meetings": [occurrence_item(o, current_user) for o in occurrences]})
+
+
+@bp.post("/meetings")
+@login_required
+def create_meeting():
+    meeting = services.book_meeting(current_user, json_body())
+    # described before the commit, which would expire the meeting, its 50 participants, its
+    # rooms and sittings only for them to be loaded again; a failing commit still answers 500
+    body = meeting_to_dict(meeting, current_user)
+    db.session.commit()
+    return jsonify(body), 201
+
+
+@bp.get("/meetings/pending")
+@login_required
+def list_pending_approvals():
+    meetings = services.pending_approvals(current_user)
+    return jsonify({"meetings": [meeting_to_dict(m, current_user) for m in meetings]})
+
+
+@bp.get("/meetings/<int:meeting_id>")
+@login_required
+def get_meeting(meeting_id):
+    return jsonify(meeting_to_dict(services.get_meeting(meeting_id), current_user))
+
+
+@bp.patch("/meetings/<int:meeting_id>")
+@login_required
+def update_meeting(meeting_id):
+    meeting = services.update_meeting(current_user, services.get_meeting(meeting_id), json_body())
+    db.session.commit()
+    return jsonify(meeting_to_dict(meeting, current_user))
+
+
+def _reason() -> str | None:
+    data = request.get_json(silent=True)
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        raise ValidationError(_("Nội dung yêu cầu phải là một đối tượng JSON."))
+    return data.get("reason")
+
+
+@bp.post("/meetings/<int:meeting_id>/cancel")
+@login_required
+def cancel_meeting(meeting_id):
+    meeting = services.cancel_meeting(current_user, services.get_meeting(meeting_id), _reason())
+    db.session.commit()
+    return jsonify(meeting_to_dict(meeting, current_user))
+
+
+@bp.post("/meetings/<int:meeting_id>/approve")
+@login_required
+def approve_meeting(meeting_id):
+    meeting = services.approve_meeting(current_user, services.get_meeting(meeting_id), _reason())
+    db.session.commit()
+    return jsonify(meeting_to_dict(meeting, current_user))
+
+
+@bp.post("/meetings/<int:meeting_id>/decline")
+@login_required
+def decline_meeting(meeting_id):
+    meeting = services.decline_meeting(current_user, services.get_meeting(meeting_id), _reason())
+    db.session.commit()
+    return jsonify(meeting_to_dict(meeting, current_user))
+
+
+@bp.post("/meetings/<int:meeting_id>/restore")
+@login_required
+def restore_occurrence(meeting_id):
+    data = json_body()
+    occ = services.restore_occurrence(current_user, services.get_meeting(meeting_id),
+                                      data.get("original_start"))
+    db.session.commit()
+    return jsonify(occurrence_dict(occ)), 201
+
+
+def _occurrence(meeting_id, occurrence_id):
+    return services.get_occurrence(services.get_meeting(meeting_id), occurrence_id)
+
+
+@bp.post("/meetings/<int:meeting_id>/occurrences/<int:occurrence_id>/cancel")
+@login_required
+def cancel_occurrence(meeting_id, occurrence_id):
+    occ = services.cancel_occurrence(current_user, _occurrence(meeting_id, occurrence_id), _reason())
+    db.session.commit()
+    return jsonify(occurrence_dict(occ))
+
+
+@bp.post("/meetings/<int:meeting_id>/occurrences/<int:occurrence_id>/move")
+@login_required
+def move_occurrence(meeting_id, occurrence_id):
+    data = json_body()
+    occ = services.move_occurrence(current_user, _occurrence(meeting_id, occurrence_id),
+                                   data.get("start"), data.get("end"))
+    db.session.commit()
+    return jsonify(occurrence_dict(occ))
+
+
+@bp.post("/meetings/<int:meeting_id>/occurrences/<int:occurrence_id>/held-mode")
+@login_required
+def set_held_mode(meeting_id, occurrence_id):
+    data = json_body()
+    occ = services.set_held_mode(current_user, _occurrence(meeting_id, occurrence_id),
+                                 data.get("held_mode"))
+    db.session.commit()
+    return jsonify(occurrence_dict(occ))

@@ -1,0 +1,259 @@
+"""Hand-written parts of the OpenAPI document: schemas (SPEC field names) and the description
+of each documented route. Routes found in the URL map but not described here still appear,
+with a generic description, so the document never omits a route."""
+
+P = "/api/v1"
+
+
+def ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def json_content(schema: dict) -> dict:
+    return {"application/json": {"schema": schema}}
+
+
+def ok(schema: dict, code: str = "200", description: str = "OK") -> dict:
+    return {code: {"description": description, "content": json_content(schema)}}
+
+
+def listing(plural: str, item: str) -> dict:
+    return {"type": "object", "required": [plural],
+            "properties": {plural: {"type": "array", "items": ref(item)}}}
+
+
+def query(name: str, description: str, kind: str = "string") -> dict:
+    return {"name": name, "in": "query", "required": False, "description": description,
+            "schema": {"type": kind}}
+
+
+NULL_STR = {"type": "string", "nullable": True}
+NULL_TEXT = {"type": "string", "nullable": True, "maxLength": 500}
+DATETIME = {"type": "string", "format": "date-time"}
+NULL_DATETIME = {"type": "string", "format": "date-time", "nullable": True}
+CATEGORIES = ["trien_khai", "so_ket", "tong_ket", "tap_huan", "giao_ban", "lam_viec", "khac"]
+MODES = ["in_person", "online", "hybrid"]
+STATUSES = ["pending", "scheduled", "held", "cancelled"]
+# OpenAPI 3.0.3: a nullable enum lists null among its values
+NULL_MODE = {"type": "string", "enum": [*MODES, None], "nullable": True}
+
+# a target's figure over a scope and period (share and planned_share in percent, null = no data)
+FIGURE = {"numerator": {"type": "integer"}, "denominator": {"type": "integer"},
+          "share": {"type": "number", "nullable": True},
+          "met": {"type": "boolean", "nullable": True},
+          "planned_share": {"type": "number", "nullable": True}}
+
+SCHEMAS = {
+    "Error": {"type": "object", "required": ["error"], "properties": {"error": {
+        "type": "object", "required": ["code", "message"],
+        "properties": {"code": {"type": "string"}, "message": {"type": "string"},
+                       "details": {"type": "object"}}}}},
+    "Token": {"type": "object", "properties": {
+        "token": {"type": "string"}, "token_type": {"type": "string", "enum": ["Bearer"]},
+        "expires_at": DATETIME}},
+    "Unit": {"type": "object", "properties": {
+        "code": {"type": "string"}, "name": {"type": "string"},
+        "kind": {"type": "string", "enum": ["city", "department", "district", "ward"]},
+        "parent": NULL_STR, "valid_from": {"type": "string", "format": "date", "nullable": True},
+        "valid_to": {"type": "string", "format": "date", "nullable": True},
+        "wan_connected": {"type": "boolean"}, "vc_deployed": {"type": "boolean"},
+        "email": NULL_STR, "tech_contact": {"type": "object", "nullable": True}}},
+    "Room": {"type": "object", "properties": {
+        "id": {"type": "integer"}, "unit": {"type": "string"}, "name": {"type": "string"},
+        "capacity": {"type": "integer"}, "paperless": {"type": "boolean"},
+        "has_endpoint": {"type": "boolean"}, "requires_approval": {"type": "boolean"}}},
+    "Endpoint": {"type": "object", "properties": {
+        "id": {"type": "integer"}, "unit": {"type": "string"}, "name": {"type": "string"},
+        "host": NULL_STR, "port": {"type": "integer", "nullable": True},
+        "protocol": {"type": "string", "enum": ["sip", "h323", "webrtc"]},
+        "wan_connected": {"type": "boolean"},
+        "wan_connected_on": {"type": "string", "format": "date", "nullable": True},
+        "vc_deployed": {"type": "boolean"},
+        "vc_deployed_on": {"type": "string", "format": "date", "nullable": True},
+        "state": {"type": "string", "enum": ["reachable", "unreachable", "unknown"]},
+        "last_checked": NULL_DATETIME}},
+    "Occurrence": {"type": "object", "properties": {
+        "id": {"type": "integer"}, "start": DATETIME, "end": DATETIME,
+        "original_start": DATETIME, "status": {"type": "string", "enum": STATUSES},
+        "held_mode": NULL_MODE, "moved": {"type": "boolean"}}},
+    "Meeting": {"type": "object", "required": ["id", "title", "host_unit", "start", "end", "status"],
+                "description": "limited=true: the viewer's unit is not invited; only public facts.",
+                "properties": {
+        "id": {"type": "integer"}, "title": {"type": "string"},
+        "category": {"type": "string", "enum": CATEGORIES}, "host_unit": {"type": "string"},
+        "chair": {"type": "string"}, "start": DATETIME, "end": DATETIME,
+        "mode": {"type": "string", "enum": MODES}, "paperless": {"type": "boolean"},
+        "rooms": {"type": "array", "items": {"type": "integer"}},
+        "participants": {"type": "array", "items": {"type": "string"}},
+        "agenda": {"type": "string"}, "status": {"type": "string", "enum": STATUSES},
+        "held_mode": NULL_MODE,
+        "rrule": NULL_STR, "join_url": NULL_STR, "sequence": {"type": "integer"},
+        "uid": {"type": "string", "description": "iCalendar UID"},
+        "host_unit_name": {"type": "string"},
+        "limited": {"type": "boolean"},
+        "decision_reason": NULL_TEXT, "decided_at": NULL_DATETIME,
+        "holiday_override_reason": NULL_TEXT, "cancel_reason": NULL_TEXT,
+        "occurrences": {"type": "array", "items": ref("Occurrence")},
+        "skipped": {"type": "array", "items": DATETIME,
+                    "description": "dates of the series left out (EXDATE); see /restore"},
+        "meeting_id": {"type": "integer", "description": "in lists: the meeting of this sitting"},
+        "occurrence_id": {"type": "integer", "description": "in lists: this sitting"},
+        "original_start": {**DATETIME, "description": "in lists: the RRULE date of this sitting"},
+        "moved": {"type": "boolean", "description": "in lists: this sitting was moved"}}},
+    "MeetingInput": {"type": "object", "required": ["title", "category", "host_unit", "start", "end", "mode"],
+                     "properties": {
+        "title": {"type": "string", "minLength": 1, "maxLength": 300},
+        "category": {"type": "string", "enum": CATEGORIES},
+        "host_unit": {"type": "string", "description": "unit code"},
+        "chair": {"type": "string", "maxLength": 200},
+        "start": {**DATETIME, "description": "ISO 8601; without offset = Asia/Ho_Chi_Minh"},
+        "end": DATETIME, "mode": {"type": "string", "enum": MODES},
+        "paperless": {"type": "boolean"},
+        "rooms": {"type": "array", "items": {"type": "integer"}},
+        "participants": {"type": "array", "items": {"type": "string"}},
+        "agenda": {"type": "string", "maxLength": 20000},
+        "rrule": {"type": "string", "nullable": True,
+                  "description": "RFC 5545 RRULE without DTSTART, e.g. FREQ=WEEKLY;BYDAY=MO;COUNT=10 "
+                                 "(at most 370 sittings within 2 years)"},
+        "skip_dates": {"type": "array", "items": {"type": "string", "format": "date"}},
+        "on_conflict": {"type": "string", "enum": ["fail", "skip"], "default": "fail"},
+        "holiday_override_reason": {"type": "string", "maxLength": 500}}},
+    "Conflict": {"type": "object", "properties": {
+        "meeting_id": {"type": "integer"}, "title": {"type": "string"}, "unit": {"type": "string"},
+        "unit_name": {"type": "string"}, "start": DATETIME, "end": DATETIME,
+        "resource": {"type": "string"}, "resource_kind": {"type": "string", "enum": ["room", "endpoint"]},
+        "resource_id": {"type": "integer"}, "date": {"type": "string", "format": "date"},
+        "instance": {"type": "integer", "description": "which sitting of the booking (0 = first)"}}},
+    "ConflictError": {"type": "object", "properties": {"error": {"type": "object", "properties": {
+        "code": {"type": "string", "enum": ["conflict"]}, "message": {"type": "string"},
+        "details": {"type": "object", "properties": {
+            "conflicts": {"type": "array", "items": ref("Conflict")},
+            "next_free": {"type": "object", "nullable": True,
+                          "properties": {"start": DATETIME, "end": DATETIME}},
+            "dates": {"type": "array", "items": {"type": "string", "format": "date"}}}}}}}},
+    "MailProblem": {"type": "object", "properties": {
+        "id": {"type": "integer"}, "recipients": {"type": "array", "items": {"type": "string"}},
+        "subject": {"type": "string"}, "status": {"type": "string", "enum": ["queued", "failed"]},
+        "attempts": {"type": "integer"}, "last_error": NULL_STR,
+        "next_attempt_at": {**NULL_DATETIME, "description": "null once given up (failed)"}}},
+    "TargetFigure": {"type": "object", "properties": {
+        "code": {"type": "string"}, "name": {"type": "string"},
+        "measure": {"type": "string", "enum": ["share", "ward_vc", "ward_wan"]},
+        "threshold": {"type": "number", "nullable": True, "description": "percent"},
+        **FIGURE,
+        "children": {"type": "array", "description": "the same per child unit",
+                     "items": {"type": "object", "properties": {
+                         "code": {"type": "string"}, "name": {"type": "string"},
+                         "kind": {"type": "string"},
+                         "threshold": {"type": "number", "nullable": True}, **FIGURE}}},
+        "trend": {"type": "array", "description": "per month",
+                  "items": {"type": "object", "properties": {
+                      "month": {"type": "string", "description": "YYYY-MM"},
+                      "numerator": {"type": "integer"}, "denominator": {"type": "integer"},
+                      "share": {"type": "number", "nullable": True}}}}}},
+    "TargetReport": {"type": "object", "required": ["targets"], "properties": {
+        "unit": ref("UnitRef"), "start": {"type": "string", "format": "date"},
+        "end": {"type": "string", "format": "date"},
+        "targets": {"type": "array", "items": ref("TargetFigure")}}},
+    "UnitRef": {"type": "object", "properties": {"code": {"type": "string"}, "name": {"type": "string"}}},
+    "Connectivity": {"type": "object", "properties": {
+        "date": {"type": "string", "format": "date"}, "unit": ref("UnitRef"),
+        "wards_total": {"type": "integer"}, "wan_connected": {"type": "integer"},
+        "vc_deployed": {"type": "integer"}, "reachable": {"type": "integer"},
+        "headlines": {"type": "array", "items": {"type": "string"}},
+        "by_unit": {"type": "array", "items": {"type": "object", "properties": {
+            "code": {"type": "string"}, "name": {"type": "string"},
+            "wards_total": {"type": "integer"}, "wan_connected": {"type": "integer"},
+            "vc_deployed": {"type": "integer"}}}},
+        "unconnected": {"type": "array", "items": {"type": "object", "properties": {
+            "code": {"type": "string"}, "name": {"type": "string"}, "parent": NULL_STR,
+            "wan_connected": {"type": "boolean"}, "vc_deployed": {"type": "boolean"}}}}}},
+}
+
+REASON_BODY = {"required": False, "content": json_content(
+    {"type": "object", "properties": {"reason": {"type": "string", "maxLength": 500}}})}
+RANGE = [query("start", "ISO 8601 date or date-time (default: today)"),
+         query("end", "ISO 8601 date (inclusive) or date-time (default: start + 31 days)")]
+MEETING = ok(ref("Meeting"))
+CONFLICT = {"409": {"description": "Conflict: the clashing meetings and the next free slot",
+                    "content": json_content(ref("ConflictError"))}}
+
+OPERATIONS = {
+    ("POST", f"{P}/tokens"): {
+        "summary": "Issue an API token", "public": True,
+        "requestBody": {"required": True, "content": json_content({
+            "type": "object", "required": ["username", "password"],
+            "properties": {"username": {"type": "string"}, "password": {"type": "string"}}})},
+        "responses": {**ok(ref("Token"), "201", "Token issued"),
+                      "429": {"description": "Too many failed sign-ins; try again later",
+                              "content": json_content(ref("Error"))}}},
+    ("GET", f"{P}/units"): {
+        "summary": "List units", "responses": ok(listing("units", "Unit")),
+        "parameters": [query("kind", "city, department, district or ward"),
+                       query("parent", "parent unit code")]},
+    ("GET", f"{P}/units/{{code}}"): {"summary": "One unit", "responses": ok(ref("Unit"))},
+    ("GET", f"{P}/rooms"): {"summary": "List rooms", "parameters": [query("unit", "unit code")],
+                            "responses": ok(listing("rooms", "Room"))},
+    ("GET", f"{P}/endpoints"): {
+        "summary": "List endpoints", "responses": ok(listing("endpoints", "Endpoint")),
+        "parameters": [query("unit", "unit code"), query("state", "reachable, unreachable or unknown")]},
+    ("GET", f"{P}/meetings"): {
+        "summary": "Meetings hosted by or involving a unit, one item per sitting",
+        "parameters": RANGE + [query("unit", "unit code"), query("room", "room id", "integer")],
+        "responses": ok(listing("meetings", "Meeting"))},
+    ("POST", f"{P}/meetings"): {
+        "summary": "Book a meeting or a series",
+        "requestBody": {"required": True, "content": json_content(ref("MeetingInput"))},
+        "responses": {**ok(ref("Meeting"), "201", "Booked"), **CONFLICT}},
+    ("GET", f"{P}/meetings/pending"): {"summary": "Bookings awaiting my approval",
+                                       "responses": ok(listing("meetings", "Meeting"))},
+    ("GET", f"{P}/meetings/{{meeting_id}}"): {"summary": "One meeting", "responses": MEETING},
+    ("PATCH", f"{P}/meetings/{{meeting_id}}"): {
+        "summary": "Change a meeting (only the fields given)",
+        "requestBody": {"required": True, "content": json_content(ref("MeetingInput"))},
+        "responses": {**MEETING, **CONFLICT}},
+    ("POST", f"{P}/meetings/{{meeting_id}}/cancel"): {
+        "summary": "Cancel a meeting", "requestBody": REASON_BODY, "responses": MEETING},
+    ("POST", f"{P}/meetings/{{meeting_id}}/approve"): {
+        "summary": "Approve a pending booking", "requestBody": REASON_BODY, "responses": MEETING},
+    ("POST", f"{P}/meetings/{{meeting_id}}/decline"): {
+        "summary": "Decline a pending booking (reason required)", "requestBody": REASON_BODY,
+        "responses": MEETING},
+    ("POST", f"{P}/meetings/{{meeting_id}}/restore"): {
+        "summary": "Take back a skipped date of a series",
+        "requestBody": {"required": True, "content": json_content(
+            {"type": "object", "required": ["original_start"],
+             "properties": {"original_start": DATETIME}})},
+        "responses": {**ok(ref("Occurrence"), "201", "Restored"), **CONFLICT}},
+    ("POST", f"{P}/meetings/{{meeting_id}}/occurrences/{{occurrence_id}}/cancel"): {
+        "summary": "Cancel one sitting of a series", "requestBody": REASON_BODY,
+        "responses": ok(ref("Occurrence"))},
+    ("POST", f"{P}/meetings/{{meeting_id}}/occurrences/{{occurrence_id}}/move"): {
+        "summary": "Move one sitting of a series",
+        "requestBody": {"required": True, "content": json_content(
+            {"type": "object", "required": ["start", "end"],
+             "properties": {"start": DATETIME, "end": DATETIME}})},
+        "responses": {**ok(ref("Occurrence")), **CONFLICT}},
+    ("POST", f"{P}/meetings/{{meeting_id}}/occurrences/{{occurrence_id}}/held-mode"): {
+        "summary": "Correct the mode a sitting was held in",
+        "requestBody": {"required": True, "content": json_content(
+            {"type": "object", "required": ["held_mode"],
+             "properties": {"held_mode": {"type": "string", "enum": MODES}}})},
+        "responses": ok(ref("Occurrence"))},
+    ("GET", f"{P}/meetings/{{meeting_id}}/invite.ics"): {
+        "summary": "iCalendar invite (METHOD:REQUEST, or CANCEL once cancelled)",
+        "responses": {"200": {"description": "text/calendar",
+                              "content": {"text/calendar": {"schema": {"type": "string"}}}}}},
+    ("GET", f"{P}/meetings/{{meeting_id}}/mail-status"): {
+        "summary": "Invitation e-mails of the meeting not delivered yet",
+        "responses": ok(listing("mail_problems", "MailProblem"))},
+    ("GET", f"{P}/reports/targets"): {
+        "summary": "Every target's figure",
+        "parameters": RANGE + [query("unit", "unit code (scope)")],
+        "responses": ok(ref("TargetReport"))},
+    ("GET", f"{P}/reports/connectivity"): {
+        "summary": "Ward coverage", "parameters": [query("unit", "unit code (scope)")],
+        "responses": ok(ref("Connectivity"))},
+    ("GET", f"{P}/openapi.json"): {"summary": "This document", "public": True,
+                                   "responses": ok({"type": "object"})},
+}

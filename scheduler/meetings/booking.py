@@ -1,0 +1,193 @@
+"""The steps every change of a booking shares: who may use which rooms, whether the units can
+join online, the rooms' rules, the free check, and writing occurrences with their reservations
+so that a concurrent booking loses cleanly (409, never 500)."""
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from ..core.access import allowed
+from ..core.errors import Conflict, Forbidden
+from ..core.timeutil import LOCAL_TZ, format_date_vi, today_local, utcnow
+from ..extensions import db
+from . import conflicts as conflict_rules
+from . import rules
+from .inputs import invalid
+from .models import Meeting, Occurrence, Reservation
+
+EXCLUSION_VIOLATION = "23P01"
+DEADLOCK_DETECTED = "40P01"
+
+
+def authorise_rooms(actor, host_unit, rooms) -> None:
+    """A meeting may use the rooms of its host unit's subtree (a district meeting in a ward's
+    hall), and any room of a unit the booker may book for (an admin lending the city hall)."""
+    for room in rooms:
+        if room.unit.is_within(host_unit) or allowed(actor, "book", room.unit):
+            continue
+        raise Forbidden(_("Bạn không được đặt phòng %(room)s của %(unit)s.",
+                          room=room.name, unit=room.unit.name))
+
+
+def endpoint_plan(host_unit, participants, online: bool) -> list[int]:
+    """The endpoints an online/hybrid meeting takes; 422 naming every unit without video
+    conference deployed."""
+    if not online:
+        return []
+    units = [host_unit, *participants]
+    found = conflict_rules.vc_endpoints(units)
+    missing = [u for u in units if u.id not in found]
+    if missing:
+        field = "host_unit" if host_unit in missing and len(missing) == 1 else "participants"
+        names = ", ".join(f"{u.name} ({u.code})" for u in missing)
+        raise invalid({field: _("Đơn vị chưa triển khai hội nghị truyền hình, không thể họp "
+                                "trực tuyến: %(names)s", names=names)})
+    return [found[u.id] for u in units]
+
+
+def check_room_rules(rooms, instances, holiday_reason) -> None:
+    today = today_local()
+    problems = []
+    for start, end in instances:
+        for problem in rules.slot_problems(rooms, start, end, today, holiday_reason):
+            if problem not in problems:
+                problems.append(problem)
+    if problems:
+        field = "rooms" if any(not p.startswith("Ngày") for p in problems) else "start"
+        raise invalid({field: " ".join(problems[:5])})
+
+
+def describe_conflicts(found: list[dict], instances) -> list[dict]:
+    for item in found:
+        start = instances[item["instance"]][0]
+        item["date"] = start.astimezone(LOCAL_TZ).date().isoformat()
+    return found
+
+
+def conflict_error(found, needs, instances, rooms, exclude_meeting_id=None,
+                   exclude_occurrence_id=None) -> Conflict:
+    first = min(item["instance"] for item in found)
+    start, end = instances[first]
+    proposal = conflict_rules.next_free([n for n in needs if n.instance == first], start, end,
+                                        rooms, exclude_meeting_id, exclude_occurrence_id)
+    described = describe_conflicts(found, instances)
+    titles = "; ".join(dict.fromkeys(
+        f"{c['title']} ({c['unit_name']}, {_when(c)})" for c in described))
+    dates = sorted({c["date"] for c in described})
+    message = _("Trùng lịch với: %(titles)s.", titles=titles[:600])
+    if len(dates) > 1:
+        message += " " + _("Các ngày trùng: %(dates)s.", dates=", ".join(
+            format_date_vi(datetime.fromisoformat(d).date()) for d in dates[:20]))
+    if proposal:
+        message += " " + _("Khung giờ trống gần nhất: %(start)s.", start=_human(proposal["start"]))
+    return Conflict(message, {"conflicts": described, "next_free": proposal,
+                              "dates": dates})
+
+
+def _human(iso_text: str) -> str:
+    return datetime.fromisoformat(iso_text).strftime("%H:%M %d/%m/%Y")
+
+
+def _when(item) -> str:
+    start, end = datetime.fromisoformat(item["start"]), datetime.fromisoformat(item["end"])
+    return f"{start.strftime('%H:%M')}–{end.strftime('%H:%M')} {start.strftime('%d/%m/%Y')}"
+
+
+def _reservation_values(occ: Occurrence, room_ids, endpoint_ids, online: bool) -> list[dict]:
+    lead = conflict_rules.lead_time()
+    active = occ.status != "cancelled"
+    # rows in one order (rooms, then endpoints, each by id), so that two bookings of the same
+    # resources wait for each other on PostgreSQL instead of deadlocking
+    made = [dict(resource_kind="room", resource_id=rid, starts_at=occ.start_at,
+                 ends_at=occ.end_at, active=active) for rid in sorted(set(room_ids))]
+    if online:
+        made += [dict(resource_kind="endpoint", resource_id=eid, starts_at=occ.start_at - lead,
+                      ends_at=occ.end_at, active=active) for eid in sorted(set(endpoint_ids))]
+    return made
+
+
+def reservations_for(occ: Occurrence, room_ids, endpoint_ids, online: bool) -> list[Reservation]:
+    return [Reservation(**values) for values in
+            _reservation_values(occ, room_ids, endpoint_ids, online)]
+
+
+def reservation_rows(occurrences, room_ids, endpoint_ids, online: bool) -> list[dict]:
+    """The reservations of freshly flushed sittings as rows for one executemany: a booking of
+    many rooms and endpoints would otherwise be written one INSERT … RETURNING at a time."""
+    return [dict(values, occurrence_id=occ.id) for occ in occurrences
+            for values in _reservation_values(occ, room_ids, endpoint_ids, online)]
+
+
+def new_occurrence(start, end, original, live_status: str, mode: str) -> Occurrence:
+    """A sitting; one that has already ended is recorded as held in the booked mode."""
+    if end <= utcnow():
+        return Occurrence(start_at=start, end_at=end, original_start=original, status="held",
+                          held_mode=mode)
+    return Occurrence(start_at=start, end_at=end, original_start=original, status=live_status)
+
+
+def flush_guarded(needs, instances, rooms, exclude_meeting_id=None, exclude_occurrence_id=None,
+                  rows=None):
+    """Write the booking's rows (and the reservation rows `rows()` gives after the flush). On PostgreSQL the exclusion constraint refuses an overlapping
+    reservation that a concurrent booking committed after our check, and two bookings taking
+    the same resources may deadlock on each other's rows; either way the transaction is lost.
+    It is rolled back, and the same 409 the check would have given is raised, naming the
+    meetings found now.
+
+    (Not a savepoint: Session.begin_nested() flushes the pending rows before it emits
+    SAVEPOINT, so the violation would escape it and leave the transaction aborted.)"""
+    try:
+        db.session.flush()
+        if rows is not None:
+            made = rows()  # computed now: the sittings have their ids
+            if made:
+                db.session.execute(sa.insert(Reservation.__table__), made)
+    except (IntegrityError, OperationalError) as err:
+        if getattr(err.orig, "sqlstate", None) not in (EXCLUSION_VIOLATION, DEADLOCK_DETECTED):
+            raise
+        db.session.rollback()
+        found = conflict_rules.find_conflicts(needs, exclude_meeting_id, exclude_occurrence_id)
+        if not found:  # the other booking is not committed yet (or vanished): try again
+            raise Conflict(_("Có người vừa đặt trùng thời gian; vui lòng thử lại."),
+                           {"conflicts": [], "next_free": None}) from None
+        raise conflict_error(found, needs, instances, rooms, exclude_meeting_id,
+                             exclude_occurrence_id) from None
+
+
+def deactivate(occurrences) -> None:
+    ids = [o.id for o in occurrences if o.id is not None]
+    if ids:
+        db.session.execute(sa.update(Reservation).where(Reservation.occurrence_id.in_(ids))
+                           .values(active=False).execution_options(synchronize_session="fetch"))
+
+
+def require_text(value, field: str, required: bool, maximum: int = 500) -> str | None:
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise invalid({field: _("Giá trị phải là chuỗi ký tự.")})
+    value = value.strip()
+    if required and not value:
+        raise invalid({field: _("Cần nêu lý do.")})
+    if len(value) > maximum:
+        raise invalid({field: _("Tối đa %(n)d ký tự.", n=maximum)})
+    return value or None
+
+
+def audit_view(meeting: Meeting) -> dict:
+    """The meeting's fields as the audit diff records them."""
+    return {"title": meeting.title, "category": meeting.category,
+            "host_unit": meeting.host_unit.code if meeting.host_unit else None,
+            "chair": meeting.chair, "start": meeting.start_at, "end": meeting.end_at,
+            "mode": meeting.mode, "paperless": meeting.paperless,
+            "rooms": [r.id for r in meeting.rooms],
+            "participants": sorted(u.code for u in meeting.participants),
+            "agenda": meeting.agenda, "rrule": meeting.rrule, "status": meeting.status,
+            "join_url": meeting.join_url, "holiday_override_reason": meeting.holiday_override_reason}
+
+
+def ensure_can_change(actor, meeting: Meeting) -> None:
+    if not allowed(actor, "book", meeting.host_unit):
+        raise Forbidden(_("Bạn không có quyền thay đổi cuộc họp của %(unit)s.",
+                          unit=meeting.host_unit.name))

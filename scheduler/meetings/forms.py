@@ -1,0 +1,216 @@
+"""The booking form: what people type, turned into the data the booking service takes.
+
+Dates are typed dd/mm/yyyy and times HH:MM (24-hour) in text inputs, because the browser's own
+date and time pickers follow the operating system's locale (AM/PM, mm/dd) rather than the
+Vietnamese conventions offices use.
+"""
+from datetime import date, datetime, time, timedelta
+
+from flask_babel import lazy_gettext as _l
+from wtforms import (BooleanField, DateField, IntegerField, SelectField, SelectMultipleField,
+                     StringField, TextAreaField, TimeField)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import ValidationError as WTFValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget, TextInput
+
+from ..core.form_messages import Form
+from ..core.labels import LABELS
+from ..core.timeutil import LOCAL_TZ, UTC
+
+WEEKDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+WEEKDAY_LABELS = (_l("Thứ Hai"), _l("Thứ Ba"), _l("Thứ Tư"), _l("Thứ Năm"), _l("Thứ Sáu"),
+                  _l("Thứ Bảy"), _l("Chủ Nhật"))
+REPEATS = (
+    ("none", _l("Không lặp lại")),
+    ("weekly", _l("Hằng tuần (hoặc N tuần một lần) vào các thứ đã chọn")),
+    ("monthly_date", _l("Hằng tháng theo ngày")),
+    ("monthly_weekday", _l("Hằng tháng vào thứ … của tuần thứ n")),
+)
+SETPOS = (("1", _l("thứ nhất")), ("2", _l("thứ hai")), ("3", _l("thứ ba")),
+          ("4", _l("thứ tư")), ("-1", _l("cuối cùng")))
+
+
+def options(pairs) -> list[SelectChoice]:
+    """Choices as WTForms wants them; labels stay lazy so each request sees its own language."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A list of checkboxes: each is a focusable control with its own label."""
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class MeetingForm(Form):
+    title = StringField(_l("Tên cuộc họp"), validators=[DataRequired(), Length(max=300)])
+    category = SelectField(_l("Loại cuộc họp"), choices=options(LABELS["category"].items()))
+    host_unit = SelectField(_l("Đơn vị chủ trì"), validators=[DataRequired()])
+    chair = StringField(_l("Người chủ trì"), validators=[Optional(), Length(max=200)])
+    day = DateField(_l("Ngày họp (dd/mm/yyyy)"), format="%d/%m/%Y", widget=TextInput(),
+                    validators=[InputRequired(message=_l("Nhập ngày theo dạng dd/mm/yyyy."))])
+    start_time = TimeField(_l("Bắt đầu (HH:MM)"), format="%H:%M", widget=TextInput(),
+                           validators=[InputRequired(message=_l("Nhập giờ theo dạng HH:MM."))])
+    end_time = TimeField(_l("Kết thúc (HH:MM)"), format="%H:%M", widget=TextInput(),
+                         validators=[InputRequired(message=_l("Nhập giờ theo dạng HH:MM."))])
+    mode = SelectField(_l("Hình thức"), choices=options(LABELS["mode"].items()))
+    paperless = BooleanField(_l("Họp không giấy tờ"))
+    rooms = SelectMultipleField(_l("Phòng họp"), coerce=int, validate_choice=True)
+    participants = MultiCheckboxField(_l("Đơn vị tham dự"))
+    agenda = TextAreaField(_l("Nội dung, chương trình"), validators=[Optional(), Length(max=20000)])
+    repeat = SelectField(_l("Kiểu lặp lại"), choices=options(REPEATS), default="none")
+    interval = IntegerField(_l("Mỗi N tuần/tháng"), default=1,
+                            validators=[Optional(), NumberRange(min=1, max=52)])
+    weekdays = MultiCheckboxField(_l("Vào các thứ"),
+                                  choices=options(zip(WEEKDAY_CODES, WEEKDAY_LABELS)))
+    setpos = SelectField(_l("Tuần thứ"), choices=options(SETPOS), default="1")
+    setpos_weekday = SelectField(_l("Thứ"), choices=options(zip(WEEKDAY_CODES, WEEKDAY_LABELS)))
+    until = DateField(_l("Đến ngày (dd/mm/yyyy)"), format="%d/%m/%Y", widget=TextInput(),
+                      validators=[Optional()])
+    count = IntegerField(_l("Hoặc số lần họp"), validators=[Optional(), NumberRange(min=1, max=200)])
+    holiday_override_reason = StringField(_l("Lý do họp vào ngày nghỉ, ngày lễ"),
+                                          validators=[Optional(), Length(max=500)])
+
+    def validate_day(self, field):
+        if field.data and not 1900 <= field.data.year <= 2999:
+            raise WTFValidationError(str(_l("Ngày không hợp lệ (dd/mm/yyyy).")))
+
+    def validate_end_time(self, field):
+        if self.start_time.data and field.data and field.data <= self.start_time.data:
+            raise WTFValidationError(str(_l("Giờ kết thúc phải sau giờ bắt đầu.")))
+
+    def validate_weekdays(self, field):
+        if self.repeat.data == "weekly" and not field.data:
+            raise WTFValidationError(str(_l("Chọn ít nhất một thứ trong tuần.")))
+
+    def validate_count(self, field):
+        if self.repeat.data != "none" and not field.data and not self.until.data:
+            raise WTFValidationError(str(_l("Chọn ngày kết thúc hoặc số lần họp của chuỗi cuộc họp.")))
+
+    def validate_until(self, field):
+        if field.data and field.data.year > 2999:
+            raise WTFValidationError(str(_l("Ngày không hợp lệ (dd/mm/yyyy).")))
+        if field.data and self.day.data and field.data < self.day.data:
+            raise WTFValidationError(str(_l("Ngày kết thúc chuỗi phải từ ngày họp đầu tiên trở đi.")))
+
+    # -- to and from the service's data ---------------------------------------------------
+    def interval_bounds(self) -> tuple[datetime, datetime]:
+        start = datetime.combine(self.day.data, self.start_time.data, LOCAL_TZ)
+        end = datetime.combine(self.day.data, self.end_time.data, LOCAL_TZ)
+        return start.astimezone(UTC), end.astimezone(UTC)
+
+    def to_data(self) -> dict:
+        start, end = self.interval_bounds()
+        return {
+            "title": self.title.data.strip(),
+            "category": self.category.data,
+            "host_unit": self.host_unit.data,
+            "chair": (self.chair.data or "").strip(),
+            "start": start,
+            "end": end,
+            "mode": self.mode.data,
+            "paperless": bool(self.paperless.data),
+            "rooms": list(self.rooms.data or []),
+            "participants": list(self.participants.data or []),
+            "agenda": self.agenda.data or "",
+            "rrule": build_rrule(self),
+            "skip_dates": [],
+            "holiday_override_reason": (self.holiday_override_reason.data or "").strip() or None,
+        }
+
+    def fill_from(self, meeting) -> None:
+        """Pre-fill the form for editing an existing meeting."""
+        start, end = meeting.start_at.astimezone(LOCAL_TZ), meeting.end_at.astimezone(LOCAL_TZ)
+        self.title.data, self.category.data = meeting.title, meeting.category
+        self.host_unit.data, self.chair.data = meeting.host_unit.code, meeting.chair
+        self.day.data, self.start_time.data, self.end_time.data = start.date(), start.time(), end.time()
+        self.mode.data, self.paperless.data = meeting.mode, meeting.paperless
+        self.rooms.data = [room.id for room in meeting.rooms]
+        self.participants.data = [unit.code for unit in meeting.participants]
+        self.agenda.data = meeting.agenda
+        self.holiday_override_reason.data = meeting.holiday_override_reason
+        fill_recurrence(self, meeting.rrule)
+
+
+def build_rrule(form: MeetingForm) -> str | None:
+    """The RFC 5545 RRULE of what the recurrence controls say, or None for a single meeting."""
+    repeat = form.repeat.data
+    if repeat == "none":
+        return None
+    interval = form.interval.data or 1
+    if repeat == "weekly":
+        parts = ["FREQ=WEEKLY", f"INTERVAL={interval}",
+                 "BYDAY=" + ",".join(d for d in WEEKDAY_CODES if d in form.weekdays.data)]
+    elif repeat == "monthly_date":
+        parts = ["FREQ=MONTHLY", f"INTERVAL={interval}", f"BYMONTHDAY={form.day.data.day}"]
+    else:
+        parts = ["FREQ=MONTHLY", f"INTERVAL={interval}",
+                 f"BYDAY={form.setpos_weekday.data}", f"BYSETPOS={form.setpos.data}"]
+    if form.count.data:
+        parts.append(f"COUNT={form.count.data}")
+    elif form.until.data:
+        # UNTIL in UTC at the end of the chosen local day, so that day's meeting is included
+        last = datetime.combine(form.until.data + timedelta(days=1), time(0), LOCAL_TZ)
+        parts.append("UNTIL=" + (last.astimezone(UTC) - timedelta(seconds=1)).strftime("%Y%m%dT%H%M%SZ"))
+    return ";".join(parts)
+
+
+def fill_recurrence(form: MeetingForm, rrule: str | None) -> None:
+    """Set the recurrence controls from an RRULE written by `build_rrule`."""
+    if not rrule:
+        form.repeat.data = "none"
+        return
+    parts = dict(p.split("=", 1) for p in rrule.upper().removeprefix("RRULE:").split(";") if "=" in p)
+    form.interval.data = int(parts.get("INTERVAL", "1") or 1)
+    if parts.get("FREQ") == "WEEKLY":
+        form.repeat.data = "weekly"
+        form.weekdays.data = [d for d in parts.get("BYDAY", "").split(",") if d in WEEKDAY_CODES]
+    elif "BYSETPOS" in parts:
+        form.repeat.data = "monthly_weekday"
+        form.setpos.data, form.setpos_weekday.data = parts["BYSETPOS"], parts.get("BYDAY", "MO")[-2:]
+    else:
+        form.repeat.data = "monthly_date"
+    if "COUNT" in parts:
+        form.count.data = int(parts["COUNT"])
+    elif "UNTIL" in parts:
+        stamp = parts["UNTIL"]
+        try:
+            moment = datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+            form.until.data = moment.astimezone(LOCAL_TZ).date()
+        except ValueError:  # a date-only UNTIL written by another client
+            form.until.data = datetime.strptime(stamp[:8], "%Y%m%d").date()
+
+
+def parse_day(value: str | None) -> date | None:
+    """A day from a query string: ISO (yyyy-mm-dd) from links, dd/mm/yyyy from people."""
+    if not value:
+        return None
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            day = datetime.strptime(value.strip(), fmt).date()
+        except ValueError:
+            continue
+        # far-off years would overflow the week and month arithmetic of the calendars
+        return day if 1900 <= day.year <= 2999 else None
+    return None
+
+
+class CancelForm(Form):
+    reason = StringField(_l("Lý do"), validators=[DataRequired(), Length(max=500)])
+
+
+class DecisionForm(Form):
+    reason = StringField(_l("Ghi chú, lý do"), validators=[Optional(), Length(max=500)])
+
+
+class MoveOccurrenceForm(Form):
+    day = DateField(_l("Ngày mới (dd/mm/yyyy)"), format="%d/%m/%Y", widget=TextInput(),
+                    validators=[InputRequired(message=_l("Nhập ngày theo dạng dd/mm/yyyy."))])
+    start_time = TimeField(_l("Bắt đầu (HH:MM)"), format="%H:%M", widget=TextInput(),
+                           validators=[InputRequired(message=_l("Nhập giờ theo dạng HH:MM."))])
+    end_time = TimeField(_l("Kết thúc (HH:MM)"), format="%H:%M", widget=TextInput(),
+                         validators=[InputRequired(message=_l("Nhập giờ theo dạng HH:MM."))])
+
+
+class HeldModeForm(Form):
+    mode = SelectField(_l("Hình thức đã họp thực tế"), choices=options(LABELS["mode"].items()))

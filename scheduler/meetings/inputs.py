@@ -1,0 +1,222 @@
+"""Reading a booking request (API JSON or form data) into checked values.
+
+Every field is checked and every problem reported at once, as ValidationError
+details={"fields": {name: message}}, so a form can mark each field and an API client can fix
+all of them in one go. Nothing here writes to the database.
+"""
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from ..core.errors import ValidationError
+from ..core.timeutil import to_utc
+from ..extensions import db
+from ..rooms.models import Room
+from ..units.models import Unit
+from . import series
+from .models import CATEGORIES, MODES
+
+TITLE_MAX = 300
+AGENDA_MAX = 20_000
+CHAIR_MAX = 200
+REASON_MAX = 500
+# longer gatherings are booked as a daily series; the bound also keeps conflict lookups narrow
+MAX_MEETING_HOURS = 72
+FIELDS = ("title", "category", "host_unit", "chair", "start", "end", "mode", "paperless",
+          "rooms", "participants", "agenda", "rrule", "skip_dates", "on_conflict",
+          "holiday_override_reason")
+
+
+@dataclass
+class MeetingInput:
+    title: str = ""
+    category: str = ""
+    host_unit: Unit | None = None
+    chair: str = ""
+    start: datetime | None = None
+    end: datetime | None = None
+    mode: str = ""
+    paperless: bool = False
+    rooms: list = field(default_factory=list)
+    participants: list = field(default_factory=list)
+    agenda: str = ""
+    rrule: str | None = None
+    skip_dates: set = field(default_factory=set)
+    on_conflict: str = "fail"
+    holiday_override_reason: str | None = None
+    instances: list = field(default_factory=list)  # (start, end) UTC of every RRULE instance
+
+    @property
+    def duration(self):
+        return self.end - self.start
+
+
+def parse_datetime(value) -> datetime:
+    """An aware UTC datetime from a datetime or an ISO 8601 string; naive = Hà Nội time."""
+    if isinstance(value, datetime):
+        return to_utc(value)
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("not a string")
+    text = value.strip().replace("Z", "+00:00").replace("z", "+00:00")
+    if len(text) <= 10:  # a bare date is not a meeting time
+        raise ValueError("date without time")
+    return to_utc(datetime.fromisoformat(text))
+
+
+def _text(errors, data, name, maximum, required=False, default=""):
+    value = data.get(name, default)
+    if value is None:
+        value = default
+    if not isinstance(value, str):
+        errors[name] = _("Giá trị phải là chuỗi ký tự.")
+        return default
+    value = value.strip()
+    if required and not value:
+        errors[name] = _("Không được để trống.")
+    elif len(value) > maximum:
+        errors[name] = _("Tối đa %(n)d ký tự (đang có %(m)d).", n=maximum, m=len(value))
+    return value
+
+
+def _unit_codes(errors, name, codes) -> list[Unit]:
+    if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+        errors[name] = _("Cần một danh sách mã đơn vị.")
+        return []
+    units, unknown = [], []
+    found = _current_units(list(dict.fromkeys(c.strip() for c in codes)))
+    for code in dict.fromkeys(c.strip() for c in codes):
+        unit = found.get(code)
+        (units.append(unit) if unit is not None else unknown.append(code))
+    if unknown:
+        errors[name] = _("Không có đơn vị mã: %(codes)s", codes=", ".join(unknown))
+    return units
+
+
+def _current_units(codes: list[str]) -> dict[str, Unit]:
+    """code -> unit, as Unit.by_code(code) picks it (the current holder of the code, else the
+    most recent one), in one query for all the codes."""
+    if not codes:
+        return {}
+    rows = db.session.scalars(sa.select(Unit).where(Unit.code.in_(codes)))
+    earliest = date.min
+
+    def rank(unit):
+        return (unit.valid_to is None, unit.valid_to or earliest, unit.valid_from or earliest)
+
+    best: dict[str, Unit] = {}
+    for unit in rows:
+        if unit.code not in best or rank(unit) > rank(best[unit.code]):
+            best[unit.code] = unit
+    return best
+
+
+def _rooms(errors, ids) -> list[Room]:
+    if not isinstance(ids, list) or not all(isinstance(i, int) and not isinstance(i, bool)
+                                            for i in ids):
+        errors["rooms"] = _("Cần một danh sách mã số phòng họp.")
+        return []
+    wanted = list(dict.fromkeys(ids))
+    found = {r.id: r for r in db.session.scalars(
+        sa.select(Room).where(Room.id.in_(wanted), Room.active.is_(True)))} if wanted else {}
+    unknown = [str(i) for i in wanted if i not in found]
+    if unknown:
+        errors["rooms"] = _("Không có phòng họp số: %(ids)s", ids=", ".join(unknown))
+    return [found[i] for i in wanted if i in found]
+
+
+def _skip_dates(errors, values) -> set:
+    if values is None:
+        return set()
+    if not isinstance(values, list):
+        errors["skip_dates"] = _("Cần một danh sách ngày (YYYY-MM-DD).")
+        return set()
+    days = set()
+    for value in values:
+        try:
+            days.add(value if isinstance(value, date) else date.fromisoformat(str(value)[:10]))
+        except ValueError:
+            errors["skip_dates"] = _("Ngày không hợp lệ: %(value)s", value=value)
+    return days
+
+
+def _times(errors, values: MeetingInput, data) -> None:
+    for name in ("start", "end"):
+        raw = data.get(name)
+        if raw in (None, ""):
+            errors[name] = _("Không được để trống.")
+            continue
+        try:
+            setattr(values, name, parse_datetime(raw))
+        except (ValueError, TypeError, OverflowError):
+            errors[name] = _("Không đọc được ngày giờ '%(value)s' (cần dạng 2026-03-05T08:00+07:00).",
+                             value=str(raw)[:40])
+    if values.start and values.end and values.end <= values.start:
+        errors["end"] = (_("Thời gian kết thúc phải sau thời gian bắt đầu.") if values.end < values.start
+                         else _("Cuộc họp không thể kéo dài 0 phút."))
+    elif values.start and values.end and values.end - values.start > timedelta(hours=MAX_MEETING_HOURS):
+        errors["end"] = _("Một cuộc họp không kéo dài quá %(n)d giờ; hãy đặt chuỗi họp hằng ngày.",
+                          n=MAX_MEETING_HOURS)
+
+
+def _choices(errors, values: MeetingInput, data) -> None:
+    values.category = data.get("category") or ""
+    if values.category not in CATEGORIES:
+        errors["category"] = _("Loại cuộc họp không hợp lệ: '%(value)s'.", value=values.category)
+    values.mode = data.get("mode") or ""
+    if values.mode not in MODES:
+        errors["mode"] = _("Hình thức họp không hợp lệ: '%(value)s'.", value=values.mode)
+    paperless = data.get("paperless", False)
+    if not isinstance(paperless, bool):
+        errors["paperless"] = _("Giá trị phải là true hoặc false.")
+    values.paperless = bool(paperless) if isinstance(paperless, bool) else False
+    values.on_conflict = data.get("on_conflict") or "fail"
+    if values.on_conflict not in ("fail", "skip"):
+        errors["on_conflict"] = _("on_conflict chỉ nhận 'fail' hoặc 'skip'.")
+
+
+def parse_meeting_input(data: dict) -> MeetingInput:
+    """Check a complete set of meeting fields (a PATCH merges onto the current values first)."""
+    if not isinstance(data, dict):
+        raise ValidationError(_("Dữ liệu cuộc họp không hợp lệ."))
+    errors: dict[str, str] = {}
+    values = MeetingInput()
+    values.title = _text(errors, data, "title", TITLE_MAX, required=True)
+    values.chair = _text(errors, data, "chair", CHAIR_MAX)
+    values.agenda = _text(errors, data, "agenda", AGENDA_MAX)
+    values.holiday_override_reason = _text(errors, data, "holiday_override_reason", REASON_MAX) or None
+    _choices(errors, values, data)
+    host = data.get("host_unit")
+    if not isinstance(host, str) or not host.strip():
+        errors["host_unit"] = _("Cần mã đơn vị chủ trì cuộc họp.")
+    else:
+        hosts = _unit_codes(errors, "host_unit", [host])
+        values.host_unit = hosts[0] if hosts else None
+    values.participants = [u for u in _unit_codes(errors, "participants", data.get("participants") or [])
+                           if values.host_unit is None or u.id != values.host_unit.id]
+    values.rooms = _rooms(errors, data.get("rooms") or [])
+    values.skip_dates = _skip_dates(errors, data.get("skip_dates"))
+    _times(errors, values, data)
+    rule = data.get("rrule") or None
+    if rule is not None and not isinstance(rule, str):
+        errors["rrule"] = _("Quy tắc lặp phải là chuỗi RRULE.")
+    elif rule:
+        values.rrule = series.normalise_rule(rule)
+        if "start" not in errors and "end" not in errors:
+            try:
+                values.instances = series.expand(values.rrule, values.start, values.end)
+            except series.SeriesError as err:
+                errors["rrule"] = str(err)
+    if not values.rrule and values.start and values.end:
+        values.instances = [(values.start, values.end)]
+    if errors:
+        raise invalid(errors)
+    return values
+
+
+def invalid(errors: dict[str, str]) -> ValidationError:
+    names = ", ".join(errors)
+    first = next(iter(errors.values()))
+    return ValidationError(_("Dữ liệu không hợp lệ (%(names)s): %(first)s", names=names, first=first),
+                           {"fields": errors})

@@ -1,0 +1,218 @@
+"""After booking: cancelling, approving or declining, moving or cancelling one sitting of a
+series, taking back a skipped date, and correcting the mode a meeting was held in. Each step is
+audited under object_type "meeting" and announced through `meeting_changed`."""
+from datetime import datetime, timedelta
+
+from flask_babel import gettext as _
+
+from ..audit.services import record
+from ..core.access import require
+from ..core.db_setup import write_transaction
+from ..core.errors import ValidationError
+from ..core.timeutil import format_datetime_vi, utcnow
+from ..extensions import db
+from . import booking
+from . import conflicts as conflict_rules
+from .events import meeting_changed
+from .inputs import MAX_MEETING_HOURS, invalid, parse_datetime
+from .models import MODES, Occurrence
+
+LIVE = ("pending", "scheduled")
+
+
+def _audit(actor, meeting, action, summary, changes=None):
+    record(actor, action, "meeting", meeting.id, unit=meeting.host_unit,
+           summary=f"{meeting.title}: {summary}" if summary else meeting.title, changes=changes)
+
+
+def cancel_meeting(actor, meeting, reason=None):
+    booking.ensure_can_change(actor, meeting)
+    reason = booking.require_text(reason, "reason", required=False)
+    if meeting.status == "cancelled":
+        raise ValidationError(_("Cuộc họp đã bị hủy trước đó."))
+    if meeting.status == "held":
+        raise ValidationError(_("Cuộc họp đã diễn ra, không thể hủy."))
+    with write_transaction():
+        stopped = [o for o in meeting.occurrences if o.status in LIVE]
+        for occ in stopped:
+            occ.status = "cancelled"
+        booking.deactivate(stopped)
+        before = meeting.status
+        meeting.status, meeting.cancel_reason = "cancelled", reason
+        meeting.sequence += 1
+        db.session.flush()
+        _audit(actor, meeting, "meeting.cancel", reason or "",
+               {"status": [before, "cancelled"], "reason": [None, reason]})
+        meeting_changed(meeting, "cancelled")
+    return meeting
+
+
+def cancel_occurrence(actor, occurrence: Occurrence, reason=None):
+    meeting = occurrence.meeting
+    booking.ensure_can_change(actor, meeting)
+    reason = booking.require_text(reason, "reason", required=False)
+    if occurrence.status not in LIVE:
+        raise ValidationError(_("Buổi họp này đã diễn ra hoặc đã bị hủy."))
+    with write_transaction():
+        before = occurrence.status
+        occurrence.status = "cancelled"
+        booking.deactivate([occurrence])
+        meeting.sequence += 1
+        if all(o.status == "cancelled" for o in meeting.occurrences):
+            meeting.status = "cancelled"
+        db.session.flush()
+        _audit(actor, meeting, "meeting.occurrence_cancel",
+               _("hủy buổi %(when)s", when=format_datetime_vi(occurrence.start_at)),
+               {"occurrence": [occurrence.start_at, None], "status": [before, "cancelled"],
+                "reason": [None, reason]})
+        meeting_changed(meeting, "occurrence_cancelled", occurrence=occurrence)
+    return occurrence
+
+
+def _times(start, end):
+    errors, values = {}, {}
+    for name, raw in (("start", start), ("end", end)):
+        try:
+            values[name] = parse_datetime(raw)
+        except (ValueError, TypeError, OverflowError):
+            errors[name] = _("Không đọc được ngày giờ '%(value)s'.", value=str(raw)[:40])
+    if errors:
+        raise invalid(errors)
+    if values["end"] <= values["start"]:
+        raise invalid({"end": _("Thời gian kết thúc phải sau thời gian bắt đầu.")})
+    if values["end"] - values["start"] > timedelta(hours=MAX_MEETING_HOURS):
+        raise invalid({"end": _("Một cuộc họp không kéo dài quá %(n)d giờ.", n=MAX_MEETING_HOURS)})
+    return values["start"], values["end"]
+
+
+def _check_slot(meeting, start, end, exclude_occurrence_id=None, exclude_meeting_id=None):
+    online = meeting.is_online
+    endpoint_ids = booking.endpoint_plan(meeting.host_unit, meeting.participants, online)
+    rooms = list(meeting.rooms)
+    booking.check_room_rules(rooms, [(start, end)], meeting.holiday_override_reason)
+    needs = conflict_rules.needs_for([(start, end)], rooms, endpoint_ids, online)
+    found = conflict_rules.find_conflicts(needs, exclude_meeting_id, exclude_occurrence_id)
+    if found:
+        raise booking.conflict_error(found, needs, [(start, end)], rooms, exclude_meeting_id,
+                                     exclude_occurrence_id)
+    return needs, endpoint_ids
+
+
+def move_occurrence(actor, occurrence: Occurrence, start, end):
+    """Move one sitting; the others stay. The sitting keeps its original_start, which is the
+    RECURRENCE-ID calendars use to replace that one instance."""
+    meeting = occurrence.meeting
+    booking.ensure_can_change(actor, meeting)
+    start, end = _times(start, end)
+    if occurrence.status not in LIVE:
+        raise ValidationError(_("Chỉ dời được buổi họp chưa diễn ra và chưa bị hủy."))
+    with write_transaction():
+        needs, endpoint_ids = _check_slot(meeting, start, end, exclude_occurrence_id=occurrence.id)
+        before = (occurrence.start_at, occurrence.end_at)
+        occurrence.start_at, occurrence.end_at = start, end
+        occurrence.moved = bool(meeting.rrule)
+        if not meeting.rrule:
+            meeting.start_at, meeting.end_at = start, end
+            occurrence.original_start = start
+        if end <= utcnow():
+            occurrence.status, occurrence.held_mode = "held", meeting.mode
+        # delete the old reservations first: a flush inserts before it deletes, and on
+        # PostgreSQL a move by less than the sitting's length would collide with itself
+        occurrence.reservations.clear()
+        db.session.flush()
+        occurrence.reservations = booking.reservations_for(
+            occurrence, [r.id for r in meeting.rooms], endpoint_ids, meeting.is_online)
+        meeting.sequence += 1
+        booking.flush_guarded(needs, [(start, end)], list(meeting.rooms),
+                              exclude_occurrence_id=occurrence.id)
+        _audit(actor, meeting, "meeting.occurrence_move",
+               _("dời buổi %(old)s sang %(new)s", old=format_datetime_vi(before[0]),
+                 new=format_datetime_vi(start)),
+               {"start": [before[0], start], "end": [before[1], end]})
+        meeting_changed(meeting, "occurrence_moved", occurrence=occurrence)
+    return occurrence
+
+
+def restore_occurrence(actor, meeting, original_start):
+    """Take back a date skipped at booking (an EXDATE), if it is free now."""
+    booking.ensure_can_change(actor, meeting)
+    try:
+        original = parse_datetime(original_start)
+    except (ValueError, TypeError, OverflowError):
+        raise invalid({"original_start": _("Không đọc được ngày giờ.")}) from None
+    skipped = {datetime.fromisoformat(v): v for v in meeting.exdates or []}
+    if original not in skipped:
+        raise invalid({"original_start": _("Ngày này không nằm trong các ngày đã bỏ của chuỗi.")})
+    if meeting.status == "cancelled":
+        raise ValidationError(_("Cuộc họp đã bị hủy."))
+    with write_transaction():
+        start, end = original, original + (meeting.end_at - meeting.start_at)
+        needs, endpoint_ids = _check_slot(meeting, start, end, exclude_meeting_id=meeting.id)
+        live = "pending" if meeting.status == "pending" else "scheduled"
+        occ = booking.new_occurrence(start, end, start, live, meeting.mode)
+        occ.reservations = booking.reservations_for(occ, [r.id for r in meeting.rooms],
+                                                    endpoint_ids, meeting.is_online)
+        meeting.occurrences.append(occ)
+        meeting.exdates = [v for v in meeting.exdates if v != skipped[original]]
+        meeting.sequence += 1
+        booking.flush_guarded(needs, [(start, end)], list(meeting.rooms),
+                              exclude_meeting_id=meeting.id)
+        _audit(actor, meeting, "meeting.occurrence_restore",
+               _("khôi phục buổi %(when)s", when=format_datetime_vi(start)),
+               {"skipped": [start, None]})
+        meeting_changed(meeting, "rescheduled", occurrence=occ)
+    return occ
+
+
+def _require_approver(actor, meeting):
+    gated = [r for r in meeting.rooms if r.requires_approval]
+    if meeting.status != "pending":
+        raise ValidationError(_("Cuộc họp không ở trạng thái chờ duyệt."))
+    for room in gated or [None]:
+        require("manage", room.unit if room else meeting.host_unit, user=actor)
+
+
+def _decide(actor, meeting, reason, approve: bool):
+    _require_approver(actor, meeting)
+    with write_transaction():
+        new_status = "scheduled" if approve else "cancelled"
+        changed = [o for o in meeting.occurrences if o.status == "pending"]
+        for occ in changed:
+            occ.status = new_status
+        if not approve:
+            booking.deactivate(changed)
+            meeting.sequence += 1
+        meeting.status = new_status
+        meeting.decided_by_id, meeting.decided_at, meeting.decision_reason = actor.id, utcnow(), reason
+        db.session.flush()
+        _audit(actor, meeting, "meeting.approve" if approve else "meeting.decline", reason or "",
+               {"status": ["pending", new_status], "reason": [None, reason]})
+        meeting_changed(meeting, "approved" if approve else "declined")
+    return meeting
+
+
+def approve_meeting(actor, meeting, reason=None):
+    return _decide(actor, meeting, booking.require_text(reason, "reason", False), True)
+
+
+def decline_meeting(actor, meeting, reason=None):
+    return _decide(actor, meeting, booking.require_text(reason, "reason", True), False)
+
+
+def set_held_mode(actor, occurrence: Occurrence, mode: str):
+    """Correct the mode a sitting was actually held in (counted by the online-share targets)."""
+    meeting = occurrence.meeting
+    booking.ensure_can_change(actor, meeting)
+    if mode not in MODES:
+        raise invalid({"held_mode": _("Hình thức họp không hợp lệ: '%(value)s'.", value=mode)})
+    if occurrence.status == "cancelled" or occurrence.end_at > utcnow():
+        raise ValidationError(_("Chỉ ghi nhận hình thức cho buổi họp đã diễn ra."))
+    with write_transaction():
+        before = occurrence.held_mode
+        occurrence.status, occurrence.held_mode = "held", mode
+        db.session.flush()
+        _audit(actor, meeting, "meeting.held_mode",
+               _("hình thức buổi %(when)s", when=format_datetime_vi(occurrence.start_at)),
+               {"held_mode": [before, mode]})
+        meeting_changed(meeting, "updated", occurrence=occurrence)
+    return occurrence

@@ -1,0 +1,107 @@
+"""Meetings as JSON (SPEC field names), and what a viewer may see of them.
+
+A unit not taking part in a meeting sees only its public facts (title, host unit, time,
+status): agenda, participants, rooms and the join link stay with those invited.
+"""
+import sqlalchemy as sa
+
+from ..core.access import allowed
+from ..core.timeutil import to_local
+from ..units.models import Unit
+from .models import Meeting, Occurrence, meeting_participant
+
+
+def _iso(value):
+    return to_local(value).isoformat() if value is not None else None
+
+
+def involved_unit_ids(meeting: Meeting) -> set[int]:
+    return {meeting.host_unit_id} | {u.id for u in meeting.participants}
+
+
+def may_see_details(viewer, meeting: Meeting) -> bool:
+    """Invited (host or participant within the viewer's reach), or an admin."""
+    if viewer is None or not getattr(viewer, "is_authenticated", False):
+        return False
+    units = [meeting.host_unit, *meeting.participants]
+    return any(allowed(viewer, "view", unit) for unit in units)
+
+
+def public_dict(meeting: Meeting) -> dict:
+    return {"id": meeting.id, "title": meeting.title, "host_unit": meeting.host_unit.code,
+            "host_unit_name": meeting.host_unit.name, "start": _iso(meeting.start_at),
+            "end": _iso(meeting.end_at), "status": meeting.status, "limited": True}
+
+
+def occurrence_dict(occ: Occurrence) -> dict:
+    return {"id": occ.id, "start": _iso(occ.start_at), "end": _iso(occ.end_at),
+            "original_start": _iso(occ.original_start), "status": occ.status,
+            "held_mode": occ.held_mode, "moved": occ.moved}
+
+
+def meeting_to_dict(meeting: Meeting, viewer) -> dict:
+    if not may_see_details(viewer, meeting):
+        return public_dict(meeting)
+    data = {
+        "id": meeting.id, "title": meeting.title, "category": meeting.category,
+        "host_unit": meeting.host_unit.code, "host_unit_name": meeting.host_unit.name,
+        "chair": meeting.chair, "start": _iso(meeting.start_at), "end": _iso(meeting.end_at),
+        "mode": meeting.mode, "paperless": meeting.paperless,
+        "rooms": [r.id for r in meeting.rooms], "participants": [u.code for u in meeting.participants],
+        "agenda": meeting.agenda, "status": meeting.status, "held_mode": _held_mode(meeting),
+        "rrule": meeting.rrule, "join_url": meeting.join_url, "sequence": meeting.sequence,
+        "uid": meeting.uid, "limited": False,
+        "decision_reason": meeting.decision_reason,
+        "decided_at": _iso(meeting.decided_at),
+        "holiday_override_reason": meeting.holiday_override_reason,
+        "cancel_reason": meeting.cancel_reason,
+    }
+    if meeting.rrule:
+        data["occurrences"] = [occurrence_dict(o) for o in meeting.occurrences]
+        data["skipped"] = [_iso_text(v) for v in meeting.exdates or []]
+    return data
+
+
+def _iso_text(value: str) -> str:
+    from datetime import datetime
+
+    return to_local(datetime.fromisoformat(value)).isoformat()
+
+
+def _held_mode(meeting: Meeting):
+    """The mode the meeting was held in; for a series only when every held sitting agrees
+    (each occurrence carries its own in the calendar list)."""
+    modes = {o.held_mode for o in meeting.occurrences if o.status == "held" and o.held_mode}
+    return modes.pop() if len(modes) == 1 else None
+
+
+def occurrence_item(occ: Occurrence, viewer) -> dict:
+    """One line of a calendar: the meeting's fields with this sitting's time and status."""
+    data = meeting_to_dict(occ.meeting, viewer)
+    data.pop("occurrences", None)
+    data.update({"meeting_id": occ.meeting_id, "occurrence_id": occ.id, "start": _iso(occ.start_at),
+                 "end": _iso(occ.end_at), "status": occ.status,
+                 "original_start": _iso(occ.original_start), "moved": occ.moved})
+    if not data["limited"]:
+        data["held_mode"] = occ.held_mode
+    return data
+
+
+def units_in_reach(viewer):
+    """SQL selectable of unit ids the viewer may `view` (None = every unit)."""
+    from ..core.access import PERMISSIONS, ALL, OWN
+
+    reach = PERMISSIONS["view"].get(viewer.role)
+    if reach == ALL:
+        return None
+    if reach == OWN:
+        return sa.select(sa.literal(viewer.unit_id))
+    return sa.select(Unit.id).where(Unit.in_subtree(viewer.unit))
+
+
+def involving(unit_ids):
+    """SQL condition on Meeting: hosted by or taking part is a unit among `unit_ids`."""
+    return sa.or_(Meeting.host_unit_id.in_(unit_ids),
+                  Meeting.id.in_(sa.select(meeting_participant.c.meeting_id)
+                                 .where(meeting_participant.c.unit_id.in_(unit_ids))))
+

@@ -1,0 +1,103 @@
+"""What the meeting pages share: the units and rooms within a user's reach, the week and month
+arithmetic of the calendars, and reading occurrences through the booking service."""
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from flask import request
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..core.access import ALL, OWN, PERMISSIONS, allowed, require
+from ..core.errors import NotFound, ValidationError
+from ..core.timeutil import LOCAL_TZ, local_day_bounds, today_local
+from ..extensions import db
+from ..rooms.models import Room
+from ..units.models import Unit
+from . import services
+from .forms import parse_day
+
+KIND_ORDER = {"city": 0, "department": 1, "district": 2, "ward": 3}
+
+
+def reach_condition(user, permission: str):
+    """SQL condition on Unit: the units where `user` holds `permission`."""
+    reach = PERMISSIONS[permission].get(user.role)
+    if reach is None:
+        return sa.false()
+    if reach == ALL:
+        return sa.true()
+    if reach == OWN:
+        return Unit.id == user.unit_id
+    return Unit.in_subtree(user.unit)
+
+
+def units_in_reach(user, permission: str = "view") -> list[Unit]:
+    today = today_local()
+    units = db.session.scalars(sa.select(Unit).where(
+        reach_condition(user, permission), Unit.active_on(today)))
+    return sorted(units, key=lambda u: (KIND_ORDER.get(u.kind, 9), u.code))
+
+
+def rooms_in_reach(user, permission: str = "view") -> list[Room]:
+    query = (sa.select(Room).join(Unit, Room.unit_id == Unit.id)
+             .where(Room.active.is_(True), reach_condition(user, permission))
+             .order_by(Unit.code, Room.name))
+    return list(db.session.scalars(query))
+
+
+def all_active_units() -> list[Unit]:
+    units = db.session.scalars(sa.select(Unit).where(Unit.active_on(today_local())))
+    return sorted(units, key=lambda u: (KIND_ORDER.get(u.kind, 9), u.code))
+
+
+def requested_unit(param: str = "unit") -> Unit:
+    """The unit named in the query string (the user's own by default), which the user must be
+    allowed to view."""
+    code = (request.args.get(param) or "").strip()
+    if not code:
+        return current_user.unit
+    unit = Unit.by_code(code)
+    if unit is None:
+        raise NotFound(_("Không tìm thấy đơn vị mã %(code)s.", code=code))
+    require("view", unit)
+    return unit
+
+
+def requested_room() -> Room | None:
+    value = (request.args.get("room") or "").strip()
+    if not value:
+        return None
+    room = db.session.get(Room, int(value)) if value.isdigit() else None
+    if room is None:
+        raise NotFound(_("Không tìm thấy phòng họp."))
+    require("view", room.unit)
+    return room
+
+
+def requested_day(param: str = "date") -> date:
+    value = request.args.get(param)
+    day = parse_day(value)
+    if value and day is None:
+        raise ValidationError(_("Ngày không hợp lệ: %(value)s (định dạng dd/mm/yyyy).", value=value))
+    return day or today_local()
+
+
+def monday_of(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def occurrences_between(viewer, first_day: date, last_day: date, unit=None, room=None) -> list:
+    """Occurrences on the local days first_day..last_day, in time order, cancelled ones left out
+    (they block nothing and offices do not want them on the wall)."""
+    start, end = local_day_bounds(first_day, last_day)
+    found = services.find_occurrences(viewer, start, end, unit=unit, room=room)
+    return sorted((o for o in found if o.status != "cancelled"), key=lambda o: o.start_at)
+
+
+def local(value: datetime) -> datetime:
+    return value.astimezone(LOCAL_TZ)
+
+
+def may_book_somewhere(user=None) -> bool:
+    """Whether to offer booking links (the form itself checks the unit)."""
+    return allowed(user if user is not None else current_user, "book")

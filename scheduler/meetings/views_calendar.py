@@ -1,0 +1,193 @@
+"""Calendar pages: the week grid, the month, the rooms' day, the weekly work schedule (lịch công
+tác tuần) and the search. They only read, through the booking service's `find_occurrences`."""
+import calendar
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta
+
+import sqlalchemy as sa
+from flask import current_app, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..core.access import permission_required
+from ..core.errors import ValidationError
+from ..core.labels import LABELS
+from ..core.timeutil import LOCAL_TZ, WEEKDAY_NAMES_VI, local_day_bounds, official_date_line, today_local
+from ..extensions import db
+from ..rooms.models import Room
+from ..units.models import Unit
+from . import bp
+from .forms import parse_day
+from .models import Meeting, Occurrence, meeting_participant
+from .view_helpers import (local, monday_of, occurrences_between, reach_condition, requested_day,
+                           requested_room, requested_unit, rooms_in_reach, units_in_reach)
+
+FIRST_HOUR, LAST_HOUR = 7, 19  # the office day shown on the grids
+SLOT_MINUTES = 30
+
+
+def _hour_rows(items) -> list[tuple[str, int | None]]:
+    """Row keys of the week grid: the office hours, plus 'before' and 'after' rows only when a
+    meeting falls there."""
+    hours = {local(o.start_at).hour for o in items}
+    rows = [(_("Trước %(h)02d:00", h=FIRST_HOUR), -1)] if any(h < FIRST_HOUR for h in hours) else []
+    rows += [(f"{h:02d}:00", h) for h in range(FIRST_HOUR, LAST_HOUR)]
+    if any(h >= LAST_HOUR for h in hours):
+        rows.append((_("Từ %(h)02d:00", h=LAST_HOUR), LAST_HOUR))
+    return rows
+
+
+def _row_key(occurrence) -> int:
+    hour = local(occurrence.start_at).hour
+    return -1 if hour < FIRST_HOUR else min(hour, LAST_HOUR)
+
+
+@bp.route("/meetings/week")
+@login_required
+@permission_required("view")
+def week():
+    room = requested_room()
+    unit = None if room else requested_unit()
+    monday = monday_of(requested_day())
+    days = [monday + timedelta(days=i) for i in range(7)]
+    items = occurrences_between(current_user, days[0], days[-1], unit=unit, room=room)
+    cells = defaultdict(list)
+    for occurrence in items:
+        cells[(local(occurrence.start_at).date(), _row_key(occurrence))].append(occurrence)
+    return render_template(
+        "meetings/week.html", unit=unit, room=room, days=days, rows=_hour_rows(items),
+        cells=cells, weekday_names=WEEKDAY_NAMES_VI, today=today_local(),
+        prev_day=monday - timedelta(days=7), next_day=monday + timedelta(days=7),
+        units=units_in_reach(current_user), rooms=rooms_in_reach(current_user))
+
+
+@bp.route("/meetings/month")
+@login_required
+@permission_required("view")
+def month():
+    room = requested_room()
+    unit = None if room else requested_unit()
+    day = requested_day()
+    first = day.replace(day=1)
+    last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
+    grid_start, grid_end = monday_of(first), monday_of(last) + timedelta(days=6)
+    by_day = defaultdict(list)
+    for occurrence in occurrences_between(current_user, grid_start, grid_end, unit=unit, room=room):
+        by_day[local(occurrence.start_at).date()].append(occurrence)
+    weeks = []
+    cursor = grid_start
+    while cursor <= grid_end:
+        weeks.append([cursor + timedelta(days=i) for i in range(7)])
+        cursor += timedelta(days=7)
+    return render_template(
+        "meetings/month.html", unit=unit, room=room, first=first, weeks=weeks, by_day=by_day,
+        weekday_names=WEEKDAY_NAMES_VI, today=today_local(),
+        prev_day=(first - timedelta(days=1)).replace(day=1), next_day=last + timedelta(days=1),
+        units=units_in_reach(current_user), rooms=rooms_in_reach(current_user))
+
+
+def _room_cells(day: date, occurrences) -> list[dict]:
+    """One room's row of the day grid: half-hour slots from 07:00 to 19:00, the slots of one
+    meeting merged into a single cell."""
+    cells = []
+    slot = datetime.combine(day, time(FIRST_HOUR), LOCAL_TZ)
+    closing = datetime.combine(day, time(LAST_HOUR), LOCAL_TZ)
+    while slot < closing:
+        # a meeting that began before 07:00 still fills the first slots it overlaps
+        taken = next((o for o in occurrences if o.start_at <= slot < o.end_at
+                      or slot <= o.start_at < slot + timedelta(minutes=SLOT_MINUTES)), None)
+        if taken is not None and cells and cells[-1]["occurrence"] is taken:
+            cells[-1]["span"] += 1
+        else:
+            cells.append({"occurrence": taken, "span": 1, "at": slot})
+        slot += timedelta(minutes=SLOT_MINUTES)
+    return cells
+
+
+@bp.route("/meetings/rooms")
+@login_required
+@permission_required("view")
+def rooms_day():
+    unit = requested_unit()
+    day = requested_day()
+    rooms = list(db.session.scalars(sa.select(Room).where(Room.unit_id == unit.id, Room.active.is_(True))
+                                    .order_by(Room.name)))
+    grid = [(room, _room_cells(day, occurrences_between(current_user, day, day, room=room)))
+            for room in rooms]
+    hours = list(range(FIRST_HOUR, LAST_HOUR))
+    return render_template("meetings/rooms_day.html", unit=unit, day=day, grid=grid, hours=hours,
+                           slots_per_hour=60 // SLOT_MINUTES, units=units_in_reach(current_user),
+                           weekday_name=WEEKDAY_NAMES_VI[day.weekday()],
+                           prev_day=day - timedelta(days=1), next_day=day + timedelta(days=1))
+
+
+@bp.route("/meetings/schedule")
+@login_required
+@permission_required("view")
+def schedule():
+    unit = requested_unit()
+    monday = monday_of(requested_day())
+    sunday = monday + timedelta(days=6)
+    grouped = defaultdict(lambda: {"morning": [], "afternoon": []})
+    for occurrence in occurrences_between(current_user, monday, sunday, unit=unit):
+        start = local(occurrence.start_at)
+        grouped[start.date()]["morning" if start.hour < 12 else "afternoon"].append(occurrence)
+    # Offices print every working day, even an empty one; the weekend only when it has meetings.
+    days = [monday + timedelta(days=i) for i in range(7) if i < 5 or (monday + timedelta(days=i)) in grouped]
+    return render_template(
+        "meetings/schedule.html", unit=unit, monday=monday, sunday=sunday, days=days,
+        grouped=grouped, weekday_names=WEEKDAY_NAMES_VI, units=units_in_reach(current_user),
+        dateline=official_date_line(current_app.config["CITY_NAME"], today_local()),
+        prev_day=monday - timedelta(days=7), next_day=monday + timedelta(days=7))
+
+
+def _search_query(user, args):
+    query = sa.select(Meeting).join(Unit, Meeting.host_unit_id == Unit.id)
+    visible_units = sa.select(Unit.id).where(reach_condition(user, "view"))
+    query = query.where(sa.or_(
+        Meeting.host_unit_id.in_(visible_units),
+        Meeting.id.in_(sa.select(meeting_participant.c.meeting_id)
+                       .where(meeting_participant.c.unit_id.in_(visible_units)))))
+    if args["q"]:
+        query = query.where(Meeting.title.ilike(f"%{args['q']}%", escape="\\"))
+    if args["category"]:
+        query = query.where(Meeting.category == args["category"])
+    if args["unit"] is not None:
+        unit = args["unit"]
+        query = query.where(sa.or_(
+            Meeting.host_unit_id == unit.id,
+            Meeting.id.in_(sa.select(meeting_participant.c.meeting_id)
+                           .where(meeting_participant.c.unit_id == unit.id))))
+    if args["from"] or args["to"]:
+        start, end = local_day_bounds(args["from"] or date(1900, 1, 1), args["to"] or date(9999, 1, 1))
+        query = query.where(Meeting.id.in_(sa.select(Occurrence.meeting_id).where(
+            Occurrence.start_at >= start, Occurrence.start_at < end)))
+    return query.order_by(Meeting.start_at.desc()).limit(200)
+
+
+def _search_args() -> dict:
+    args = {"q": (request.args.get("q") or "").strip()[:200], "category": request.args.get("category") or "",
+            "unit": None}
+    if args["category"] and args["category"] not in LABELS["category"]:
+        raise ValidationError(_("Loại cuộc họp không hợp lệ."))
+    for key in ("from", "to"):
+        raw = request.args.get(key)
+        args[key] = parse_day(raw)
+        if raw and args[key] is None:
+            raise ValidationError(_("Ngày không hợp lệ: %(value)s (định dạng dd/mm/yyyy).", value=raw))
+    if request.args.get("unit"):
+        args["unit"] = requested_unit()
+    args["q"] = args["q"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return args
+
+
+@bp.route("/meetings/search")
+@login_required
+@permission_required("view")
+def search():
+    args = _search_args()
+    searched = any(request.args.get(k) for k in ("q", "unit", "category", "from", "to"))
+    results = list(db.session.scalars(_search_query(current_user, args))) if searched else []
+    return render_template("meetings/search.html", results=results, searched=searched,
+                           units=units_in_reach(current_user), args=request.args,
+                           categories=LABELS["category"])

@@ -1,0 +1,140 @@
+"""A meeting's page and the actions taken from it: approve, decline, cancel, cancel or move one
+occurrence, correct the mode an occurrence was held in. Each action calls the booking service
+(which authorises and audits) and commits once."""
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..audit.models import AuditEntry
+from ..core.access import allowed
+from ..core.errors import Conflict, NotFound, ValidationError
+from ..core.timeutil import LOCAL_TZ
+from ..extensions import db
+from . import bp, services
+from .forms import CancelForm, DecisionForm, HeldModeForm, MoveOccurrenceForm
+from .models import Meeting, Occurrence
+from .serializers import may_see_details
+
+
+def _meeting(meeting_id: int) -> Meeting:
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None:
+        raise NotFound(_("Không tìm thấy cuộc họp."))
+    return meeting
+
+
+def _occurrence(meeting: Meeting, occurrence_id: int) -> Occurrence:
+    occurrence = db.session.get(Occurrence, occurrence_id)
+    if occurrence is None or occurrence.meeting_id != meeting.id:
+        raise NotFound(_("Không tìm thấy buổi họp."))
+    return occurrence
+
+
+def _history(meeting: Meeting) -> list[AuditEntry]:
+    return list(db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.object_type == "meeting",
+                                    AuditEntry.object_id == str(meeting.id))
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())))
+
+
+@bp.route("/meetings/<int:meeting_id>")
+@login_required
+def detail(meeting_id: int):
+    meeting = _meeting(meeting_id)
+    full = may_see_details(current_user, meeting)
+    may_book = allowed(current_user, "book", meeting.host_unit)
+    may_approve = meeting.status == "pending" and meeting in services.pending_approvals(current_user)
+    return render_template(
+        "meetings/detail.html", meeting=meeting, full=full, may_book=may_book,
+        may_approve=may_approve, history=_history(meeting) if full else [],
+        cancel_form=CancelForm(), decision_form=DecisionForm(), move_form=MoveOccurrenceForm(),
+        held_form=HeldModeForm())
+
+
+def _run(meeting: Meeting, action, done: str):
+    """Run one service call; commit on success, show the refusal otherwise."""
+    try:
+        action()
+    except (ValidationError, Conflict) as err:
+        db.session.rollback()
+        fields = (err.details or {}).get("fields") or {}
+        flash(" ".join([err.message, *map(str, fields.values())]), "error")
+    else:
+        db.session.commit()
+        flash(done, "success")
+    return redirect(url_for("meetings.detail", meeting_id=meeting.id))
+
+
+def _invalid(meeting: Meeting, form):
+    messages = [f"{getattr(form, name).label.text}: {' '.join(str(e) for e in errs)}"
+                for name, errs in form.errors.items()]
+    flash(_("Chưa thực hiện được: %(errors)s", errors="; ".join(messages)), "error")
+    return redirect(url_for("meetings.detail", meeting_id=meeting.id))
+
+
+@bp.route("/meetings/<int:meeting_id>/cancel", methods=["POST"])
+@login_required
+def cancel(meeting_id: int):
+    meeting, form = _meeting(meeting_id), CancelForm()
+    if not form.validate_on_submit():
+        return _invalid(meeting, form)
+    return _run(meeting, lambda: services.cancel_meeting(current_user, meeting, form.reason.data.strip()),
+                _("Đã hủy cuộc họp."))
+
+
+@bp.route("/meetings/<int:meeting_id>/approve", methods=["POST"])
+@login_required
+def approve(meeting_id: int):
+    meeting, form = _meeting(meeting_id), DecisionForm()
+    if not form.validate_on_submit():
+        return _invalid(meeting, form)
+    return _run(meeting, lambda: services.approve_meeting(current_user, meeting, form.reason.data or ""),
+                _("Đã duyệt cuộc họp."))
+
+
+@bp.route("/meetings/<int:meeting_id>/decline", methods=["POST"])
+@login_required
+def decline(meeting_id: int):
+    meeting, form = _meeting(meeting_id), DecisionForm()
+    if not form.validate_on_submit():
+        return _invalid(meeting, form)
+    return _run(meeting, lambda: services.decline_meeting(current_user, meeting, form.reason.data or ""),
+                _("Đã từ chối cuộc họp."))
+
+
+@bp.route("/meetings/<int:meeting_id>/occurrences/<int:occurrence_id>/cancel", methods=["POST"])
+@login_required
+def cancel_occurrence(meeting_id: int, occurrence_id: int):
+    meeting, form = _meeting(meeting_id), CancelForm()
+    occurrence = _occurrence(meeting, occurrence_id)
+    if not form.validate_on_submit():
+        return _invalid(meeting, form)
+    return _run(meeting, lambda: services.cancel_occurrence(current_user, occurrence, form.reason.data.strip()),
+                _("Đã hủy buổi họp."))
+
+
+@bp.route("/meetings/<int:meeting_id>/occurrences/<int:occurrence_id>/move", methods=["POST"])
+@login_required
+def move_occurrence(meeting_id: int, occurrence_id: int):
+    meeting, form = _meeting(meeting_id), MoveOccurrenceForm()
+    occurrence = _occurrence(meeting, occurrence_id)
+    if not form.validate_on_submit():
+        return _invalid(meeting, form)
+    start = datetime.combine(form.day.data, form.start_time.data, LOCAL_TZ)
+    end = datetime.combine(form.day.data, form.end_time.data, LOCAL_TZ)
+    return _run(meeting, lambda: services.move_occurrence(current_user, occurrence, start, end),
+                _("Đã dời buổi họp."))
+
+
+@bp.route("/meetings/<int:meeting_id>/occurrences/<int:occurrence_id>/held-mode", methods=["POST"])
+@login_required
+def held_mode(meeting_id: int, occurrence_id: int):
+    meeting, form = _meeting(meeting_id), HeldModeForm()
+    occurrence = _occurrence(meeting, occurrence_id)
+    if not form.validate_on_submit():
+        return _invalid(meeting, form)
+    return _run(meeting, lambda: services.set_held_mode(current_user, occurrence, form.mode.data),
+                _("Đã cập nhật hình thức họp thực tế."))
