@@ -1,0 +1,282 @@
+"""Subscribable calendar feeds of a unit, a room, or a user ("my calendar" = the user's unit),
+reached through secret, revocable tokens.
+
+A calendar program polls a feed every hour or so; `feed_state` answers "has anything changed"
+with one aggregate query, so an unchanged feed costs a 304 and no iCalendar building.
+"""
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+from flask import current_app
+from flask_babel import gettext as _
+
+from ..audit.services import record
+from ..auth.models import User
+from ..core.access import allowed, require
+from ..core.errors import Forbidden, NotFound, ValidationError
+from ..core.timeutil import LOCAL_TZ, local_midnight_utc
+from ..extensions import db
+from ..meetings.models import (ONLINE_MODES, Meeting, Occurrence, meeting_participant,
+                               meeting_room)
+from ..rooms.models import Room
+from ..units.models import Unit
+from . import ical
+
+FEED_DAYS_BACK = 90
+FEED_DAYS_AHEAD = 366
+FEED_KINDS = {"unit": Unit, "room": Room, "user": User}
+
+
+def links() -> ical.Links:
+    cfg = current_app.config
+    return ical.Links(base_url=cfg.get("BASE_URL", ""), sender=cfg.get("MAIL_SENDER", ""))
+
+
+def window(now: datetime) -> tuple[datetime, datetime]:
+    """[start, end) of a feed: local midnight 90 days back to a year ahead. It moves once a
+    day, so a feed polled twice on the same day sees the same window."""
+    today = now.astimezone(LOCAL_TZ).date()
+    start = local_midnight_utc(today - timedelta(days=FEED_DAYS_BACK))
+    return start, local_midnight_utc(today + timedelta(days=FEED_DAYS_AHEAD))
+
+
+def owner_by_token(kind: str, token: str):
+    """The unit, room or user a feed token belongs to; NotFound for unknown or revoked ones
+    and for users who can no longer sign in."""
+    model = FEED_KINDS.get(kind)
+    if model is None or not token or len(token) > 64:
+        raise NotFound(_("Không tìm thấy lịch."))
+    owner = db.session.scalar(sa.select(model).where(model.feed_token == token))
+    if owner is None or (kind == "user" and not owner.active):
+        raise NotFound(_("Không tìm thấy lịch."))
+    return owner
+
+
+def _meeting_condition(kind: str, owner):
+    if kind == "room":
+        return Meeting.id.in_(sa.select(meeting_room.c.meeting_id)
+                              .where(meeting_room.c.room_id == owner.id))
+    unit_id = owner.unit_id if kind == "user" else owner.id
+    return sa.or_(Meeting.host_unit_id == unit_id,
+                  Meeting.id.in_(sa.select(meeting_participant.c.meeting_id)
+                                 .where(meeting_participant.c.unit_id == unit_id)))
+
+
+def _in_window(start: datetime, end: datetime):
+    return Meeting.id.in_(sa.select(Occurrence.meeting_id).where(
+        Occurrence.start_at < end, Occurrence.end_at > start))
+
+
+def feed_name(kind: str, owner) -> str:
+    if kind == "room":
+        return _("Lịch phòng %(room)s – %(unit)s", room=owner.name, unit=owner.unit.name)
+    if kind == "user":
+        return _("Lịch của tôi – %(unit)s", unit=owner.unit.name)
+    return _("Lịch họp – %(unit)s", unit=owner.name)
+
+
+def feed_state(kind: str, owner, now: datetime) -> tuple[str, datetime]:
+    """(ETag, Last-Modified) of a feed from one aggregate over its meetings and their
+    occurrences: any booking, change, cancellation or move changes a count, a sum or the
+    latest updated_at; the window start and the feed's name are part of the tag too."""
+    start, end = window(now)
+    cancelled = sa.case((Occurrence.status == "cancelled", 1), else_=0)
+    moved = sa.case((Occurrence.moved, 1), else_=0)
+    row = db.session.execute(
+        sa.select(sa.func.count(sa.distinct(Meeting.id)), sa.func.count(Occurrence.id),
+                  sa.func.max(Meeting.updated_at), sa.func.sum(Meeting.sequence),
+                  sa.func.sum(cancelled), sa.func.sum(moved),
+                  sa.func.min(Occurrence.start_at), sa.func.max(Occurrence.end_at))
+        .select_from(Meeting).join(Occurrence, Occurrence.meeting_id == Meeting.id)
+        .where(_meeting_condition(kind, owner), _in_window(start, end))).one()
+    latest = row[2]
+    if latest is not None and latest.tzinfo is None:  # SQLite's max() bypasses the column type
+        latest = datetime.fromisoformat(str(latest)).replace(tzinfo=ical.UTC)
+    # content also changes when the window moves at local midnight
+    last_modified = max(latest or start, local_midnight_utc(now.astimezone(LOCAL_TZ).date()))
+    fingerprint = repr((kind, owner.id, feed_name(kind, owner), start.isoformat(),
+                        tuple(str(v) for v in row)))
+    return hashlib.sha256(fingerprint.encode()).hexdigest()[:32], last_modified.replace(microsecond=0)
+
+
+# -- what a feed reads ---------------------------------------------------------------------------
+# A feed is read with four Core queries into these plain records rather than as ORM objects:
+# loading a unit's year of meetings with their collections through the ORM cost more than
+# writing the whole calendar (see benchmarks/feed.py). They carry the attributes ical.py reads.
+@dataclass(slots=True)
+class FeedUnit:
+    name: str
+    email: str | None
+    tech_name: str | None = None
+    tech_email: str | None = None
+
+
+@dataclass(slots=True)
+class FeedRoom:
+    name: str
+    unit: FeedUnit | None
+
+
+@dataclass(slots=True)
+class FeedOccurrence:
+    start_at: datetime
+    end_at: datetime
+    original_start: datetime
+    status: str
+
+
+@dataclass(slots=True)
+class FeedMeeting:
+    id: int
+    uid: str
+    title: str
+    category: str
+    mode: str
+    status: str
+    chair: str
+    agenda: str
+    rrule: str | None
+    join_url: str | None
+    sequence: int
+    start_at: datetime
+    end_at: datetime
+    created_at: datetime | None
+    updated_at: datetime | None
+    host_unit: FeedUnit
+    participants: list = field(default_factory=list)
+    rooms: list = field(default_factory=list)
+    occurrences: list = field(default_factory=list)
+
+    @property
+    def is_online(self) -> bool:
+        return self.mode in ONLINE_MODES
+
+
+_MEETING_COLUMNS = (Meeting.id, Meeting.uid, Meeting.title, Meeting.category, Meeting.mode,
+                    Meeting.status, Meeting.chair, Meeting.agenda, Meeting.rrule,
+                    Meeting.join_url, Meeting.sequence, Meeting.start_at, Meeting.end_at,
+                    Meeting.created_at, Meeting.updated_at)
+
+
+def feed_meetings(kind: str, owner, now: datetime) -> list[FeedMeeting]:
+    """The feed's meetings in start order, each with its occurrences, participants and rooms
+    (in the order the ORM relationships give them)."""
+    start, end = window(now)
+    condition = sa.and_(_meeting_condition(kind, owner), _in_window(start, end))
+    ids = sa.select(Meeting.id).where(condition)
+    host, room_unit = aliased(Unit), aliased(Unit)
+    meeting_rows = (sa.select(*_MEETING_COLUMNS, host.name, host.email)
+                    .join(host, host.id == Meeting.host_unit_id)
+                    .where(condition).order_by(Meeting.start_at, Meeting.id))
+    occurrence_rows = (sa.select(Occurrence.meeting_id, Occurrence.start_at, Occurrence.end_at,
+                                 Occurrence.original_start, Occurrence.status)
+                       .where(Occurrence.meeting_id.in_(ids))
+                       .order_by(Occurrence.start_at, Occurrence.id))
+    participant_rows = (sa.select(meeting_participant.c.meeting_id, Unit.name, Unit.email,
+                                  Unit.tech_name, Unit.tech_email)
+                        .join(Unit, Unit.id == meeting_participant.c.unit_id)
+                        .where(meeting_participant.c.meeting_id.in_(ids))
+                        .order_by(Unit.code, Unit.id))
+    room_rows = (sa.select(meeting_room.c.meeting_id, Room.name, room_unit.name, room_unit.email)
+                 .join(Room, Room.id == meeting_room.c.room_id)
+                 .outerjoin(room_unit, room_unit.id == Room.unit_id)
+                 .where(meeting_room.c.meeting_id.in_(ids)).order_by(Room.id))
+    # Core rows, each result fetched at once (iterated, psycopg fetches them one by one)
+    conn = db.session.connection()
+    units: dict[tuple, FeedUnit] = {}
+
+    def unit(*contacts) -> FeedUnit:  # one record per unit, however many meetings it is in
+        found = units.get(contacts)
+        if found is None:
+            found = units[contacts] = FeedUnit(*contacts)
+        return found
+
+    meetings = {}
+    for *values, host_name, host_email in conn.execute(meeting_rows).all():
+        meetings[values[0]] = FeedMeeting(*values, host_unit=unit(host_name, host_email))
+    for meeting_id, *values in conn.execute(occurrence_rows).all():
+        meetings[meeting_id].occurrences.append(FeedOccurrence(*values))
+    for meeting_id, *contacts in conn.execute(participant_rows).all():
+        meetings[meeting_id].participants.append(unit(*contacts))
+    for meeting_id, name, unit_name, unit_email in conn.execute(room_rows).all():
+        place_unit = unit(unit_name, unit_email) if unit_name is not None else None
+        meetings[meeting_id].rooms.append(FeedRoom(name, place_unit))
+    return list(meetings.values())
+
+
+def feed_bytes(kind: str, owner, now: datetime) -> bytes:
+    return ical.feed(feed_meetings(kind, owner, now), links(), feed_name(kind, owner))
+
+
+# -- tokens ------------------------------------------------------------------------------------
+def _unit_of(kind: str, owner) -> Unit:
+    return owner if kind == "unit" else owner.unit
+
+
+def may_manage_token(actor, kind: str, owner) -> bool:
+    """Who may regenerate or revoke: the unit's administrators (manage over the unit); for a
+    personal feed also the user themselves."""
+    if kind == "user" and actor.id == owner.id:
+        return True
+    return allowed(actor, "manage", _unit_of(kind, owner))
+
+
+def may_enable_token(actor, kind: str, owner) -> bool:
+    """Staff may switch on their unit's feed when it has none yet: subscribing is part of
+    their job, while cutting off existing subscribers is the administrators' call."""
+    if may_manage_token(actor, kind, owner):
+        return True
+    return kind == "unit" and owner.feed_token is None and allowed(actor, "book", owner)
+
+
+def change_feed_token(actor, kind: str, owner, action: str) -> str | None:
+    """Regenerate (a new secret; old links stop working) or revoke a feed token. Audited,
+    without the secret itself."""
+    if action not in ("regenerate", "revoke"):
+        raise ValidationError(_("Thao tác không hợp lệ."))
+    permitted = (may_enable_token if action == "regenerate" else may_manage_token)(actor, kind, owner)
+    if not permitted:
+        raise Forbidden(_("Bạn không có quyền thực hiện thao tác này."))
+    had_token = owner.feed_token is not None
+    owner.feed_token = secrets.token_urlsafe(32) if action == "regenerate" else None
+    unit = _unit_of(kind, owner)
+    if action == "regenerate":
+        summary = (_("Tạo lại liên kết lịch") if had_token else _("Bật liên kết lịch"))
+    else:
+        summary = _("Thu hồi liên kết lịch")
+    label = getattr(owner, "name", None) or getattr(owner, "username", "")
+    record(actor, f"feed_token.{action}", kind, owner.id, unit=unit,
+           summary=f"{summary}: {label}", changes={"had_token": had_token})
+    db.session.flush()
+    return owner.feed_token
+
+
+def feed_urls(kind: str, token: str | None) -> dict | None:
+    if not token:
+        return None
+    base = current_app.config.get("BASE_URL", "").rstrip("/")
+    https = f"{base}/calendar/{kind}/{token}.ics"
+    return {"https": https, "webcal": "webcal://" + https.split("://", 1)[-1]}
+
+
+def subscription_targets(actor, unit: Unit) -> list[dict]:
+    """The feeds shown on the subscriptions page for `unit`: the user's own calendar (for their
+    own unit), the unit's, and its rooms'."""
+    require("view", unit, user=actor)
+    targets = []
+    if unit.id == actor.unit_id:
+        targets.append({"kind": "user", "owner": actor})
+    targets.append({"kind": "unit", "owner": unit})
+    rooms = db.session.scalars(sa.select(Room).where(Room.unit_id == unit.id, Room.active)
+                               .order_by(Room.name))
+    targets += [{"kind": "room", "owner": room} for room in rooms]
+    for target in targets:
+        kind, owner = target["kind"], target["owner"]
+        target.update(name=feed_name(kind, owner), urls=feed_urls(kind, owner.feed_token),
+                      can_manage=may_manage_token(actor, kind, owner),
+                      can_enable=may_enable_token(actor, kind, owner))
+    return targets

@@ -1,0 +1,160 @@
+"""Routes: the feeds (no sign-in, the token is the key), the subscriptions page with token
+management, and the .ics import."""
+from flask import Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug.http import http_date
+
+from ..auth.models import User
+from ..core.access import require
+from ..core.db_setup import write_transaction
+from ..core.errors import DomainError, NotFound, ValidationError
+from ..core.timeutil import utcnow
+from ..extensions import db
+from ..mail.services import mail_problems
+from ..meetings.models import Meeting
+from ..meetings.services import book_meeting
+from ..rooms.models import Room
+from ..units.models import Unit
+from . import bp, feeds, import_ics, invitations
+from .forms import ImportForm
+
+
+@bp.app_template_global()
+def meeting_mail_problems(meeting_id: int):
+    """For templates/calendar/_mail_status.html on the meeting page."""
+    return mail_problems(meeting_id)
+
+
+def _feed_response(kind: str, token: str):
+    owner = feeds.owner_by_token(kind, token)
+    now = utcnow()
+    etag, last_modified = feeds.feed_state(kind, owner, now)
+    headers = {"ETag": f'"{etag}"', "Cache-Control": "private, no-cache",
+               "Last-Modified": _http_date(last_modified)}
+    # If-None-Match wins over If-Modified-Since when both are sent (RFC 9110 13.2.2)
+    if request.if_none_match:
+        if request.if_none_match.contains(etag):
+            return Response(status=304, headers=headers)
+    elif request.if_modified_since and request.if_modified_since >= last_modified:
+        return Response(status=304, headers=headers)
+    body = feeds.feed_bytes(kind, owner, now)
+    headers["Content-Disposition"] = f'inline; filename="{kind}.ics"'
+    return Response(body, mimetype="text/calendar", headers=headers,
+                    content_type="text/calendar; charset=utf-8")
+
+
+def _http_date(value) -> str:
+    return http_date(value)
+
+
+@bp.get("/unit/<token>.ics")
+def unit_feed(token):
+    return _feed_response("unit", token)
+
+
+@bp.get("/room/<token>.ics")
+def room_feed(token):
+    return _feed_response("room", token)
+
+
+@bp.get("/user/<token>.ics")
+def user_feed(token):
+    return _feed_response("user", token)
+
+
+def _page_unit() -> Unit:
+    code = request.args.get("unit")
+    if not code:
+        return current_user.unit
+    unit = Unit.by_code(code)
+    if unit is None:
+        raise NotFound(_("Không tìm thấy đơn vị %(code)s.", code=code))
+    return unit
+
+
+@bp.get("")
+@login_required
+def subscriptions():
+    unit = _page_unit()
+    targets = feeds.subscription_targets(current_user, unit)
+    return render_template("calendar/subscriptions.html", unit=unit, targets=targets)
+
+
+def _owner(kind: str, owner_id: int):
+    model = {"unit": Unit, "room": Room, "user": User}.get(kind)
+    owner = db.session.get(model, owner_id) if model is not None else None
+    if owner is None:
+        raise NotFound(_("Không tìm thấy lịch."))
+    return owner
+
+
+@bp.post("/tokens/<kind>/<int:owner_id>/<action>")
+@login_required
+def change_token(kind, owner_id, action):
+    owner = _owner(kind, owner_id)
+    feeds.change_feed_token(current_user, kind, owner, action)
+    db.session.commit()
+    if action == "revoke":
+        flash(_("Đã thu hồi liên kết lịch; các lịch đã đăng ký bằng liên kết cũ sẽ ngừng cập nhật."),
+              "success")
+    else:
+        flash(_("Đã tạo liên kết lịch mới; liên kết cũ (nếu có) không còn dùng được."), "success")
+    unit = owner if kind == "unit" else owner.unit
+    args = {} if unit.id == current_user.unit_id else {"unit": unit.code}
+    return redirect(url_for("calendar.subscriptions", **args))
+
+
+@bp.post("/meetings/<int:meeting_id>/mail/<int:mail_id>/resend")
+@login_required
+def resend_mail(meeting_id, mail_id):
+    """The meeting page's "send again" for an invitation e-mail that could not be delivered."""
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None:
+        raise NotFound(_("Không tìm thấy cuộc họp."))
+    try:
+        with write_transaction():
+            invitations.resend(current_user, meeting, mail_id, utcnow())
+    except ValidationError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+    else:
+        db.session.commit()
+        flash(_("Thư sẽ được gửi lại trong ít phút."), "success")
+    return redirect(url_for("meetings.detail", meeting_id=meeting_id))
+
+
+@bp.route("/import", methods=["GET", "POST"], endpoint="import_ics")
+@login_required
+def import_page():
+    form = ImportForm()
+    if not form.validate_on_submit():
+        status = 422 if request.method == "POST" else 200
+        return render_template("calendar/import.html", form=form), status
+    try:
+        require("book", current_user.unit)
+        events = import_ics.parse_file(form.file.data.read())
+    except DomainError as err:
+        form.file.errors.append(err.message)
+        return render_template("calendar/import.html", form=form), err.status
+    report = {"created": [], "refused": []}
+    for item in events:
+        _book_one(item, report)
+    return render_template("calendar/import_report.html", report=report)
+
+
+def _book_one(item, report: dict) -> None:
+    """Each event is a booking of its own, committed or refused alone (as if submitted one
+    by one), so one conflict does not undo the others."""
+    if item.problem:
+        report["refused"].append({"event": item, "reason": item.problem})
+        return
+    try:
+        meeting = book_meeting(current_user, import_ics.booking_request(current_user, item))
+        db.session.commit()
+    except DomainError as err:
+        db.session.rollback()
+        report["refused"].append({"event": item, "reason": err.message,
+                                  "conflicts": err.details.get("conflicts") or []})
+    else:
+        report["created"].append({"event": item, "meeting": meeting})
