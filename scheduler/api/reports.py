@@ -1,0 +1,36 @@
+"""Report endpoints of the JSON API: target figures and ward coverage."""
+from flask import jsonify, request
+from flask_login import current_user, login_required
+
+from ..core.access import require
+from ..core.timeutil import today_local, utcnow
+from ..extensions import db
+from ..reports import coverage, services
+from ..reports.periods import date_arg, parse_period
+from . import bp
+
+
+@bp.get("/reports/targets")
+@login_required
+def report_targets():
+    """?start=&end= (ISO dates; or the page's period arguments) &unit=CODE."""
+    period = parse_period(request.args, today_local())
+    scope = services.resolve_scope(current_user, request.args.get("unit"), period.start, period.end)
+    require("report", scope)
+    reports = services.target_reports(current_user, scope, period, utcnow(), today_local())
+    db.session.commit()  # the defaults may just have been seeded
+    return jsonify({"unit": {"code": scope.code, "name": scope.name},
+                    "start": period.start.isoformat(), "end": period.end.isoformat(),
+                    "targets": [services.report_as_dict(r) for r in reports]})
+
+
+@bp.get("/reports/connectivity")
+@login_required
+def report_connectivity():
+    """?unit=CODE&date=YYYY-MM-DD (today by default)."""
+    day = date_arg(request.args, "date") if request.args.get("date") else today_local()
+    scope = services.resolve_scope(current_user, request.args.get("unit"), day, day)
+    require("report", scope)
+    figures = coverage.connectivity(current_user, scope, day)
+    figures["headlines"] = coverage.headlines(figures)
+    return jsonify(figures)

@@ -1,0 +1,94 @@
+"""Targets as data: what each target measures, which meeting categories it counts, and its
+threshold for each year (each year's plan changes them). Also the dated history of the wards'
+WAN and video-conference facts, so that coverage on any past day can be recomputed."""
+from datetime import date, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..core.timeutil import utcnow
+from ..core.types import UTCDateTime
+from ..extensions import db
+
+# `share`: held-online share of the meetings of the target's categories;
+# `ward_vc` / `ward_wan`: share of existing wards with video conference deployed / WAN connected.
+MEASURES = ("share", "ward_vc", "ward_wan")
+FACTS = ("wan", "vc")
+
+
+class Target(db.Model):
+    __tablename__ = "target"
+    __table_args__ = (
+        sa.CheckConstraint(f"measure IN {MEASURES}", name="measure_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(30), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(300))
+    measure: Mapped[str] = mapped_column(sa.String(12))
+    position: Mapped[int] = mapped_column(default=0)
+
+    category_rows: Mapped[list["TargetCategory"]] = relationship(
+        back_populates="target", cascade="all, delete-orphan", order_by="TargetCategory.category")
+    thresholds: Mapped[list["TargetThreshold"]] = relationship(
+        back_populates="target", cascade="all, delete-orphan", order_by="TargetThreshold.year")
+
+    @property
+    def categories(self) -> list[str]:
+        return [row.category for row in self.category_rows]
+
+    def threshold_for(self, year: int) -> Decimal | None:
+        """The threshold of `year`, or of the latest earlier year that has one."""
+        earlier = [t for t in self.thresholds if t.year <= year]
+        return earlier[-1].percent if earlier else None
+
+    def __repr__(self) -> str:
+        return f"<Target {self.code}>"
+
+
+class TargetCategory(db.Model):
+    __tablename__ = "target_category"
+
+    target_id: Mapped[int] = mapped_column(sa.ForeignKey("target.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    category: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+
+    target: Mapped[Target] = relationship(back_populates="category_rows")
+
+
+class TargetThreshold(db.Model):
+    __tablename__ = "target_threshold"
+    __table_args__ = (
+        sa.UniqueConstraint("target_id", "year", name="uq_target_threshold_target_year"),
+        sa.CheckConstraint("percent >= 0 AND percent <= 100", name="percent_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    target_id: Mapped[int] = mapped_column(sa.ForeignKey("target.id", ondelete="CASCADE"))
+    year: Mapped[int]
+    percent: Mapped[Decimal] = mapped_column(sa.Numeric(5, 1))
+
+    target: Mapped[Target] = relationship(back_populates="thresholds")
+
+
+class ConnectionFactChange(db.Model):
+    """A ward's WAN connection or video-conference deployment as of `effective_on` (true =
+    connected/deployed from that day, false = lost from that day)."""
+
+    __tablename__ = "connection_fact_change"
+    __table_args__ = (
+        sa.CheckConstraint(f"fact IN {FACTS}", name="fact_known"),
+        sa.Index("ix_connection_fact_change_lookup", "unit_id", "fact", "effective_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"))
+    fact: Mapped[str] = mapped_column(sa.String(3))
+    value: Mapped[bool]
+    effective_on: Mapped[date] = mapped_column(sa.Date)
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    unit = relationship("Unit")
+    recorded_by = relationship("User")

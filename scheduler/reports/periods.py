@@ -1,0 +1,155 @@
+"""Reporting periods: calendar month, quarter, half-year and year, a custom range, and the
+statutory periods of Decree 09/2019/NĐ-CP (a reporting month runs from the 15th of the previous
+month to the 14th of the month; quarters, halves and years likewise, a year from 15 December to
+14 December)."""
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from flask_babel import gettext as _
+
+from ..core.errors import ValidationError
+from ..core.timeutil import to_local
+
+KINDS = ("month", "quarter", "half", "year", "nd09-month", "nd09-quarter", "nd09-half",
+         "nd09-year", "custom")
+# How many months each kind spans, and how its number (month, q, h) maps to its last month.
+_SPAN = {"month": 1, "quarter": 3, "half": 6, "year": 12}
+MAX_DAYS = 3 * 366
+
+
+@dataclass(frozen=True)
+class Period:
+    """The local dates start..end, both inclusive."""
+    kind: str
+    start: date
+    end: date
+    number: int | None = None  # month, quarter or half within `year`
+    year: int | None = None
+
+    @property
+    def months(self) -> list[tuple[int, int]]:
+        """Calendar months the period touches, in order."""
+        result, y, m = [], self.start.year, self.start.month
+        while (y, m) <= (self.end.year, self.end.month):
+            result.append((y, m))
+            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+        return result
+
+    @property
+    def label(self) -> str:
+        span = f"{self.start:%d/%m/%Y} – {self.end:%d/%m/%Y}"
+        names = {
+            "month": _("Tháng %(n)s/%(y)s", n=self.number, y=self.year),
+            "quarter": _("Quý %(n)s/%(y)s", n=self.number, y=self.year),
+            "half": _("6 tháng %(w)s năm %(y)s",
+                      w=_("đầu") if self.number == 1 else _("cuối"), y=self.year),
+            "year": _("Năm %(y)s", y=self.year),
+        }
+        base = self.kind.removeprefix("nd09-")
+        if self.kind == "custom":
+            return span
+        text = names[base]
+        if self.kind.startswith("nd09-"):
+            text = _("%(name)s (kỳ báo cáo theo Nghị định 09/2019/NĐ-CP)", name=text)
+        return f"{text}: {span}"
+
+    def query_args(self) -> dict:
+        """The query arguments that select this period again (for links and exports)."""
+        if self.kind == "custom":
+            return {"start": self.start.isoformat(), "end": self.end.isoformat()}
+        args = {"period": self.kind, "year": self.year}
+        base = self.kind.removeprefix("nd09-")
+        if base in ("month", "quarter", "half"):
+            args[{"month": "month", "quarter": "q", "half": "h"}[base]] = self.number
+        return args
+
+
+def _month_end(year: int, month: int) -> date:
+    nxt = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
+    return nxt - timedelta(days=1)
+
+
+def _shift_month(year: int, month: int, delta: int) -> tuple[int, int]:
+    index = year * 12 + (month - 1) + delta
+    return index // 12, index % 12 + 1
+
+
+def calendar_period(kind: str, year: int, number: int | None = None) -> Period:
+    """A calendar month / quarter / half / year; `number` is the month, quarter or half."""
+    span = _SPAN[kind]
+    number = 1 if kind == "year" else number
+    last_month = number * span
+    first_month = last_month - span + 1
+    return Period(kind, date(year, first_month, 1), _month_end(year, last_month), number, year)
+
+
+def statutory_period(kind: str, year: int, number: int | None = None) -> Period:
+    """The Decree 09 period ending on the 14th of the calendar period's last month and starting
+    on the 15th of the month before its first month."""
+    span = _SPAN[kind]
+    number = 1 if kind == "year" else number
+    last_month = number * span
+    first_y, first_m = _shift_month(year, last_month - span + 1, -1)
+    return Period(f"nd09-{kind}", date(first_y, first_m, 15), date(year, last_month, 14),
+                  number, year)
+
+
+def _int_arg(args, name: str, low: int, high: int, default: int | None = None) -> int:
+    raw = args.get(name)
+    if raw in (None, ""):
+        if default is not None:
+            return default
+        raise ValidationError(_("Thiếu tham số %(name)s.", name=name), {"field": name})
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        value = None
+    if value is None or not low <= value <= high:
+        raise ValidationError(_("Giá trị %(name)s không hợp lệ: %(value)s.", name=name, value=raw),
+                              {"field": name})
+    return value
+
+
+def date_arg(args, name: str) -> date:
+    """A local date from an ISO 8601 date, or from a datetime (taken on its local day)."""
+    raw = (args.get(name) or "").strip()
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        pass
+    try:
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValidationError(_("Ngày %(name)s không hợp lệ: %(value)s (định dạng YYYY-MM-DD).",
+                                name=name, value=raw), {"field": name}) from None
+    return to_local(moment).date() if moment.tzinfo else moment.date()
+
+
+def custom_period(start: date, end: date) -> Period:
+    if end < start:
+        raise ValidationError(_("Ngày kết thúc phải sau hoặc bằng ngày bắt đầu."),
+                              {"field": "end"})
+    if (end - start).days > MAX_DAYS:
+        raise ValidationError(_("Khoảng thời gian báo cáo tối đa là 3 năm."), {"field": "end"})
+    return Period("custom", start, end)
+
+
+def parse_period(args, today: date) -> Period:
+    """The period a request asks for. Without arguments: the current calendar year."""
+    if args.get("start") or args.get("end"):
+        return custom_period(date_arg(args, "start"), date_arg(args, "end"))
+    kind = args.get("period") or "year"
+    if kind not in KINDS or kind == "custom":
+        raise ValidationError(_("Kỳ báo cáo không hợp lệ: %(kind)s.", kind=kind),
+                              {"field": "period", "allowed": list(KINDS[:-1])})
+    year = _int_arg(args, "year", 1990, 2100, today.year)
+    base = kind.removeprefix("nd09-")
+    number = None
+    if base == "month":
+        number = _int_arg(args, "month", 1, 12, today.month)
+    elif base == "quarter":
+        number = _int_arg(args, "q", 1, 4, (today.month - 1) // 3 + 1)
+    elif base == "half":
+        number = _int_arg(args, "h", 1, 2, 1 if today.month <= 6 else 2)
+    build = statutory_period if kind.startswith("nd09-") else calendar_period
+    return build(base, year, number)
