@@ -1,0 +1,8 @@
+"""Background jobs (APScheduler): meeting reminders, closing held meetings, endpoint probes,
+the monthly target report and the mail outbox; the admin page of the jobs and each user's
+notification list."""
+from flask import Blueprint
+
+bp = Blueprint("jobs", __name__)
+
+from . import views  # noqa: E402,F401  (routes register on bp)

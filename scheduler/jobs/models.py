@@ -1,0 +1,126 @@
+"""What the background jobs leave behind: their runs, the notices they delivered (the
+exactly-once ledger), in-app notifications, endpoint check history and the runner's leader lock."""
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..core.timeutil import utcnow
+from ..core.types import UTCDateTime
+from ..extensions import db
+
+RUN_STATUSES = ("running", "ok", "error")
+NOTICE_KINDS = ("reminder", "tech_reminder", "monthly_report")
+
+
+class JobRun(db.Model):
+    """One execution of a job, written by the wrapper around every job (see execution.py)."""
+
+    __tablename__ = "job_run"
+    __table_args__ = (
+        sa.CheckConstraint(f"status IN {RUN_STATUSES}", name="status_known"),
+        sa.Index("ix_job_run_job_started_at", "job", "started_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job: Mapped[str] = mapped_column(sa.String(40))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    duration_ms: Mapped[int | None]
+    status: Mapped[str] = mapped_column(sa.String(10), default="running")
+    # the job's own summary ("3 reminders"), or the exception for a failed run
+    result: Mapped[str | None] = mapped_column(sa.String(500))
+    error: Mapped[str | None] = mapped_column(sa.Text)
+    # host:pid of the process that ran it: shows which runner holds the lead
+    runner: Mapped[str | None] = mapped_column(sa.String(120))
+
+
+class NoticeDelivery(db.Model):
+    """The ledger that makes every notice go out once. A job inserts the row (ON CONFLICT DO
+    NOTHING) in the same transaction as the notifications and e-mails it creates; a conflict
+    means another run already delivered it. `key` spells the event: for a reminder the
+    occurrence, kind, offset *and* the start time it announced, so a moved meeting gets fresh
+    reminders while a repeated run gets none."""
+
+    __tablename__ = "notice_delivery"
+    __table_args__ = (
+        sa.UniqueConstraint("key", name="uq_notice_delivery_key"),
+        sa.CheckConstraint(f"kind IN {NOTICE_KINDS}", name="kind_known"),
+        sa.Index("ix_notice_delivery_delivered_at", "delivered_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(200))
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    occurrence_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("occurrence.id", ondelete="SET NULL"))
+    offset_minutes: Mapped[int | None]
+    start_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recipients: Mapped[int] = mapped_column(default=0)
+    summary: Mapped[str] = mapped_column(sa.String(300), default="")
+
+    occurrence = relationship("Occurrence")
+
+    @staticmethod
+    def reminder_key(kind: str, occurrence_id: int, offset_minutes: int, start_at: datetime) -> str:
+        return f"{kind}:{occurrence_id}:{offset_minutes}:{start_at.strftime('%Y%m%dT%H%MZ')}"
+
+
+class Notification(db.Model):
+    """An entry of a user's in-app notification list (the bell in the page header)."""
+
+    __tablename__ = "notification"
+    __table_args__ = (
+        sa.Index("ix_notification_user_id_read_at", "user_id", "read_at"),
+        sa.Index("ix_notification_user_id_created_at", "user_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    title: Mapped[str] = mapped_column(sa.String(300))
+    body: Mapped[str] = mapped_column(sa.Text, default="")
+    meeting_id: Mapped[int | None] = mapped_column(sa.ForeignKey("meeting.id", ondelete="SET NULL"))
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user = relationship("User")
+    meeting = relationship("Meeting")
+
+    @classmethod
+    def unread_count(cls, user_id: int) -> int:
+        return db.session.scalar(sa.select(sa.func.count()).select_from(cls).where(
+            cls.user_id == user_id, cls.read_at.is_(None))) or 0
+
+
+class EndpointCheck(db.Model):
+    """The state history of an endpoint: one row per probe."""
+
+    __tablename__ = "endpoint_check"
+    __table_args__ = (
+        sa.CheckConstraint("state IN ('reachable', 'unreachable')", name="state_known"),
+        sa.Index("ix_endpoint_check_endpoint_id_at", "endpoint_id", "at"),
+        sa.Index("ix_endpoint_check_at", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    endpoint_id: Mapped[int] = mapped_column(sa.ForeignKey("endpoint.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    state: Mapped[str] = mapped_column(sa.String(12))
+    latency_ms: Mapped[float | None]
+
+    endpoint = relationship("Endpoint")
+
+
+class SchedulerLock(db.Model):
+    """The leader lock of the job runners: one row per lock name, held by `holder` until
+    `expires_at`. The holder renews it (heartbeat); another runner may take it only once it
+    has expired, so at most one process runs the jobs."""
+
+    __tablename__ = "scheduler_lock"
+
+    name: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    holder: Mapped[str] = mapped_column(sa.String(120))
+    acquired_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,180 @@
+"""The background jobs: module-level functions of `now` (an aware UTC datetime), run inside an
+app context, safe to run twice and by two runners at once. Each returns a short summary that
+the admin page shows.
+
+Exactly once: a job claims every notice in the NoticeDelivery ledger (a UNIQUE key) in the
+same transaction as the notifications and outbox e-mails it creates, and commits per notice.
+A second run, a second runner or a restart after a crash finds the key taken and sends nothing;
+a crash before the commit leaves nothing, so the next run sends it.
+"""
+import socket
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from ..audit.services import record
+from ..core.db_setup import write_transaction
+from ..endpoints.models import Endpoint
+from ..extensions import db
+from ..mail.services import deliver_pending, enqueue_mail, smtp_configured
+from ..meetings.models import ONLINE_MODES, Meeting, Occurrence
+from . import notices
+from .models import EndpointCheck, NoticeDelivery
+
+
+# -- send-reminders --------------------------------------------------------------------------
+def send_reminders(now: datetime) -> str:
+    """Remind every unit of a meeting (host and participants) before each occurrence, at each
+    of REMINDER_OFFSETS_MINUTES; for online/hybrid meetings also remind the units' technical
+    contacts when the connection test begins (ENDPOINT_TEST_LEAD_MINUTES before the start).
+
+    Reminders are computed from the occurrences as they are now: a moved meeting is keyed by
+    its new start and is announced afresh, a cancelled one matches nothing. A reminder whose
+    time passed while the runner was down still goes out before the start (only the latest due
+    offset: a meeting an hour away gets one reminder, not two); after the start, none.
+    """
+    cfg = current_app.config
+    offsets = sorted({int(m) for m in cfg.get("REMINDER_OFFSETS_MINUTES", [1440, 60])})
+    lead = int(cfg.get("ENDPOINT_TEST_LEAD_MINUTES", 30))
+    horizon = max(offsets + [lead])
+    due = db.session.execute(
+        sa.select(Occurrence.id, Occurrence.start_at, Meeting.mode).join(Meeting)
+        .where(Occurrence.status == "scheduled", Meeting.status == "scheduled",
+               Occurrence.start_at > now,
+               Occurrence.start_at <= now + timedelta(minutes=horizon))
+        .order_by(Occurrence.start_at, Occurrence.id)).all()
+    db.session.rollback()  # end the read: each notice below gets a write transaction of its own
+    sent = {"reminder": 0, "tech_reminder": 0}
+    for occurrence_id, start_at, mode in due:
+        passed = [m for m in offsets if start_at - timedelta(minutes=m) <= now]
+        if passed and _deliver_reminder(occurrence_id, start_at, "reminder", min(passed), now):
+            sent["reminder"] += 1
+        if (mode in ONLINE_MODES and start_at - timedelta(minutes=lead) <= now
+                and _deliver_reminder(occurrence_id, start_at, "tech_reminder", lead, now)):
+            sent["tech_reminder"] += 1
+    return f"{sent['reminder']} reminders, {sent['tech_reminder']} connection-test reminders"
+
+
+def _deliver_reminder(occurrence_id: int, start_at: datetime, kind: str, offset: int,
+                      now: datetime) -> bool:
+    with write_transaction():
+        occurrence = db.session.get(Occurrence, occurrence_id)
+        # re-read under the write lock: the meeting may have moved or been cancelled meanwhile
+        if (occurrence is None or occurrence.status != "scheduled"
+                or occurrence.meeting.status != "scheduled" or occurrence.start_at != start_at):
+            db.session.rollback()
+            return False
+        key = NoticeDelivery.reminder_key(kind, occurrence_id, offset, start_at)
+        if not notices.claim_delivery(key, kind, now, occurrence_id=occurrence_id,
+                                      offset_minutes=offset, start_at=start_at):
+            db.session.rollback()
+            return False
+        meeting = occurrence.meeting
+        units = notices.meeting_units(meeting)
+        if kind == "reminder":
+            subject, body = notices.reminder_text(meeting, occurrence, offset)
+            users = notices.active_users_of(u.id for u in units)
+            addresses = [u.email for u in units]
+        else:
+            subject, body = notices.tech_reminder_text(meeting, occurrence, offset)
+            # the unit's IT lead is who answers for its endpoint inside the application
+            users = notices.active_users_of((u.id for u in units), roles=("unit_admin",))
+            addresses = [u.tech_email for u in units]
+        notified = notices.notify_users(users, kind, subject, body, now, meeting_id=meeting.id)
+        mail = None
+        if smtp_configured():
+            mail = enqueue_mail(addresses, subject, body, purpose=kind, meeting=meeting)
+        notices.complete_delivery(key, notified + (len(mail.recipients) if mail else 0),
+                                  f"{meeting.title} @ {start_at.isoformat()}")
+        db.session.commit()
+        return True
+
+
+# -- close-meetings --------------------------------------------------------------------------
+def close_meetings(now: datetime) -> str:
+    """Occurrences still `scheduled` whose end has passed become `held`, in the mode they were
+    booked in (staff may correct it afterwards). A meeting whose occurrences are all held or
+    cancelled becomes `held` itself. Re-running changes nothing."""
+    with write_transaction():
+        occurrences = list(db.session.scalars(
+            sa.select(Occurrence).join(Meeting)
+            .where(Occurrence.status == "scheduled", Occurrence.end_at <= now,
+                   Meeting.status == "scheduled")
+            .order_by(Occurrence.meeting_id, Occurrence.start_at)))
+        closed_by_meeting: dict[int, int] = {}
+        for occurrence in occurrences:
+            occurrence.status = "held"
+            occurrence.held_mode = occurrence.held_mode or occurrence.meeting.mode
+            closed_by_meeting[occurrence.meeting_id] = closed_by_meeting.get(occurrence.meeting_id, 0) + 1
+        db.session.flush()
+        meetings_held = 0
+        for meeting_id, count in closed_by_meeting.items():
+            meeting = db.session.get(Meeting, meeting_id)
+            statuses = {o.status for o in meeting.occurrences}
+            finished = statuses <= {"held", "cancelled"} and "held" in statuses
+            if finished:
+                meeting.status = "held"
+                meetings_held += 1
+            changes = {"occurrences_held": count}
+            if finished:
+                changes["status"] = ["scheduled", "held"]
+            record(None, "meeting.held", "meeting", meeting.id, unit=meeting.host_unit_id,
+                   summary=f"{meeting.title}: {count} occurrence(s) held", changes=changes)
+        db.session.commit()
+    return f"{len(occurrences)} occurrences held, {meetings_held} meetings held"
+
+
+# -- probe-endpoints -------------------------------------------------------------------------
+def probe(host: str, port: int, timeout: float) -> float | None:
+    """Latency in milliseconds of a TCP connect to host:port, or None when it fails."""
+    started = time.perf_counter()
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return round((time.perf_counter() - started) * 1000, 1)
+    except OSError:
+        return None
+
+
+def probe_endpoints(now: datetime) -> str:
+    """TCP-connect to every active endpoint that has an address, concurrently (a dead ward must
+    not hold up the others for its whole timeout), and record state, latency and history."""
+    cfg = current_app.config
+    timeout = float(cfg.get("PROBE_TIMEOUT_SECONDS", 3))
+    targets = db.session.execute(
+        sa.select(Endpoint.id, Endpoint.host, Endpoint.port)
+        .where(Endpoint.active.is_(True), Endpoint.host.is_not(None), Endpoint.host != "",
+               Endpoint.port.is_not(None)).order_by(Endpoint.id)).all()
+    db.session.rollback()  # no transaction held open while the network is slow
+    with ThreadPoolExecutor(max_workers=max(1, min(32, len(targets)))) as pool:
+        latencies = list(pool.map(lambda t: probe(t.host, t.port, timeout), targets))
+    reachable = 0
+    with write_transaction():
+        for target, latency in zip(targets, latencies):
+            state = "unreachable" if latency is None else "reachable"
+            reachable += latency is not None
+            db.session.execute(sa.update(Endpoint).where(Endpoint.id == target.id)
+                               .values(state=state, latency_ms=latency, last_checked=now))
+            db.session.add(EndpointCheck(endpoint_id=target.id, at=now, state=state,
+                                         latency_ms=latency))
+        keep = timedelta(days=int(cfg.get("PROBE_HISTORY_DAYS", 90)))
+        db.session.execute(sa.delete(EndpointCheck).where(EndpointCheck.at < now - keep))
+        db.session.commit()
+    return f"{reachable}/{len(targets)} endpoints reachable"
+
+
+# -- monthly-report and send-mail ------------------------------------------------------------
+def monthly_report(now: datetime) -> str:
+    """From the first working day of a month on, e-mail the admins the previous month's target
+    figures as an Excel file, once per month."""
+    from .monthly import send_monthly_report
+
+    return send_monthly_report(now)
+
+
+def send_mail(now: datetime) -> str:
+    """Deliver the outbox (invitations, reminders, reports) and retry failed messages."""
+    counts = deliver_pending(now)
+    return f"{counts['sent']} sent, {counts['retry']} to retry, {counts['failed']} failed"
