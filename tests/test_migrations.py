@@ -9,6 +9,7 @@ from alembic.migration import MigrationContext
 from flask_migrate import upgrade
 
 from scheduler import create_app
+from scheduler.core.types import include_migration_object
 from scheduler.extensions import db
 
 from .conftest import make_config
@@ -38,7 +39,7 @@ def test_migrations_build_the_models_schema(fresh_url):
     with app.app_context():
         upgrade()
         with db.engine.connect() as conn:
-            diffs = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}),
+            diffs = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True, "include_object": include_migration_object}),
                                      db.metadata)
             if db.engine.dialect.name == "postgresql":
                 exclusion = conn.exec_driver_sql(

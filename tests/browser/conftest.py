@@ -1,0 +1,80 @@
+"""Browser tests: Debian's Chromium driven through Playwright against the app served on a free
+loopback port. Never `playwright install`: the browser is the system's /usr/bin/chromium.
+
+Missing Playwright or Chromium skips these tests, unless REQUIRE_BROWSER=1 (as in .ci/run),
+which makes it a failure.
+"""
+import os
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+from scheduler import create_app
+from scheduler.extensions import db
+from tests.conftest import make_config
+
+CHROMIUM = "/usr/bin/chromium"
+# Headless Chromium on a machine without internet: no background traffic, no GPU, and no
+# sandbox (CI runs as root).
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+
+
+def _unavailable(reason: str):
+    if os.environ.get("REQUIRE_BROWSER") == "1":
+        pytest.fail(f"REQUIRE_BROWSER=1 but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def playwright():
+    """One Playwright driver per module: its sync API runs an event loop of its own, which
+    must not outlive the module's tests."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("the playwright package is not installed (pip install -e '.[test]')")
+    if not os.access(CHROMIUM, os.X_OK):
+        _unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
+    with sync_playwright() as pw:
+        yield pw
+
+
+@pytest.fixture(scope="module")
+def browser(playwright):
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser profile (no cookies) for each test."""
+    context = browser.new_context(locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def live_server(app, database_url):
+    """The application served over HTTP on 127.0.0.1 and a free port, sharing the test
+    database with the `app` fixture (whose data the test creates). Yields the base URL.
+
+    CSRF protection is on, as in production: the browser submits the real forms."""
+    served = create_app(make_config(database_url, SERVER_NAME=None, WTF_CSRF_ENABLED=True))
+    server = make_server("127.0.0.1", 0, served, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        with served.app_context():
+            db.session.remove()
+            db.engine.dispose()
+

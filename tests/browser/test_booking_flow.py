@@ -1,0 +1,76 @@
+"""Booking through the real form in Chromium: participants picked in bulk with the page's
+script, a second booking of the same room and time refused with the clash and the next free
+slot, and the first meeting on the week grid."""
+import re
+
+import pytest
+
+from scheduler.extensions import db
+from tests.test_meeting_pages import _quiet_week
+
+pytestmark = pytest.mark.browser
+
+
+def _sign_in(page, live_server, password):
+    page.goto(live_server + "/login")
+    page.get_by_label("Tên đăng nhập").fill("vp_phucxa")
+    page.get_by_label("Mật khẩu", exact=True).fill(password)
+    page.get_by_role("button", name="Đăng nhập").click()
+
+
+def _fill_booking(page, title, day):
+    page.get_by_label("Tên cuộc họp").fill(title)
+    page.get_by_label("Ngày họp (dd/mm/yyyy)").fill(day.strftime("%d/%m/%Y"))
+    page.get_by_label("Bắt đầu (HH:MM)").fill("09:00")
+    page.get_by_label("Kết thúc (HH:MM)").fill("10:00")
+    page.get_by_label("Phòng họp", exact=True).select_option(label="Phòng họp tầng 2 — Phường Phúc Xá")
+
+
+def test_book_meet_a_conflict_and_see_the_week(tree, create_room, live_server, page):
+    from playwright.sync_api import expect
+
+    create_room(tree.phuc_xa, "Phòng họp tầng 2")
+    db.session.commit()
+    day = _quiet_week()  # a Monday with no public holiday in its week
+    _sign_in(page, live_server, tree.password)
+    expect(page.get_by_test_id("home-unit")).to_be_visible()
+
+    page.goto(live_server + "/meetings/new")
+    _fill_booking(page, "Họp triển khai kế hoạch chuyển đổi số", day)
+    # the bulk button ticks the wards of the district in place (script), then one is unticked
+    page.get_by_role("button", name="Tất cả phường, xã của Quận Ba Đình").click()
+    expect(page.get_by_label("Phường Trúc Bạch (00004)")).to_be_checked()
+    expect(page.get_by_label("Phường Hàng Bạc (00037)")).not_to_be_checked()
+    page.get_by_label("Lọc theo tên hoặc mã đơn vị").fill("quận hoàn")
+    expect(page.get_by_label("Phường Trúc Bạch (00004)")).to_be_hidden()
+    page.get_by_label("Quận Hoàn Kiếm (002)").check()
+    page.get_by_test_id("submit").click()
+
+    expect(page).to_have_url(re.compile(r"/meetings/\d+$"))
+    expect(page.get_by_test_id("meeting-title")).to_have_text("Họp triển khai kế hoạch chuyển đổi số")
+    expect(page.get_by_test_id("meeting-facts")).to_contain_text("Phường Trúc Bạch")
+    expect(page.get_by_test_id("meeting-facts")).to_contain_text("Quận Hoàn Kiếm")
+
+    # the same room at the same time again: refused, the clash and the next free slot shown
+    page.goto(live_server + "/meetings/new")
+    _fill_booking(page, "Họp tổ công tác", day)
+    page.get_by_test_id("submit").click()
+    conflicts = page.get_by_test_id("conflicts")
+    expect(conflicts).to_contain_text("Họp triển khai kế hoạch chuyển đổi số")
+    expect(conflicts).to_contain_text(f"{day:%d/%m/%Y} 09:00–10:00")
+    expect(page.get_by_test_id("next-free")).to_contain_text("10:00–11:00")
+    expect(page.get_by_label("Tên cuộc họp")).to_have_value("Họp tổ công tác")
+
+    # the week grid shows the first meeting on its day
+    page.goto(f"{live_server}/meetings/week?date={day.isoformat()}")
+    cell = page.locator(f'td[data-day="{day.isoformat()}"][data-hour="9"]')
+    expect(cell.get_by_test_id("meeting-chip")).to_contain_text("Họp triển khai kế hoạch chuyển đổi số")
+    expect(cell).not_to_contain_text("Họp tổ công tác")
+
+    # taking the proposed slot books the second meeting at 10:00
+    page.goto(live_server + "/meetings/new")
+    _fill_booking(page, "Họp tổ công tác", day)
+    page.get_by_test_id("submit").click()
+    page.get_by_test_id("use-next-free").click()
+    expect(page).to_have_url(re.compile(r"/meetings/\d+$"))
+    expect(page.get_by_test_id("meeting-facts")).to_contain_text("10:00–11:00")

@@ -1,0 +1,121 @@
+"""Importing a .ics file: every event booked through the booking service, a report of what was
+created and what was refused, and nothing written for a file that cannot be read."""
+import io
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from scheduler.extensions import db
+from scheduler.meetings.models import Meeting
+from scheduler.rooms.models import Room
+from tests.test_ical import at, book, contacts, working_monday  # noqa: F401  (fixture)
+
+
+def ics_stamp(value) -> str:
+    return value.strftime("%Y%m%dT%H%M%S")
+
+
+def calendar(*events: str) -> bytes:
+    body = "\r\n".join(["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Test//Outlook//VI", *events,
+                        "END:VCALENDAR"]) + "\r\n"
+    return body.encode()
+
+
+def vevent(uid, summary, start, end, *extra) -> str:
+    return "\r\n".join(["BEGIN:VEVENT", f"UID:{uid}", "DTSTAMP:20260101T000000Z",
+                        f"DTSTART;TZID=Asia/Ho_Chi_Minh:{ics_stamp(start)}",
+                        f"DTEND;TZID=Asia/Ho_Chi_Minh:{ics_stamp(end)}",
+                        f"SUMMARY:{summary}", *extra, "END:VEVENT"])
+
+
+def upload(client, data: bytes, name="lich.ics"):
+    return client.post("/calendar/import", data={"file": (io.BytesIO(data), name)},
+                       content_type="multipart/form-data")
+
+
+def meetings():
+    return list(db.session.scalars(sa.select(Meeting).order_by(Meeting.start_at)))
+
+
+def test_import_books_each_event_and_reports_refusals(client, auth, contacts):
+    hall = Room(unit=contacts.phuc_xa, name="Phòng họp 1", capacity=20)
+    db.session.add(hall)
+    db.session.commit()
+    day = working_monday()
+    taken = book(contacts, rooms=[hall.id], title="Đã có", participants=[],
+                 start=at(day, 14).isoformat(), end=at(day, 15).isoformat())
+    data = calendar(
+        vevent("a@outlook", "Họp chi bộ\\, tháng 12", at(day, 8), at(day, 9),
+               "DESCRIPTION:Nội dung 1\\nNội dung 2", "LOCATION:Phòng họp 1"),
+        vevent("b@outlook", "Trùng phòng", at(day, 14, 30), at(day, 15, 30), "LOCATION:Phòng họp 1"),
+        vevent("c@google", "Họp trực tuyến", at(day + timedelta(days=1), 9), at(day + timedelta(days=1), 10),
+               "URL:https://meet.example.vn/abc", "X-LICHHOP-CATEGORY:tap_huan"),
+        vevent("d@outlook", "Giao ban tuần", at(day, 7), at(day, 7, 30),
+               "RRULE:FREQ=WEEKLY;COUNT=3", f"ATTENDEE;CN=Trúc Bạch:mailto:TRUCBACH@hanoi.gov.vn"),
+        "\r\n".join(["BEGIN:VEVENT", "UID:e@x", "DTSTART;VALUE=DATE:20270101",
+                     "SUMMARY:Nghỉ Tết", "END:VEVENT"]),
+    )
+    auth.login("vp_phucxa")
+    resp = upload(client, data)
+    assert resp.status_code == 200
+    page = resp.get_data(as_text=True)
+    assert "Đã tạo 3 cuộc họp, từ chối 2 sự kiện." in page
+    assert "Trùng lịch với: Đã có" in page
+    assert "Sự kiện cả ngày" in page
+    by_title = {m.title: m for m in meetings()}
+    assert set(by_title) == {"Đã có", "Họp chi bộ, tháng 12", "Họp trực tuyến", "Giao ban tuần"}
+    first = by_title["Họp chi bộ, tháng 12"]
+    assert (first.category, first.mode, first.host_unit_id) == ("khac", "in_person", contacts.phuc_xa.id)
+    assert first.agenda == "Nội dung 1\nNội dung 2"
+    assert [r.id for r in first.rooms] == [hall.id]
+    assert first.start_at == at(day, 8)
+    online = by_title["Họp trực tuyến"]
+    assert (online.mode, online.category) == ("online", "tap_huan")
+    series = by_title["Giao ban tuần"]
+    assert len(series.occurrences) == 3
+    assert [u.code for u in series.participants] == ["00004"]
+    assert taken.title == "Đã có"
+
+
+def test_bad_files_write_nothing(client, auth, contacts):
+    auth.login("vp_phucxa")
+    for data, message in [
+        (b"", "Tệp trống"),
+        (b"hello world", "không phải tệp lịch"),
+        (b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n", "không có sự kiện"),
+        (b"BEGIN:VCALENDAR\r\n\xff\xfe garbage\r\nEND:VCALENDAR\r\n", "Không đọc được tệp lịch"),
+    ]:
+        resp = upload(client, data)
+        assert resp.status_code in (400, 422), data
+        assert message in resp.get_data(as_text=True), data
+    assert meetings() == []
+
+
+def test_an_unreadable_event_is_refused_and_the_others_booked(client, auth, contacts):
+    day = working_monday()
+    broken = "\r\n".join(["BEGIN:VEVENT", "UID:z@x", "DTSTART:notadate", "SUMMARY:Hỏng",
+                           "END:VEVENT"])
+    auth.login("vp_phucxa")
+    page = upload(client, calendar(broken, vevent("y@x", "Tốt", at(day, 8), at(day, 9)))
+                  ).get_data(as_text=True)
+    assert "Đã tạo 1 cuộc họp, từ chối 1 sự kiện." in page
+    assert "Không đọc được sự kiện" in page
+    assert [m.title for m in meetings()] == ["Tốt"]
+
+
+def test_reimporting_an_exported_meeting_is_refused(client, auth, contacts):
+    meeting = book(contacts)
+    auth.login("vp_phucxa")
+    exported = client.get(f"/api/v1/meetings/{meeting.id}/invite.ics").data
+    page = upload(client, exported).get_data(as_text=True)
+    assert "Đã tạo 0 cuộc họp, từ chối 1 sự kiện." in page
+    assert "cùng UID" in page
+    assert len(meetings()) == 1
+
+
+def test_viewer_cannot_import(client, auth, contacts):
+    auth.login("xem_badinh")
+    day = working_monday()
+    resp = upload(client, calendar(vevent("x@y", "Họp", at(day, 8), at(day, 9))))
+    assert resp.status_code == 403
+    assert meetings() == []

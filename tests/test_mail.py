@@ -1,0 +1,199 @@
+"""Invitation e-mails delivered to a real SMTP server (aiosmtpd on 127.0.0.1) started by the
+tests: the calendar part Outlook and Gmail turn into Accept/Decline, retries when the server
+refuses, and what the booker is shown."""
+import email
+import socket
+from datetime import timedelta
+from email import policy
+
+import icalendar
+import pytest
+import sqlalchemy as sa
+from aiosmtpd.controller import Controller
+
+from scheduler.core.timeutil import utcnow
+from scheduler.extensions import db
+from scheduler.mail.models import OutgoingMail
+from scheduler.mail.services import deliver_pending, mail_problems
+from scheduler.meetings import services
+from scheduler.rooms.models import Room
+from tests.test_ical import book, contacts  # noqa: F401  (fixture)
+
+
+class Recorder:
+    """An SMTP handler that keeps what it receives, or refuses every message while
+    `refuse` is set (451: a temporary failure the sender must retry)."""
+
+    def __init__(self):
+        self.messages = []
+        self.refuse = False
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.refuse:
+            return "451 4.3.0 Mail server temporarily unavailable"
+        self.messages.append((list(envelope.rcpt_tos),
+                              email.message_from_bytes(envelope.content, policy=policy.default)))
+        return "250 OK"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp():
+    handler = Recorder()
+    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    handler.port = controller.port
+    yield handler
+    controller.stop()
+
+
+@pytest.fixture
+def app_config(smtp):
+    return {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": smtp.port, "SMTP_TIMEOUT": 5,
+            "MAIL_SENDER": "lichhop@hanoi.gov.vn"}
+
+
+def queued(meeting_id=None):
+    query = sa.select(OutgoingMail).order_by(OutgoingMail.id)
+    if meeting_id is not None:
+        query = query.where(OutgoingMail.meeting_id == meeting_id)
+    return list(db.session.scalars(query))
+
+
+def calendar_part(message):
+    parts = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
+    assert len(parts) == 1
+    return parts[0]
+
+
+def test_invitation_reaches_each_unit_with_a_calendar_request(contacts, smtp):
+    meeting = book(contacts, mode="online")
+    mails = queued(meeting.id)
+    assert sorted(m.recipients for m in mails) == [
+        ["kythuat.trucbach@hanoi.gov.vn", "trucbach@hanoi.gov.vn"],  # online: technician too
+        ["vp.badinh@hanoi.gov.vn"],
+    ]
+    counts = deliver_pending(utcnow())
+    assert counts["sent"] == 2
+    assert sorted(r for rcpts, _m in smtp.messages for r in rcpts) == [
+        "kythuat.trucbach@hanoi.gov.vn", "trucbach@hanoi.gov.vn", "vp.badinh@hanoi.gov.vn"]
+    _rcpts, message = smtp.messages[0]
+    assert message["Subject"] == "Giấy mời họp: Họp giao ban tuần"
+    part = calendar_part(message)
+    assert part.get_param("method") == "REQUEST"
+    cal = icalendar.Calendar.from_ical(part.get_content())
+    event = list(cal.walk("VEVENT"))[0]
+    assert str(cal["METHOD"]) == "REQUEST"
+    assert str(event["UID"]) == meeting.uid
+    # the invitation's attendees are exactly the people it is sent to
+    assert {str(a).removeprefix("mailto:") for a in event["ATTENDEE"]} == {
+        r for rcpts, _m in smtp.messages for r in rcpts}
+    body = message.get_body(preferencelist=("plain",)).get_content()
+    assert "Họp giao ban tuần" in body and meeting.join_url in body
+    assert all(m.status == "sent" for m in queued(meeting.id))
+
+
+def test_refusing_server_is_retried_and_shown_without_touching_the_booking(
+        client, auth, contacts, smtp):
+    smtp.refuse = True
+    meeting = book(contacts)
+    now = utcnow()
+    counts = deliver_pending(now)
+    assert counts == {"sent": 0, "failed": 0, "retry": 2}
+    db.session.expire_all()
+    assert meeting.status == "scheduled"
+    problems = mail_problems(meeting.id)
+    assert len(problems) == 2
+    assert all("451" in m.last_error and m.next_attempt_at > now for m in problems)
+    auth.login("vp_phucxa")
+    shown = client.get(f"/api/v1/meetings/{meeting.id}/mail-status").get_json()["mail_problems"]
+    assert {tuple(p["recipients"]) for p in shown} == {("vp.badinh@hanoi.gov.vn",),
+                                                      ("trucbach@hanoi.gov.vn",)}
+    assert all("451" in p["last_error"] for p in shown)
+    # not yet due: nothing is tried again before the delay
+    assert deliver_pending(now + timedelta(seconds=10))["retry"] == 0
+    smtp.refuse = False
+    assert deliver_pending(now + timedelta(hours=1))["sent"] == 2
+    assert mail_problems(meeting.id) == []
+    assert len(smtp.messages) == 2
+
+
+def test_pending_booking_sends_nothing_until_approved(contacts, smtp):
+    hall = Room(unit=contacts.phuc_xa, name="Hội trường", capacity=100, requires_approval=True)
+    db.session.add(hall)
+    db.session.commit()
+    meeting = book(contacts, rooms=[hall.id])
+    assert meeting.status == "pending"
+    assert queued(meeting.id) == []
+    services.approve_meeting(contacts.users.ward_admin, meeting)
+    db.session.commit()
+    mails = queued(meeting.id)
+    assert len(mails) == 2 and {m.ical_method for m in mails} == {"REQUEST"}
+    assert mails[0].subject.startswith("Giấy mời họp")
+
+
+def test_changes_and_cancellation_reach_those_invited(contacts, smtp):
+    meeting = book(contacts)
+    services.update_meeting(contacts.users.ward_staff, meeting, {"participants": ["00004"]})
+    db.session.commit()
+    latest = queued(meeting.id)[2:]
+    by_recipient = {tuple(m.recipients): m for m in latest}
+    assert by_recipient[("trucbach@hanoi.gov.vn",)].ical_method == "REQUEST"
+    assert by_recipient[("trucbach@hanoi.gov.vn",)].subject.startswith("Thay đổi lịch họp")
+    dropped = by_recipient[("vp.badinh@hanoi.gov.vn",)]
+    assert dropped.ical_method == "CANCEL"
+    assert "METHOD:CANCEL" in dropped.ical
+    before = len(queued(meeting.id))
+    services.cancel_meeting(contacts.users.ward_staff, meeting)
+    db.session.commit()
+    cancels = queued(meeting.id)[before:]
+    assert [m.recipients for m in cancels] == [["trucbach@hanoi.gov.vn"]]
+    assert cancels[0].ical_method == "CANCEL" and cancels[0].subject.startswith("Hủy cuộc họp")
+    deliver_pending(utcnow())
+    part = calendar_part(smtp.messages[-1][1])
+    assert part.get_param("method") == "CANCEL"
+    event = list(icalendar.Calendar.from_ical(part.get_content()).walk("VEVENT"))[0]
+    assert str(event["STATUS"]) == "CANCELLED"
+
+
+def test_cancelling_one_date_of_a_series_cancels_that_date_only(contacts, smtp):
+    meeting = book(contacts, rrule="FREQ=WEEKLY;COUNT=4", participants=["00004"])
+    second = sorted(meeting.occurrences, key=lambda o: o.start_at)[1]
+    services.cancel_occurrence(contacts.users.ward_staff, second)
+    db.session.commit()
+    last = queued(meeting.id)[-1]
+    assert last.ical_method == "CANCEL"
+    event = list(icalendar.Calendar.from_ical(last.ical).walk("VEVENT"))[0]
+    assert event["RECURRENCE-ID"].dt == second.original_start
+    assert str(event["UID"]) == meeting.uid
+    # the rest of the series still stands for the unit: no series-wide cancel was sent
+    assert [m.ical_method for m in queued(meeting.id)] == ["REQUEST", "CANCEL"]
+
+
+def test_without_a_mail_server_nothing_is_queued(app, contacts):
+    app.config["SMTP_HOST"] = None
+    meeting = book(contacts)
+    assert queued(meeting.id) == []
+
+
+def test_recording_how_a_past_sitting_was_held_sends_no_invitation(contacts, smtp):
+    """Correcting the held mode of a past date of a running series is bookkeeping, not news
+    for the invited units: no "change" e-mail goes out."""
+    from scheduler.core.timeutil import LOCAL_TZ
+    from tests.ical_factories import make_meeting
+
+    start = (utcnow() - timedelta(days=7)).astimezone(LOCAL_TZ).replace(
+        hour=8, minute=0, second=0, microsecond=0)
+    meeting = make_meeting(contacts.phuc_xa, start, rrule="FREQ=WEEKLY", count=3,
+                           participants=[contacts.truc_bach])
+    db.session.commit()
+    past = sorted(meeting.occurrences, key=lambda o: o.start_at)[0]
+    services.set_held_mode(contacts.users.ward_staff, past, "online")
+    db.session.commit()
+    assert past.held_mode == "online"
+    assert queued(meeting.id) == []

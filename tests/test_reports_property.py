@@ -1,0 +1,151 @@
+"""Property test: every figure of the targets report equals a plain Python count of the same
+meetings, over a small tree with a district retired in the 2025 reform."""
+from datetime import date, datetime, timedelta, timezone
+
+import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from scheduler.core.timeutil import LOCAL_TZ
+from scheduler.extensions import db
+from scheduler.meetings.models import CATEGORIES, MODES, Meeting, Occurrence
+from scheduler.reports import services
+from scheduler.reports.periods import calendar_period, custom_period, statutory_period
+from scheduler.reports.targets import DEFAULT_TARGETS, active_targets
+from tests.report_factories import create_meeting
+
+NOW = datetime(2025, 9, 10, 3, 0, tzinfo=timezone.utc)
+FIRST_DAY = date(2024, 11, 1)
+DAYS = 520  # to early April 2026
+SHARE_TARGETS = {code: (set(cats), pct) for code, _n, measure, cats, pct in DEFAULT_TARGETS
+                 if measure == "share"}
+
+
+def small_tree(create_unit):
+    """City; district A (retired 30/06/2025) with two wards; district B with one ward;
+    after the reform two wards straight under the city."""
+    city = create_unit("01", "Thành phố", "city")
+    closed = dict(valid_to=date(2025, 6, 30))
+    dist_a = create_unit("001", "Quận A", "district", city, **closed)
+    dist_b = create_unit("002", "Quận B", "district", city)
+    units = [city, dist_a, dist_b,
+             create_unit("00001", "Phường A1", "ward", dist_a, **closed),
+             create_unit("00004", "Phường A2", "ward", dist_a, **closed),
+             create_unit("00037", "Phường B1", "ward", dist_b),
+             create_unit("00004", "Phường mới 1", "ward", city, valid_from=date(2025, 7, 1)),
+             create_unit("00008", "Phường mới 2", "ward", city, valid_from=date(2025, 7, 1))]
+    return units
+
+
+occurrence = st.tuples(st.integers(0, DAYS), st.sampled_from([0, 7, 8, 14, 16, 23]),
+                       st.sampled_from([0, 30]),
+                       st.sampled_from(["held", "held", "scheduled", "scheduled", "cancelled",
+                                        "pending"]))
+meeting = st.fixed_dictionaries({
+    "host": st.integers(0, 7),
+    "category": st.sampled_from(CATEGORIES),
+    "mode": st.sampled_from(MODES),
+    "held_mode": st.none() | st.sampled_from(MODES),
+    "status": st.sampled_from(["scheduled", "held", "cancelled"]),
+    "occurrences": st.lists(occurrence, min_size=1, max_size=3,
+                            unique_by=lambda o: (o[0], o[1], o[2])),
+})
+period = st.one_of(
+    st.builds(calendar_period, st.just("year"), st.sampled_from([2024, 2025, 2026])),
+    st.builds(calendar_period, st.just("quarter"), st.just(2025), st.integers(1, 4)),
+    st.builds(calendar_period, st.just("month"), st.just(2025), st.integers(1, 12)),
+    st.builds(statutory_period, st.just("month"), st.just(2025), st.integers(1, 12)),
+    st.builds(statutory_period, st.just("year"), st.sampled_from([2025, 2026])),
+    st.builds(statutory_period, st.just("half"), st.just(2025), st.integers(1, 2)),
+    st.builds(lambda a, n: custom_period(FIRST_DAY + timedelta(a), FIRST_DAY + timedelta(a + n)),
+              st.integers(0, DAYS), st.integers(0, 200)),
+)
+
+
+def _percent(num, den):
+    # tenths rounded half up: floor(1000·num/den + 1/2), in integers
+    return None if den == 0 else (2000 * num + den) // (2 * den) / 10
+
+
+def reference(meetings, units, scope, period, code):
+    """The obvious count: loop over every sitting and check each rule in turn."""
+    categories, threshold = SHARE_TARGETS[code]
+
+    def figure(owner, month=None):
+        num = den = pnum = pden = 0
+        for m in meetings:
+            host = units[m["host"]]
+            if m["category"] not in categories or not host.path.startswith(owner.path):
+                continue
+            for start, end, status in m["sittings"]:
+                day = start.astimezone(LOCAL_TZ).date()
+                if not period.start <= day <= period.end or (month and f"{day:%Y-%m}" != month):
+                    continue
+                if status == "cancelled" or m["status"] == "cancelled":
+                    continue
+                online = (m["held_mode"] or m["mode"]) in ("online", "hybrid")
+                if status == "held" or (status == "scheduled" and end <= NOW):
+                    den, num = den + 1, num + online
+                elif status == "scheduled":
+                    pden, pnum = pden + 1, pnum + online
+        share = _percent(num, den)
+        return {"numerator": num, "denominator": den, "share": share,
+                "met": None if share is None else share >= threshold,
+                "planned_share": _percent(pnum, pden)}
+
+    children = [u for u in units if u.parent_id == scope.id
+                and (u.valid_from or date.min) <= period.end and (u.valid_to or date.max) >= period.start]
+    months = sorted({f"{period.start + timedelta(d):%Y-%m}"
+                     for d in range((period.end - period.start).days + 1)})
+    return {"total": figure(scope),
+            "children": {u.code + str(u.id): figure(u) for u in children},
+            "trend": {m: figure(scope, m) for m in months}}
+
+
+def _store(meetings, units):
+    for m in meetings:
+        sittings = []
+        for offset, hour, minute, status in m["occurrences"]:
+            start = datetime.combine(FIRST_DAY + timedelta(offset), datetime.min.time(),
+                                     LOCAL_TZ).replace(hour=hour, minute=minute)
+            sittings.append((start.astimezone(timezone.utc),
+                             (start + timedelta(minutes=60)).astimezone(timezone.utc), status))
+        m["sittings"] = sittings
+        create_meeting(units[m["host"]], sittings[0][0], category=m["category"], mode=m["mode"],
+                       status=m["status"], held_mode=m["held_mode"],
+                       extra_starts=[s[0] for s in sittings[1:]],
+                       occurrence_statuses=[s[2] for s in sittings])
+
+
+def test_figures_match_a_plain_count(app, create_unit, create_user):
+    units = small_tree(create_unit)
+    admin = create_user("admin", "admin", units[0])
+    targets = [t for t in active_targets() if t.measure == "share"]
+    db.session.commit()
+
+    @settings(max_examples=50, deadline=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @given(meetings=st.lists(meeting, max_size=12), period=period,
+           scope_index=st.sampled_from([0, 0, 1, 2, 5]))
+    def check(meetings, period, scope_index):
+        # the per-test wipe runs once per test, not per example: clear the meetings ourselves
+        db.session.execute(sa.delete(Occurrence))
+        db.session.execute(sa.delete(Meeting))
+        _store(meetings, units)
+        scope = units[scope_index]
+        reports = services.share_reports(targets, scope, period, NOW,
+                                         services.child_units(scope, period))
+        for report in reports:
+            got = services.report_as_dict(report)
+            want = reference(meetings, units, scope, period, report.target.code)
+            fields = ("numerator", "denominator", "share", "met", "planned_share")
+            assert {f: got[f] for f in fields} == want["total"]
+            assert {c["code"] + str(u.id): {f: c[f] for f in fields}
+                    for c, (u, _fig) in zip(got["children"], report.children)} == want["children"]
+            assert {t["month"]: t for t in got["trend"]} == {
+                k: {"month": k, **{f: v[f] for f in ("numerator", "denominator", "share")}}
+                for k, v in want["trend"].items()}
+        db.session.rollback()
+
+    check()
+    assert admin.id
