@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 if [ -x .venv/bin/pybabel ]; then PYBABEL=.venv/bin/pybabel; else PYBABEL=pybabel; fi
 # keep these keywords in step with KEYWORDS in tests/test_i18n.py
-KEYWORDS=(-k _l -k lazy_gettext -k lazy_ngettext:1,2)
+KEYWORDS=(-k _l -k lazy_gettext -k lazy_ngettext:1,2 -k stored_text)
 
 pot="$(mktemp --suffix=.pot)"
 trap 'rm -f "$pot"' EXIT

@@ -38,6 +38,12 @@ def test_room_double_booking_is_refused_naming_the_meeting_and_next_slot(tree, r
     assert clash["title"] == "Họp A" and clash["unit"] == "00001"
     assert clash["start"] == at(3, 8).isoformat() and clash["resource"].endswith("Phòng họp tầng 2")
     assert "Họp A" in err.message
+    from flask_babel import force_locale
+
+    with force_locale("en"):
+        err = refused(Conflict, tree.users.ward_admin,
+                      request_for(tree.phuc_xa, at(3, 9), rooms=[room], title="Họp B"))
+    assert err.details["conflicts"][0]["resource"] == "Room: Phòng họp tầng 2"
     assert err.details["next_free"] == {"start": at(3, 10).isoformat(), "end": at(3, 11).isoformat()}
 
 
@@ -203,6 +209,27 @@ def test_rooms_are_closed_on_public_holidays_unless_a_reason_is_given(tree, room
     assert meeting.holiday_override_reason == "Phòng chống bão khẩn cấp"
     entry = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.object_type == "meeting")).one()
     assert entry.changes["holiday_override_reason"] == [None, "Phòng chống bão khẩn cấp"]
+
+
+def test_closed_day_and_room_rules_land_on_their_own_fields_in_any_language(tree, create_room):
+    """The holiday refusal belongs to the date, a room's rule to the rooms, whatever language
+    the messages are written in (the form shows each next to its field)."""
+    from datetime import time
+
+    from flask_babel import force_locale
+
+    room = create_room(tree.phuc_xa, "Phòng giờ hành chính", open_from=time(7, 30), open_until=time(17, 0))
+    db.session.commit()
+    holiday = _next_holiday()
+    for language in ("vi", "en"):
+        with force_locale(language):
+            fields = refused(ValidationError, tree.users.ward_staff,
+                             request_for(tree.phuc_xa, holiday.replace(hour=18), rooms=[room.id])
+                             ).details["fields"]
+        assert set(fields) == {"start", "rooms"}, language
+        assert holiday.strftime("%d/%m/%Y") in fields["start"] and "17:00" in fields["rooms"]
+        assert "17:00" not in fields["start"] and holiday.strftime("%d/%m/%Y") not in fields["rooms"]
+    assert "public holiday" in fields["start"]
 
 
 def test_room_requiring_approval_makes_the_booking_pending(tree, rooms):

@@ -4,7 +4,9 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale
 
+from scheduler.audit.models import AuditEntry
 from scheduler.core.errors import Conflict, ValidationError
 from scheduler.core.timeutil import LOCAL_TZ
 from scheduler.extensions import db
@@ -132,8 +134,13 @@ def test_one_sitting_moves_or_is_cancelled_alone(tree, rooms):
     db.session.commit()
     assert second.moved and second.original_start == original
     assert second.start_at == original + timedelta(days=1)
-    services.cancel_occurrence(tree.users.ward_staff, third, "Trùng lịch tiếp dân")
+    with force_locale("en"):  # an English-speaking booker: the log still reads in the installation's language
+        services.cancel_occurrence(tree.users.ward_staff, third, "Trùng lịch tiếp dân")
     db.session.commit()
+    summaries = db.session.scalars(sa.select(AuditEntry.summary).where(
+        AuditEntry.action.in_(["meeting.occurrence_move", "meeting.occurrence_cancel"]))
+        .order_by(AuditEntry.id)).all()
+    assert [s.split(": ", 1)[1].split(" ")[:2] for s in summaries] == [["dời", "buổi"], ["hủy", "buổi"]]
     statuses = [o.status for o in db.session.get(Meeting, meeting.id).occurrences]
     assert statuses == ["scheduled", "scheduled", "cancelled", "scheduled"]
     assert meeting.status == "scheduled" and meeting.sequence == 2

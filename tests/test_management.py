@@ -378,3 +378,29 @@ def test_api_endpoints_fields_filters_and_errors(tree, client, auth):
 def test_api_requires_sign_in(client, tree):
     response = client.get("/api/v1/rooms")
     assert response.status_code == 401 and response.get_json()["error"]["code"] == "unauthorized"
+
+
+# -- the menu ---------------------------------------------------------------------------------
+def menu(client) -> tuple[list[str], list[str]]:
+    """(links in the bar, links under "Quản trị") of the home page."""
+    import re
+
+    html = page(client.get("/"))
+    bar = re.findall(r'<a class="nav-link text-nowrap[^>]*?href="([^"]+)"', html)
+    group = re.search(r'data-testid="menu-admin">Quản trị</a>\s*<ul class="dropdown-menu">(.*?)</ul>', html, re.S)
+    return bar, re.findall(r'href="([^"]+)"', group[1]) if group else []
+
+
+@pytest.mark.parametrize("username, admin_links", [
+    ("vp_phucxa", []),
+    ("xem_badinh", []),
+    ("qt_badinh", ["/rooms", "/endpoints", "/users"]),
+    ("admin", ["/rooms", "/endpoints", "/users", "/audit", "/admin/jobs"]),
+])
+def test_management_pages_are_grouped_under_one_menu_by_role(tree, client, auth, username, admin_links):
+    auth.login(username)
+    bar, group = menu(client)
+    assert group == admin_links
+    assert "/" in bar and "/meetings/week" in bar and not set(bar) & set(admin_links)
+    for href in group:
+        assert client.get(href).status_code == 200

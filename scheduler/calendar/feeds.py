@@ -18,6 +18,7 @@ from ..audit.services import record
 from ..auth.models import User
 from ..core.access import allowed, require
 from ..core.errors import Forbidden, NotFound, ValidationError
+from ..core.i18n import stored_text
 from ..core.timeutil import LOCAL_TZ, local_midnight_utc
 from ..extensions import db
 from ..meetings.models import (ONLINE_MODES, Meeting, Occurrence, meeting_participant,
@@ -245,9 +246,9 @@ def change_feed_token(actor, kind: str, owner, action: str) -> str | None:
     owner.feed_token = secrets.token_urlsafe(32) if action == "regenerate" else None
     unit = _unit_of(kind, owner)
     if action == "regenerate":
-        summary = (_("Tạo lại liên kết lịch") if had_token else _("Bật liên kết lịch"))
+        summary = (stored_text("Tạo lại liên kết lịch") if had_token else stored_text("Bật liên kết lịch"))
     else:
-        summary = _("Thu hồi liên kết lịch")
+        summary = stored_text("Thu hồi liên kết lịch")
     label = getattr(owner, "name", None) or getattr(owner, "username", "")
     record(actor, f"feed_token.{action}", kind, owner.id, unit=unit,
            summary=f"{summary}: {label}", changes={"had_token": had_token})

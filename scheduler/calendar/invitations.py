@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from ..audit.services import record
 from ..core.access import require
 from ..core.errors import NotFound, ValidationError
+from ..core.i18n import stored_text
 from ..core.timeutil import utcnow
 from ..extensions import db
 from ..mail.models import OutgoingMail
@@ -137,7 +138,7 @@ def resend(actor, meeting, mail_id: int, now) -> OutgoingMail:
     if not send_again(mail.id, now):
         raise ValidationError(_("Thư này không còn chờ gửi."))
     record(actor, "mail.resend", "meeting", meeting.id, unit=meeting.host_unit,
-           summary=_("Gửi lại thư: %(to)s", to=", ".join(mail.recipients)),
+           summary=stored_text("Gửi lại thư: %(to)s", to=", ".join(mail.recipients)),
            changes={"mail": mail.id, "last_error": mail.last_error})
     return mail
 

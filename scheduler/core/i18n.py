@@ -2,7 +2,7 @@
 from flask import Flask, current_app, has_request_context, request
 from flask_login import current_user
 
-from flask_babel import refresh
+from flask_babel import force_locale, gettext, refresh
 
 from ..extensions import babel
 
@@ -17,6 +17,13 @@ def select_locale() -> str:
     if getattr(current_user, "is_authenticated", False) and current_user.locale in languages:
         return current_user.locale
     return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def stored_text(message: str, **variables) -> str:
+    """`message` translated into the installation's language rather than the reader's: for
+    text that is stored (audit summaries) and read later by people of any language."""
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        return gettext(message, **variables)
 
 
 def init_app(app: Flask) -> None:

@@ -1,6 +1,7 @@
 """The steps every change of a booking shares: who may use which rooms, whether the units can
 join online, the rooms' rules, the free check, and writing occurrences with their reservations
 so that a concurrent booking loses cleanly (409, never 500)."""
+import time
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -18,6 +19,8 @@ from .models import Meeting, Occurrence, Reservation
 
 EXCLUSION_VIOLATION = "23P01"
 DEADLOCK_DETECTED = "40P01"
+# how long a refused booking waits, at most, for the booking that beat it to commit
+WINNER_WAITS, WINNER_WAIT_SECONDS = 20, 0.05
 
 
 def authorise_rooms(actor, host_unit, rooms) -> None:
@@ -48,14 +51,13 @@ def endpoint_plan(host_unit, participants, online: bool) -> list[int]:
 
 def check_room_rules(rooms, instances, holiday_reason) -> None:
     today = today_local()
-    problems = []
+    problems: dict[str, list[str]] = {}
     for start, end in instances:
-        for problem in rules.slot_problems(rooms, start, end, today, holiday_reason):
-            if problem not in problems:
-                problems.append(problem)
+        for field, problem in rules.slot_problems(rooms, start, end, today, holiday_reason):
+            if problem not in problems.setdefault(field, []):
+                problems[field].append(problem)
     if problems:
-        field = "rooms" if any(not p.startswith("Ngày") for p in problems) else "start"
-        raise invalid({field: " ".join(problems[:5])})
+        raise invalid({field: " ".join(messages[:5]) for field, messages in problems.items()})
 
 
 def describe_conflicts(found: list[dict], instances) -> list[dict]:
@@ -148,7 +150,15 @@ def flush_guarded(needs, instances, rooms, exclude_meeting_id=None, exclude_occu
             raise
         db.session.rollback()
         found = conflict_rules.find_conflicts(needs, exclude_meeting_id, exclude_occurrence_id)
-        if not found:  # the other booking is not committed yet (or vanished): try again
+        for _attempt in range(WINNER_WAITS):
+            # after a deadlock the other booking goes on and commits a moment later: give it
+            # that moment, so that the refusal can name it
+            if found:
+                break
+            time.sleep(WINNER_WAIT_SECONDS)
+            db.session.rollback()
+            found = conflict_rules.find_conflicts(needs, exclude_meeting_id, exclude_occurrence_id)
+        if not found:  # the other booking never committed (or vanished): try again
             raise Conflict(_("Có người vừa đặt trùng thời gian; vui lòng thử lại."),
                            {"conflicts": [], "next_free": None}) from None
         raise conflict_error(found, needs, instances, rooms, exclude_meeting_id,

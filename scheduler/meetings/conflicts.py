@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 
 from ..core.timeutil import LOCAL_TZ, to_local
 from ..endpoints.models import Endpoint
@@ -133,11 +134,12 @@ class _Labels:
         if key not in self.cache:
             if kind == "room":
                 room = db.session.get(Room, resource_id)
-                self.cache[key] = f"Phòng họp: {room.name}" if room else f"Phòng họp #{resource_id}"
+                self.cache[key] = (_("Phòng họp: %(name)s", name=room.name) if room
+                                   else _("Phòng họp #%(id)d", id=resource_id))
             else:
                 ep = db.session.get(Endpoint, resource_id)
-                self.cache[key] = (f"Điểm cầu: {ep.name} ({ep.unit.name})" if ep
-                                   else f"Điểm cầu #{resource_id}")
+                self.cache[key] = (_("Điểm cầu: %(name)s (%(unit)s)", name=ep.name, unit=ep.unit.name)
+                                   if ep else _("Điểm cầu #%(id)d", id=resource_id))
         return self.cache[key]
 
 

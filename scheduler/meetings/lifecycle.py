@@ -9,6 +9,7 @@ from ..audit.services import record
 from ..core.access import require
 from ..core.db_setup import write_transaction
 from ..core.errors import ValidationError
+from ..core.i18n import stored_text
 from ..core.timeutil import format_datetime_vi, utcnow
 from ..extensions import db
 from . import booking
@@ -62,7 +63,7 @@ def cancel_occurrence(actor, occurrence: Occurrence, reason=None):
             meeting.status = "cancelled"
         db.session.flush()
         _audit(actor, meeting, "meeting.occurrence_cancel",
-               _("hủy buổi %(when)s", when=format_datetime_vi(occurrence.start_at)),
+               stored_text("hủy buổi %(when)s", when=format_datetime_vi(occurrence.start_at)),
                {"occurrence": [occurrence.start_at, None], "status": [before, "cancelled"],
                 "reason": [None, reason]})
         meeting_changed(meeting, "occurrence_cancelled", occurrence=occurrence)
@@ -126,7 +127,7 @@ def move_occurrence(actor, occurrence: Occurrence, start, end):
         booking.flush_guarded(needs, [(start, end)], list(meeting.rooms),
                               exclude_occurrence_id=occurrence.id)
         _audit(actor, meeting, "meeting.occurrence_move",
-               _("dời buổi %(old)s sang %(new)s", old=format_datetime_vi(before[0]),
+               stored_text("dời buổi %(old)s sang %(new)s", old=format_datetime_vi(before[0]),
                  new=format_datetime_vi(start)),
                {"start": [before[0], start], "end": [before[1], end]})
         meeting_changed(meeting, "occurrence_moved", occurrence=occurrence)
@@ -158,7 +159,7 @@ def restore_occurrence(actor, meeting, original_start):
         booking.flush_guarded(needs, [(start, end)], list(meeting.rooms),
                               exclude_meeting_id=meeting.id)
         _audit(actor, meeting, "meeting.occurrence_restore",
-               _("khôi phục buổi %(when)s", when=format_datetime_vi(start)),
+               stored_text("khôi phục buổi %(when)s", when=format_datetime_vi(start)),
                {"skipped": [start, None]})
         meeting_changed(meeting, "rescheduled", occurrence=occ)
     return occ
@@ -212,7 +213,7 @@ def set_held_mode(actor, occurrence: Occurrence, mode: str):
         occurrence.status, occurrence.held_mode = "held", mode
         db.session.flush()
         _audit(actor, meeting, "meeting.held_mode",
-               _("hình thức buổi %(when)s", when=format_datetime_vi(occurrence.start_at)),
+               stored_text("hình thức buổi %(when)s", when=format_datetime_vi(occurrence.start_at)),
                {"held_mode": [before, mode]})
         meeting_changed(meeting, "updated", occurrence=occurrence)
     return occurrence

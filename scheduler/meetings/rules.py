@@ -46,26 +46,28 @@ def _hours_problem(room, start: datetime, end: datetime) -> str | None:
 
 
 def slot_problems(rooms, start: datetime, end: datetime, today: date,
-                  holiday_reason: str | None) -> list[str]:
-    """Why the rooms cannot be booked for [start, end); empty when they can."""
+                  holiday_reason: str | None) -> list[tuple[str, str]]:
+    """Why the rooms cannot be booked for [start, end), as (form field, message) pairs: "rooms"
+    for a room's own rules, "start" for a closed day. Empty when they can."""
     problems = []
     for room in rooms:
         hours = _hours_problem(room, start, end)
         if hours:
-            problems.append(hours)
+            problems.append(("rooms", hours))
         minutes = (end - start).total_seconds() / 60
         if room.max_duration_minutes and minutes > room.max_duration_minutes:
-            problems.append(_("Phòng %(room)s chỉ cho đặt tối đa %(n)d phút mỗi lần.",
-                              room=room.name, n=room.max_duration_minutes))
+            problems.append(("rooms", _("Phòng %(room)s chỉ cho đặt tối đa %(n)d phút mỗi lần.",
+                                        room=room.name, n=room.max_duration_minutes)))
         if room.max_advance_days and (start.astimezone(LOCAL_TZ).date() - today).days > room.max_advance_days:
-            problems.append(_("Phòng %(room)s chỉ nhận đặt trước tối đa %(n)d ngày.",
-                              room=room.name, n=room.max_advance_days))
+            problems.append(("rooms", _("Phòng %(room)s chỉ nhận đặt trước tối đa %(n)d ngày.",
+                                        room=room.name, n=room.max_advance_days)))
     if rooms and not holiday_reason:
         for day in _local_days(start, end):
             name = holiday_name(day)
             if name:
-                problems.append(_("Ngày %(day)s là ngày nghỉ lễ (%(name)s): phòng họp đóng cửa; "
-                                  "cần nêu lý do để đặt ngoại lệ.", day=format_date_vi(day), name=name))
+                problems.append(("start", _("Ngày %(day)s là ngày nghỉ lễ (%(name)s): phòng họp đóng "
+                                            "cửa; cần nêu lý do để đặt ngoại lệ.",
+                                            day=format_date_vi(day), name=name)))
     return problems
 
 
