@@ -93,6 +93,15 @@ def test_unchanged_feed_answers_304_and_a_change_refreshes_it(client, auth, cont
     book(contacts, start=(meeting.start_at + timedelta(days=1)).isoformat(),
          end=(meeting.end_at + timedelta(days=1)).isoformat())
     assert client.get(url, headers={"If-None-Match": changed.headers["ETag"]}).status_code == 200
+    latest = client.get(url)
+    # a weak validator matches too (If-None-Match compares weakly, RFC 9110 13.1.2)
+    assert client.get(url, headers={"If-None-Match": "W/" + latest.headers["ETag"]}).status_code == 304
+    # the feed shows rooms' and units' names and contacts: changing them is a change of the feed
+    participant = meeting.participants[0]
+    participant.email = "vanthu.moi@hanoi.gov.vn"
+    db.session.commit()
+    renamed = client.get(url, headers={"If-None-Match": latest.headers["ETag"]})
+    assert renamed.status_code == 200 and b"vanthu.moi@hanoi.gov.vn" in renamed.data
 
 
 def test_feed_state_does_not_build_the_feed(app, contacts, monkeypatch):

@@ -22,11 +22,19 @@ from tests.test_ical import book, contacts  # noqa: F401  (fixture)
 
 class Recorder:
     """An SMTP handler that keeps what it receives, or refuses every message while
-    `refuse` is set (451: a temporary failure the sender must retry)."""
+    `refuse` is set (451: a temporary failure the sender must retry), and refuses the
+    addresses of `unknown` one by one."""
 
     def __init__(self):
         self.messages = []
         self.refuse = False
+        self.unknown = {}  # address -> the reply refusing it at RCPT TO
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.unknown:
+            return self.unknown[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         if self.refuse:
@@ -66,8 +74,14 @@ def queued(meeting_id=None):
 
 
 def calendar_part(message):
+    """The one text/calendar part, which Outlook shows as an invitation (Accept/Decline) only
+    as an inline alternative of the body, not as an attachment."""
     parts = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
     assert len(parts) == 1
+    [alternative] = [p for p in message.walk() if p.get_content_type() == "multipart/alternative"]
+    assert parts[0] in alternative.get_payload() and "text/plain" in {
+        p.get_content_type() for p in alternative.get_payload()}
+    assert parts[0]["Content-Disposition"] is None
     return parts[0]
 
 
@@ -197,3 +211,43 @@ def test_recording_how_a_past_sitting_was_held_sends_no_invitation(contacts, smt
     db.session.commit()
     assert past.held_mode == "online"
     assert queued(meeting.id) == []
+
+
+def test_a_recipient_refused_among_others_is_neither_lost_nor_sent_twice(contacts, smtp):
+    """smtplib raises only when every recipient is refused; one refused address among others
+    must stay undelivered (and shown), and be retried alone."""
+    meeting = book(contacts, mode="online")
+    smtp.unknown = {"kythuat.trucbach@hanoi.gov.vn": "450 4.2.1 Mailbox busy"}
+    now = utcnow()
+    assert deliver_pending(now) == {"sent": 1, "failed": 0, "retry": 1}
+    assert sorted(r for rcpts, _m in smtp.messages for r in rcpts) == [
+        "trucbach@hanoi.gov.vn", "vp.badinh@hanoi.gov.vn"]
+    [problem] = mail_problems(meeting.id)
+    assert problem.recipients == ["kythuat.trucbach@hanoi.gov.vn"] and problem.status == "queued"
+    assert "kythuat.trucbach@hanoi.gov.vn: 450" in problem.last_error
+    smtp.unknown = {}
+    assert deliver_pending(now + timedelta(hours=1)) == {"sent": 1, "failed": 0, "retry": 0}
+    assert [rcpts for rcpts, _m in smtp.messages][-1] == ["kythuat.trucbach@hanoi.gov.vn"]
+    assert mail_problems(meeting.id) == []
+
+
+def test_a_permanently_refused_recipient_is_given_up_and_shown(contacts, smtp):
+    meeting = book(contacts, mode="online")
+    smtp.unknown = {"kythuat.trucbach@hanoi.gov.vn": "550 5.1.1 No such user"}
+    assert deliver_pending(utcnow()) == {"sent": 1, "failed": 1, "retry": 0}
+    [problem] = mail_problems(meeting.id)
+    assert problem.status == "failed" and problem.recipients == ["kythuat.trucbach@hanoi.gov.vn"]
+    assert "550" in problem.last_error
+
+
+def test_a_server_down_for_good_is_given_up_after_the_last_attempt(contacts, smtp):
+    from scheduler.mail.services import MAX_ATTEMPTS
+
+    meeting = book(contacts)
+    smtp.refuse = True
+    now = utcnow()
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        counts = deliver_pending(now + timedelta(days=attempt))
+        assert counts["retry" if attempt < MAX_ATTEMPTS else "failed"] == 2, attempt
+    assert {m.status for m in mail_problems(meeting.id)} == {"failed"}
+    assert deliver_pending(now + timedelta(days=30)) == {"sent": 0, "failed": 0, "retry": 0}

@@ -80,6 +80,12 @@ def feed_name(kind: str, owner) -> str:
     return _("Lịch họp – %(unit)s", unit=owner.name)
 
 
+def _aware(value) -> datetime:
+    if value.tzinfo is None:  # SQLite's max() bypasses the column type
+        value = datetime.fromisoformat(str(value)).replace(tzinfo=ical.UTC)
+    return value
+
+
 def feed_state(kind: str, owner, now: datetime) -> tuple[str, datetime]:
     """(ETag, Last-Modified) of a feed from one aggregate over its meetings and their
     occurrences: any booking, change, cancellation or move changes a count, a sum or the
@@ -94,13 +100,16 @@ def feed_state(kind: str, owner, now: datetime) -> tuple[str, datetime]:
                   sa.func.min(Occurrence.start_at), sa.func.max(Occurrence.end_at))
         .select_from(Meeting).join(Occurrence, Occurrence.meeting_id == Meeting.id)
         .where(_meeting_condition(kind, owner), _in_window(start, end))).one()
-    latest = row[2]
-    if latest is not None and latest.tzinfo is None:  # SQLite's max() bypasses the column type
-        latest = datetime.fromisoformat(str(latest)).replace(tzinfo=ical.UTC)
+    # the feed also shows units' and rooms' names and contacts: a change to any of them (rare)
+    # makes every feed new
+    directory = db.session.execute(sa.select(
+        sa.select(sa.func.max(Unit.updated_at)).scalar_subquery(),
+        sa.select(sa.func.max(Room.updated_at)).scalar_subquery())).one()
+    changes = [_aware(value) for value in (row[2], *directory) if value is not None]
     # content also changes when the window moves at local midnight
-    last_modified = max(latest or start, local_midnight_utc(now.astimezone(LOCAL_TZ).date()))
+    last_modified = max([start, *changes, local_midnight_utc(now.astimezone(LOCAL_TZ).date())])
     fingerprint = repr((kind, owner.id, feed_name(kind, owner), start.isoformat(),
-                        tuple(str(v) for v in row)))
+                        tuple(str(v) for v in row), tuple(str(v) for v in directory)))
     return hashlib.sha256(fingerprint.encode()).hexdigest()[:32], last_modified.replace(microsecond=0)
 
 

@@ -34,7 +34,7 @@ def _feed_response(kind: str, token: str):
                "Last-Modified": _http_date(last_modified)}
     # If-None-Match wins over If-Modified-Since when both are sent (RFC 9110 13.2.2)
     if request.if_none_match:
-        if request.if_none_match.contains(etag):
+        if request.if_none_match.contains_weak(etag):  # weak comparison (RFC 9110 13.1.2)
             return Response(status=304, headers=headers)
     elif request.if_modified_since and request.if_modified_since >= last_modified:
         return Response(status=304, headers=headers)

@@ -58,7 +58,9 @@ def build_message(mail: OutgoingMail, sender: str) -> EmailMessage:
     return msg
 
 
-def _send(message: EmailMessage) -> None:
+def _send(message: EmailMessage) -> dict:
+    """Hand the message to the SMTP server; the recipients it refused while accepting the
+    others, {address: (code, reply)} (all refused raises SMTPRecipientsRefused)."""
     cfg = current_app.config
     host, port = cfg["SMTP_HOST"], int(cfg.get("SMTP_PORT") or 25)
     timeout = float(cfg.get("SMTP_TIMEOUT", 20))
@@ -71,7 +73,7 @@ def _send(message: EmailMessage) -> None:
             smtp.starttls(context=ssl.create_default_context())
         if cfg.get("SMTP_USERNAME"):
             smtp.login(cfg["SMTP_USERNAME"], cfg.get("SMTP_PASSWORD", ""))
-        smtp.send_message(message)
+        return smtp.send_message(message)
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -106,22 +108,46 @@ def deliver_pending(now: datetime, limit: int = 100) -> dict:
             continue
         mail = db.session.get(OutgoingMail, mail_id)
         try:
-            _send(build_message(mail, sender))
+            refused = _send(build_message(mail, sender))
+        except smtplib.SMTPRecipientsRefused as err:
+            _refused(mail, err.recipients, now, counts)
         except (OSError, smtplib.SMTPException) as err:
             mail.last_error = f"{type(err).__name__}: {err}"[:500]
-            if mail.attempts >= MAX_ATTEMPTS or isinstance(err, smtplib.SMTPRecipientsRefused):
-                mail.status = "failed"
-                counts["failed"] += 1
-            else:
-                mail.status = "queued"
-                mail.next_attempt_at = now + retry_delay(mail.attempts)
-                counts["retry"] += 1
+            _failed_attempt(mail, now, counts, permanent=False)
         else:
-            mail.status, mail.sent_at, mail.last_error = "sent", now, None
-            counts["sent"] += 1
+            if refused:  # the others have it: only the refused addresses are tried again
+                _refused(mail, refused, now, counts)
+            else:
+                mail.status, mail.sent_at, mail.last_error = "sent", now, None
+                counts["sent"] += 1
         mail.claimed_until = None
         db.session.commit()
     return counts
+
+
+def _failed_attempt(mail: OutgoingMail, now: datetime, counts: dict, permanent: bool) -> None:
+    if permanent or mail.attempts >= MAX_ATTEMPTS:
+        mail.status = "failed"
+        counts["failed"] += 1
+    else:
+        mail.status = "queued"
+        mail.next_attempt_at = now + retry_delay(mail.attempts)
+        counts["retry"] += 1
+
+
+def _refused(mail: OutgoingMail, refused: dict, now: datetime, counts: dict) -> None:
+    """Some or all recipients were refused: the message stays undelivered for exactly those
+    addresses, retried when every refusal was temporary (4xx), given up otherwise (5xx)."""
+    def reply(value) -> str:
+        code, text = value
+        return f"{code} {text.decode(errors='replace') if isinstance(text, bytes) else text}"
+
+    addresses = sorted(refused)
+    mail.recipients = addresses
+    mail.last_error = ("SMTPRecipientsRefused: " + "; ".join(
+        f"{address}: {reply(refused[address])}" for address in addresses))[:500]
+    permanent = any(not 400 <= int(refused[address][0]) < 500 for address in addresses)
+    _failed_attempt(mail, now, counts, permanent)
 
 
 def mail_problems(meeting_id: int) -> list[OutgoingMail]:

@@ -70,6 +70,9 @@ class Meeting(db.Model):
     join_url: Mapped[str | None] = mapped_column(sa.String(500))
     sequence: Mapped[int] = mapped_column(default=0)
     uid: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    # UID of the event in another calendar system this meeting was imported from (.ics import),
+    # so that importing the same file again is recognised
+    source_uid: Mapped[str | None] = mapped_column(sa.String(255), index=True)
     # approval of a booking in a room that requires it
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,9 +1,11 @@
 """Meeting rooms (phòng họp) of a unit, with their booking rules."""
-from datetime import time
+from datetime import datetime, time
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..core.timeutil import utcnow
+from ..core.types import UTCDateTime
 from ..extensions import db
 
 
@@ -32,6 +34,8 @@ class Room(db.Model):
     max_duration_minutes: Mapped[int | None]
     max_advance_days: Mapped[int | None]
     feed_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    # last change of the row (names, contacts…): calendar feeds that show it are stale after it
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     unit = relationship("Unit")
 

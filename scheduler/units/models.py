@@ -1,9 +1,11 @@
 """The administrative unit tree: city, departments, districts, wards — any depth, effective-dated."""
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..core.timeutil import utcnow
+from ..core.types import UTCDateTime
 from ..extensions import db
 
 UNIT_KINDS = ("city", "department", "district", "ward")
@@ -49,6 +51,8 @@ class Unit(db.Model):
     tech_email: Mapped[str | None] = mapped_column(sa.String(200))
     # secret of the unit's calendar feed (/calendar/unit/<token>.ics); null = no feed
     feed_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    # last change of the row (names, contacts…): calendar feeds that show it are stale after it
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     parent: Mapped["Unit | None"] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list["Unit"]] = relationship(back_populates="parent", order_by="Unit.code")
