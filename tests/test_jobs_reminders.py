@@ -193,3 +193,83 @@ def test_two_runners_at_the_same_moment_deliver_once(app, tree, meeting):
     assert errors == []
     assert len(users_notified()) == 5
     assert count(OutgoingMail) == 1
+
+
+# -- reminders of meetings changed through the booking service ------------------------------
+def booked(tree, start, **kw):
+    from scheduler.meetings import services
+    from tests.booking_helpers import request_for
+
+    made = services.book_meeting(tree.users.district_staff, request_for(
+        tree.ba_dinh, start, participants=[tree.phuc_xa.code], **kw))
+    db.session.commit()
+    return made
+
+
+def reminder_mails() -> list:
+    db.session.rollback()
+    return list(db.session.scalars(sa.select(OutgoingMail).where(OutgoingMail.purpose == "reminder")
+                                   .order_by(OutgoingMail.id)))
+
+
+@pytest.mark.parametrize("change", ["end", "series"])
+def test_a_change_that_keeps_the_start_sends_no_second_reminder(tree, change):
+    """Changing the end, or the series around a sitting, rebuilds the coming occurrence rows
+    (new ids): the reminder already sent for the same start must not go out again."""
+    from scheduler.meetings import services
+    from tests.booking_helpers import weekly_start
+
+    start = weekly_start(10, 5, hh=9)
+    rule = {"rrule": "FREQ=WEEKLY;COUNT=3"} if change == "series" else {}
+    meeting = booked(tree, start, **rule)
+    booked(tree, start + 2 * DAY)  # a later row: the rebuilt sitting cannot reuse the freed id
+    send_reminders(start - DAY + MINUTE)
+    assert count(NoticeDelivery) == 1
+    first_id = meeting.occurrences[0].id
+    new = ({"end": (start + 2 * HOUR).isoformat()} if change == "end"
+           else {"rrule": "FREQ=WEEKLY;COUNT=5"})
+    services.update_meeting(tree.users.district_staff, meeting, new)
+    db.session.commit()
+    assert db.session.get(type(meeting), meeting.id).occurrences[0].id != first_id
+    send_reminders(start - DAY + 2 * MINUTE)
+    assert count(NoticeDelivery) == 1 and len(reminder_mails()) == 1
+
+
+def test_cancelling_withdraws_the_reminder_mail_still_queued(tree):
+    from scheduler.meetings import services
+    from tests.booking_helpers import at
+
+    meeting = booked(tree, at(10, 9))
+    send_reminders(meeting.start_at - DAY + MINUTE)
+    assert [m.status for m in reminder_mails()] == ["queued"]
+    services.cancel_meeting(tree.users.district_staff, meeting, "Hoãn họp")
+    db.session.commit()
+    assert reminder_mails() == []
+
+
+def test_moving_a_sitting_withdraws_its_queued_reminder_and_announces_the_new_time(tree):
+    from scheduler.meetings import services
+    from tests.booking_helpers import at
+
+    meeting = booked(tree, at(10, 9))
+    old_start = meeting.start_at
+    send_reminders(old_start - DAY + MINUTE)
+    services.move_occurrence(tree.users.district_staff, meeting.occurrences[0],
+                             (old_start + 3 * HOUR).isoformat(), (old_start + 4 * HOUR).isoformat())
+    db.session.commit()
+    assert reminder_mails() == []
+    send_reminders(old_start + 3 * HOUR - DAY + MINUTE)
+    [mail] = reminder_mails()
+    assert mail.expires_at == old_start + 3 * HOUR
+
+
+def test_a_reminder_mail_not_delivered_before_the_start_is_given_up(tree, meeting):
+    from scheduler.mail.services import EXPIRED, deliver_pending
+
+    send_reminders(START - HOUR + MINUTE)
+    [mail] = reminder_mails()
+    assert mail.expires_at == START
+    # the mail server was unreachable until after the meeting began
+    assert deliver_pending(START + MINUTE) == {"sent": 0, "failed": 0, "retry": 0}
+    [mail] = reminder_mails()
+    assert (mail.status, mail.last_error, mail.sent_at) == ("failed", EXPIRED, None)

@@ -251,3 +251,34 @@ def test_a_server_down_for_good_is_given_up_after_the_last_attempt(contacts, smt
         assert counts["retry" if attempt < MAX_ATTEMPTS else "failed"] == 2, attempt
     assert {m.status for m in mail_problems(meeting.id)} == {"failed"}
     assert deliver_pending(now + timedelta(days=30)) == {"sent": 0, "failed": 0, "retry": 0}
+
+
+def test_a_message_that_cannot_be_built_is_given_up_without_holding_up_the_others(contacts, smtp,
+                                                                                   monkeypatch):
+    from scheduler.mail import services as mail_services
+    from scheduler.mail.services import enqueue_mail
+
+    broken = enqueue_mail(["vp.badinh@hanoi.gov.vn"], "Thư hỏng", "…", purpose="test")
+    db.session.commit()
+    book(contacts)  # two invitations queued behind it
+    real_build = mail_services.build_message
+
+    def build(mail, sender):
+        if mail.id == broken.id:
+            raise ValueError("a header the mail library refuses")
+        return real_build(mail, sender)
+
+    monkeypatch.setattr(mail_services, "build_message", build)
+    assert deliver_pending(utcnow()) == {"sent": 2, "failed": 1, "retry": 0}
+    db.session.expire_all()
+    assert broken.status == "failed" and "ValueError" in broken.last_error
+    assert deliver_pending(utcnow() + timedelta(days=1)) == {"sent": 0, "failed": 0, "retry": 0}
+
+
+def test_a_title_with_line_breaks_makes_a_one_line_subject(contacts, smtp):
+    from scheduler.mail.services import enqueue_mail
+
+    enqueue_mail(["vp.badinh@hanoi.gov.vn"], "Giấy mời họp: Dòng một\nDòng hai", "…", purpose="test")
+    db.session.commit()
+    assert deliver_pending(utcnow())["sent"] == 1
+    assert smtp.messages[-1][1]["Subject"] == "Giấy mời họp: Dòng một Dòng hai"

@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("jobs", __name__)
 
-from . import views  # noqa: E402,F401  (routes register on bp)
+from . import tasks, views  # noqa: E402,F401  (routes register on bp; tasks listen to meeting changes)

@@ -1,6 +1,6 @@
 """What the background jobs leave behind: their runs, the notices they delivered (the
 exactly-once ledger), in-app notifications, endpoint check history and the runner's leader lock."""
-from datetime import datetime
+from datetime import datetime, timezone
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -63,8 +63,12 @@ class NoticeDelivery(db.Model):
     occurrence = relationship("Occurrence")
 
     @staticmethod
-    def reminder_key(kind: str, occurrence_id: int, offset_minutes: int, start_at: datetime) -> str:
-        return f"{kind}:{occurrence_id}:{offset_minutes}:{start_at.strftime('%Y%m%dT%H%MZ')}"
+    def reminder_key(kind: str, meeting_id: int, offset_minutes: int, start_at: datetime) -> str:
+        """One notice per meeting, sitting start and offset. Keyed by the meeting and the
+        start rather than the occurrence row: changing a meeting's end or its series rebuilds
+        the coming occurrence rows with new ids, and their reminders must not go out again."""
+        start = start_at.astimezone(timezone.utc).strftime("%Y%m%dT%H%MZ")
+        return f"{kind}:m{meeting_id}:{offset_minutes}:{start}"
 
 
 class Notification(db.Model):

@@ -19,7 +19,9 @@ from ..audit.services import record
 from ..core.db_setup import write_transaction
 from ..endpoints.models import Endpoint
 from ..extensions import db
+from ..mail.models import OutgoingMail
 from ..mail.services import deliver_pending, enqueue_mail, smtp_configured
+from ..meetings.events import on_meeting_change
 from ..meetings.models import ONLINE_MODES, Meeting, Occurrence
 from . import notices
 from .models import EndpointCheck, NoticeDelivery
@@ -67,7 +69,7 @@ def _deliver_reminder(occurrence_id: int, start_at: datetime, kind: str, offset:
                 or occurrence.meeting.status != "scheduled" or occurrence.start_at != start_at):
             db.session.rollback()
             return False
-        key = NoticeDelivery.reminder_key(kind, occurrence_id, offset, start_at)
+        key = NoticeDelivery.reminder_key(kind, occurrence.meeting_id, offset, start_at)
         if not notices.claim_delivery(key, kind, now, occurrence_id=occurrence_id,
                                       offset_minutes=offset, start_at=start_at):
             db.session.rollback()
@@ -86,11 +88,33 @@ def _deliver_reminder(occurrence_id: int, start_at: datetime, kind: str, offset:
         notified = notices.notify_users(users, kind, subject, body, now, meeting_id=meeting.id)
         mail = None
         if smtp_configured():
-            mail = enqueue_mail(addresses, subject, body, purpose=kind, meeting=meeting)
+            mail = enqueue_mail(addresses, subject, body, purpose=kind, meeting=meeting,
+                                expires_at=start_at)
         notices.complete_delivery(key, notified + (len(mail.recipients) if mail else 0),
                                   f"{meeting.title} @ {start_at.isoformat()}")
         db.session.commit()
         return True
+
+
+REMINDER_KINDS = ("reminder", "tech_reminder")
+
+
+@on_meeting_change
+def withdraw_stale_reminders(meeting, change, occurrence=None) -> None:
+    """A reminder e-mail still queued for a sitting that no longer takes place at that time
+    (meeting cancelled or declined, sitting cancelled or moved) is withdrawn in the same
+    transaction; send-reminders announces the new time afresh."""
+    queued = db.session.scalars(sa.select(OutgoingMail).where(
+        OutgoingMail.meeting_id == meeting.id, OutgoingMail.status == "queued",
+        OutgoingMail.purpose.in_(REMINDER_KINDS))).all()
+    if not queued:
+        return
+    live = set()
+    if meeting.status == "scheduled":
+        live = {o.start_at for o in meeting.occurrences if o.status == "scheduled"}
+    for mail in queued:
+        if mail.expires_at not in live:
+            db.session.delete(mail)
 
 
 # -- close-meetings --------------------------------------------------------------------------

@@ -37,3 +37,5 @@ class OutgoingMail(db.Model):
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(sa.String(500))
+    # a message useless after this moment (a reminder once its meeting has started) is not sent
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

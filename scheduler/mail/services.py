@@ -14,6 +14,7 @@ from .models import OutgoingMail
 MAX_ATTEMPTS = 8
 CLAIM_SECONDS = 300
 
+EXPIRED = "Expired: not delivered before the meeting began"
 
 def smtp_configured() -> bool:
     return bool(current_app.config.get("SMTP_HOST"))
@@ -21,22 +22,23 @@ def smtp_configured() -> bool:
 
 def enqueue_mail(recipients: list[str], subject: str, body_text: str, *, body_html: str | None = None,
                  ical: str | None = None, ical_method: str | None = None, attachments=None,
-                 purpose: str = "", meeting=None) -> OutgoingMail | None:
-    """Queue a message in the current transaction. Returns None when there is no recipient."""
+                 purpose: str = "", meeting=None, expires_at=None) -> OutgoingMail | None:
+    """Queue a message in the current transaction. Returns None when there is no recipient.
+    A message not delivered by `expires_at` is given up (not sent late)."""
     recipients = sorted({r.strip() for r in recipients if r and r.strip()})
     if not recipients:
         return None
     mail = OutgoingMail(recipients=recipients, subject=subject[:300], body_text=body_text,
                         body_html=body_html, ical=ical, ical_method=ical_method,
                         attachments=attachments, purpose=purpose,
-                        meeting_id=getattr(meeting, "id", meeting))
+                        meeting_id=getattr(meeting, "id", meeting), expires_at=expires_at)
     db.session.add(mail)
     return mail
 
 
 def build_message(mail: OutgoingMail, sender: str) -> EmailMessage:
     msg = EmailMessage()
-    msg["Subject"] = mail.subject
+    msg["Subject"] = " ".join(mail.subject.split())  # a header holds no line break
     msg["From"] = sender
     msg["To"] = ", ".join(mail.recipients)
     msg["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1].strip(">") or "localhost")
@@ -94,6 +96,10 @@ def deliver_pending(now: datetime, limit: int = 100) -> dict:
     db.session.execute(sa.update(OutgoingMail).where(
         OutgoingMail.status == "sending", OutgoingMail.claimed_until < now)
         .values(status="queued"))
+    # a reminder still queued when its meeting begins is of no use any more
+    db.session.execute(sa.update(OutgoingMail).where(
+        OutgoingMail.status == "queued", OutgoingMail.expires_at <= now)
+        .values(status="failed", last_error=EXPIRED))
     db.session.commit()
     due = db.session.scalars(sa.select(OutgoingMail.id).where(
         OutgoingMail.status == "queued", OutgoingMail.next_attempt_at <= now)
@@ -114,6 +120,11 @@ def deliver_pending(now: datetime, limit: int = 100) -> dict:
         except (OSError, smtplib.SMTPException) as err:
             mail.last_error = f"{type(err).__name__}: {err}"[:500]
             _failed_attempt(mail, now, counts, permanent=False)
+        except Exception as err:  # noqa: BLE001  (a message that cannot even be built)
+            # must not stay claimed for ever nor hold up the messages behind it
+            current_app.logger.exception("outgoing mail %s cannot be sent", mail.id)
+            mail.last_error = f"{type(err).__name__}: {err}"[:500]
+            _failed_attempt(mail, now, counts, permanent=True)
         else:
             if refused:  # the others have it: only the refused addresses are tried again
                 _refused(mail, refused, now, counts)

@@ -1,8 +1,8 @@
-"""feed validators and source uid of imported meetings
+"""feed validators, source uid of imports, mail expiry
 
-Revision ID: 8968df762fa7
+Revision ID: 7b68d3aeeb0e
 Revises: 79e800ec9f4b
-Create Date: 2026-11-30 15:58:51.323290
+Create Date: 2026-11-30 16:00:55.927836
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '8968df762fa7'
+revision = '7b68d3aeeb0e'
 down_revision = '79e800ec9f4b'
 branch_labels = None
 depends_on = None
@@ -21,6 +21,9 @@ def upgrade():
     with op.batch_alter_table('meeting', schema=None) as batch_op:
         batch_op.add_column(sa.Column('source_uid', sa.String(length=255), nullable=True))
         batch_op.create_index(batch_op.f('ix_meeting_source_uid'), ['source_uid'], unique=False)
+
+    with op.batch_alter_table('outgoing_mail', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('expires_at', sa.DateTime(timezone=True), nullable=True))
 
     with op.batch_alter_table('room', schema=None) as batch_op:
         batch_op.add_column(sa.Column('updated_at', sa.DateTime(timezone=True), nullable=True))
@@ -38,6 +41,9 @@ def downgrade():
 
     with op.batch_alter_table('room', schema=None) as batch_op:
         batch_op.drop_column('updated_at')
+
+    with op.batch_alter_table('outgoing_mail', schema=None) as batch_op:
+        batch_op.drop_column('expires_at')
 
     with op.batch_alter_table('meeting', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_meeting_source_uid'))
