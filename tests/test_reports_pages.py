@@ -21,6 +21,7 @@ from scheduler.units.models import Unit
 from tests.conftest import count
 from tests.factories import local
 from tests.report_factories import create_meeting
+from tests.test_reports_coverage import reform  # noqa: F401  (fixture)
 
 
 @pytest.fixture
@@ -346,3 +347,22 @@ def test_coverage_over_time_chart(tree, client, auth):
     assert len(heights) == 24  # two years of month ends
     # 2/3 of the wards on the WAN until February 2024, all three from March: the line rises once
     assert heights[:-2] == [heights[0]] * 22 and heights[-2] == heights[-1] < heights[0]
+
+
+def test_drilldown_of_a_retired_ward_whose_code_was_reused(client, auth, reform):
+    """In 2025 the code 00004 was Phường Trúc Bạch until 30 June and Phường Ba Đình from
+    1 July: the district's table links to the retired ward's own meetings."""
+    city, d1, old, new, users = reform
+    create_meeting(old[1], local(2025, 3, 3), title="Họp cũ Trúc Bạch")
+    create_meeting(new[0], local(2025, 9, 8), title="Họp mới Ba Đình")
+    db.session.commit()
+    auth.login("admin")
+    html = client.get("/reports?unit=001&period=year&year=2025").get_data(as_text=True)
+    row = re.search(r'<tr data-unit="00004".*?</tr>', html, re.S)[0]
+    link = re.search(r'data-testid="drill-held" href="([^"]+)"', row)[1].replace("&amp;", "&")
+    page = client.get(link).get_data(as_text=True)
+    assert "Họp cũ Trúc Bạch" in page and "Họp mới Ba Đình" not in page
+    # the ward's own report, reached from its name, is the retired ward's too
+    own = re.search(r'<a href="(/reports\?[^"]+)">Phường Trúc Bạch</a>', row)[1].replace("&amp;", "&")
+    ward_page = client.get(own).get_data(as_text=True)
+    assert "Phường Trúc Bạch" in ward_page and "Phường Ba Đình" not in ward_page

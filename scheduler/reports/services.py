@@ -338,9 +338,15 @@ def default_scope(user) -> Unit:
     return user.unit
 
 
-def resolve_scope(user, code: str | None, start: date, end: date) -> Unit:
+def resolve_scope(user, code: str | None, start: date, end: date, unit_id: int | None = None) -> Unit:
     """The unit a report is asked for: by code, preferring the holder of the code during the
-    period (codes are reused after mergers); the user's default scope without a code."""
+    period (codes are reused after mergers: a 2025 report has the retired Phường Trúc Bạch and
+    the new Phường Ba Đình under one code, so the page's own links also name the row id);
+    the user's default scope without a code."""
+    if unit_id is not None:
+        unit = db.session.get(Unit, unit_id)
+        if unit is not None and code in (None, "", unit.code):
+            return unit
     if not code:
         return default_scope(user)
     unit = db.session.scalars(

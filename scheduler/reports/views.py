@@ -16,7 +16,8 @@ from .periods import parse_period
 def report_request():
     """(scope, period) from the query string, authorised for the current user."""
     period = parse_period(request.args, today_local())
-    scope = services.resolve_scope(current_user, request.args.get("unit"), period.start, period.end)
+    scope = services.resolve_scope(current_user, request.args.get("unit"), period.start, period.end,
+                                   request.args.get("unit_id", type=int))
     require("report", scope)
     return scope, period
 
