@@ -263,3 +263,89 @@ def test_invite_access(client, auth, contacts):
     auth.logout()
     assert client.get(f"/api/v1/meetings/{meeting.id}/invite.ics").status_code == 401
 
+
+
+def test_sequence_rises_when_rooms_or_participants_change(app, contacts):
+    """A calendar program takes a REQUEST with an unchanged SEQUENCE for a stale copy: moving
+    the meeting to another room or inviting other units must raise it, as a new time does."""
+    from scheduler.calendar import ical
+    from scheduler.calendar.feeds import links
+    from scheduler.rooms.models import Room
+
+    hall = Room(unit=contacts.phuc_xa, name="Phòng họp tầng 2", capacity=20)
+    annex = Room(unit=contacts.phuc_xa, name="Phòng họp tầng 3", capacity=20)
+    db.session.add_all([hall, annex])
+    db.session.commit()
+    meeting = book(contacts, rooms=[hall.id])
+
+    def event():
+        return only_event(icalendar.Calendar.from_ical(ical.invitation(meeting, links())))
+
+    first = event()
+    services.update_meeting(contacts.users.ward_staff, meeting, {"rooms": [annex.id]})
+    db.session.commit()
+    moved = event()
+    assert int(moved["SEQUENCE"]) > int(first["SEQUENCE"])
+    assert str(moved["LOCATION"]).startswith("Phòng họp tầng 3")
+    services.update_meeting(contacts.users.ward_staff, meeting, {"participants": ["00004"]})
+    db.session.commit()
+    invited = event()
+    assert int(invited["SEQUENCE"]) > int(moved["SEQUENCE"])
+    attendees = invited["ATTENDEE"] if isinstance(invited["ATTENDEE"], list) else [invited["ATTENDEE"]]
+    assert [str(a) for a in attendees] == ["mailto:trucbach@hanoi.gov.vn"]
+    services.update_meeting(contacts.users.ward_staff, meeting, {"agenda": "Nội dung mới"})
+    db.session.commit()
+    assert int(event()["SEQUENCE"]) == int(invited["SEQUENCE"])  # wording alone: no new version
+
+
+def test_organizer_is_a_valid_address_without_unit_mailbox_or_sender(app, contacts):
+    from scheduler.calendar import ical
+    from scheduler.calendar.feeds import links
+
+    app.config["MAIL_SENDER"] = ""
+    contacts.phuc_xa.email = None
+    meeting = make_meeting(contacts.phuc_xa, at(working_monday(), 8),
+                           participants=[contacts.truc_bach])
+    ics = ical.invitation(meeting, links())
+    assert b"None" not in ics
+    organizer = only_event(icalendar.Calendar.from_ical(ics))["ORGANIZER"]
+    assert str(organizer) == "mailto:lichhop@localhost"
+    assert organizer.params["CN"] == "Phường Phúc Xá"
+    assert vobject.readOne(ics.decode()).vevent.organizer.value == "mailto:lichhop@localhost"
+
+
+def test_hostile_text_in_a_feed_parses_back_intact(app, contacts):
+    """The feed writes its calendar name and every VEVENT of a series (master and moved
+    sitting) through the same escaping as an invitation; both parsers read it back whole."""
+    from scheduler.calendar import ical
+    from scheduler.calendar.feeds import links
+
+    contacts.truc_bach.name = 'Phường "Trúc Bạch"\nATTENDEE:mailto:evil@x'
+    meeting = make_meeting(contacts.phuc_xa, at(working_monday(), 8), title=HOSTILE,
+                           agenda=HOSTILE, participants=[contacts.truc_bach],
+                           rrule="FREQ=WEEKLY;COUNT=3", count=3,
+                           join_url="https://meet.example.vn/a b\nATTENDEE:mailto:evil@x")
+    second = meeting.occurrences[1]
+    second.start_at += timedelta(days=1)
+    second.end_at += timedelta(days=1)
+    ics = ical.feed([meeting], links(), name=HOSTILE)
+    for line in ics.decode().split("\r\n"):
+        assert not line.startswith("ATTENDEE:mailto:evil"), line
+        assert not line.startswith("END:VEVENT\\")
+    assert all(len(line) <= 75 for line in ics.split(b"\r\n"))
+    expected = HOSTILE.replace("\r\n", "\n")
+    cal = icalendar.Calendar.from_ical(ics)
+    events = list(cal.walk("VEVENT"))
+    assert len(events) == 2 and all(str(e["SUMMARY"]) == expected for e in events)
+    parsed = vobject.readOne(ics.decode())
+    # (icalendar leaves a property of the calendar itself escaped: vobject reads the name)
+    assert parsed.contents["x-wr-calname"][0].value == expected
+    assert parsed.contents["name"][0].value == expected
+    assert len(parsed.vevent_list) == 2
+    for vevent in parsed.vevent_list:
+        assert vevent.summary.value == expected
+        assert expected in vevent.description.value
+        assert [a.value for a in vevent.attendee_list] == ["mailto:trucbach@hanoi.gov.vn"]
+        assert "evil" not in vevent.url.value
+    override = [v for v in parsed.vevent_list if hasattr(v, "recurrence_id")]
+    assert [v.dtstart.value for v in override] == [second.start_at]

@@ -119,3 +119,100 @@ def test_viewer_cannot_import(client, auth, contacts):
     resp = upload(client, calendar(vevent("x@y", "Họp", at(day, 8), at(day, 9))))
     assert resp.status_code == 403
     assert meetings() == []
+
+
+def week(day, n: int):
+    return day + timedelta(weeks=n)
+
+
+def test_importing_the_same_file_again_books_nothing_twice(client, auth, contacts):
+    day = working_monday()
+    data = calendar(vevent("a@outlook", "Họp chi bộ", at(day, 8), at(day, 9)),
+                    vevent("b@outlook", "Giao ban", at(day, 10), at(day, 11),
+                           "RRULE:FREQ=WEEKLY;COUNT=2"))
+    auth.login("vp_phucxa")
+    assert "Đã tạo 2 cuộc họp, từ chối 0 sự kiện." in upload(client, data).get_data(as_text=True)
+    assert {m.source_uid for m in meetings()} == {"a@outlook", "b@outlook"}
+    page = upload(client, data).get_data(as_text=True)
+    assert "Đã tạo 0 cuộc họp, từ chối 2 sự kiện." in page
+    assert page.count("cùng UID") == 2
+    assert len(meetings()) == 2
+    # a meeting cancelled since may be booked again from the file
+    from scheduler.meetings import services
+
+    services.cancel_meeting(contacts.users.ward_staff,
+                            [m for m in meetings() if m.source_uid == "a@outlook"][0])
+    db.session.commit()
+    assert "Đã tạo 1 cuộc họp, từ chối 1 sự kiện." in upload(client, data).get_data(as_text=True)
+    assert sorted(m.status for m in meetings() if m.source_uid == "a@outlook") == [
+        "cancelled", "scheduled"]
+
+
+def test_a_second_event_with_the_same_uid_in_one_file_is_refused(client, auth, contacts):
+    day = working_monday()
+    data = calendar(vevent("a@outlook", "Họp chi bộ", at(day, 8), at(day, 9)),
+                    vevent("a@outlook", "Họp chi bộ (bản sao)", at(day, 14), at(day, 15)))
+    auth.login("vp_phucxa")
+    page = upload(client, data).get_data(as_text=True)
+    assert "Đã tạo 1 cuộc họp, từ chối 1 sự kiện." in page
+    assert "Trùng UID với sự kiện #1 trong cùng tệp." in page
+    assert [m.title for m in meetings()] == ["Họp chi bộ"]
+
+
+def override(uid, original, start, end, *extra) -> str:
+    return vevent(uid, "Giao ban tuần", start, end,
+                  f"RECURRENCE-ID;TZID=Asia/Ho_Chi_Minh:{ics_stamp(original)}", *extra)
+
+
+def test_moved_and_cancelled_sittings_of_a_series_are_applied(client, auth, contacts):
+    """What Outlook and Google write for a series with one sitting moved and one cancelled:
+    the master with its RRULE and one VEVENT per changed sitting (here before the master)."""
+    day = working_monday()
+    moved_to = week(day, 1) + timedelta(days=1)
+    data = calendar(
+        override("s@outlook", at(week(day, 1), 8), at(moved_to, 14), at(moved_to, 15, 30)),
+        override("s@outlook", at(week(day, 2), 8), at(week(day, 2), 8), at(week(day, 2), 9),
+                 "STATUS:CANCELLED"),
+        vevent("s@outlook", "Giao ban tuần", at(day, 8), at(day, 9), "RRULE:FREQ=WEEKLY;COUNT=4"),
+    )
+    auth.login("vp_phucxa")
+    page = upload(client, data).get_data(as_text=True)
+    assert "Đã tạo 1 cuộc họp, từ chối 0 sự kiện." in page
+    assert "Đã áp dụng 2 thay đổi của buổi họp trong chuỗi." in page
+    assert "dời buổi 08:00 " in page and "hủy buổi 08:00 " in page
+    [series] = meetings()
+    sittings = {o.original_start: o for o in series.occurrences}
+    assert (sittings[at(week(day, 1), 8)].start_at, sittings[at(week(day, 1), 8)].end_at) == (
+        at(moved_to, 14), at(moved_to, 15, 30))
+    assert sittings[at(week(day, 2), 8)].status == "cancelled"
+    assert [o.status for o in series.occurrences].count("scheduled") == 3
+
+
+def test_overrides_that_cannot_be_applied_are_refused_with_the_reason(client, auth, contacts):
+    hall = Room(unit=contacts.phuc_xa, name="Phòng họp 1", capacity=20)
+    db.session.add(hall)
+    db.session.commit()
+    day = working_monday()
+    tuesday = week(day, 1) + timedelta(days=1)
+    book(contacts, rooms=[hall.id], title="Đã có", participants=[],
+         start=at(tuesday, 14).isoformat(), end=at(tuesday, 15).isoformat())
+    data = calendar(
+        vevent("s@x", "Giao ban tuần", at(day, 8), at(day, 9), "RRULE:FREQ=WEEKLY;COUNT=3",
+               "LOCATION:Phòng họp 1"),
+        override("s@x", at(week(day, 1), 8), at(tuesday, 14, 30), at(tuesday, 15, 30)),
+        override("s@x", at(week(day, 2), 9), at(week(day, 2), 10), at(week(day, 2), 11)),
+        override("lone@x", at(day, 8), at(day, 10), at(day, 11)),
+    )
+    auth.login("vp_phucxa")
+    page = upload(client, data).get_data(as_text=True)
+    assert "Đã tạo 1 cuộc họp, từ chối 3 sự kiện." in page
+    assert "Trùng lịch với: Đã có" in page
+    # the meeting in the way, listed under the reason
+    assert "Đã có" in page.split('data-testid="import-conflicts"')[1].split("</ul>")[0]
+    assert f"Chuỗi không có buổi họp nào vào 09:00 {week(day, 2):%d/%m/%Y}." in page
+    assert "Đây là thay đổi của một buổi trong chuỗi; hãy nhập cả chuỗi." in page
+    series = [m for m in meetings() if m.title == "Giao ban tuần"][0]
+    assert all(o.start_at == o.original_start for o in series.occurrences)
+    # the master refused (already imported): its overrides are refused with it
+    page = upload(client, data).get_data(as_text=True)
+    assert page.count("Chuỗi gốc (sự kiện #1) không được tạo") == 2

@@ -282,3 +282,22 @@ def test_a_title_with_line_breaks_makes_a_one_line_subject(contacts, smtp):
     db.session.commit()
     assert deliver_pending(utcnow())["sent"] == 1
     assert smtp.messages[-1][1]["Subject"] == "Giấy mời họp: Dòng một Dòng hai"
+
+
+def test_the_cancel_to_a_dropped_unit_names_that_unit_not_those_who_remain(contacts, smtp):
+    """RFC 5546 3.2.5: a CANCEL removing attendees lists the removed ones; listing the others
+    would tell the dropped unit's calendar nothing about itself."""
+    meeting = book(contacts, mode="online")
+    services.update_meeting(contacts.users.ward_staff, meeting, {"participants": ["001"]})
+    db.session.commit()
+    [dropped] = [m for m in queued(meeting.id) if m.ical_method == "CANCEL"]
+    removed = ["kythuat.trucbach@hanoi.gov.vn", "trucbach@hanoi.gov.vn"]
+    assert sorted(dropped.recipients) == removed
+    deliver_pending(utcnow())
+    [(rcpts, part)] = [(sorted(rcpts), calendar_part(m)) for rcpts, m in smtp.messages
+                       if calendar_part(m).get_param("method") == "CANCEL"]
+    assert rcpts == removed
+    event = list(icalendar.Calendar.from_ical(part.get_content()).walk("VEVENT"))[0]
+    attendees = event["ATTENDEE"] if isinstance(event["ATTENDEE"], list) else [event["ATTENDEE"]]
+    assert sorted(str(a).removeprefix("mailto:") for a in attendees) == removed
+    assert str(event["STATUS"]) == "CANCELLED" and str(event["UID"]) == meeting.uid

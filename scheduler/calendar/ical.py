@@ -26,6 +26,7 @@ ALARM_BEFORE = timedelta(minutes=30)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _PARAM_UNSAFE = re.compile(r'[\x00-\x1f\x7f"]')
 _URI_OK = re.compile(r"^(https?|mailto):[^\s\x00-\x1f\x7f<>\"]+$", re.IGNORECASE)
+FALLBACK_ORGANIZER = "mailto:lichhop@localhost"  # config.MAIL_SENDER's default
 ICS_STATUS = {"pending": "TENTATIVE", "scheduled": "CONFIRMED", "held": "CONFIRMED",
               "cancelled": "CANCELLED"}
 
@@ -207,14 +208,16 @@ def description_of(meeting, links: Links) -> str:
     return "\n\n".join(parts)
 
 
-def _people(meeting, links: Links, with_attendees: bool) -> list[str]:
+def _people(meeting, links: Links, attendees: tuple[str, ...] | None) -> list[str]:
     host = meeting.host_unit
     lines = [_organizer(host.name, host.email, links.sender)]
-    if with_attendees:
-        online = meeting.is_online
-        for unit in meeting.participants:
-            lines += _attendees(unit.name, unit.email, unit.tech_name if online else None,
-                                unit.tech_email if online else None)
+    if attendees is not None:
+        lines += [_removed_attendee(address) for address in attendees if mailto(address)]
+        return lines
+    online = meeting.is_online
+    for unit in meeting.participants:
+        lines += _attendees(unit.name, unit.email, unit.tech_name if online else None,
+                            unit.tech_email if online else None)
     return lines
 
 
@@ -222,7 +225,13 @@ def _people(meeting, links: Links, with_attendees: bool) -> list[str]:
 # computed once (pure functions of the contacts' text).
 @lru_cache(maxsize=1024)
 def _organizer(name: str, email: str | None, sender: str) -> str:
-    return f"ORGANIZER;CN={param(name)}:{mailto(email) or mailto(sender)}"
+    # ORGANIZER is required in a REQUEST; with neither a unit mailbox nor a sender configured,
+    # an address that is at least a valid URI (the default MAIL_SENDER) beats "mailto:None"
+    return f"ORGANIZER;CN={param(name)}:{mailto(email) or mailto(sender) or FALLBACK_ORGANIZER}"
+
+
+def _removed_attendee(address: str) -> str:
+    return f"ATTENDEE;ROLE=REQ-PARTICIPANT:{mailto(address)}"
 
 
 @lru_cache(maxsize=4096)
@@ -241,8 +250,10 @@ def _attendees(name: str, email: str | None, tech_name: str | None,
     return tuple(lines)
 
 
-def _common(meeting, links: Links, stamp: datetime, with_attendees: bool) -> list[str]:
-    """Properties every VEVENT of the meeting shares (the master and its overrides)."""
+def _common(meeting, links: Links, stamp: datetime,
+            attendees: tuple[str, ...] | None = None) -> list[str]:
+    """Properties every VEVENT of the meeting shares (the master and its overrides). The
+    ATTENDEEs are the participating units' contacts, or the given addresses."""
     lines = [
         f"UID:{text(meeting.uid)}",
         f"DTSTAMP:{utc_stamp(stamp)}",
@@ -255,7 +266,7 @@ def _common(meeting, links: Links, stamp: datetime, with_attendees: bool) -> lis
         lines.append(f"LOCATION:{text(location)}")
     url = safe_uri(meeting.join_url) or links.meeting_page(meeting.id)
     lines.append(f"URL:{url}")
-    lines += _people(meeting, links, with_attendees)
+    lines += _people(meeting, links, attendees)
     # read back by the .ics import, so an exported meeting keeps its category and mode
     lines.append(f"X-LICHHOP-CATEGORY:{text(meeting.category)}")
     lines.append(f"X-LICHHOP-MODE:{text(meeting.mode)}")
@@ -290,14 +301,15 @@ def _date_list(name: str, values: list[datetime]) -> str:
 
 
 def write_meeting(lines: Lines, meeting, links: Links, *, stamp: datetime, feed: bool,
-                  occurrences=None, cancel: bool = False) -> None:
+                  occurrences=None, cancel: bool = False,
+                  attendees: tuple[str, ...] | None = None) -> None:
     """Append the VEVENTs of a meeting: one for a single meeting; for a series the master
     (RRULE, EXDATE) and one per occurrence that differs from the rule (RECURRENCE-ID).
     In an invitation cancelled dates of a series are EXDATEs; a feed keeps them as
     STATUS:CANCELLED entries so that subscribed calendars show the cancellation."""
     occurrences = meeting.occurrences if occurrences is None else occurrences
     status = "CANCELLED" if cancel else ICS_STATUS.get(meeting.status, "CONFIRMED")
-    common = _common(meeting, links, stamp, with_attendees=True)
+    common = _common(meeting, links, stamp, attendees)
     alarm = _alarm(meeting)
     if not meeting.rrule:
         only = occurrences[0] if len(occurrences) == 1 else None
@@ -321,14 +333,18 @@ def write_meeting(lines: Lines, meeting, links: Links, *, stamp: datetime, feed:
 
 
 # -- whole documents -------------------------------------------------------------------------
-def invitation(meeting, links: Links, now: datetime | None = None, cancel: bool = False) -> bytes:
+def invitation(meeting, links: Links, now: datetime | None = None, cancel: bool = False,
+               attendees: list[str] | None = None) -> bytes:
     """The iTIP message for the meeting as it stands: REQUEST, or CANCEL once cancelled (or,
-    with `cancel`, for attendees who were dropped from it)."""
+    with `cancel`, for attendees who were dropped from it). `attendees` replaces the
+    participating units' contacts: a CANCEL to people removed from a meeting names them, not
+    those who remain (RFC 5546 3.2.5)."""
     now = now or utcnow()
     cancel = cancel or meeting.status == "cancelled"
     lines = Lines()
     calendar_header(lines, "CANCEL" if cancel else "REQUEST")
-    write_meeting(lines, meeting, links, stamp=now, feed=False, cancel=cancel)
+    write_meeting(lines, meeting, links, stamp=now, feed=False, cancel=cancel,
+                  attendees=None if attendees is None else tuple(attendees))
     lines.append("END:VCALENDAR")
     return lines.to_bytes()
 
@@ -338,7 +354,7 @@ def occurrence_cancellation(meeting, occurrence, links: Links, now: datetime | N
     now = now or utcnow()
     lines = Lines()
     calendar_header(lines, "CANCEL")
-    common = _common(meeting, links, now, with_attendees=True)
+    common = _common(meeting, links, now)
     _event(lines, common, occurrence.start_at, occurrence.end_at, "CANCELLED",
            [f"RECURRENCE-ID;TZID={TZID}:{local_stamp(occurrence.original_start)}"], [])
     lines.append("END:VCALENDAR")

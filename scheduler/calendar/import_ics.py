@@ -4,6 +4,11 @@ The whole file is parsed and every event turned into booking data before anythin
 so a file that cannot be read writes nothing. Each event is then booked through the booking
 service like a form submission (permission, validation and conflict checks included); an event
 it refuses is reported with the service's reason and does not stop the others.
+
+A booked event keeps the file's UID (Meeting.source_uid), so importing the same file again is
+refused instead of booking every meeting twice. A changed or cancelled sitting of a series (an
+event with RECURRENCE-ID) is applied to the series booked from its master in the same file,
+once the master is booked.
 """
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -13,14 +18,16 @@ from flask_babel import gettext as _
 from icalendar import Calendar
 
 from ..core.errors import ValidationError
-from ..core.timeutil import LOCAL_TZ, UTC
+from ..core.timeutil import LOCAL_TZ, UTC, format_datetime_vi
 from ..extensions import db
+from ..meetings.lifecycle import cancel_occurrence, move_occurrence
 from ..meetings.models import CATEGORIES, MODES, Meeting
 from ..rooms.models import Room
 from ..units.models import Unit
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_EVENTS = 500
+UID_MAX = 255  # the width of Meeting.source_uid
 # properties that carry an online meeting's link in exports of common calendar programs
 ONLINE_HINTS = ("X-MICROSOFT-SKYPETEAMSMEETINGURL", "X-GOOGLE-CONFERENCE",
                 "X-MICROSOFT-ONLINEMEETINGCONFLINK", "CONFERENCE")
@@ -38,6 +45,14 @@ class ParsedEvent:
     end: datetime | None = None
     data: dict = field(default_factory=dict)
     problem: str | None = None  # why the event cannot be booked, known before booking
+    uid: str = ""
+    recurring: bool = False  # has an RRULE: may be the master of overrides in the file
+    # an override of one sitting of a series: the instant it replaces, and whether it
+    # cancels that sitting (otherwise it moves it to start-end)
+    override: bool = False
+    recurrence_id: datetime | None = None
+    cancelled: bool = False
+    master_index: int | None = None  # the event of the file it overrides
 
 
 def parse_file(raw: bytes) -> list:
@@ -59,7 +74,36 @@ def parse_file(raw: bytes) -> list:
     if len(events) > MAX_EVENTS:
         raise ValidationError(_("Tệp có %(n)d sự kiện; mỗi lần nhập tối đa %(max)d.",
                                 n=len(events), max=MAX_EVENTS))
-    return [_read_event(index, event) for index, event in enumerate(events, start=1)]
+    items = [_read_event(index, event) for index, event in enumerate(events, start=1)]
+    _link_series(items)
+    return items
+
+
+def _link_series(items: list) -> None:
+    """Refuse the second event of a UID (or of a UID and RECURRENCE-ID), and tie each
+    override to its series master in the file."""
+    first_of = {}
+    for item in items:
+        if not item.uid or (item.override and item.recurrence_id is None):
+            continue  # an override whose RECURRENCE-ID could not be read is refused already
+        first = first_of.setdefault((item.uid, item.recurrence_id), item)
+        if first is not item and not item.problem:
+            item.problem = _("Trùng UID với sự kiện #%(n)d trong cùng tệp.", n=first.index)
+    for item in items:
+        if not item.override or item.problem:
+            continue
+        master = first_of.get((item.uid, None)) if item.uid else None
+        if master is None or not master.recurring:
+            item.problem = _("Đây là thay đổi của một buổi trong chuỗi; hãy nhập cả chuỗi.")
+        elif master.problem:
+            item.problem = master_refused(master.index)
+        else:
+            item.master_index = master.index
+
+
+def master_refused(index: int) -> str:
+    return _("Chuỗi gốc (sự kiện #%(n)d) không được tạo nên không áp dụng được thay đổi "
+             "của buổi này.", n=index)
 
 
 def _aware(value) -> datetime:
@@ -87,15 +131,18 @@ def _times(event) -> tuple[datetime, datetime]:
 
 def _read_event(index: int, event) -> ParsedEvent:
     title = str(event.get("SUMMARY") or "").strip()
-    item = ParsedEvent(index=index, title=title or _("(không có tiêu đề)"))
+    item = ParsedEvent(index=index, title=title or _("(không có tiêu đề)"),
+                       uid=str(event.get("UID") or "").strip()[:UID_MAX])
     try:
+        item.override = event.get("RECURRENCE-ID") is not None
+        item.recurring = event.get("RRULE") is not None
+        if item.override:
+            _read_override(item, event)
+            return item
         item.start, item.end = _times(event)
-        if event.get("RECURRENCE-ID") is not None:
-            raise Refusal(_("Đây là thay đổi của một buổi trong chuỗi; hãy nhập cả chuỗi."))
         if str(event.get("STATUS") or "").upper() == "CANCELLED":
             raise Refusal(_("Sự kiện đã bị hủy."))
-        uid = str(event.get("UID") or "")
-        if uid and db.session.scalar(sa.select(Meeting.id).where(Meeting.uid == uid)):
+        if item.uid and _known_uid(item.uid):
             raise Refusal(_("Cuộc họp này đã có trong hệ thống (cùng UID)."))
         item.data = _booking_data(event, title, item.start, item.end)
     except Refusal as err:
@@ -104,6 +151,49 @@ def _read_event(index: int, event) -> ParsedEvent:
         # a property the parser could not read (a date such as "notadate")
         item.problem = _("Không đọc được sự kiện: %(error)s", error=str(err)[:200])
     return item
+
+
+def _known_uid(uid: str) -> bool:
+    """A meeting not cancelled was exported with this UID or imported from it (a cancelled
+    one may be booked again)."""
+    return db.session.scalar(sa.select(Meeting.id).where(
+        sa.or_(Meeting.uid == uid, Meeting.source_uid == uid),
+        Meeting.status != "cancelled").limit(1)) is not None
+
+
+def _read_override(item: ParsedEvent, event) -> None:
+    prop = event["RECURRENCE-ID"]
+    if str(prop.params.get("RANGE") or "").upper() == "THISANDFUTURE":
+        raise Refusal(_("Chưa nhập được thay đổi áp dụng cho một buổi và các buổi sau nó "
+                        "(RANGE=THISANDFUTURE)."))
+    if not isinstance(prop.dt, datetime):
+        raise Refusal(_("Sự kiện cả ngày không có giờ họp; hãy đặt giờ bắt đầu và kết thúc."))
+    item.recurrence_id = _aware(prop.dt)
+    item.cancelled = str(event.get("STATUS") or "").upper() == "CANCELLED"
+    if item.cancelled:  # only the instant matters; some programs write no DTEND here
+        item.start = item.recurrence_id
+    else:
+        item.start, item.end = _times(event)
+
+
+def apply_override(actor, meeting: Meeting, item: ParsedEvent):
+    """Cancel or move the sitting of the series booked from the override's master whose RRULE
+    instant is the RECURRENCE-ID; returns ("cancelled" or "moved", the sitting). Refusal, or
+    the service's DomainError (a conflict at the new time), when it cannot; only flushes."""
+    occurrence = next((o for o in meeting.occurrences
+                       if o.original_start == item.recurrence_id), None)
+    if occurrence is None:
+        raise Refusal(_("Chuỗi không có buổi họp nào vào %(when)s.",
+                        when=format_datetime_vi(item.recurrence_id)))
+    if item.cancelled:
+        return "cancelled", cancel_occurrence(actor, occurrence)
+    if (item.start, item.end) == (occurrence.start_at, occurrence.end_at):
+        # an override that changes only the text of one sitting (a meeting has one title)
+        raise Refusal(_("Buổi %(when)s không đổi giờ; chỉ nhập được việc dời hoặc hủy một "
+                        "buổi, buổi này giữ như trong chuỗi.",
+                        when=format_datetime_vi(item.recurrence_id)))
+    return "moved", move_occurrence(actor, occurrence, item.start.isoformat(),
+                                    item.end.isoformat())
 
 
 def _hint(event, name: str, allowed) -> str | None:

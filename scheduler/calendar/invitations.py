@@ -118,8 +118,9 @@ def _queue_all(meeting, change: str, occurrence) -> None:
 
 def _queue_dropped(meeting, addresses: list[str], link, now) -> None:
     """Addresses no longer taking part (their unit was removed): the meeting is cancelled for
-    them."""
-    ics = ical.invitation(meeting, link, now, cancel=True)
+    them. Its ATTENDEEs are these addresses, not those who remain: a CANCEL that removes
+    attendees lists the removed ones (RFC 5546 3.2.5)."""
+    ics = ical.invitation(meeting, link, now, cancel=True, attendees=addresses)
     enqueue_mail(addresses, _("Hủy cuộc họp: %(title)s", title=meeting.title),
                  render_template("calendar/mail/invitation.txt", meeting=meeting,
                                  change="removed", occurrence=None, unit=None, cancelled=True,

@@ -1,5 +1,7 @@
 """Routes: the feeds (no sign-in, the token is the key), the subscriptions page with token
 management, and the .ics import."""
+from datetime import datetime
+
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -138,23 +140,60 @@ def import_page():
         form.file.errors.append(err.message)
         return render_template("calendar/import.html", form=form), err.status
     report = {"created": [], "refused": []}
-    for item in events:
-        _book_one(item, report)
-    return render_template("calendar/import_report.html", report=report)
+    booked = {}  # event index -> the meeting booked from it
+    # overrides last: the series they change must be booked first, wherever they are in the file
+    for item in sorted(events, key=lambda e: e.override):
+        if item.problem:
+            _refuse(report, item, item.problem)
+        elif item.override:
+            _apply_override(item, report, booked.get(item.master_index))
+        else:
+            booked[item.index] = _book_one(item, report)
+    for rows in report.values():
+        rows.sort(key=lambda row: row["event"].index)
+    meetings = sum(1 for row in report["created"] if not row.get("change"))
+    return render_template("calendar/import_report.html", report=report, meetings=meetings,
+                           changes=len(report["created"]) - meetings)
 
 
-def _book_one(item, report: dict) -> None:
+def _refuse(report: dict, item, reason: str, details: dict | None = None) -> None:
+    def moment(value):
+        return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+    conflicts = [dict(c, start=moment(c["start"]), end=moment(c["end"]))
+                 for c in (details or {}).get("conflicts") or []]
+    report["refused"].append({"event": item, "reason": reason, "conflicts": conflicts})
+
+
+def _book_one(item, report: dict):
     """Each event is a booking of its own, committed or refused alone (as if submitted one
     by one), so one conflict does not undo the others."""
-    if item.problem:
-        report["refused"].append({"event": item, "reason": item.problem})
-        return
     try:
         meeting = book_meeting(current_user, import_ics.booking_request(current_user, item))
+        meeting.source_uid = item.uid or None
         db.session.commit()
     except DomainError as err:
         db.session.rollback()
-        report["refused"].append({"event": item, "reason": err.message,
-                                  "conflicts": err.details.get("conflicts") or []})
+        _refuse(report, item, err.message, err.details)
+        return None
+    report["created"].append({"event": item, "meeting": meeting})
+    return meeting
+
+
+def _apply_override(item, report: dict, meeting) -> None:
+    """A moved or cancelled sitting, applied to the series booked from its master."""
+    if meeting is None:
+        _refuse(report, item, import_ics.master_refused(item.master_index))
+        return
+    try:
+        change, occurrence = import_ics.apply_override(current_user, meeting, item)
+        db.session.commit()
+    except DomainError as err:
+        db.session.rollback()
+        _refuse(report, item, err.message, err.details)
+    except import_ics.Refusal as err:
+        db.session.rollback()
+        _refuse(report, item, str(err))
     else:
-        report["created"].append({"event": item, "meeting": meeting})
+        report["created"].append({"event": item, "meeting": meeting, "change": change,
+                                  "occurrence": occurrence})
