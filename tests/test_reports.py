@@ -98,6 +98,22 @@ def test_decree_09_month_runs_from_15th_to_14th(tree):
     assert (march["online_80"]["numerator"], march["online_80"]["denominator"]) == (0, 1)
 
 
+def test_decree_09_trend_runs_by_reporting_month(tree, client, auth):
+    """A statutory year's trend has its twelve reporting months (15th to 14th), not the
+    thirteen calendar months it touches; a month's drill-down lists that reporting month."""
+    create_meeting(tree.phuc_xa, local(2025, 2, 14, 16), mode="online", title="Họp 14 tháng 2")
+    create_meeting(tree.phuc_xa, local(2025, 2, 15, 8), mode="in_person", title="Họp 15 tháng 2")
+    auth.login("admin")
+    body = client.get("/api/v1/reports/targets?period=nd09-year&year=2025").get_json()
+    trend = {t["month"]: (t["numerator"], t["denominator"])
+             for t in next(r for r in body["targets"] if r["code"] == "online_80")["trend"]}
+    assert list(trend) == [f"2025-{m:02d}" for m in range(1, 13)]
+    assert trend["2025-02"] == (1, 1) and trend["2025-03"] == (0, 1)
+    page = client.get("/reports/drilldown?target=online_80&which=held&in_month=2025-03"
+                      "&period=nd09-year&year=2025").get_data(as_text=True)
+    assert "Họp 15 tháng 2" in page and "Họp 14 tháng 2" not in page
+
+
 def test_children_and_below_target(tree):
     create_meeting(tree.phuc_xa, local(2025, 6, 2), mode="online")
     create_meeting(tree.hang_bac, local(2025, 6, 2), mode="in_person")

@@ -71,6 +71,13 @@ def reference(meetings, units, scope, period, code):
     """The obvious count: loop over every sitting and check each rule in turn."""
     categories, threshold = SHARE_TARGETS[code]
 
+    def month_of(day):
+        """Calendar month; in a Decree 09 period the reporting month (15th to 14th) a day
+        belongs to, named by the month it ends in."""
+        if period.kind.startswith("nd09-") and day.day >= 15:
+            day = (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+        return f"{day:%Y-%m}"
+
     def figure(owner, month=None):
         num = den = pnum = pden = 0
         for m in meetings:
@@ -79,7 +86,7 @@ def reference(meetings, units, scope, period, code):
                 continue
             for start, end, status in m["sittings"]:
                 day = start.astimezone(LOCAL_TZ).date()
-                if not period.start <= day <= period.end or (month and f"{day:%Y-%m}" != month):
+                if not period.start <= day <= period.end or (month and month_of(day) != month):
                     continue
                 if status == "cancelled" or m["status"] == "cancelled":
                     continue
@@ -95,7 +102,7 @@ def reference(meetings, units, scope, period, code):
 
     children = [u for u in units if u.parent_id == scope.id
                 and (u.valid_from or date.min) <= period.end and (u.valid_to or date.max) >= period.start]
-    months = sorted({f"{period.start + timedelta(d):%Y-%m}"
+    months = sorted({month_of(period.start + timedelta(d))
                      for d in range((period.end - period.start).days + 1)})
     return {"total": figure(scope),
             "children": {u.code + str(u.id): figure(u) for u in children},

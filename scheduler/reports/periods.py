@@ -36,6 +36,24 @@ class Period:
         return result
 
     @property
+    def buckets(self) -> list[tuple[str, date, date]]:
+        """The months a trend is drawn by, as ("YYYY-MM", first day, last day) within the
+        period: calendar months, or for the periods of Decree 09/2019 its reporting months
+        (15th to 14th), each named by the month it ends in (Tháng 4 = 15/03 – 14/04)."""
+        if self.kind.startswith("nd09-"):
+            result, first = [], self.start
+            while first <= self.end:
+                y, m = _shift_month(first.year, first.month, 1)
+                result.append((f"{y:04d}-{m:02d}", first, min(date(y, m, 14), self.end)))
+                first = date(y, m, 15)
+            return result
+        return [(f"{y:04d}-{m:02d}", max(self.start, date(y, m, 1)), min(self.end, _month_end(y, m)))
+                for y, m in self.months]
+
+    def bucket(self, key: str) -> tuple[str, date, date] | None:
+        return next((b for b in self.buckets if b[0] == key), None)
+
+    @property
     def label(self) -> str:
         span = f"{self.start:%d/%m/%Y} – {self.end:%d/%m/%Y}"
         names = {

@@ -127,12 +127,12 @@ def online_condition():
 
 
 def _month_index(period: Period):
-    """SQL: the index in period.months of the local month an occurrence starts in. Compared
+    """SQL: the index in period.buckets of the (local) month an occurrence starts in. Compared
     against UTC month boundaries so it works the same on SQLite and PostgreSQL."""
-    months = period.months
-    whens = [(Occurrence.start_at < local_midnight_utc(_next_month(y, m)), i)
-             for i, (y, m) in enumerate(months[:-1])]
-    return sa.case(*whens, else_=len(months) - 1) if whens else sa.literal(0)
+    buckets = period.buckets
+    whens = [(Occurrence.start_at < local_midnight_utc(last + timedelta(days=1)), i)
+             for i, (_key, _first, last) in enumerate(buckets[:-1])]
+    return sa.case(*whens, else_=len(buckets) - 1) if whens else sa.literal(0)
 
 
 def share_query(targets: list[Target], scope: Unit, period: Period, now: datetime):
@@ -198,7 +198,7 @@ def threshold_year(period: Period) -> int:
 def share_reports(targets: list[Target], scope: Unit, period: Period, now: datetime,
                   children: list[Unit]) -> list[TargetReport]:
     year = threshold_year(period)
-    keys = [month_key(y, m) for y, m in period.months]
+    keys = [key for key, _first, _last in period.buckets]
     reports = {}
     for target in targets:
         threshold = target.threshold_for(year)
@@ -227,13 +227,13 @@ def ward_reports(targets: list[Target], scope: Unit, period: Period, today: date
     if not targets:
         return []
     year = threshold_year(period)
-    month_days = [min(_next_month(y, m) - timedelta(days=1), period.end) for y, m in period.months]
+    month_days = [last for _key, _first, last in period.buckets]
     past = [d for d in month_days if d <= today]
     # one grouped query: the report's day, then each month's last day that has come
     counts, *by_month = coverage.ward_counts_on(scope, [min(period.end, today), *past],
                                                 [c.id for c in children])
-    monthly = [(month_key(y, m), by_month[i] if i < len(past) else None)
-               for i, (y, m) in enumerate(period.months)]
+    monthly = [(key, by_month[i] if i < len(past) else None)
+               for i, (key, _first, _last) in enumerate(period.buckets)]
     result = []
     for target in targets:
         fact = "vc" if target.measure == "ward_vc" else "wan"
@@ -279,8 +279,11 @@ def drilldown(actor, target: Target, scope: Unit, period: Period, now: datetime,
     query = query.where(conditions[which])
     if month:
         y, m = parse_month(month)
-        query = query.where(Occurrence.start_at >= local_midnight_utc(date(y, m, 1)),
-                            Occurrence.start_at < local_midnight_utc(_next_month(y, m)))
+        # the period's own month of that name (for Decree 09 periods: 15th to 14th)
+        _key, first, last = period.bucket(month_key(y, m)) or (
+            None, date(y, m, 1), _next_month(y, m) - timedelta(days=1))
+        query = query.where(Occurrence.start_at >= local_midnight_utc(first),
+                            Occurrence.start_at < local_midnight_utc(last + timedelta(days=1)))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
     rows = db.session.execute(
         query.with_only_columns(
