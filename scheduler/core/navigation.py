@@ -15,8 +15,6 @@ MENU = [
     ("meetings.week", _l("Lịch họp"), "view", None),
     ("meetings.schedule", _l("Lịch công tác tuần"), "view", None),
     ("meetings.new", _l("Đặt lịch họp"), "book", None),
-    # feeds for Outlook / Google Calendar, and the .ics import linked from there
-    ("calendar.subscriptions", _l("Đăng ký lịch"), "view", None),
     ("units.tree", _l("Đơn vị"), None, None),
     ("reports.targets", _l("Báo cáo"), "report", None),
     ("rooms.index", _l("Phòng họp"), "manage", ADMIN),
