@@ -380,3 +380,38 @@ def test_find_occurrences_is_scoped(tree):
     assert ids(tree.users.admin, unit=tree.truc_bach) == {truc_bach.id}
     with pytest.raises(Forbidden):
         services.find_occurrences(tree.users.ward_staff, start, end, unit=tree.hang_bac)
+
+
+@pytest.mark.parametrize("change, field, words", [
+    ({"rooms": [10 ** 30]}, "rooms", "mã số phòng"),
+    ({"rooms": [2 ** 63]}, "rooms", "mã số phòng"),
+    ({"rooms": [0]}, "rooms", "mã số phòng"),
+    ({"title": "Họp\x00giao ban"}, "title", "ký tự điều khiển"),
+    ({"agenda": "1. Báo cáo\x07"}, "agenda", "ký tự điều khiển"),
+    ({"start": "9999-12-31T08:00+07:00", "end": "9999-12-31T09:00+07:00"}, "start", "3 năm"),
+    ({"start": "1900-01-01T08:00+07:00", "end": "1900-01-01T09:00+07:00"}, "start", "năm 2000"),
+])
+def test_out_of_range_input_is_refused_and_writes_nothing(tree, change, field, words):
+    err = refused(ValidationError, tree.users.ward_staff, {**request_for(tree.phuc_xa, at(3)), **change})
+    assert words in err.details["fields"][field]
+
+
+def test_patch_refuses_unknown_fields_and_records_nothing_for_no_change(tree):
+    meeting = book(tree.users.ward_staff, tree.phuc_xa, at(3))
+    entries = count(AuditEntry)
+    with pytest.raises(ValidationError) as info:
+        services.update_meeting(tree.users.ward_staff, meeting, {"status": "held", "sequence": 9})
+    db.session.rollback()
+    assert set(info.value.details["fields"]) == {"status", "sequence"}
+    services.update_meeting(tree.users.ward_staff, meeting, {"title": meeting.title})
+    db.session.commit()
+    assert count(AuditEntry) == entries and db.session.get(Meeting, meeting.id).sequence == 0
+
+
+def test_moving_a_sitting_far_into_the_future_is_refused(tree):
+    meeting = book(tree.users.ward_staff, tree.phuc_xa, at(3))
+    with pytest.raises(ValidationError) as info:
+        services.move_occurrence(tree.users.ward_staff, meeting.occurrences[0],
+                                 "9999-12-31T08:00+07:00", "9999-12-31T09:00+07:00")
+    db.session.rollback()
+    assert "3 năm" in info.value.details["fields"]["start"]

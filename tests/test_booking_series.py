@@ -65,6 +65,15 @@ def test_every_two_weeks_until_and_monthly_nth_weekday(tree):
     ("FREQ=MONTHLY;BYMONTHDAY=31;BYMONTH=2;COUNT=2", "không sinh ra"),
     ("FREQ=WEEKLY;COUNT=many", "không hợp lệ"),
     ("DTSTART:20260101T000000\nRRULE:FREQ=DAILY;COUNT=2", "DTSTART"),
+    # dateutil loops for ever on INTERVAL=0 without COUNT, and repeats one date with it
+    ("FREQ=DAILY;INTERVAL=0", "INTERVAL"),
+    ("FREQ=DAILY;INTERVAL=0;COUNT=2", "INTERVAL"),
+    ("FREQ=WEEKLY;INTERVAL=-1;COUNT=2", "INTERVAL"),
+    ("FREQ=MONTHLY;BYDAY=9MO;COUNT=2", "BYDAY"),  # dateutil raises IndexError
+    ("FREQ=MONTHLY;BYMONTHDAY=0;COUNT=2", "BYMONTHDAY"),
+    # several sittings a day would take one room at once
+    ("FREQ=DAILY;COUNT=3;BYHOUR=8,9,10;BYMINUTE=0,15,30,45", "BYHOUR"),
+    ("FREQ=DAILY;COUNT=0", "COUNT"),
 ])
 def test_absurd_recurrences_are_refused(tree, rule, words):
     before = count(Occurrence)
@@ -222,3 +231,14 @@ def test_cancelling_a_running_series_keeps_what_was_held(tree):
     db.session.commit()
     assert [o.status for o in db.session.get(Meeting, meeting.id).occurrences] == [
         "held", "held", "cancelled"]
+
+
+def test_sittings_of_one_series_may_not_overlap(tree):
+    """A daily series of 30-hour sittings would hold its own room twice at once."""
+    before = count(Occurrence)
+    with pytest.raises(ValidationError) as info:
+        services.book_meeting(tree.users.ward_staff, request_for(
+            tree.phuc_xa, monday(1), minutes=30 * 60, rrule="FREQ=DAILY;COUNT=3"))
+    db.session.rollback()
+    assert "chồng lên nhau" in info.value.details["fields"]["rrule"]
+    assert count(Occurrence) == before

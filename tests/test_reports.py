@@ -235,3 +235,9 @@ def test_district_viewer_sees_own_subtree_only(april_meetings, client, auth):
 def test_custom_period_is_bounded():
     with pytest.raises(Exception):
         custom_period(date(2020, 1, 1), date(2025, 1, 1))
+
+
+def test_custom_period_far_in_the_future_is_refused_not_a_crash(tree, client, auth):
+    auth.login("admin")
+    response = client.get("/api/v1/reports/targets?start=9999-12-01&end=9999-12-31")
+    assert response.status_code == 422 and "1990" in response.get_json()["error"]["message"]

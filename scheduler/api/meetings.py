@@ -25,15 +25,24 @@ def _bound(name: str, default: datetime, end_of_day: bool) -> datetime:
     if not raw:
         return default
     value = parse_date_or_datetime(raw, name)
-    if isinstance(value, datetime):
-        return to_utc(value)
-    # a date `end` includes that whole day
-    return local_midnight_utc(value + timedelta(days=1) if end_of_day else value)
+    try:
+        if isinstance(value, datetime):
+            return to_utc(value)
+        # a date `end` includes that whole day
+        return local_midnight_utc(value + timedelta(days=1) if end_of_day else value)
+    except (OverflowError, ValueError):
+        raise ValidationError(_("Ngày ngoài phạm vi: %(value)s.", value=raw[:40]),
+                              {"fields": {name: _("Ngày ngoài phạm vi.")}}) from None
 
 
 def _list_window() -> tuple[datetime, datetime]:
     start = _bound("start", local_midnight_utc(today_local()), end_of_day=False)
-    end = _bound("end", start + timedelta(days=31), end_of_day=True)
+    try:
+        default_end = start + timedelta(days=31)
+    except OverflowError:
+        raise ValidationError(_("Ngày ngoài phạm vi: %(value)s.", value=request.args.get("start", "")[:40]),
+                              {"fields": {"start": _("Ngày ngoài phạm vi.")}}) from None
+    end = _bound("end", default_end, end_of_day=True)
     if end <= start:
         raise ValidationError(_("Thời điểm kết thúc (end) phải sau thời điểm bắt đầu (start)."),
                               {"fields": {"end": _("Phải sau start.")}})
@@ -47,7 +56,7 @@ def _room_arg():
     raw = request.args.get("room")
     if not raw:
         return None
-    if not raw.isdigit():
+    if not raw.isdigit() or len(raw) > 18:
         raise ValidationError(_("Mã phòng họp phải là số."), {"fields": {"room": raw}})
     return get_room(int(raw))
 

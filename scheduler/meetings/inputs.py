@@ -4,8 +4,9 @@ Every field is checked and every problem reported at once, as ValidationError
 details={"fields": {name: message}}, so a form can mark each field and an API client can fix
 all of them in one go. Nothing here writes to the database.
 """
+import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -24,6 +25,14 @@ CHAIR_MAX = 200
 REASON_MAX = 500
 # longer gatherings are booked as a daily series; the bound also keeps conflict lookups narrow
 MAX_MEETING_HOURS = 72
+# meetings are booked at most this far ahead (series end within two years as well); in the
+# past, records go back to the year 2000
+BOOKING_HORIZON = timedelta(days=3 * 366)
+EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
+MAX_ID = 2 ** 63 - 1
+# control characters other than tab and line breaks: PostgreSQL refuses NUL in text, and
+# none of them belongs in a title or an agenda
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 FIELDS = ("title", "category", "host_unit", "chair", "start", "end", "mode", "paperless",
           "rooms", "participants", "agenda", "rrule", "skip_dates", "on_conflict",
           "holiday_override_reason")
@@ -73,6 +82,9 @@ def _text(errors, data, name, maximum, required=False, default=""):
         errors[name] = _("Giá trị phải là chuỗi ký tự.")
         return default
     value = value.strip()
+    if _CONTROL.search(value):
+        errors[name] = _("Có ký tự điều khiển không hợp lệ.")
+        return default
     if required and not value:
         errors[name] = _("Không được để trống.")
     elif len(value) > maximum:
@@ -114,7 +126,7 @@ def _current_units(codes: list[str]) -> dict[str, Unit]:
 
 def _rooms(errors, ids) -> list[Room]:
     if not isinstance(ids, list) or not all(isinstance(i, int) and not isinstance(i, bool)
-                                            for i in ids):
+                                            and 1 <= i <= MAX_ID for i in ids):
         errors["rooms"] = _("Cần một danh sách mã số phòng họp.")
         return []
     wanted = list(dict.fromkeys(ids))
@@ -152,6 +164,13 @@ def _times(errors, values: MeetingInput, data) -> None:
         except (ValueError, TypeError, OverflowError):
             errors[name] = _("Không đọc được ngày giờ '%(value)s' (cần dạng 2026-03-05T08:00+07:00).",
                              value=str(raw)[:40])
+    from ..core.timeutil import utcnow
+
+    for name in ("start", "end"):
+        value = getattr(values, name)
+        if value is not None and not EARLIEST <= value <= utcnow() + BOOKING_HORIZON:
+            errors[name] = _("Ngày họp phải từ năm 2000 đến tối đa 3 năm tới.")
+            setattr(values, name, None)
     if values.start and values.end and values.end <= values.start:
         errors["end"] = (_("Thời gian kết thúc phải sau thời gian bắt đầu.") if values.end < values.start
                          else _("Cuộc họp không thể kéo dài 0 phút."))

@@ -4,6 +4,7 @@ Instances are computed in Hà Nội wall time (a weekly 08:00 meeting stays at 0
 in UTC. The first instance of the rule becomes the meeting's start (its DTSTART), so that an
 iCalendar client expanding RRULE from DTSTART sees the same dates we stored.
 """
+import re
 from datetime import date, datetime, timedelta
 
 from dateutil import rrule as du_rrule
@@ -14,6 +15,12 @@ from ..core.timeutil import LOCAL_TZ, UTC
 MAX_OCCURRENCES = 370
 MAX_SPAN = timedelta(days=731)  # two years
 ALLOWED_FREQS = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
+# the parts a meeting series may use: one sitting a day at the meeting's own time, so no
+# BYHOUR / BYMINUTE / BYSECOND (several sittings a day would overlap in one room)
+ALLOWED_PARTS = {"FREQ", "INTERVAL", "COUNT", "UNTIL", "BYDAY", "BYMONTHDAY", "BYMONTH",
+                 "BYSETPOS", "WKST"}
+MAX_INTERVAL = 99
+_WEEKDAY = re.compile(r"^([+-]?[1-5])?(MO|TU|WE|TH|FR|SA|SU)$")
 
 
 class SeriesError(ValueError):
@@ -51,6 +58,7 @@ def _parse(rule: str, start_local: datetime):
     parts = dict(p.split("=", 1) for p in rule.split(";") if "=" in p)
     if parts.get("FREQ") not in ALLOWED_FREQS:
         raise SeriesError(_("Tần suất lặp phải là hằng ngày, hằng tuần, hằng tháng hoặc hằng năm."))
+    _check_parts(parts)
     # dateutil insists that UNTIL has the same awareness as DTSTART; try both readings
     errors = []
     for dtstart in (start_local.replace(tzinfo=None), start_local):
@@ -59,6 +67,36 @@ def _parse(rule: str, start_local: datetime):
         except (ValueError, TypeError) as err:
             errors.append(err)
     raise SeriesError(_("Quy tắc lặp không hợp lệ: %(error)s", error=str(errors[0])))
+
+
+def _integers(value: str, low: int, high: int, nonzero: bool = False) -> bool:
+    try:
+        numbers = [int(v) for v in value.split(",")]
+    except ValueError:
+        return False
+    return all(low <= n <= high and not (nonzero and n == 0) for n in numbers)
+
+
+def _check_parts(parts: dict) -> None:
+    """Refuse, with a clear message, what dateutil would loop on for ever (INTERVAL=0), crash
+    on (BYDAY=9MO) or what makes no sense for meetings (several sittings a day)."""
+    unknown = sorted(set(parts) - ALLOWED_PARTS)
+    if unknown:
+        raise SeriesError(_("Quy tắc lặp không dùng được %(parts)s: mỗi ngày họp nhiều nhất một buổi, "
+                            "vào giờ của cuộc họp.", parts=", ".join(unknown)))
+    if "INTERVAL" in parts and not _integers(parts["INTERVAL"], 1, MAX_INTERVAL):
+        raise SeriesError(_("Khoảng lặp (INTERVAL) phải là số nguyên từ 1 đến %(n)d.", n=MAX_INTERVAL))
+    if "COUNT" in parts and not _integers(parts["COUNT"], 1, 10 ** 9):  # too many: see expand()
+        raise SeriesError(_("Số lần họp (COUNT) không hợp lệ: cần một số nguyên dương."))
+    if "BYDAY" in parts and not all(_WEEKDAY.match(d) for d in parts["BYDAY"].split(",")):
+        raise SeriesError(_("Ngày trong tuần (BYDAY) không hợp lệ: %(value)s.", value=parts["BYDAY"]))
+    if "BYMONTHDAY" in parts and not _integers(parts["BYMONTHDAY"], -31, 31, nonzero=True):
+        raise SeriesError(_("Ngày trong tháng (BYMONTHDAY) không hợp lệ: %(value)s.",
+                            value=parts["BYMONTHDAY"]))
+    if "BYMONTH" in parts and not _integers(parts["BYMONTH"], 1, 12):
+        raise SeriesError(_("Tháng (BYMONTH) không hợp lệ: %(value)s.", value=parts["BYMONTH"]))
+    if "BYSETPOS" in parts and not _integers(parts["BYSETPOS"], -366, 366, nonzero=True):
+        raise SeriesError(_("Vị trí (BYSETPOS) không hợp lệ: %(value)s.", value=parts["BYSETPOS"]))
 
 
 def expand(rule_text: str, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
@@ -73,7 +111,7 @@ def expand(rule_text: str, start: datetime, end: datetime) -> list[tuple[datetim
     try:
         found = parsed.between(first, first + MAX_SPAN, inc=True)
         beyond = found and parsed.after(first + MAX_SPAN) is not None
-    except (ValueError, OverflowError) as err:
+    except (ValueError, OverflowError, IndexError) as err:
         raise SeriesError(_("Quy tắc lặp không hợp lệ: %(error)s", error=str(err))) from None
     if not found:
         raise SeriesError(_("Quy tắc lặp không sinh ra buổi họp nào trong 2 năm tới."))
@@ -82,6 +120,9 @@ def expand(rule_text: str, start: datetime, end: datetime) -> list[tuple[datetim
     if beyond:
         raise SeriesError(_("Chuỗi cuộc họp không được kéo dài quá 2 năm; hãy đặt UNTIL hoặc COUNT."))
     instances = [(v if v.tzinfo else v.replace(tzinfo=LOCAL_TZ)).astimezone(UTC) for v in found]
+    if any(later < earlier + duration for earlier, later in zip(instances, instances[1:])):
+        raise SeriesError(_("Các buổi họp của chuỗi chồng lên nhau; hãy rút ngắn buổi họp hoặc "
+                            "giãn khoảng lặp."))
     return [(value, value + duration) for value in instances]
 
 

@@ -15,7 +15,7 @@ from ..extensions import db
 from . import booking, bridges
 from . import conflicts as conflict_rules
 from .events import meeting_changed
-from .inputs import FIELDS, parse_meeting_input
+from .inputs import FIELDS, invalid, parse_meeting_input
 from .series import local_day
 
 
@@ -34,7 +34,11 @@ def update_meeting(actor, meeting, data: dict):
         raise ValidationError(_("Dữ liệu cuộc họp không hợp lệ."))
     if meeting.status == "cancelled":
         raise ValidationError(_("Cuộc họp đã bị hủy, không thể sửa."))
-    changes = {k: v for k, v in data.items() if k in FIELDS}
+    unknown = sorted(str(k) for k in data if k not in FIELDS)
+    if unknown:
+        raise invalid({name: _("Trường này không sửa được (các trường sửa được: %(fields)s).",
+                               fields=", ".join(FIELDS)) for name in unknown[:10]})
+    changes = dict(data)
     values = parse_meeting_input({**current_fields(meeting), **changes})
     if values.host_unit.id != meeting.host_unit_id:
         booking.ensure_can_change(actor, _Hosted(values.host_unit))
@@ -52,6 +56,8 @@ def update_meeting(actor, meeting, data: dict):
         _apply_fields(meeting, values)
         db.session.flush()
         after = booking.audit_view(meeting)
+        if not (timing or place) and not diff(before, after):
+            return meeting  # nothing changed: nothing to record or announce
         record(actor, "meeting.update", "meeting", meeting.id, unit=meeting.host_unit,
                summary=meeting.title, changes=diff(before, after))
         meeting_changed(meeting, "rescheduled" if timing or place else "updated")

@@ -149,6 +149,8 @@ def custom_period(start: date, end: date) -> Period:
                               {"field": "end"})
     if (end - start).days > MAX_DAYS:
         raise ValidationError(_("Khoảng thời gian báo cáo tối đa là 3 năm."), {"field": "end"})
+    if start.year < 1990 or end.year > 2100:  # the years the statutory periods cover
+        raise ValidationError(_("Kỳ báo cáo phải nằm trong các năm 1990–2100."), {"field": "start"})
     return Period("custom", start, end)
 
 
