@@ -415,3 +415,45 @@ def test_moving_a_sitting_far_into_the_future_is_refused(tree):
                                  "9999-12-31T08:00+07:00", "9999-12-31T09:00+07:00")
     db.session.rollback()
     assert "3 năm" in info.value.details["fields"]["start"]
+
+
+def test_approval_decline_and_cancellation_are_each_audited_with_their_reason(tree, rooms):
+    gated = rooms["gated"].id
+    approved = book(tree.users.district_staff, tree.ba_dinh, at(3), rooms=[gated])
+    declined = book(tree.users.district_staff, tree.ba_dinh, at(4), rooms=[gated])
+    # each action is its own request: the service runs it, the caller commits
+    services.approve_meeting(tree.users.district_admin, approved, "Đúng kế hoạch")
+    db.session.commit()
+    services.decline_meeting(tree.users.district_admin, declined, "Phòng đang sửa chữa")
+    db.session.commit()
+    services.cancel_meeting(tree.users.district_staff, approved, "Lãnh đạo đi công tác")
+    db.session.commit()
+
+    def entries(meeting):
+        return [(e.action, e.user_id, e.changes.get("reason"), e.changes.get("status"))
+                for e in db.session.scalars(sa.select(AuditEntry).where(
+                    AuditEntry.object_type == "meeting", AuditEntry.object_id == str(meeting.id),
+                    AuditEntry.action != "meeting.create").order_by(AuditEntry.id))]
+
+    admin, staff = tree.users.district_admin.id, tree.users.district_staff.id
+    assert entries(approved) == [
+        ("meeting.approve", admin, [None, "Đúng kế hoạch"], ["pending", "scheduled"]),
+        ("meeting.cancel", staff, [None, "Lãnh đạo đi công tác"], ["scheduled", "cancelled"])]
+    assert entries(declined) == [
+        ("meeting.decline", admin, [None, "Phòng đang sửa chữa"], ["pending", "cancelled"])]
+
+
+def test_the_conclusion_of_a_held_meeting_is_recorded_shown_and_audited(tree, client, auth):
+    meeting = book(tree.users.ward_staff, tree.phuc_xa, at(-3, 8))  # entered after the fact
+    assert meeting.status == "held"
+    services.update_meeting(tree.users.ward_staff, meeting,
+                            {"conclusion": "Giao Văn phòng hoàn thành báo cáo trước 15/12."})
+    db.session.commit()
+    entry = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "meeting.update")).one()
+    assert entry.changes["conclusion"] == ["", "Giao Văn phòng hoàn thành báo cáo trước 15/12."]
+    assert db.session.get(Meeting, meeting.id).sequence == 0  # not a change of time or place
+    auth.login("vp_phucxa")
+    data = client.get(f"/api/v1/meetings/{meeting.id}").get_json()
+    assert data["conclusion"] == "Giao Văn phòng hoàn thành báo cáo trước 15/12."
+    page = client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    assert 'data-testid="conclusion">Giao Văn phòng hoàn thành báo cáo trước 15/12.' in page

@@ -375,3 +375,29 @@ def test_search_by_title_category_unit_and_date(tree, client, auth, book, week):
     auth.logout()
     auth.login("vp_hangbac")  # another ward finds none of them
     assert found("q=h") == set()
+
+
+def test_a_skipped_date_is_listed_on_the_meeting_page_and_restored_from_there(tree, client, auth):
+    from tests.booking_helpers import request_for, weekly_start
+
+    start = weekly_start(7, 3, hh=8)
+    second = start + timedelta(weeks=1)
+    meeting = services.book_meeting(tree.users.ward_staff, request_for(
+        tree.phuc_xa, start, rrule="FREQ=WEEKLY;COUNT=3", skip_dates=[second.date().isoformat()]))
+    db.session.commit()
+    auth.login("vp_phucxa")
+    html = client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    listed = re.search(r'data-testid="skipped-dates">(.*?)</ul>', html, re.S)[1]
+    assert second.strftime("%d/%m/%Y") in listed
+    original = re.search(r'name="original_start" value="([^"]+)"', listed)[1]
+    response = client.post(f"/meetings/{meeting.id}/restore", data={"original_start": original})
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Đã khôi phục buổi họp." in page and 'data-testid="skipped-dates"' not in page
+    meeting = db.session.get(Meeting, meeting.id)
+    assert meeting.exdates == [] and len(meeting.occurrences) == 3
+    from scheduler.audit.models import AuditEntry
+
+    assert db.session.scalars(sa.select(AuditEntry.action).where(
+        AuditEntry.object_id == str(meeting.id)).order_by(AuditEntry.id)).all() == [
+        "meeting.create", "meeting.occurrence_restore"]

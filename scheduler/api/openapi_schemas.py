@@ -86,6 +86,7 @@ SCHEMAS = {
         "rooms": {"type": "array", "items": {"type": "integer"}},
         "participants": {"type": "array", "items": {"type": "string"}},
         "agenda": {"type": "string"}, "status": {"type": "string", "enum": STATUSES},
+        "conclusion": {"type": "string", "description": "kết luận of the meeting"},
         "held_mode": NULL_MODE,
         "rrule": NULL_STR, "join_url": NULL_STR, "sequence": {"type": "integer"},
         "uid": {"type": "string", "description": "iCalendar UID"},
@@ -112,6 +113,8 @@ SCHEMAS = {
         "rooms": {"type": "array", "items": {"type": "integer"}},
         "participants": {"type": "array", "items": {"type": "string"}},
         "agenda": {"type": "string", "maxLength": 20000},
+        "conclusion": {"type": "string", "maxLength": 20000,
+                       "description": "kết luận (usually recorded once the meeting is held)"},
         "rrule": {"type": "string", "nullable": True,
                   "description": "RFC 5545 RRULE without DTSTART, e.g. FREQ=WEEKLY;BYDAY=MO;COUNT=10 "
                                  "(at most 370 sittings within 2 years)"},

@@ -193,7 +193,7 @@ def audit_view(meeting: Meeting) -> dict:
             "mode": meeting.mode, "paperless": meeting.paperless,
             "rooms": [r.id for r in meeting.rooms],
             "participants": sorted(u.code for u in meeting.participants),
-            "agenda": meeting.agenda, "rrule": meeting.rrule, "status": meeting.status,
+            "agenda": meeting.agenda, "conclusion": meeting.conclusion, "rrule": meeting.rrule, "status": meeting.status,
             "join_url": meeting.join_url, "holiday_override_reason": meeting.holiday_override_reason}
 
 

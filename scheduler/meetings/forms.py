@@ -58,6 +58,8 @@ class MeetingForm(Form):
     rooms = SelectMultipleField(_l("Phòng họp"), coerce=int, validate_choice=True)
     participants = MultiCheckboxField(_l("Đơn vị tham dự"))
     agenda = TextAreaField(_l("Nội dung, chương trình"), validators=[Optional(), Length(max=20000)])
+    conclusion = TextAreaField(_l("Kết luận"), validators=[Optional(), Length(max=20000)],
+                               description=_l("Kết luận của cuộc họp, ghi sau khi họp."))
     repeat = SelectField(_l("Kiểu lặp lại"), choices=options(REPEATS), default="none")
     interval = IntegerField(_l("Mỗi N tuần/tháng"), default=1,
                             validators=[Optional(), NumberRange(min=1, max=52)])
@@ -113,6 +115,7 @@ class MeetingForm(Form):
             "rooms": list(self.rooms.data or []),
             "participants": list(self.participants.data or []),
             "agenda": self.agenda.data or "",
+            "conclusion": self.conclusion.data or "",
             "rrule": build_rrule(self),
             "skip_dates": [],
             "holiday_override_reason": (self.holiday_override_reason.data or "").strip() or None,
@@ -128,6 +131,7 @@ class MeetingForm(Form):
         self.rooms.data = [room.id for room in meeting.rooms]
         self.participants.data = [unit.code for unit in meeting.participants]
         self.agenda.data = meeting.agenda
+        self.conclusion.data = meeting.conclusion
         self.holiday_override_reason.data = meeting.holiday_override_reason
         fill_recurrence(self, meeting.rrule)
 
@@ -210,6 +214,11 @@ class MoveOccurrenceForm(Form):
                            validators=[InputRequired(message=_l("Nhập giờ theo dạng HH:MM."))])
     end_time = TimeField(_l("Kết thúc (HH:MM)"), format="%H:%M", widget=TextInput(),
                          validators=[InputRequired(message=_l("Nhập giờ theo dạng HH:MM."))])
+
+
+class RestoreForm(Form):
+    """Take back a date of the series skipped at booking (its original start, ISO UTC)."""
+    original_start = StringField(_l("Buổi đã bỏ"), validators=[DataRequired(), Length(max=40)])
 
 
 class HeldModeForm(Form):

@@ -34,7 +34,7 @@ MAX_ID = 2 ** 63 - 1
 # none of them belongs in a title or an agenda
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 FIELDS = ("title", "category", "host_unit", "chair", "start", "end", "mode", "paperless",
-          "rooms", "participants", "agenda", "rrule", "skip_dates", "on_conflict",
+          "rooms", "participants", "agenda", "conclusion", "rrule", "skip_dates", "on_conflict",
           "holiday_override_reason")
 
 
@@ -51,6 +51,7 @@ class MeetingInput:
     rooms: list = field(default_factory=list)
     participants: list = field(default_factory=list)
     agenda: str = ""
+    conclusion: str = ""
     rrule: str | None = None
     skip_dates: set = field(default_factory=set)
     on_conflict: str = "fail"
@@ -204,6 +205,7 @@ def parse_meeting_input(data: dict) -> MeetingInput:
     values.title = _text(errors, data, "title", TITLE_MAX, required=True)
     values.chair = _text(errors, data, "chair", CHAIR_MAX)
     values.agenda = _text(errors, data, "agenda", AGENDA_MAX)
+    values.conclusion = _text(errors, data, "conclusion", AGENDA_MAX)
     values.holiday_override_reason = _text(errors, data, "holiday_override_reason", REASON_MAX) or None
     _choices(errors, values, data)
     host = data.get("host_unit")

@@ -48,7 +48,7 @@ def meeting_to_dict(meeting: Meeting, viewer) -> dict:
         "chair": meeting.chair, "start": _iso(meeting.start_at), "end": _iso(meeting.end_at),
         "mode": meeting.mode, "paperless": meeting.paperless,
         "rooms": [r.id for r in meeting.rooms], "participants": [u.code for u in meeting.participants],
-        "agenda": meeting.agenda, "status": meeting.status, "held_mode": _held_mode(meeting),
+        "agenda": meeting.agenda, "conclusion": meeting.conclusion, "status": meeting.status, "held_mode": _held_mode(meeting),
         "rrule": meeting.rrule, "join_url": meeting.join_url, "sequence": meeting.sequence,
         "uid": meeting.uid, "limited": False,
         "decision_reason": meeting.decision_reason,

@@ -101,7 +101,8 @@ def _create(actor, values: MeetingInput, endpoint_ids, kept, skipped) -> Meeting
     meeting = Meeting(
         title=values.title, category=values.category, host_unit=values.host_unit,
         chair=values.chair, start_at=values.instances[0][0], end_at=values.instances[0][1],
-        mode=values.mode, paperless=values.paperless, agenda=values.agenda, rrule=values.rrule,
+        mode=values.mode, paperless=values.paperless, agenda=values.agenda,
+        conclusion=values.conclusion, rrule=values.rrule,
         status="pending" if needs_approval else "scheduled", uid=f"{uuid.uuid4()}@lichhop",
         holiday_override_reason=values.holiday_override_reason, created_by_id=actor.id,
         exdates=[values.instances[i][0].isoformat() for i in skipped], sequence=0)

@@ -24,7 +24,7 @@ def current_fields(meeting) -> dict:
             "host_unit": meeting.host_unit.code, "chair": meeting.chair,
             "start": meeting.start_at, "end": meeting.end_at, "mode": meeting.mode,
             "paperless": meeting.paperless, "rooms": [r.id for r in meeting.rooms],
-            "participants": [u.code for u in meeting.participants], "agenda": meeting.agenda,
+            "participants": [u.code for u in meeting.participants], "agenda": meeting.agenda, "conclusion": meeting.conclusion,
             "rrule": meeting.rrule, "holiday_override_reason": meeting.holiday_override_reason}
 
 
@@ -70,7 +70,7 @@ class _Hosted:
 
 
 def _apply_fields(meeting, values) -> None:
-    for name in ("title", "category", "chair", "mode", "paperless", "agenda", "rrule",
+    for name in ("title", "category", "chair", "mode", "paperless", "agenda", "conclusion", "rrule",
                  "holiday_override_reason"):
         setattr(meeting, name, getattr(values, name))
     meeting.host_unit = values.host_unit

@@ -14,7 +14,7 @@ from ..core.errors import Conflict, NotFound, ValidationError
 from ..core.timeutil import LOCAL_TZ
 from ..extensions import db
 from . import bp, services
-from .forms import CancelForm, DecisionForm, HeldModeForm, MoveOccurrenceForm
+from .forms import CancelForm, DecisionForm, HeldModeForm, MoveOccurrenceForm, RestoreForm
 from .models import Meeting, Occurrence
 from .serializers import may_see_details
 
@@ -51,7 +51,8 @@ def detail(meeting_id: int):
         "meetings/detail.html", meeting=meeting, full=full, may_book=may_book,
         may_approve=may_approve, history=_history(meeting) if full else [],
         cancel_form=CancelForm(), decision_form=DecisionForm(), move_form=MoveOccurrenceForm(),
-        held_form=HeldModeForm())
+        held_form=HeldModeForm(), restore_form=RestoreForm(),
+        skipped=sorted(datetime.fromisoformat(v) for v in meeting.exdates or []))
 
 
 def _run(meeting: Meeting, action, done: str):
@@ -127,6 +128,16 @@ def move_occurrence(meeting_id: int, occurrence_id: int):
     end = datetime.combine(form.day.data, form.end_time.data, LOCAL_TZ)
     return _run(meeting, lambda: services.move_occurrence(current_user, occurrence, start, end),
                 _("Đã dời buổi họp."))
+
+
+@bp.route("/meetings/<int:meeting_id>/restore", methods=["POST"])
+@login_required
+def restore_occurrence(meeting_id: int):
+    meeting, form = _meeting(meeting_id), RestoreForm()
+    if not form.validate_on_submit():
+        return _invalid(meeting, form)
+    return _run(meeting, lambda: services.restore_occurrence(current_user, meeting, form.original_start.data),
+                _("Đã khôi phục buổi họp."))
 
 
 @bp.route("/meetings/<int:meeting_id>/occurrences/<int:occurrence_id>/held-mode", methods=["POST"])
