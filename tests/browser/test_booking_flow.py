@@ -74,3 +74,50 @@ def test_book_meet_a_conflict_and_see_the_week(tree, create_room, live_server, p
     page.get_by_test_id("use-next-free").click()
     expect(page).to_have_url(re.compile(r"/meetings/\d+$"))
     expect(page.get_by_test_id("meeting-facts")).to_contain_text("10:00–11:00")
+
+
+
+def _tab_to(page, label: str, backwards: bool = False, limit: int = 30):
+    """Press Tab (or Shift+Tab) until the field labelled `label` has the focus."""
+    target = page.get_by_label(label, exact=True)
+    for _ in range(limit):
+        if target.evaluate("el => el === document.activeElement"):
+            return
+        page.keyboard.press("Shift+Tab" if backwards else "Tab")
+    raise AssertionError(f"Tab never reached {label!r}")
+
+
+def test_booking_with_the_keyboard_only(tree, create_room, live_server, page):
+    """Title focused on arrival, Tab from field to field, arrow keys in the room list, Enter
+    books (not one of the group buttons); a refused booking puts the focus on the list of
+    conflicts, so a screen reader reads it at once."""
+    from playwright.sync_api import expect
+
+    create_room(tree.phuc_xa, "Phòng họp tầng 2")
+    db.session.commit()
+    day = _quiet_week()
+    _sign_in(page, live_server, tree.password)
+    expect(page.get_by_test_id("home-unit")).to_be_visible()
+
+    for attempt in ("Họp bằng bàn phím", "Họp trùng giờ"):
+        page.goto(live_server + "/meetings/new")
+        expect(page.get_by_label("Tên cuộc họp")).to_be_focused()
+        page.keyboard.type(attempt)
+        _tab_to(page, "Ngày họp (dd/mm/yyyy)")
+        page.keyboard.press("Control+A")
+        page.keyboard.type(day.strftime("%d/%m/%Y"))
+        page.keyboard.press("Tab")
+        page.keyboard.type("14:00")
+        page.keyboard.press("Tab")
+        page.keyboard.type("15:00")
+        _tab_to(page, "Phòng họp")
+        page.keyboard.press("ArrowDown")  # the first (only) room of the list
+        expect(page.get_by_label("Phòng họp", exact=True)).to_have_values([re.compile(r"\d+")])
+        _tab_to(page, "Kết thúc (HH:MM)", backwards=True)
+        page.keyboard.press("Enter")
+        if attempt == "Họp bằng bàn phím":
+            expect(page).to_have_url(re.compile(r"/meetings/\d+$"))
+            expect(page.get_by_test_id("meeting-facts")).to_contain_text("Phòng họp tầng 2")
+    expect(page.get_by_test_id("conflicts")).to_be_focused()
+    expect(page.get_by_test_id("conflicts")).to_contain_text("Họp bằng bàn phím")
+    expect(page.get_by_label("Tên cuộc họp")).to_have_value("Họp trùng giờ")
