@@ -15,6 +15,10 @@ def init_app(app: Flask) -> None:
             _tune_sqlite(engine)
 
 
+def _lower(value):
+    return value.lower() if isinstance(value, str) else value
+
+
 def _tune_sqlite(engine: Engine) -> None:
     # pysqlite's own transaction handling emits BEGIN lazily and cannot take the write lock up
     # front; we switch it off and emit BEGIN ourselves so a booking can ask for BEGIN IMMEDIATE.
@@ -22,6 +26,8 @@ def _tune_sqlite(engine: Engine) -> None:
     def _on_connect(dbapi_connection, _record):
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
+        # SQLite's lower() (and so ILIKE) folds ASCII only: "HỌP" would not find "Họp"
+        dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=15000")
         if engine.url.database not in (None, "", ":memory:"):
