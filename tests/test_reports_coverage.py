@@ -114,3 +114,53 @@ def test_unit_admin_records_a_fact_through_the_form(reform, client, auth):
         "ward": str(new[0].id), "fact": "vc", "value": "1", "effective_on": "2025-09-01"})
     assert bad.status_code == 403
     assert count(ConnectionFactChange) == 1
+
+
+def test_one_reading_of_the_facts_for_coverage_units_api_and_booking(reform, client, auth):
+    """A recorded loss of the video conference shows in the coverage, in the units API and in
+    booking (the ward can no longer be invited online), all from the same day."""
+    from datetime import timedelta
+
+    from scheduler.core.errors import ValidationError
+    from scheduler.core.timeutil import today_local
+    from scheduler.meetings import services as meetings
+    from tests.booking_helpers import at, request_for
+
+    city, _d1, _old, new, users = reform
+    today = today_local()
+    coverage.record_fact(users["admin"], new[0], "vc", False, today - timedelta(days=1), today=today)
+    db.session.commit()
+    assert coverage.connectivity(users["admin"], city, today)["vc_deployed"] == 0
+    auth.login("admin")
+    listed = {u["code"]: u for u in client.get("/api/v1/units?kind=ward").get_json()["units"]}
+    assert listed["00004"]["vc_deployed"] is False and listed["00004"]["wan_connected"] is True
+    with pytest.raises(ValidationError) as info:
+        meetings.book_meeting(users["admin"], request_for(city, at(5), mode="online",
+                                                          participants=["00004"]))
+    db.session.rollback()
+    assert "Phường Ba Đình" in str(info.value.details)
+
+
+def test_taking_an_endpoint_out_of_service_keeps_the_wards_past(reform):
+    """Deactivating a ward's only endpoint ends its facts from today; the days before keep
+    the coverage they had."""
+    from scheduler.core.timeutil import today_local
+    from scheduler.endpoints.models import Endpoint
+    from scheduler.endpoints.services import set_endpoint_active
+
+    city, _d1, old, new, users = reform
+    today = today_local()
+    past = date(2025, 12, 1)
+    before = coverage.connectivity(users["admin"], city, past)
+    endpoint = db.session.scalars(db.select(Endpoint).where(Endpoint.unit_id == new[0].id)).one()
+    set_endpoint_active(users["admin"], endpoint, False)
+    db.session.commit()
+    assert coverage.connectivity(users["admin"], city, past) == before
+    now = coverage.connectivity(users["admin"], city, today)
+    assert (now["wan_connected"], now["vc_deployed"]) == (before["wan_connected"] - 1,
+                                                          before["vc_deployed"] - 1)
+    # back in service: connected again from today, the past still as it was
+    set_endpoint_active(users["admin"], endpoint, True)
+    db.session.commit()
+    assert coverage.connectivity(users["admin"], city, today)["vc_deployed"] == before["vc_deployed"]
+    assert coverage.connectivity(users["admin"], city, past) == before

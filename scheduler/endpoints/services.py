@@ -112,7 +112,11 @@ def update_endpoint(actor, endpoint: Endpoint, unit: Unit, values: dict) -> Endp
 def set_endpoint_active(actor, endpoint: Endpoint, active: bool) -> Endpoint:
     require("manage", endpoint.unit, user=actor)
     if endpoint.active != active:
-        endpoint.active = active
+        from ..core.timeutil import today_local
+        from ..units.facts import endpoint_change
+
+        # the ward's coverage on past days must not change with it
+        endpoint_change(endpoint.unit, today_local(), lambda: setattr(endpoint, "active", active))
         record(actor, "endpoint.reactivate" if active else "endpoint.deactivate", "endpoint",
                endpoint.id, unit=endpoint.unit, summary=endpoint.name,
                changes={"active": [not active, active]})

@@ -47,16 +47,23 @@ def lead_time() -> timedelta:
 
 def vc_endpoints(units) -> dict[int, int]:
     """unit id -> the endpoint the unit joins with: its first active endpoint with video
-    conference deployed. A unit missing from the result cannot join an online meeting."""
+    conference deployed, for units whose video conference is in service today (a recorded
+    loss counts: units/facts.py). A unit missing from the result cannot join an online meeting."""
+    from ..core.timeutil import today_local
+    from ..units.facts import facts_on
+
     ids = [u.id for u in units]
     if not ids:
         return {}
-    rows = db.session.execute(
+    rows = dict(db.session.execute(
         sa.select(Endpoint.unit_id, sa.func.min(Endpoint.id))
         .where(Endpoint.unit_id.in_(ids), Endpoint.active.is_(True),
                Endpoint.vc_deployed_on.is_not(None))
-        .group_by(Endpoint.unit_id))
-    return dict(rows.all())
+        .group_by(Endpoint.unit_id)).all())
+    if not rows:
+        return rows
+    in_service = facts_on(list(rows), today_local())
+    return {uid: ep for uid, ep in rows.items() if in_service[uid]["vc"]}
 
 
 def needs_for(instances, rooms, endpoint_ids, online: bool) -> list[Need]:

@@ -8,7 +8,6 @@ from ..audit.services import diff, record, snapshot
 from ..core.access import ALL, OWN, PERMISSIONS, require
 from ..core.errors import NotFound, ValidationError
 from ..core.timeutil import today_local
-from ..endpoints.models import Endpoint
 from ..extensions import db
 from .models import UNIT_KINDS, Unit
 
@@ -21,18 +20,12 @@ def get_unit(code: str, on: date | None = None) -> Unit:
 
 
 def connection_facts(unit_ids, on: date | None = None) -> dict[int, tuple[bool, bool]]:
-    """{unit id: (WAN connected, video conference deployed)} on the given day, from the unit's
-    endpoints, in one grouped query."""
-    on = on or today_local()
-    wan = sa.func.max(sa.case((sa.and_(Endpoint.wan_connected_on.is_not(None),
-                                       Endpoint.wan_connected_on <= on), 1), else_=0))
-    vc = sa.func.max(sa.case((sa.and_(Endpoint.vc_deployed_on.is_not(None),
-                                      Endpoint.vc_deployed_on <= on), 1), else_=0))
-    rows = db.session.execute(
-        sa.select(Endpoint.unit_id, wan, vc)
-        .where(Endpoint.unit_id.in_(list(unit_ids)), Endpoint.active.is_(True))
-        .group_by(Endpoint.unit_id))
-    return {unit_id: (bool(w), bool(v)) for unit_id, w, v in rows}
+    """{unit id: (WAN connected, video conference deployed)} on the given day (today by
+    default), as the coverage report reads them (units/facts.py)."""
+    from .facts import facts_on
+
+    found = facts_on(unit_ids, on or today_local())
+    return {uid: (f["wan"], f["vc"]) for uid, f in found.items()}
 
 
 def list_units(kind: str | None = None, parent: Unit | None = None, on: date | None = None,
