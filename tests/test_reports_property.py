@@ -1,5 +1,6 @@
 """Property test: every figure of the targets report equals a plain Python count of the same
-meetings, over a small tree with a district retired in the 2025 reform."""
+meetings (share targets) or wards, endpoints and recorded changes (ward targets), over a small
+tree with a district retired in the 2025 reform."""
 from datetime import date, datetime, timedelta, timezone
 
 import sqlalchemy as sa
@@ -156,3 +157,87 @@ def test_figures_match_a_plain_count(app, create_unit, create_user):
 
     check()
     assert admin.id
+
+
+# -- the ward targets: coverage counted by hand -------------------------------------------
+WARDS = [3, 4, 5, 6, 7]  # indexes of the wards in small_tree
+fact_date = st.none() | st.integers(0, DAYS).map(lambda n: FIRST_DAY + timedelta(n))
+endpoint = st.fixed_dictionaries({"ward": st.sampled_from(WARDS), "wan": fact_date, "vc": fact_date,
+                                  "active": st.booleans()})
+change = st.fixed_dictionaries({"ward": st.sampled_from(WARDS), "fact": st.sampled_from(["wan", "vc"]),
+                                "value": st.booleans(),
+                                "on": st.integers(0, DAYS).map(lambda n: FIRST_DAY + timedelta(n))})
+
+
+def ward_reference(endpoints, changes, units, scope, period, today, code, threshold):
+    """Wards existing on each day under the scope; a ward's fact is the last recorded change
+    by that day, else whether an active endpoint had it by then."""
+    fact = "vc" if code == "ward_vc" else "wan"
+
+    def has(ward_index, day):
+        recorded = [c for c in changes if c["ward"] == ward_index and c["fact"] == fact and c["on"] <= day]
+        if recorded:
+            return max(recorded, key=lambda c: (c["on"], c["seq"]))["value"]
+        return any(e["ward"] == ward_index and e["active"] and e[fact] is not None and e[fact] <= day
+                   for e in endpoints)
+
+    def figure(owner, day):
+        wards = [i for i in WARDS if units[i].path.startswith(owner.path)
+                 and (units[i].valid_from or date.min) <= day <= (units[i].valid_to or date.max)]
+        num, den = sum(has(i, day) for i in wards), len(wards)
+        share = _percent(num, den)
+        return {"numerator": num, "denominator": den, "share": share,
+                "met": None if share is None else share >= threshold}
+
+    day = min(period.end, today)
+    children = [u for u in units if u.parent_id == scope.id
+                and (u.valid_from or date.min) <= period.end and (u.valid_to or date.max) >= period.start]
+    trend = {key: ({k: v for k, v in figure(scope, last).items() if k != "met"} if last <= today
+                   else {"numerator": 0, "denominator": 0, "share": None})
+             for key, _first, last in period.buckets}
+    return {"total": figure(scope, day), "children": {u.code + str(u.id): figure(u, day) for u in children},
+            "trend": trend}
+
+
+def test_ward_figures_match_a_plain_count(app, create_unit, create_user):
+    from scheduler.endpoints.models import Endpoint
+    from scheduler.reports.models import ConnectionFactChange
+
+    units = small_tree(create_unit)
+    create_user("admin", "admin", units[0])
+    targets = [t for t in active_targets() if t.measure != "share"]
+    db.session.commit()
+    today = date(2025, 9, 10)
+
+    @settings(max_examples=50, deadline=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @given(endpoints=st.lists(endpoint, max_size=8), changes=st.lists(change, max_size=6),
+           period=period, scope_index=st.sampled_from([0, 0, 1, 2]))
+    def check(endpoints, changes, period, scope_index):
+        db.session.execute(sa.delete(ConnectionFactChange))
+        db.session.execute(sa.delete(Endpoint))
+        for e in endpoints:
+            db.session.add(Endpoint(unit=units[e["ward"]], name="Điểm cầu", wan_connected_on=e["wan"],
+                                    vc_deployed_on=e["vc"], active=e["active"]))
+        for seq, c in enumerate(changes):
+            c["seq"] = seq
+            db.session.add(ConnectionFactChange(unit_id=units[c["ward"]].id, fact=c["fact"],
+                                                value=c["value"], effective_on=c["on"]))
+            db.session.flush()  # ids in the order of the list: the later of one day wins
+        db.session.flush()
+        scope = units[scope_index]
+        reports = services.ward_reports(targets, scope, period, today,
+                                        services.child_units(scope, period))
+        for report in reports:
+            got = services.report_as_dict(report)
+            want = ward_reference(endpoints, changes, units, scope, period, today, report.target.code,
+                                  got["threshold"])
+            fields = ("numerator", "denominator", "share", "met")
+            assert {f: got[f] for f in fields} == want["total"]
+            assert {c["code"] + str(u.id): {f: c[f] for f in fields}
+                    for c, (u, _fig) in zip(got["children"], report.children)} == want["children"]
+            assert {t["month"]: {f: t[f] for f in ("numerator", "denominator", "share")}
+                    for t in got["trend"]} == want["trend"]
+        db.session.rollback()
+
+    check()
