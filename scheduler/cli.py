@@ -1,5 +1,6 @@
 """Command-line interface: flask --app wsgi init-db | seed-demo | import-units | create-user."""
 import click
+import sqlalchemy as sa
 from flask import Flask
 from flask.cli import with_appcontext
 
@@ -17,6 +18,15 @@ def init_db_command():
         with db.engine.begin() as conn:
             conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS btree_gist")
     upgrade()
+    # an installation upgraded to the reports' running counts: count what is already booked
+    from .meetings.models import Occurrence
+    from .reports import tally
+    from .reports.models import OccurrenceTally
+
+    if (db.session.scalar(sa.select(OccurrenceTally.unit_id).limit(1)) is None
+            and db.session.scalar(sa.select(Occurrence.id).limit(1)) is not None):
+        click.echo(f"Counted the meetings for the reports ({tally.rebuild()} rows).")
+        db.session.commit()
     click.echo("Database schema is up to date.")
 
 

@@ -291,6 +291,9 @@ def _write(world: World, placed: list[Placed], rnd: random.Random) -> int:
     rooms = [dict(meeting_id=m, room_id=p.room_id) for p, m in zip(placed, meeting_ids) if p.room_id]
     if rooms:
         db.session.execute(meeting_room.insert(), rooms)
+    from ..reports import tally
+
+    tally.rebuild()  # the rows above bypassed the ORM, which keeps the counts otherwise
     return len(occurrence_rows)
 
 

@@ -92,3 +92,24 @@ class ConnectionFactChange(db.Model):
 
     unit = relationship("Unit")
     recorded_by = relationship("User")
+
+
+class OccurrenceTally(db.Model):
+    """Running counts of meeting sittings for the target reports, kept in step with every
+    change of a sitting or its meeting (reports/tally.py): per unit — counting the meetings
+    hosted anywhere in its subtree — per half month (days 1-14 and 15-end, of which both the
+    calendar months and the 15th-to-14th months of Decree 09/2019 are made) and per category,
+    the sittings held and still scheduled, each also counted when online or hybrid.
+
+    A year's report of the city then reads a few thousand of these rows instead of every
+    sitting of the year (benchmarks/reports.py)."""
+
+    __tablename__ = "occurrence_tally"
+
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id", ondelete="CASCADE"), primary_key=True)
+    half_month: Mapped[int] = mapped_column(primary_key=True)  # (year*12 + month-1)*2 + (day >= 15)
+    category: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    held: Mapped[int] = mapped_column(default=0)
+    held_online: Mapped[int] = mapped_column(default=0)
+    scheduled: Mapped[int] = mapped_column(default=0)
+    scheduled_online: Mapped[int] = mapped_column(default=0)

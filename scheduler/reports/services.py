@@ -189,6 +189,76 @@ class ShareRow:
     held: int
     planned_online: int
     planned: int
+    # False for a child's own tally row: its sittings are in the scope's row already
+    in_total: bool = True
+
+
+def _tallied_rows(targets: list[Target], scope: Unit, period: Period, now: datetime,
+                  children: list[Unit]) -> list[ShareRow]:
+    """The same figures as _share_rows, read from the running counts (reports/tally.py) for
+    the whole half months of the period and counted from the sittings only for the partial
+    ones and for the sittings around `now` still scheduled although ended."""
+    from . import tally
+    from .models import OccurrenceTally
+    from .periods import custom_period
+
+    parts = tally.plan(period, now)
+    whole = {index: (outer, state) for index, _f, _l, outer, state in parts if index is not None}
+    categories = sorted({c for t in targets for c in t.categories})
+    rows: list[ShareRow] = []
+    child_ids = {c.id for c in children}
+
+    def emit(child_id, outer, category, held, held_online, planned, planned_online, in_total=True):
+        for target in targets:
+            if category in target.categories:
+                rows.append(ShareRow(target.id, child_id, outer, held_online, held,
+                                     planned_online, planned, in_total))
+
+    if whole:
+        table = OccurrenceTally
+        for unit_id, half, category, held, held_online, scheduled, scheduled_online in db.session.execute(
+                sa.select(table.unit_id, table.half_month, table.category, table.held,
+                          table.held_online, table.scheduled, table.scheduled_online)
+                .where(table.unit_id.in_([scope.id, *child_ids]),
+                       table.half_month.in_(list(whole)), table.category.in_(categories))):
+            outer, state = whole[half]
+            if state == "settled":  # every sitting has ended: the scheduled ones count as held
+                held, held_online = held + scheduled, held_online + scheduled_online
+                scheduled = scheduled_online = 0
+            if unit_id == scope.id:
+                emit(None, outer, category, held, held_online, scheduled, scheduled_online)
+            if unit_id in child_ids:
+                emit(unit_id, outer, category, held, held_online, scheduled, scheduled_online,
+                     in_total=False)
+        # around `now`: sittings still scheduled whose end has passed are held already
+        for first, last, outer in [(f, l, o) for i, f, l, o, s in parts if s == "open"]:
+            begins, ends = local_day_bounds(first, last)
+            hosts = (sa.select(Unit.id.label("unit_id"),
+                               child_id_under(Unit.path, scope).label("child_id"))
+                     .where(Unit.in_subtree(scope)).subquery("hosts"))
+            online = sa.case((online_condition(), 1), else_=0)
+            for child_id, category, is_online, count in db.session.execute(
+                    sa.select(hosts.c.child_id, Meeting.category, online, sa.func.count())
+                    .select_from(Occurrence)
+                    .join(Meeting, Meeting.id == Occurrence.meeting_id)
+                    .join(hosts, hosts.c.unit_id == Meeting.host_unit_id)
+                    .where(Occurrence.status == "scheduled", Occurrence.end_at <= now,
+                           Occurrence.end_at > begins, Occurrence.start_at >= begins,
+                           Occurrence.start_at < ends, Meeting.status != "cancelled",
+                           Meeting.category.in_(categories))
+                    .group_by(hosts.c.child_id, Meeting.category, online)):
+                moved = int(count)
+                moved_online = moved if is_online else 0
+                emit(None, outer, category, moved, moved_online, -moved, -moved_online)
+                if child_id in child_ids:
+                    emit(child_id, outer, category, moved, moved_online, -moved, -moved_online,
+                         in_total=False)
+    # partial half months: counted from the sittings, each span within one month of the trend
+    for _index, first, last, outer in [(i, f, l, o) for i, f, l, o, _s in parts if i is None]:
+        for row in _share_rows(targets, scope, custom_period(first, last), now):
+            row.month_index = outer
+            rows.append(row)
+    return rows
 
 
 def threshold_year(period: Period) -> int:
@@ -206,10 +276,11 @@ def share_reports(targets: list[Target], scope: Unit, period: Period, now: datet
         reports[target.id] = (TargetReport(target, threshold, fig()),
                               {c.id: fig() for c in children}, [fig() for _ in keys])
     if targets:
-        for row in _share_rows(targets, scope, period, now):
+        for row in _tallied_rows(targets, scope, period, now, children):
             report, by_child, by_month = reports[row.target_id]
-            report.total.add(row)
-            by_month[row.month_index].add(row)
+            if row.in_total:
+                report.total.add(row)
+                by_month[row.month_index].add(row)
             if row.child_id in by_child:
                 by_child[row.child_id].add(row)
     result = []

@@ -136,3 +136,6 @@ def refresh_paths(unit: Unit) -> None:
             sa.update(Unit).where(Unit.path.startswith(old, autoescape=True), Unit.id != unit.id)
             .values(path=sa.func.replace(Unit.path, old, unit.path)).execution_options(synchronize_session=False))
         db.session.expire_all()
+        from ..reports import tally
+
+        tally.rebuild()  # the reports' counts are kept per ancestor: they moved with the subtree

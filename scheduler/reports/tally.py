@@ -1,0 +1,196 @@
+"""The running counts behind the target reports (OccurrenceTally), and reading them.
+
+Keeping them: every flush that touches sittings or their meeting is bracketed by two small
+queries — the meetings' contributions as stored before the flush and after it — and the
+difference is added to the tally rows of the host unit and each of its ancestors (read off the
+host's materialised path), in the same transaction. The contribution of a sitting follows the
+report's own rules: none when it or its meeting is cancelled or it awaits approval; otherwise
+"held" or "scheduled" as stored, online when its held mode (else the booked mode) is online or
+hybrid. Whether a scheduled sitting whose end has passed counts as held is decided when reading,
+since that depends on the moment of the report.
+
+Writes that bypass the ORM (bulk loads of the demo data and the benchmarks) and changes of the
+tree's paths call `rebuild()`.
+
+Reading: a period is cut into half months. Whole half months come from the tally: long past
+ones (every sitting ended) count their scheduled sittings as held, future ones as planned, and
+for the one or two around the report's moment a narrow query over the sittings still scheduled
+whose end has passed moves those from planned to held. Partial half months (the edges of a
+custom range) are counted from the sittings directly, as before.
+"""
+from collections import defaultdict
+from datetime import date, datetime, timedelta, timezone
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from ..core.timeutil import LOCAL_TZ, local_midnight_utc
+from ..extensions import db
+from ..meetings.inputs import MAX_MEETING_HOURS
+from ..meetings.models import ONLINE_MODES, Meeting, Occurrence
+from ..units.models import Unit
+from .models import OccurrenceTally
+
+COUNTS = ("held", "held_online", "scheduled", "scheduled_online")
+# a sitting lasts at most this long, so one starting in a half month has ended this long after it
+LONGEST = timedelta(hours=MAX_MEETING_HOURS)
+_PENDING = "occurrence_tally_before"
+
+
+def half_month_of(day: date) -> int:
+    return (day.year * 12 + day.month - 1) * 2 + (1 if day.day >= 15 else 0)
+
+
+def half_month_days(index: int) -> tuple[date, date]:
+    months, half = divmod(index, 2)
+    year, month0 = divmod(months, 12)
+    if not half:
+        return date(year, month0 + 1, 1), date(year, month0 + 1, 14)
+    following = date(year + (month0 == 11), 1 if month0 == 11 else month0 + 2, 1)
+    return date(year, month0 + 1, 15), following - timedelta(days=1)
+
+
+# -- keeping the counts ----------------------------------------------------------------------
+def _contribution_rows(meeting_ids):
+    return (sa.select(Unit.path, Occurrence.start_at, Meeting.category,
+                      sa.func.coalesce(Occurrence.held_mode, Meeting.mode))
+            .select_from(Occurrence)
+            .join(Meeting, Meeting.id == Occurrence.meeting_id)
+            .join(Unit, Unit.id == Meeting.host_unit_id)
+            .where(Occurrence.meeting_id.in_(meeting_ids), Meeting.status != "cancelled",
+                   Occurrence.status.in_(("held", "scheduled")))
+            .add_columns(Occurrence.status))
+
+
+def _add(counts: dict, path: str, start: datetime, category: str, mode: str, status: str,
+         sign: int = 1) -> None:
+    if start.tzinfo is None:  # stored as UTC
+        start = start.replace(tzinfo=timezone.utc)
+    day = start.astimezone(LOCAL_TZ).date()
+    online = mode in ONLINE_MODES
+    vector = ((sign, sign if online else 0, 0, 0) if status == "held"
+              else (0, 0, sign, sign if online else 0))
+    half = half_month_of(day)
+    for part in path.strip("/").split("/"):
+        if part:
+            slot = counts[(int(part), half, category)]
+            for i, value in enumerate(vector):
+                slot[i] += value
+
+
+def contributions(connection, meeting_ids, sign: int = 1, counts=None) -> dict:
+    counts = counts if counts is not None else defaultdict(lambda: [0, 0, 0, 0])
+    ids = sorted(i for i in meeting_ids if i is not None)
+    for start in range(0, len(ids), 500):
+        for path, begins, category, mode, status in connection.execute(
+                _contribution_rows(ids[start:start + 500])):
+            _add(counts, path, begins, category, mode, status, sign)
+    return counts
+
+
+def apply(connection, counts: dict) -> None:
+    """Add the counts to the tally rows (created as needed), in key order so that two
+    transactions touching the same rows on PostgreSQL wait for each other, never deadlock."""
+    rows = [{"unit_id": unit_id, "half_month": half, "category": category,
+             **dict(zip(COUNTS, vector))}
+            for (unit_id, half, category), vector in sorted(counts.items()) if any(vector)]
+    if not rows:
+        return
+    table = OccurrenceTally.__table__
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(table)
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.unit_id, table.c.half_month, table.c.category],
+        set_={name: table.c[name] + statement.excluded[name] for name in COUNTS})
+    connection.execute(statement, rows)
+
+
+def _affected(session) -> tuple[set, list]:
+    """(ids of stored meetings, meeting objects) whose sittings this flush may change."""
+    ids, objects = set(), []
+    for obj in list(session.new) + list(session.dirty) + list(session.deleted):
+        if isinstance(obj, Occurrence):
+            meeting = obj.__dict__.get("meeting")
+            if meeting is not None:
+                objects.append(meeting)
+            if obj.meeting_id is not None:
+                ids.add(obj.meeting_id)
+        elif isinstance(obj, Meeting):
+            objects.append(obj)
+            if obj.id is not None:
+                ids.add(obj.id)
+    return ids, objects
+
+
+@event.listens_for(Session, "before_flush")
+def _before_flush(session, _context, _instances):
+    session.info.pop(_PENDING, None)
+    ids, objects = _affected(session)
+    if not ids and not objects:
+        return
+    with session.no_autoflush:
+        before = contributions(session.connection(), ids, sign=-1)
+    session.info[_PENDING] = (ids, objects, before)
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session, _context):
+    pending = session.info.pop(_PENDING, None)
+    if pending is None:
+        return
+    ids, objects, counts = pending
+    ids = ids | {m.id for m in objects if m.id is not None}
+    apply(session.connection(), contributions(session.connection(), ids, sign=1, counts=counts))
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session):
+    session.info.pop(_PENDING, None)
+
+
+def rebuild() -> int:
+    """Recount every tally row from the sittings (after bulk loads or a change of the tree's
+    paths). Returns the number of rows written."""
+    connection = db.session.connection()
+    connection.execute(sa.delete(OccurrenceTally))
+    counts = defaultdict(lambda: [0, 0, 0, 0])
+    query = (sa.select(Unit.path, Occurrence.start_at, Meeting.category,
+                       sa.func.coalesce(Occurrence.held_mode, Meeting.mode), Occurrence.status)
+             .select_from(Occurrence)
+             .join(Meeting, Meeting.id == Occurrence.meeting_id)
+             .join(Unit, Unit.id == Meeting.host_unit_id)
+             .where(Meeting.status != "cancelled", Occurrence.status.in_(("held", "scheduled"))))
+    for path, start, category, mode, status in connection.execution_options(
+            yield_per=20_000).execute(query):
+        _add(counts, path, start, category, mode, status)
+    keys = sorted(counts)
+    for first in range(0, len(keys), 10_000):
+        apply(connection, {k: counts[k] for k in keys[first:first + 10_000]})
+    return len(keys)
+
+
+# -- reading them ----------------------------------------------------------------------------
+def plan(period, now: datetime):
+    """The period cut into (half month index or None for a partial span, first day, last day,
+    outer bucket index), with the state of each whole half month: "settled", "open" or
+    "future"."""
+    buckets = period.buckets
+    parts = []
+    day = period.start
+    while day <= period.end:
+        index = half_month_of(day)
+        first, last = half_month_days(index)
+        span_last = min(last, period.end)
+        outer = next(i for i, (_k, b_first, b_last) in enumerate(buckets) if b_first <= day <= b_last)
+        whole = day == first and span_last == last
+        state = None
+        if whole:
+            begins, ends = local_midnight_utc(first), local_midnight_utc(last + timedelta(days=1))
+            state = "settled" if ends + LONGEST <= now else ("future" if begins > now else "open")
+        parts.append((index if whole else None, day, span_last, outer, state))
+        day = span_last + timedelta(days=1)
+    return parts

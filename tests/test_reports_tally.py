@@ -1,0 +1,70 @@
+"""The running counts behind the reports (reports/tally.py) stay equal to a recount from the
+sittings through every kind of change the application makes: booking, series, moves across
+half months, cancellations, approval, closing, held-mode corrections, edits of category, mode,
+host and time, .ics-free bulk loads excepted (those call rebuild())."""
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from scheduler.core.timeutil import utcnow
+from scheduler.extensions import db
+from scheduler.jobs.tasks import close_meetings
+from scheduler.meetings import services
+from scheduler.reports import tally
+from scheduler.reports.models import OccurrenceTally
+from tests.booking_helpers import at, request_for, rooms, weekly_start  # noqa: F401  (fixture)
+
+
+def stored() -> dict:
+    return {(r.unit_id, r.half_month, r.category): (r.held, r.held_online, r.scheduled, r.scheduled_online)
+            for r in db.session.scalars(sa.select(OccurrenceTally))
+            if (r.held, r.held_online, r.scheduled, r.scheduled_online) != (0, 0, 0, 0)}
+
+
+def assert_in_step() -> None:
+    db.session.commit()
+    kept = stored()
+    tally.rebuild()
+    assert stored() == kept
+    db.session.rollback()  # leave the running counts as the application kept them
+
+
+def test_the_running_counts_equal_a_recount_after_every_change(tree, rooms):  # noqa: F811
+    users = tree.users
+    gated = rooms["gated"].id
+    one = services.book_meeting(users.ward_staff, request_for(tree.phuc_xa, at(3), mode="online"))
+    db.session.commit()
+    assert_in_step()
+    assert stored(), "booking a meeting counts it"
+    series = services.book_meeting(users.district_staff, request_for(
+        tree.ba_dinh, weekly_start(2, 6, hh=9), rrule="FREQ=WEEKLY;COUNT=6", category="trien_khai"))
+    db.session.commit()
+    assert_in_step()
+    past = services.book_meeting(users.ward_staff, request_for(tree.phuc_xa, at(-40, 10), mode="hybrid"))
+    db.session.commit()
+    assert_in_step()
+    pending = services.book_meeting(users.district_staff, request_for(tree.ba_dinh, at(5), rooms=[gated]))
+    declined = services.book_meeting(users.district_staff, request_for(tree.ba_dinh, at(6), rooms=[gated]))
+    db.session.commit()
+    assert_in_step()
+
+    steps = [
+        lambda: services.move_occurrence(users.district_staff, series.occurrences[1],
+                                         (series.occurrences[1].start_at + timedelta(days=20)).isoformat(),
+                                         (series.occurrences[1].end_at + timedelta(days=20)).isoformat()),
+        lambda: services.cancel_occurrence(users.district_staff, series.occurrences[2], "Trùng lịch"),
+        lambda: services.update_meeting(users.ward_staff, one, {"category": "giao_ban", "mode": "in_person"}),
+        lambda: services.update_meeting(users.ward_staff, one, {
+            "start": (one.start_at + timedelta(days=16)).isoformat(),
+            "end": (one.end_at + timedelta(days=16)).isoformat()}),
+        lambda: services.update_meeting(users.district_staff, series, {"rrule": "FREQ=WEEKLY;COUNT=8"}),
+        lambda: services.update_meeting(users.district_admin, one, {"host_unit": tree.truc_bach.code}),
+        lambda: services.set_held_mode(users.ward_staff, past.occurrences[0], "in_person"),
+        lambda: services.approve_meeting(users.district_admin, pending, "Đồng ý"),
+        lambda: services.decline_meeting(users.district_admin, declined, "Phòng bận"),
+        lambda: close_meetings(utcnow() + timedelta(days=4)),
+        lambda: services.cancel_meeting(users.district_staff, series, "Dừng chuỗi"),
+    ]
+    for step in steps:
+        step()
+        assert_in_step()
