@@ -1,6 +1,5 @@
 """Command-line interface: flask --app wsgi init-db | seed-demo | import-units | create-user."""
 import click
-import sqlalchemy as sa
 from flask import Flask
 from flask.cli import with_appcontext
 
@@ -18,15 +17,11 @@ def init_db_command():
         with db.engine.begin() as conn:
             conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS btree_gist")
     upgrade()
-    # an installation upgraded to the reports' running counts: count what is already booked
-    from .meetings.models import Occurrence
     from .reports import tally
-    from .reports.models import OccurrenceTally
 
-    if (db.session.scalar(sa.select(OccurrenceTally.unit_id).limit(1)) is None
-            and db.session.scalar(sa.select(Occurrence.id).limit(1)) is not None):
-        click.echo(f"Counted the meetings for the reports ({tally.rebuild()} rows).")
-        db.session.commit()
+    counted = tally.count_if_missing()
+    if counted is not None:
+        click.echo(f"Counted the meetings for the reports ({counted} rows).")
     click.echo("Database schema is up to date.")
 
 

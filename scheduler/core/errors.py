@@ -64,7 +64,29 @@ HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "n
               500: "server_error"}
 
 
+NUL_MESSAGE = _l("Dữ liệu gửi lên có ký tự NUL không hợp lệ.")
+
+
+def _carries_nul() -> bool:
+    """A NUL character anywhere in the query, the form or the body (also written \\u0000 in
+    JSON): no field of the application may hold one, and PostgreSQL refuses it in text."""
+    if any("\x00" in key or "\x00" in value
+           for source in (request.args, request.form) for key, value in source.items(multi=True)):
+        return True
+    if request.content_length and not request.files:
+        body = request.get_data(cache=True)
+        return b"\x00" in body or b"\\u0000" in body
+    return False
+
+
 def init_app(app: Flask) -> None:
+    @app.before_request
+    def _refuse_nul():
+        if _carries_nul():
+            if wants_json():
+                return json_error(400, "bad_request", str(NUL_MESSAGE))
+            return render_template("error.html", status=400, message=str(NUL_MESSAGE)), 400
+
     @app.errorhandler(DomainError)
     def _domain_error(err: DomainError):
         if wants_json():

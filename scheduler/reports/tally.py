@@ -164,13 +164,26 @@ def rebuild() -> int:
              .join(Meeting, Meeting.id == Occurrence.meeting_id)
              .join(Unit, Unit.id == Meeting.host_unit_id)
              .where(Meeting.status != "cancelled", Occurrence.status.in_(("held", "scheduled"))))
-    for path, start, category, mode, status in connection.execution_options(
-            yield_per=20_000).execute(query):
+    # streamed (a server-side cursor on PostgreSQL), set on the statement: set on the
+    # connection it would outlive this query and break the executemany below
+    for path, start, category, mode, status in connection.execute(
+            query.execution_options(yield_per=20_000)):
         _add(counts, path, start, category, mode, status)
     keys = sorted(counts)
     for first in range(0, len(keys), 10_000):
         apply(connection, {k: counts[k] for k in keys[first:first + 10_000]})
     return len(keys)
+
+
+def count_if_missing() -> int | None:
+    """An installation upgraded to the running counts has meetings but no counts yet: count
+    them once (init-db runs this after upgrading) and commit. None when nothing was missing."""
+    if (db.session.scalar(sa.select(OccurrenceTally.unit_id).limit(1)) is not None
+            or db.session.scalar(sa.select(Occurrence.id).limit(1)) is None):
+        return None
+    written = rebuild()
+    db.session.commit()
+    return written
 
 
 # -- reading them ----------------------------------------------------------------------------
