@@ -118,3 +118,14 @@ def test_no_route_answers_500(app, world, client, auth, who, tree, rooms):  # no
     assert failures == []
     # the meeting the routes were pointed at is still there (deleted nowhere by garbage)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Meeting)) == 1
+
+
+def test_a_nul_character_is_refused_before_it_reaches_the_database(tree, client, auth):
+    auth.login("vp_phucxa")
+    response = client.get("/api/v1/units?search=a%00b")
+    assert response.status_code == 400 and "NUL" in response.get_json()["error"]["message"]
+    response = client.post("/api/v1/meetings", data=b'{"title": "a\\u0000b"}',
+                           content_type="application/json")
+    assert response.status_code == 400
+    page = client.get("/meetings/search?q=%00")
+    assert page.status_code == 400 and "NUL" in page.get_data(as_text=True)

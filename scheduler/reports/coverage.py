@@ -61,15 +61,24 @@ def ward_counts_on(scope: Unit, days: list[date], child_ids: list[int]) -> list[
                           name="report_day").data(list(enumerate(days))).cte()
     day = day_table.c.day
     facts = endpoint_facts(scope)
-    child = child_id_under(Unit.path, scope).label("child_id")
-    query = (sa.select(day_table.c.idx, child, sa.func.count().label("total"),
-                       sa.func.sum(fact_flag("wan", day, Unit, facts)).label("wan"),
-                       sa.func.sum(fact_flag("vc", day, Unit, facts)).label("vc"),
-                       sa.func.sum(sa.func.coalesce(facts.c.reachable, 0)).label("reachable"))
-             .select_from(day_table)
-             .join(Unit, sa.and_(Unit.kind == "ward", Unit.in_subtree(scope), Unit.active_on(day)))
+    # each ward's facts worked out once (its child of the scope, its validity, its endpoints'
+    # dates), then counted for every day: materialised, or it would be redone per day
+    wards = (sa.select(Unit.id.label("id"), child_id_under(Unit.path, scope).label("child_id"),
+                       Unit.valid_from.label("valid_from"), Unit.valid_to.label("valid_to"),
+                       facts.c.wan_since, facts.c.vc_since,
+                       sa.func.coalesce(facts.c.reachable, 0).label("reachable"))
              .outerjoin(facts, facts.c.unit_id == Unit.id)
-             .group_by(day_table.c.idx, child))
+             .where(Unit.kind == "ward", Unit.in_subtree(scope))
+             .cte("wards").prefix_with("MATERIALIZED"))
+    exists = sa.and_(sa.or_(wards.c.valid_from.is_(None), wards.c.valid_from <= day),
+                     sa.or_(wards.c.valid_to.is_(None), wards.c.valid_to >= day))
+    query = (sa.select(day_table.c.idx, wards.c.child_id, sa.func.count().label("total"),
+                       sa.func.sum(fact_flag("wan", day, wards.c, wards)).label("wan"),
+                       sa.func.sum(fact_flag("vc", day, wards.c, wards)).label("vc"),
+                       sa.func.sum(wards.c.reachable).label("reachable"))
+             .select_from(day_table)
+             .join(wards, exists)
+             .group_by(day_table.c.idx, wards.c.child_id))
     wanted = set(child_ids)
     result = [{"scope": {"total": 0, "wan": 0, "vc": 0, "reachable": 0}, "children": {}}
               for _day in days]

@@ -216,20 +216,38 @@ def _tallied_rows(targets: list[Target], scope: Unit, period: Period, now: datet
 
     if whole:
         table = OccurrenceTally
-        for unit_id, half, category, held, held_online, scheduled, scheduled_online in db.session.execute(
-                sa.select(table.unit_id, table.half_month, table.category, table.held,
-                          table.held_online, table.scheduled, table.scheduled_online)
-                .where(table.unit_id.in_([scope.id, *child_ids]),
-                       table.half_month.in_(list(whole)), table.category.in_(categories))):
-            outer, state = whole[half]
-            if state == "settled":  # every sitting has ended: the scheduled ones count as held
-                held, held_online = held + scheduled, held_online + scheduled_online
-                scheduled = scheduled_online = 0
-            if unit_id == scope.id:
-                emit(None, outer, category, held, held_online, scheduled, scheduled_online)
-            if unit_id in child_ids:
-                emit(unit_id, outer, category, held, held_online, scheduled, scheduled_online,
-                     in_total=False)
+        settled = [index for index, (_outer, state) in whole.items() if state == "settled"]
+        is_settled = table.half_month.in_(settled) if settled else sa.false()
+        # every sitting of a settled half month has ended: its scheduled ones count as held
+        held = table.held + sa.case((is_settled, table.scheduled), else_=0)
+        held_online = table.held_online + sa.case((is_settled, table.scheduled_online), else_=0)
+        planned = sa.case((is_settled, 0), else_=table.scheduled)
+        planned_online = sa.case((is_settled, 0), else_=table.scheduled_online)
+        measures = []
+        for target in targets:
+            mine = table.category.in_(target.categories)
+            measures += [sa.func.sum(sa.case((mine, value), else_=0))
+                         for value in (held, held_online, planned, planned_online)]
+        outer_of = sa.case(*[(table.half_month == index, outer) for index, (outer, _s) in whole.items()],
+                           else_=-1)
+        base = sa.select().where(table.half_month.in_(list(whole)), table.category.in_(categories))
+
+        def read(query):
+            for key, *counts in db.session.execute(query):
+                for i, target in enumerate(targets):
+                    held_n, held_online_n, planned_n, planned_online_n = (int(c or 0) for c in counts[4 * i:4 * i + 4])
+                    yield key, target, held_n, held_online_n, planned_n, planned_online_n
+
+        # the scope's own counts (its whole subtree), per month of the trend
+        for outer, target, h, ho, p, po in read(
+                base.add_columns(outer_of, *measures).where(table.unit_id == scope.id).group_by(outer_of)):
+            rows.append(ShareRow(target.id, None, outer, ho, h, po, p))
+        # each child's counts, for the table (not added to the total again)
+        if child_ids:
+            for unit_id, target, h, ho, p, po in read(
+                    base.add_columns(table.unit_id, *measures)
+                    .where(table.unit_id.in_(child_ids)).group_by(table.unit_id)):
+                rows.append(ShareRow(target.id, unit_id, 0, ho, h, po, p, in_total=False))
         # around `now`: sittings still scheduled whose end has passed are held already
         for first, last, outer in [(f, l, o) for i, f, l, o, s in parts if s == "open"]:
             begins, ends = local_day_bounds(first, last)
