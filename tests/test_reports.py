@@ -241,3 +241,14 @@ def test_custom_period_far_in_the_future_is_refused_not_a_crash(tree, client, au
     auth.login("admin")
     response = client.get("/api/v1/reports/targets?start=9999-12-01&end=9999-12-31")
     assert response.status_code == 422 and "1990" in response.get_json()["error"]["message"]
+
+
+def test_met_is_decided_on_the_exact_share_not_the_rounded_one():
+    from decimal import Decimal
+
+    from scheduler.reports.services import Figure
+
+    almost = Figure(numerator=1599, denominator=2000, threshold=Decimal("80"))
+    assert almost.share == 80.0 and almost.met is False  # 79.95 % shows as 80.0 %
+    assert Figure(numerator=4, denominator=5, threshold=Decimal("80")).met is True
+    assert Figure(numerator=0, denominator=0, threshold=Decimal("80")).met is None

@@ -101,7 +101,7 @@ def reference(meetings, units, scope, period, code):
                     pden, pnum = pden + 1, pnum + online
         share = _percent(num, den)
         return {"numerator": num, "denominator": den, "share": share,
-                "met": None if share is None else share >= threshold,
+                "met": None if den == 0 else 100 * num >= threshold * den,
                 "planned_share": _percent(pnum, pden)}
 
     children = [u for u in units if u.parent_id == scope.id
@@ -190,7 +190,7 @@ def ward_reference(endpoints, changes, units, scope, period, today, code, thresh
         num, den = sum(has(i, day) for i in wards), len(wards)
         share = _percent(num, den)
         return {"numerator": num, "denominator": den, "share": share,
-                "met": None if share is None else share >= threshold}
+                "met": None if den == 0 else 100 * num >= threshold * den}
 
     day = min(period.end, today)
     children = [u for u in units if u.parent_id == scope.id

@@ -50,10 +50,10 @@ class Figure:
 
     @property
     def met(self) -> bool | None:
-        share = self.share
-        if share is None or self.threshold is None:
+        if self.denominator == 0 or self.threshold is None:
             return None
-        return Decimal(str(share)) >= self.threshold
+        # on the exact fraction, not the rounded share: 79.95 % shows as 80.0 % but misses 80 %
+        return Decimal(self.numerator) * 100 >= self.threshold * self.denominator
 
 
 def percent(numerator: int, denominator: int) -> float | None:
