@@ -79,6 +79,9 @@ def test_reminder_missed_while_the_runner_was_down_is_sent_late_before_the_start
     send_reminders(START - 3 * HOUR)
     assert count(NoticeDelivery) == 1
     assert len(users_notified()) == 5
+    # it says how much time is really left, not "one day ahead"
+    late = db.session.scalars(sa.select(OutgoingMail)).one().body_text
+    assert "chỉ còn khoảng 3 giờ" in late and "nhắc trước 1 ngày" not in late
     # down again until 30 minutes before: only the latest reminder goes out, not both
     send_reminders(START - 30 * MINUTE)
     assert count(NoticeDelivery) == 2

@@ -88,6 +88,9 @@ def meeting_facts(meeting, occurrence) -> list[str]:
     return lines
 
 
+LATE_MINUTES = 15  # a reminder later than this says how much time is really left
+
+
 def _ahead(minutes: int) -> str:
     if minutes % 1440 == 0:
         return _("%(n)d ngày", n=minutes // 1440)
@@ -96,13 +99,20 @@ def _ahead(minutes: int) -> str:
     return _("%(n)d phút", n=minutes)
 
 
-def reminder_text(meeting, occurrence, offset_minutes: int) -> tuple[str, str]:
-    """Subject and body of the reminder sent `offset_minutes` before the start (the body says
-    the real time left: a reminder sent late must not claim 'in one day')."""
+def reminder_text(meeting, occurrence, offset_minutes: int, now: datetime | None = None
+                  ) -> tuple[str, str]:
+    """Subject and body of the reminder due `offset_minutes` before the start. One sent late
+    (the runner was down) says the real time left rather than claiming 'one day ahead'."""
     subject = _("Nhắc lịch họp: %(title)s – %(when)s", title=meeting.title,
                 when=format_datetime_vi(occurrence.start_at))
-    intro = _("Nhắc lịch: cuộc họp sau đây bắt đầu lúc %(when)s (nhắc trước %(ahead)s).",
-              when=format_datetime_vi(occurrence.start_at), ahead=_ahead(offset_minutes))
+    left = None if now is None else int((occurrence.start_at - now).total_seconds() // 60)
+    if left is not None and left < offset_minutes - LATE_MINUTES:
+        rounded = round(left / 60) * 60 if left >= 120 else max(left, 1)
+        intro = _("Nhắc lịch: cuộc họp sau đây bắt đầu lúc %(when)s, chỉ còn khoảng %(left)s.",
+                  when=format_datetime_vi(occurrence.start_at), left=_ahead(rounded))
+    else:
+        intro = _("Nhắc lịch: cuộc họp sau đây bắt đầu lúc %(when)s (nhắc trước %(ahead)s).",
+                  when=format_datetime_vi(occurrence.start_at), ahead=_ahead(offset_minutes))
     body = "\n".join([intro, ""] + meeting_facts(meeting, occurrence) + ["", _footer()])
     return subject, body
 

@@ -77,7 +77,7 @@ def _deliver_reminder(occurrence_id: int, start_at: datetime, kind: str, offset:
         meeting = occurrence.meeting
         units = notices.meeting_units(meeting)
         if kind == "reminder":
-            subject, body = notices.reminder_text(meeting, occurrence, offset)
+            subject, body = notices.reminder_text(meeting, occurrence, offset, now)
             users = notices.active_users_of(u.id for u in units)
             addresses = [u.email for u in units]
         else:
