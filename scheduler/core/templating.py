@@ -12,6 +12,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["vn_datetime"] = timeutil.format_datetime_vi
     app.jinja_env.filters["local"] = timeutil.to_local
     app.jinja_env.filters["label"] = label
+    from ..meetings.series import describe
+
+    app.jinja_env.filters["describe_rule"] = describe
     app.jinja_env.globals["official_date_line"] = timeutil.official_date_line
     app.jinja_env.globals["today_local"] = timeutil.today_local
     app.jinja_env.globals["nav_items"] = nav_items

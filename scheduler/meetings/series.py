@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 
 from dateutil import rrule as du_rrule
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from ..core.timeutil import LOCAL_TZ, UTC
 
@@ -128,3 +129,54 @@ def expand(rule_text: str, start: datetime, end: datetime) -> list[tuple[datetim
 
 def local_day(value: datetime) -> date:
     return value.astimezone(LOCAL_TZ).date()
+
+
+_WEEKDAY_NAMES = {"MO": _l("Thứ Hai"), "TU": _l("Thứ Ba"), "WE": _l("Thứ Tư"), "TH": _l("Thứ Năm"),
+                  "FR": _l("Thứ Sáu"), "SA": _l("Thứ Bảy"), "SU": _l("Chủ nhật")}
+
+
+def describe(rule: str | None) -> str:
+    """The rule as office staff would say it: "Hằng tuần vào Thứ Hai, Thứ Năm; 6 lần"."""
+    if not rule:
+        return ""
+    parts = dict(p.split("=", 1) for p in rule.upper().removeprefix("RRULE:").split(";") if "=" in p)
+    interval = int(parts.get("INTERVAL", "1")) if parts.get("INTERVAL", "1").isdigit() else 1
+    freq = parts.get("FREQ")
+    every = {
+        "DAILY": (_("Hằng ngày"), _("%(n)d ngày một lần")),
+        "WEEKLY": (_("Hằng tuần"), _("%(n)d tuần một lần")),
+        "MONTHLY": (_("Hằng tháng"), _("%(n)d tháng một lần")),
+        "YEARLY": (_("Hằng năm"), _("%(n)d năm một lần")),
+    }.get(freq)
+    if every is None:
+        return rule
+    text = every[0] if interval == 1 else every[1] % {"n": interval}
+    if parts.get("BYDAY"):
+        days = []
+        for item in parts["BYDAY"].split(","):
+            match = _WEEKDAY.match(item)
+            if not match:
+                return rule
+            position, name = match.groups()
+            day = str(_WEEKDAY_NAMES[name])
+            if position:
+                number = int(position)
+                day = (_("%(day)s cuối cùng của tháng", day=day) if number == -1
+                       else _("%(day)s thứ %(n)d của tháng", day=day, n=number))
+            days.append(day)
+        text += " " + _("vào %(days)s", days=", ".join(days))
+    if parts.get("BYMONTHDAY"):
+        text += " " + _("vào ngày %(days)s", days=parts["BYMONTHDAY"].replace(",", ", "))
+    if parts.get("COUNT", "").isdigit():
+        text += "; " + _("%(n)d lần", n=int(parts["COUNT"]))
+    elif parts.get("UNTIL"):
+        value = parts["UNTIL"]
+        try:
+            if value.endswith("Z"):  # stored in UTC: the Hà Nội day it falls on
+                until = datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC).astimezone(LOCAL_TZ).date()
+            else:
+                until = datetime.strptime(value[:8], "%Y%m%d").date()
+        except ValueError:
+            return rule
+        text += "; " + _("đến ngày %(day)s", day=until.strftime("%d/%m/%Y"))
+    return text
