@@ -7,11 +7,12 @@ own id.
 import re
 import secrets
 import unicodedata
+from abc import ABC, abstractmethod
 
 from flask import current_app
 
 
-class BaseBridge:
+class BaseBridge(ABC):
     """A provider of meeting rooms on a video-conference bridge."""
 
     id = ""
@@ -20,8 +21,9 @@ class BaseBridge:
     def __init__(self, config):
         self.config = config
 
+    @abstractmethod
     def join_url(self, meeting) -> str:
-        raise NotImplementedError
+        """The link participants open to join the meeting's room."""
 
 
 BRIDGES: dict[str, type[BaseBridge]] = {}

@@ -200,7 +200,7 @@ def import_units(raw_rows: list[dict], actor=None, first_row_number: int = 2) ->
     updates = [(row, unit, _update(row, unit, report, errors))
                for row, unit in matched if unit is not None]
     db.session.flush()
-    _create_all([row for row, unit in matched if unit is None], registry, report, errors, applied)
+    _create_units([row for row, unit in matched if unit is None], registry, report, errors, applied)
     db.session.flush()
     # moves last: a unit may move under a parent this same file creates
     for row, unit, changes in updates:
@@ -219,7 +219,7 @@ def import_units(raw_rows: list[dict], actor=None, first_row_number: int = 2) ->
     return report
 
 
-def _create_all(pending: list[Row], registry: Registry, report: ImportReport,
+def _create_units(pending: list[Row], registry: Registry, report: ImportReport,
                 errors: list[str], applied: dict) -> None:
     """Create the unmatched rows generation by generation: parents before children, whatever
     the file's order, with one flush per generation (the path needs the parent's id)."""
