@@ -170,7 +170,7 @@ def next_free(needs_of_one: list[Need], start: datetime, end: datetime, rooms,
             blocked.append((row.starts_at - duration, row.ends_at + pad))
     blocked.sort()
     candidate = start
-    for _ in range(5000):
+    for _step in range(5000):
         if candidate >= limit:
             return None
         clash = next(((lo, hi) for lo, hi in blocked if lo < candidate < hi), None)

@@ -1,10 +1,7 @@
 """Target figures: the held-online share of meetings against the targets, per scope (a unit
-subtree), period, child unit and month — computed by grouped SQL, never by loading meetings.
-
-A figure counts occurrences (each sitting of a series is one meeting) of meetings of the
-target's categories, hosted by a unit of the scope, starting within the period's local days,
-cancelled ones excluded. "Held" means status held, or scheduled with its end already past (the
-closing job may not have run yet); its mode is the one it was held in, else the booked one.
+subtree), period, child unit and month — computed by grouped SQL (reports/counting.py), never by
+loading meetings; the wards' coverage targets; the drill-down, the API's shape and the scope a
+report is asked for.
 """
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -15,15 +12,17 @@ from flask_babel import gettext as _
 
 from ..core.access import require
 from ..core.errors import NotFound, ValidationError
-from ..core.timeutil import local_day_bounds, local_midnight_utc
+from ..core.timeutil import local_midnight_utc
 from ..extensions import db
-from ..meetings.models import ONLINE_MODES, Meeting, Occurrence
+from ..meetings.models import Meeting, Occurrence
 from ..units.models import Unit
 from . import coverage
 from .models import Target
+from .counting import (counted_occurrences, held_condition, online_condition, planned_condition,
+                       tallied_rows)
 from .periods import Period
 from .targets import active_targets
-from .sql import analytic_transaction, child_id_under
+from .sql import analytic_transaction
 
 
 @dataclass
@@ -100,185 +99,6 @@ def child_units(scope: Unit, period: Period) -> list[Unit]:
         .order_by(Unit.code, Unit.valid_from)))
 
 
-def counted_occurrences(categories, scope: Unit, period: Period):
-    """The FROM/WHERE shared by the figures and the drill-down: occurrences of meetings of
-    `categories`, hosted in the scope, starting in the period, not cancelled."""
-    start, end = local_day_bounds(period.start, period.end)
-    hosts = sa.select(Unit.id).where(Unit.in_subtree(scope))
-    return (sa.select(Occurrence.id)
-            .join(Meeting, Meeting.id == Occurrence.meeting_id)
-            .where(Occurrence.start_at >= start, Occurrence.start_at < end,
-                   Occurrence.status != "cancelled", Meeting.status != "cancelled",
-                   Meeting.category.in_(list(categories)),
-                   Meeting.host_unit_id.in_(hosts)))
-
-
-def held_condition(now: datetime):
-    return sa.or_(Occurrence.status == "held",
-                  sa.and_(Occurrence.status == "scheduled", Occurrence.end_at <= now))
-
-
-def planned_condition(now: datetime):
-    return sa.and_(Occurrence.status == "scheduled", Occurrence.end_at > now)
-
-
-def online_condition():
-    return sa.func.coalesce(Occurrence.held_mode, Meeting.mode).in_(ONLINE_MODES)
-
-
-def _month_index(period: Period):
-    """SQL: the index in period.buckets of the (local) month an occurrence starts in. Compared
-    against UTC month boundaries so it works the same on SQLite and PostgreSQL."""
-    buckets = period.buckets
-    whens = [(Occurrence.start_at < local_midnight_utc(last + timedelta(days=1)), i)
-             for i, (_key, _first, last) in enumerate(buckets[:-1])]
-    return sa.case(*whens, else_=len(buckets) - 1) if whens else sa.literal(0)
-
-
-def share_query(targets: list[Target], scope: Unit, period: Period, now: datetime):
-    """Rows (child_id, month_index, then for each target: held_online, held, planned_online,
-    planned).
-
-    One pass over the occurrences of the period, grouped by the scope's child each host lies
-    under (read off the host's path) and by month; each target's four counts are filtered
-    aggregates of that one grouping, so a category counted by two targets is still read once."""
-    start, end = local_day_bounds(period.start, period.end)
-    hosts = (sa.select(Unit.id.label("unit_id"),
-                       child_id_under(Unit.path, scope).label("child_id"))
-             .where(Unit.in_subtree(scope)).subquery("hosts"))
-    held, planned = held_condition(now), planned_condition(now)
-    per_row = (sa.select(hosts.c.child_id, _month_index(period).label("month_index"),
-                         Meeting.category.label("category"),
-                         sa.case((held, 1), (planned, 2), else_=0).label("state"),
-                         sa.case((online_condition(), 1), else_=0).label("online"))
-               .select_from(Occurrence)
-               .join(Meeting, Meeting.id == Occurrence.meeting_id)
-               .join(hosts, hosts.c.unit_id == Meeting.host_unit_id)
-               .where(Occurrence.start_at >= start, Occurrence.start_at < end,
-                      Occurrence.status != "cancelled", Meeting.status != "cancelled",
-                      Meeting.category.in_(sorted({c for t in targets for c in t.categories})))
-               .subquery("per_row"))
-    measures = []
-    for target in targets:
-        mine = per_row.c.category.in_(target.categories)
-        for state, online in ((1, True), (1, False), (2, True), (2, False)):
-            condition = sa.and_(mine, per_row.c.state == state)
-            if online:
-                condition = sa.and_(condition, per_row.c.online == 1)
-            measures.append(sa.func.count().filter(condition))
-    return (sa.select(per_row.c.child_id, per_row.c.month_index, *measures)
-            .group_by(per_row.c.child_id, per_row.c.month_index))
-
-
-def _share_rows(targets: list[Target], scope: Unit, period: Period, now: datetime):
-    """share_query's rows, one ShareRow per target."""
-    rows = []
-    for child_id, month_index, *counts in db.session.execute(
-            share_query(targets, scope, period, now)):
-        for i, target in enumerate(targets):
-            rows.append(ShareRow(target.id, child_id, month_index, *counts[4 * i:4 * i + 4]))
-    return rows
-
-
-@dataclass
-class ShareRow:
-    target_id: int
-    child_id: int | None
-    month_index: int
-    held_online: int
-    held: int
-    planned_online: int
-    planned: int
-    # False for a child's own tally row: its sittings are in the scope's row already
-    in_total: bool = True
-
-
-def _tallied_rows(targets: list[Target], scope: Unit, period: Period, now: datetime,
-                  children: list[Unit]) -> list[ShareRow]:
-    """The same figures as _share_rows, read from the running counts (reports/tally.py) for
-    the whole half months of the period and counted from the sittings only for the partial
-    ones and for the sittings around `now` still scheduled although ended."""
-    from . import tally
-    from .models import OccurrenceTally
-    from .periods import custom_period
-
-    parts = tally.plan(period, now)
-    whole = {index: (outer, state) for index, _f, _l, outer, state in parts if index is not None}
-    categories = sorted({c for t in targets for c in t.categories})
-    rows: list[ShareRow] = []
-    child_ids = {c.id for c in children}
-
-    def emit(child_id, outer, category, held, held_online, planned, planned_online, in_total=True):
-        for target in targets:
-            if category in target.categories:
-                rows.append(ShareRow(target.id, child_id, outer, held_online, held,
-                                     planned_online, planned, in_total))
-
-    if whole:
-        table = OccurrenceTally
-        settled = [index for index, (_outer, state) in whole.items() if state == "settled"]
-        is_settled = table.half_month.in_(settled) if settled else sa.false()
-        # every sitting of a settled half month has ended: its scheduled ones count as held
-        held = table.held + sa.case((is_settled, table.scheduled), else_=0)
-        held_online = table.held_online + sa.case((is_settled, table.scheduled_online), else_=0)
-        planned = sa.case((is_settled, 0), else_=table.scheduled)
-        planned_online = sa.case((is_settled, 0), else_=table.scheduled_online)
-        measures = []
-        for target in targets:
-            mine = table.category.in_(target.categories)
-            measures += [sa.func.sum(sa.case((mine, value), else_=0))
-                         for value in (held, held_online, planned, planned_online)]
-        outer_of = sa.case(*[(table.half_month == index, outer) for index, (outer, _s) in whole.items()],
-                           else_=-1)
-        base = sa.select().where(table.half_month.in_(list(whole)), table.category.in_(categories))
-
-        def read(query):
-            for key, *counts in db.session.execute(query):
-                for i, target in enumerate(targets):
-                    held_n, held_online_n, planned_n, planned_online_n = (int(c or 0) for c in counts[4 * i:4 * i + 4])
-                    yield key, target, held_n, held_online_n, planned_n, planned_online_n
-
-        # the scope's own counts (its whole subtree), per month of the trend
-        for outer, target, h, ho, p, po in read(
-                base.add_columns(outer_of, *measures).where(table.unit_id == scope.id).group_by(outer_of)):
-            rows.append(ShareRow(target.id, None, outer, ho, h, po, p))
-        # each child's counts, for the table (not added to the total again)
-        if child_ids:
-            for unit_id, target, h, ho, p, po in read(
-                    base.add_columns(table.unit_id, *measures)
-                    .where(table.unit_id.in_(child_ids)).group_by(table.unit_id)):
-                rows.append(ShareRow(target.id, unit_id, 0, ho, h, po, p, in_total=False))
-        # around `now`: sittings still scheduled whose end has passed are held already
-        for first, last, outer in [(f, l, o) for i, f, l, o, s in parts if s == "open"]:
-            begins, ends = local_day_bounds(first, last)
-            hosts = (sa.select(Unit.id.label("unit_id"),
-                               child_id_under(Unit.path, scope).label("child_id"))
-                     .where(Unit.in_subtree(scope)).subquery("hosts"))
-            online = sa.case((online_condition(), 1), else_=0)
-            for child_id, category, is_online, count in db.session.execute(
-                    sa.select(hosts.c.child_id, Meeting.category, online, sa.func.count())
-                    .select_from(Occurrence)
-                    .join(Meeting, Meeting.id == Occurrence.meeting_id)
-                    .join(hosts, hosts.c.unit_id == Meeting.host_unit_id)
-                    .where(Occurrence.status == "scheduled", Occurrence.end_at <= now,
-                           Occurrence.end_at > begins, Occurrence.start_at >= begins,
-                           Occurrence.start_at < ends, Meeting.status != "cancelled",
-                           Meeting.category.in_(categories))
-                    .group_by(hosts.c.child_id, Meeting.category, online)):
-                moved = int(count)
-                moved_online = moved if is_online else 0
-                emit(None, outer, category, moved, moved_online, -moved, -moved_online)
-                if child_id in child_ids:
-                    emit(child_id, outer, category, moved, moved_online, -moved, -moved_online,
-                         in_total=False)
-    # partial half months: counted from the sittings, each span within one month of the trend
-    for _index, first, last, outer in [(i, f, l, o) for i, f, l, o, _s in parts if i is None]:
-        for row in _share_rows(targets, scope, custom_period(first, last), now):
-            row.month_index = outer
-            rows.append(row)
-    return rows
-
-
 def threshold_year(period: Period) -> int:
     return period.year or period.end.year
 
@@ -294,7 +114,7 @@ def share_reports(targets: list[Target], scope: Unit, period: Period, now: datet
         reports[target.id] = (TargetReport(target, threshold, fig()),
                               {c.id: fig() for c in children}, [fig() for _ in keys])
     if targets:
-        for row in _tallied_rows(targets, scope, period, now, children):
+        for row in tallied_rows(targets, scope, period, now, children):
             report, by_child, by_month = reports[row.target_id]
             if row.in_total:
                 report.total.add(row)
