@@ -5,10 +5,11 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..core.access import permission_required, require
+from ..core.access import permission_required
 from ..core.errors import ValidationError
 from ..core.form_messages import select_choices, show_error
 from ..core.labels import choices
+from ..core.management import form_unit
 from ..extensions import db
 from ..units import services as unit_services
 from . import bp, services
@@ -36,16 +37,6 @@ def _prepare(form):
     return form
 
 
-def _form_unit(form):
-    """The unit the form names, authorised before its other fields are looked at (None when
-    the form names none: its validation then fails)."""
-    if form.unit_id.data is None:
-        return None
-    unit = unit_services.get_unit_by_id(form.unit_id.data)
-    require("manage", unit)
-    return unit
-
-
 @bp.route("/users/new", methods=["GET", "POST"])
 @permission_required("manage")
 def create_user():
@@ -54,7 +45,7 @@ def create_user():
         form.unit_id.data = current_user.unit_id
         form.role.data = "staff"
         return render_template("auth/users_form.html", form=form, user=None)
-    unit = _form_unit(form)
+    unit = form_unit(form)
     if form.validate_on_submit():
         try:
             user = services.create_user(current_user, form.username.data, form.password.data,
@@ -76,7 +67,7 @@ def edit_user(user_id):
     form = _prepare(UserEditForm(obj=user))
     if request.method == "GET":
         return render_template("auth/users_form.html", form=form, user=user)
-    unit = _form_unit(form)
+    unit = form_unit(form)
     if form.validate_on_submit():
         try:
             services.update_user(current_user, user, role=form.role.data, unit=unit,

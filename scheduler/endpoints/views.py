@@ -3,9 +3,9 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..core.access import permission_required, require
-from ..core.errors import ValidationError
-from ..core.form_messages import select_choices, show_error
+from ..core.access import permission_required
+from ..core.form_messages import select_choices
+from ..core.management import filter_unit, form_unit, save_form
 from ..core.labels import choices
 from ..extensions import db
 from ..units import services as unit_services
@@ -16,8 +16,7 @@ from .forms import EndpointForm
 @bp.route("/endpoints")
 @permission_required("manage")
 def index():
-    code = (request.args.get("unit") or "").strip()
-    unit = unit_services.get_unit(code) if code else None
+    unit = filter_unit()
     state = request.args.get("state") or None
     endpoints = services.list_endpoints(current_user, unit=unit, state=state, permission="manage",
                                         include_inactive=True)
@@ -26,27 +25,11 @@ def index():
                            states=choices("endpoint_state"))
 
 
-def _form_unit(form: EndpointForm):
-    """The unit a submitted form names, authorised before anything else is looked at (None
-    when the form names none: its validation then fails)."""
-    if form.unit_id.data is None:
-        return None
-    unit = unit_services.get_unit_by_id(form.unit_id.data)
-    require("manage", unit)
-    return unit
-
-
 def _save(form: EndpointForm, unit, endpoint=None):
-    if not form.validate_on_submit():
-        return None
-    try:
-        if endpoint is None:
-            return services.create_endpoint(current_user, unit, form.values())
-        return services.update_endpoint(current_user, endpoint, unit, form.values())
-    except ValidationError as err:
-        db.session.rollback()
-        show_error(form, err)
-        return None
+    """The endpoint written, or None when the form goes back with errors."""
+    if endpoint is None:
+        return save_form(form, lambda: services.create_endpoint(current_user, unit, form.values()))
+    return save_form(form, lambda: services.update_endpoint(current_user, endpoint, unit, form.values()))
 
 
 @bp.route("/endpoints/new", methods=["GET", "POST"])
@@ -55,7 +38,7 @@ def create():
     form = EndpointForm()
     form.unit_id.choices = select_choices(unit_services.unit_choices(current_user))
     if request.method == "POST":
-        endpoint = _save(form, _form_unit(form))
+        endpoint = _save(form, form_unit(form))
         if endpoint is not None:
             db.session.commit()
             flash(_("Đã thêm điểm cầu %(name)s.", name=endpoint.name), "success")
@@ -73,7 +56,7 @@ def edit(endpoint_id):
     form = EndpointForm(obj=endpoint)
     form.unit_id.choices = select_choices(unit_services.unit_choices(current_user))
     if request.method == "POST":
-        if _save(form, _form_unit(form), endpoint) is not None:
+        if _save(form, form_unit(form), endpoint) is not None:
             db.session.commit()
             flash(_("Đã lưu điểm cầu %(name)s.", name=endpoint.name), "success")
             return redirect(url_for("endpoints.index"))

@@ -3,52 +3,30 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..core.access import permission_required, require
-from ..core.errors import ValidationError
-from ..core.form_messages import select_choices, show_error
+from ..core.access import permission_required
+from ..core.form_messages import select_choices
+from ..core.management import filter_unit, form_unit, save_form
 from ..extensions import db
 from ..units import services as unit_services
 from . import bp, services
 from .forms import RoomForm
 
 
-def _filter_unit():
-    code = (request.args.get("unit") or "").strip()
-    return unit_services.get_unit(code) if code else None
-
-
 @bp.route("/rooms")
 @permission_required("manage")
 def index():
-    unit = _filter_unit()
+    unit = filter_unit()
     rooms = services.list_rooms(current_user, unit=unit, permission="manage", include_inactive=True,
                                 search=request.args.get("q"))
     return render_template("rooms/index.html", rooms=rooms, unit=unit,
                            units=unit_services.units_in_reach(current_user, "manage"))
 
 
-def _form_unit(form: RoomForm):
-    """The unit a submitted form names, authorised before anything else is looked at (None
-    when the form names none: its validation then fails)."""
-    if form.unit_id.data is None:
-        return None
-    unit = unit_services.get_unit_by_id(form.unit_id.data)
-    require("manage", unit)
-    return unit
-
-
 def _save(form: RoomForm, unit, room=None):
-    """Validate and write; returns the room, or None when the form goes back with errors."""
-    if not form.validate_on_submit():
-        return None
-    try:
-        if room is None:
-            return services.create_room(current_user, unit, form.values())
-        return services.update_room(current_user, room, unit, form.values())
-    except ValidationError as err:
-        db.session.rollback()
-        show_error(form, err)
-        return None
+    """The room written, or None when the form goes back with errors."""
+    if room is None:
+        return save_form(form, lambda: services.create_room(current_user, unit, form.values()))
+    return save_form(form, lambda: services.update_room(current_user, room, unit, form.values()))
 
 
 @bp.route("/rooms/new", methods=["GET", "POST"])
@@ -57,7 +35,7 @@ def create():
     form = RoomForm()
     form.unit_id.choices = select_choices(unit_services.unit_choices(current_user))
     if request.method == "POST":
-        room = _save(form, _form_unit(form))
+        room = _save(form, form_unit(form))
         if room is not None:
             db.session.commit()
             flash(_("Đã thêm phòng họp %(name)s.", name=room.name), "success")
@@ -75,7 +53,7 @@ def edit(room_id):
     form = RoomForm(obj=room)
     form.unit_id.choices = select_choices(unit_services.unit_choices(current_user))
     if request.method == "POST":
-        if _save(form, _form_unit(form), room) is not None:
+        if _save(form, form_unit(form), room) is not None:
             db.session.commit()
             flash(_("Đã lưu phòng họp %(name)s.", name=room.name), "success")
             return redirect(url_for("rooms.index"))
