@@ -154,6 +154,15 @@ def _skip_dates(errors, values) -> set:
     return days
 
 
+def range_problem(value: datetime) -> str | None:
+    """Why a meeting time is outside what can be booked (None when it is not)."""
+    from ..core.timeutil import utcnow
+
+    if not EARLIEST <= value <= utcnow() + BOOKING_HORIZON:
+        return _("Ngày họp phải từ năm 2000 đến tối đa 3 năm tới.")
+    return None
+
+
 def _times(errors, values: MeetingInput, data) -> None:
     for name in ("start", "end"):
         raw = data.get(name)
@@ -165,12 +174,11 @@ def _times(errors, values: MeetingInput, data) -> None:
         except (ValueError, TypeError, OverflowError):
             errors[name] = _("Không đọc được ngày giờ '%(value)s' (cần dạng 2026-03-05T08:00+07:00).",
                              value=str(raw)[:40])
-    from ..core.timeutil import utcnow
-
     for name in ("start", "end"):
         value = getattr(values, name)
-        if value is not None and not EARLIEST <= value <= utcnow() + BOOKING_HORIZON:
-            errors[name] = _("Ngày họp phải từ năm 2000 đến tối đa 3 năm tới.")
+        problem = value is not None and range_problem(value)
+        if problem:
+            errors[name] = problem
             setattr(values, name, None)
     if values.start and values.end and values.end <= values.start:
         errors["end"] = (_("Thời gian kết thúc phải sau thời gian bắt đầu.") if values.end < values.start

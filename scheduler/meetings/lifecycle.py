@@ -15,7 +15,7 @@ from ..extensions import db
 from . import booking
 from . import conflicts as conflict_rules
 from .events import meeting_changed
-from .inputs import BOOKING_HORIZON, EARLIEST, MAX_MEETING_HOURS, invalid, parse_datetime
+from .inputs import MAX_MEETING_HOURS, invalid, parse_datetime, range_problem
 from .models import MODES, Occurrence
 
 LIVE = ("pending", "scheduled")
@@ -78,8 +78,9 @@ def _times(start, end):
         except (ValueError, TypeError, OverflowError):
             errors[name] = _("Không đọc được ngày giờ '%(value)s'.", value=str(raw)[:40])
             continue
-        if not EARLIEST <= values[name] <= utcnow() + BOOKING_HORIZON:
-            errors[name] = _("Ngày họp phải từ năm 2000 đến tối đa 3 năm tới.")
+        problem = range_problem(values[name])
+        if problem:
+            errors[name] = problem
     if errors:
         raise invalid(errors)
     if values["end"] <= values["start"]:

@@ -53,10 +53,15 @@ def _until_utc(value: str) -> str:
     return local.replace(tzinfo=LOCAL_TZ).astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
+def rule_parts(rule: str) -> dict[str, str]:
+    """{"FREQ": "WEEKLY", "BYDAY": "MO,TH", …} of a normalised rule."""
+    return dict(part.split("=", 1) for part in rule.split(";") if "=" in part)
+
+
 def _parse(rule: str, start_local: datetime):
     if "DTSTART" in rule or "\n" in rule or "\r" in rule:
         raise SeriesError(_("Quy tắc lặp chỉ gồm một dòng RRULE, không kèm DTSTART."))
-    parts = dict(p.split("=", 1) for p in rule.split(";") if "=" in p)
+    parts = rule_parts(rule)
     if parts.get("FREQ") not in ALLOWED_FREQS:
         raise SeriesError(_("Tần suất lặp phải là hằng ngày, hằng tuần, hằng tháng hoặc hằng năm."))
     _check_parts(parts)
@@ -139,7 +144,7 @@ def describe(rule: str | None) -> str:
     """The rule as office staff would say it: "Hằng tuần vào Thứ Hai, Thứ Năm; 6 lần"."""
     if not rule:
         return ""
-    parts = dict(p.split("=", 1) for p in rule.upper().removeprefix("RRULE:").split(";") if "=" in p)
+    parts = rule_parts(normalise_rule(rule))
     interval = int(parts.get("INTERVAL", "1")) if parts.get("INTERVAL", "1").isdigit() else 1
     freq = parts.get("FREQ")
     every = {
