@@ -52,15 +52,15 @@ def half_month_days(index: int) -> tuple[date, date]:
 
 
 # -- keeping the counts ----------------------------------------------------------------------
-def _contribution_rows(meeting_ids):
+def _counted_sittings(*conditions):
+    """(host path, start, category, mode it counts in, status) of the sittings a report counts."""
     return (sa.select(Unit.path, Occurrence.start_at, Meeting.category,
-                      sa.func.coalesce(Occurrence.held_mode, Meeting.mode))
+                      sa.func.coalesce(Occurrence.held_mode, Meeting.mode), Occurrence.status)
             .select_from(Occurrence)
             .join(Meeting, Meeting.id == Occurrence.meeting_id)
             .join(Unit, Unit.id == Meeting.host_unit_id)
-            .where(Occurrence.meeting_id.in_(meeting_ids), Meeting.status != "cancelled",
-                   Occurrence.status.in_(("held", "scheduled")))
-            .add_columns(Occurrence.status))
+            .where(Meeting.status != "cancelled", Occurrence.status.in_(("held", "scheduled")),
+                   *conditions))
 
 
 def _add(counts: dict, path: str, start: datetime, category: str, mode: str, status: str,
@@ -84,7 +84,7 @@ def contributions(connection, meeting_ids, sign: int = 1, counts=None) -> dict:
     ids = sorted(i for i in meeting_ids if i is not None)
     for start in range(0, len(ids), 500):
         for path, begins, category, mode, status in connection.execute(
-                _contribution_rows(ids[start:start + 500])):
+                _counted_sittings(Occurrence.meeting_id.in_(ids[start:start + 500]))):
             _add(counts, path, begins, category, mode, status, sign)
     return counts
 
@@ -158,12 +158,7 @@ def rebuild() -> int:
     connection = db.session.connection()
     connection.execute(sa.delete(OccurrenceTally))
     counts = defaultdict(lambda: [0, 0, 0, 0])
-    query = (sa.select(Unit.path, Occurrence.start_at, Meeting.category,
-                       sa.func.coalesce(Occurrence.held_mode, Meeting.mode), Occurrence.status)
-             .select_from(Occurrence)
-             .join(Meeting, Meeting.id == Occurrence.meeting_id)
-             .join(Unit, Unit.id == Meeting.host_unit_id)
-             .where(Meeting.status != "cancelled", Occurrence.status.in_(("held", "scheduled"))))
+    query = _counted_sittings()
     # streamed (a server-side cursor on PostgreSQL), set on the statement: set on the
     # connection it would outlive this query and break the executemany below
     for path, start, category, mode, status in connection.execute(
