@@ -38,6 +38,13 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class PreconditionFailed(DomainError):
+    """A change sent with If-Match (or the edit form's version) for a version of the object
+    that is no longer current: someone else changed it meanwhile."""
+    status = 412
+    code = "precondition_failed"
+
+
 def wants_json() -> bool:
     return request.path.startswith("/api/")
 
