@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..core.errors import ValidationError
+from ..core.types import MAX_ID
 from ..core.timeutil import local_midnight_utc, to_utc, today_local
 from ..extensions import db
 from ..meetings import services
@@ -50,8 +51,9 @@ def _room_arg():
     raw = request.args.get("room")
     if not raw:
         return None
-    if not raw.isdigit() or len(raw) > 18:
-        raise ValidationError(_("Mã phòng họp phải là số."), {"fields": {"room": raw}})
+    if not raw.isdigit() or len(raw) > 10 or int(raw) > MAX_ID:
+        raise ValidationError(_("Mã phòng họp phải là số."),
+                              {"fields": {"room": _("Mã phòng họp phải là số.")}})
     return get_room(int(raw))
 
 

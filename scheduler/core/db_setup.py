@@ -87,6 +87,7 @@ def _tune_sqlite(engine: Engine) -> None:
         mode = conn.get_execution_options().get("sqlite_begin")
         immediate = mode == "immediate" or (mode is None and _write_intent.get())
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        conn.info["sqlite_immediate"] = immediate
 
 
 @contextmanager
@@ -96,15 +97,23 @@ def write_transaction():
     PostgreSQL an ordinary transaction, where exclusion constraints do the guarding.
 
     Ends any read-only transaction the request already opened (loading the signed-in user);
-    nothing is committed by it: the caller commits once at the edge.
+    a transaction that took the write lock at its start goes on. Nothing is committed by it:
+    the caller commits once at the edge.
     """
     session = db.session
-    if db.engine.dialect.name == "sqlite":
+    if db.engine.dialect.name == "sqlite" and not _holds_write_lock(session):
         if session.new or session.dirty or session.deleted:
             raise RuntimeError("write_transaction() must start before anything is changed")
         session.rollback()
         session.connection(execution_options={"sqlite_begin": "immediate"})
     yield session
+
+
+def _holds_write_lock(session) -> bool:
+    """True when the session's transaction began IMMEDIATE (a writing request, a job, an
+    earlier write_transaction): it has held the lock since its first read, so what it read is
+    current, and several bookings can share it (an .ics import, all or nothing)."""
+    return session().in_transaction() and session.connection().info.get("sqlite_immediate", False)
 
 
 @contextmanager

@@ -148,7 +148,7 @@ def flush_guarded(needs, instances, rooms, exclude_meeting_id=None, exclude_occu
     except (IntegrityError, OperationalError) as err:
         if not _lost_to_another_booking(err):
             raise
-        db.session.rollback()
+        in_savepoint = _roll_back_this_booking()
         found = conflict_rules.find_conflicts(needs, exclude_meeting_id, exclude_occurrence_id)
         for _attempt in range(WINNER_WAITS):
             # after a deadlock the other booking goes on and commits a moment later: give it
@@ -156,13 +156,26 @@ def flush_guarded(needs, instances, rooms, exclude_meeting_id=None, exclude_occu
             if found:
                 break
             time.sleep(WINNER_WAIT_SECONDS)
-            db.session.rollback()
+            if not in_savepoint:  # a fresh snapshot; a savepoint's transaction must go on
+                db.session.rollback()
             found = conflict_rules.find_conflicts(needs, exclude_meeting_id, exclude_occurrence_id)
         if not found:  # the other booking never committed (or vanished): try again
             raise Conflict(_("Có người vừa đặt trùng thời gian; vui lòng thử lại."),
                            {"conflicts": [], "next_free": None}) from None
         raise conflict_error(found, needs, instances, rooms, exclude_meeting_id,
                              exclude_occurrence_id) from None
+
+
+def _roll_back_this_booking() -> bool:
+    """The failed booking's transaction, or only its savepoint when it is one of several
+    bookings made together (an .ics import): the others keep their verdict. True for the
+    latter."""
+    nested = db.session().get_nested_transaction()
+    if nested is not None:
+        nested.rollback()
+        return True
+    db.session.rollback()
+    return False
 
 
 def _lost_to_another_booking(err) -> bool:
