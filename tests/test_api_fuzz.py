@@ -10,7 +10,6 @@ from scheduler.auth import services as auth_services
 from scheduler.extensions import db
 from scheduler.meetings import services
 from tests.booking_helpers import at, request_for, rooms  # noqa: F401  (fixture)
-from tests.conftest import ROOT
 
 
 def test_the_api_never_answers_5xx_nor_outside_its_schema(app, tree, rooms, live_server,  # noqa: F811
@@ -28,7 +27,7 @@ def test_the_api_never_answers_5xx_nor_outside_its_schema(app, tree, rooms, live
          "--checks", "not_a_server_error,response_schema_conformance",
          "--max-examples", "20", "--max-time", seconds, "--generation-database", "none",
          "--report-dir", str(tmp_path), "--no-color"],
-        cwd=ROOT, capture_output=True, text=True, timeout=int(seconds) + 240)
+        cwd=tmp_path, capture_output=True, text=True, timeout=int(seconds) + 240)
     summary = result.stdout[-6000:]
     assert result.returncode == 0, summary
     assert "generated" in summary and "failed" not in summary.split("SUMMARY")[-1], summary
