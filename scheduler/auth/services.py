@@ -148,9 +148,10 @@ def users_query(actor: User, *, unit=None, role: str | None = None, search: str 
             raise ValidationError(_("Vai trò không hợp lệ."), {"field": "role"})
         query = query.where(User.role == role)
     if search and search.strip():
-        like = f"%{search.strip()}%"
-        query = query.where(sa.or_(User.username.ilike(like), User.full_name.ilike(like),
-                                   User.email.ilike(like)))
+        text = search.strip()  # % and _ are searched for, not wildcards
+        query = query.where(sa.or_(User.username.icontains(text, autoescape=True),
+                                   User.full_name.icontains(text, autoescape=True),
+                                   User.email.icontains(text, autoescape=True)))
     return query.order_by(User.active.desc(), Unit.code, User.username)
 
 
