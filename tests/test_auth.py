@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask import abort, g
 
 from scheduler.auth import services as auth_services
-from scheduler.auth.models import ApiToken, LoginAttempt, User
+from scheduler.auth.models import ApiToken, LoginAttempt, LoginThrottle, User
 from scheduler.config import DefaultConfig, env_flag
 from scheduler.core.access import require
 from scheduler.extensions import db
@@ -51,8 +51,9 @@ def test_username_is_case_insensitive(tree, client, auth):
 
 
 def _age_attempts(minutes: int) -> None:
-    for attempt in db.session.scalars(sa.select(LoginAttempt)):
-        attempt.at -= timedelta(minutes=minutes)
+    """Move the throttle's windows into the past, as if `minutes` had gone by."""
+    for counter in db.session.scalars(sa.select(LoginThrottle)):
+        counter.window_start -= timedelta(minutes=minutes)
     db.session.commit()
 
 

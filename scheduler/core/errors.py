@@ -23,6 +23,11 @@ class ValidationError(DomainError):
     code = "invalid"
 
 
+class Unauthorized(DomainError):
+    status = 401
+    code = "unauthorized"
+
+
 class NotFound(DomainError):
     status = 404
     code = "not_found"

@@ -1,0 +1,116 @@
+"""Sign-in with throttling that holds under parallel requests and cannot be turned against
+others.
+
+Two counters of failures within a window (LOGIN_FAILURE_WINDOW_MINUTES), rows of
+LoginThrottle:
+- `account`: one username as tried from one client address: LOGIN_MAX_FAILURES failures lock
+  that username for that client (the password guesser), never for another client, so nobody
+  can lock `admin` out by failing on purpose;
+- `address`: one client address, whatever the usernames: 4 × LOGIN_MAX_FAILURES failures
+  stop that client (the username sprayer).
+
+Atomicity: an attempt first counts itself as a failure on both counters with one upsert per
+counter (`INSERT … ON CONFLICT DO UPDATE … RETURNING`: PostgreSQL locks the row, SQLite runs it
+under the write lock) and commits that at once, before the slow password check, so a parallel
+burst sees every attempt still in flight. An attempt over a limit is refused without checking
+the password; a correct password then gives its count back. Committing mid-function breaks the
+"services only flush" habit on purpose: the counter is a sequence-like value whose whole point is
+to be visible to the other requests while this one is still running.
+
+Unknown usernames are checked against a dummy hash of the same method, so a wrong password
+costs the same time whether or not the user exists.
+"""
+import secrets
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy.dialects import postgresql, sqlite
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..core.db_setup import write_transaction
+from ..core.errors import DomainError, ValidationError
+from ..core.timeutil import utcnow
+from ..core.types import UTCDateTime
+from ..extensions import db
+from .models import LoginAttempt, LoginThrottle, User, password_hash_method
+
+ADDRESS_LIMIT_FACTOR = 4
+_dummy_hashes: dict[str, str] = {}
+
+
+class Throttled(DomainError):
+    status = 429
+    code = "too_many_requests"
+
+
+def _dummy_hash() -> str:
+    """A hash of a random password with the configured method: what an unknown username is
+    checked against, at the same cost as a real one."""
+    method = password_hash_method()
+    if method not in _dummy_hashes:
+        _dummy_hashes[method] = generate_password_hash(secrets.token_urlsafe(16), method=method)
+    return _dummy_hashes[method]
+
+
+def _counter_keys(username: str, address: str) -> dict[str, str]:
+    return {"account": f"{username} {address}"[:200], "address": address[:200]}
+
+
+def _count_failure(scope: str, key: str, now: datetime, window: timedelta) -> int:
+    """Add one to the counter (restarting it when its window has passed), in one locked
+    statement; the new count."""
+    table = LoginThrottle.__table__
+    insert = (postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert)(table)
+    at = sa.bindparam("now", now, type_=UTCDateTime)
+    expired = table.c.window_start <= sa.bindparam("cutoff", now - window, type_=UTCDateTime)
+    statement = insert.values(scope=scope, key=key, failures=1, window_start=at).on_conflict_do_update(
+        index_elements=[table.c.scope, table.c.key],
+        set_={"failures": sa.case((expired, 1), else_=table.c.failures + 1),
+              "window_start": sa.case((expired, at), else_=table.c.window_start)},
+    ).returning(table.c.failures)
+    return db.session.execute(statement).scalar_one()
+
+
+def _give_back(keys: dict[str, str]) -> None:
+    """A correct password: the username's lock for this client starts afresh, and the
+    address's count loses the attempt it took."""
+    table = LoginThrottle.__table__
+    db.session.execute(sa.delete(table).where(table.c.scope == "account",
+                                              table.c.key == keys["account"]))
+    db.session.execute(sa.update(table).where(table.c.scope == "address",
+                                              table.c.key == keys["address"])
+                       .values(failures=sa.case((table.c.failures > 0, table.c.failures - 1),
+                                                else_=0)))
+
+
+def sign_in(username: str, password: str, address: str | None) -> User:
+    """The user for these credentials. Raises Throttled when the username (from this address)
+    or the address has too many recent failures, and ValidationError for wrong credentials;
+    the counters are committed here (see the module's note), the attempt's record is left to
+    the caller's commit."""
+    username = (username or "").strip().lower()
+    address = address or "unknown"
+    config = current_app.config
+    window = timedelta(minutes=config["LOGIN_FAILURE_WINDOW_MINUTES"])
+    limits = {"account": config["LOGIN_MAX_FAILURES"],
+              "address": config["LOGIN_MAX_FAILURES"] * ADDRESS_LIMIT_FACTOR}
+    keys = _counter_keys(username, address)
+    with write_transaction():
+        counts = {scope: _count_failure(scope, key, utcnow(), window) for scope, key in keys.items()}
+    db.session.commit()
+    if any(counts[scope] > limits[scope] for scope in keys):
+        raise Throttled(_("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau %(minutes)d phút.",
+                          minutes=config["LOGIN_FAILURE_WINDOW_MINUTES"]))
+
+    user = db.session.scalars(sa.select(User).where(User.username == username)).first()
+    password_ok = check_password_hash(user.password_hash if user else _dummy_hash(), password or "")
+    ok = user is not None and user.active and password_ok
+    with write_transaction():
+        db.session.add(LoginAttempt(username=username[:80], address=address[:64], success=ok))
+        if ok:
+            _give_back(keys)
+    if not ok:
+        raise ValidationError(_("Tên đăng nhập hoặc mật khẩu không đúng."))
+    return user
