@@ -97,6 +97,10 @@ def sign_in(username: str, password: str, address: str | None) -> User:
     limits = {"account": config["LOGIN_MAX_FAILURES"],
               "address": config["LOGIN_MAX_FAILURES"] * ADDRESS_LIMIT_FACTOR}
     keys = _counter_keys(username, address)
+    # whatever the request's session holds is settled first: write_transaction() would roll
+    # back a transaction still open (in production only a read; in tests the shared session's
+    # data set up before signing in)
+    db.session.commit()
     with write_transaction():
         counts = {scope: _count_failure(scope, key, utcnow(), window) for scope, key in keys.items()}
     db.session.commit()
