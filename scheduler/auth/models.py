@@ -130,6 +130,7 @@ class LoginThrottle(db.Model):
     __table_args__ = (
         sa.CheckConstraint(f"scope IN {THROTTLE_SCOPES}", name="scope_known"),
         sa.CheckConstraint("failures >= 0", name="failures_not_negative"),
+        sa.Index("ix_login_throttle_window_start", "window_start"),  # forgetting expired ones
     )
 
     scope: Mapped[str] = mapped_column(sa.String(10), primary_key=True)

@@ -9,8 +9,8 @@ LoginThrottle:
 - `address`: one client address, whatever the usernames: 4 × LOGIN_MAX_FAILURES failures
   stop that client (the username sprayer).
 
-Atomicity: an attempt first counts itself as a failure on both counters with one upsert per
-counter (`INSERT … ON CONFLICT DO UPDATE … RETURNING`: PostgreSQL locks the row, SQLite runs it
+Atomicity: an attempt first counts itself as a failure on its counters (the address's, then,
+unless the address is already stopped, the username's) with one upsert per counter (`INSERT … ON CONFLICT DO UPDATE … RETURNING`: PostgreSQL locks the row, SQLite runs it
 under the write lock) and commits that at once, before the slow password check, so a parallel
 burst sees every attempt still in flight. An attempt over a limit is refused without checking
 the password; a correct password then gives its count back. Committing mid-function breaks the
@@ -18,7 +18,8 @@ the password; a correct password then gives its count back. Committing mid-funct
 to be visible to the other requests while this one is still running.
 
 Unknown usernames are checked against a dummy hash of the same method, so a wrong password
-costs the same time whether or not the user exists.
+costs the same time whether or not the user exists. Counters whose window has passed are
+forgotten by later sign-ins, a batch at a time.
 """
 import secrets
 from datetime import datetime, timedelta
@@ -85,6 +86,16 @@ def _give_back(keys: dict[str, str]) -> None:
                                                 else_=0)))
 
 
+def _forget_expired(cutoff: datetime, batch: int = 100) -> None:
+    """Drop counters whose window has passed (they would restart at 1 anyway), a batch at a
+    time, skipping rows another sign-in holds locked (PostgreSQL) rather than waiting on them."""
+    table = LoginThrottle.__table__
+    expired = (sa.select(table.c.scope, table.c.key)
+               .where(table.c.window_start <= sa.bindparam("cutoff", cutoff, type_=UTCDateTime))
+               .limit(batch).with_for_update(skip_locked=True))
+    db.session.execute(sa.delete(table).where(sa.tuple_(table.c.scope, table.c.key).in_(expired)))
+
+
 def sign_in(username: str, password: str, address: str | None) -> User:
     """The user for these credentials. Raises Throttled when the username (from this address)
     or the address has too many recent failures, and ValidationError for wrong credentials;
@@ -102,9 +113,12 @@ def sign_in(username: str, password: str, address: str | None) -> User:
     # data set up before signing in)
     db.session.commit()
     with write_transaction():
-        counts = {scope: _count_failure(scope, key, utcnow(), window) for scope, key in keys.items()}
+        # the address first: a stopped client adds no row for each new name it tries
+        over = _count_failure("address", keys["address"], utcnow(), window) > limits["address"]
+        if not over:
+            over = _count_failure("account", keys["account"], utcnow(), window) > limits["account"]
     db.session.commit()
-    if any(counts[scope] > limits[scope] for scope in keys):
+    if over:
         raise Throttled(_("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau %(minutes)d phút.",
                           minutes=config["LOGIN_FAILURE_WINDOW_MINUTES"]))
 
@@ -115,6 +129,7 @@ def sign_in(username: str, password: str, address: str | None) -> User:
         db.session.add(LoginAttempt(username=username[:80], address=address[:64], success=ok))
         if ok:
             _give_back(keys)
+        _forget_expired(utcnow() - window)
     if not ok:
         raise ValidationError(_("Tên đăng nhập hoặc mật khẩu không đúng."))
     return user

@@ -31,6 +31,8 @@ def upgrade():
     sa.CheckConstraint('failures >= 0', name=op.f('ck_login_throttle_failures_not_negative')),
     sa.PrimaryKeyConstraint('scope', 'key', name=op.f('pk_login_throttle'))
     )
+    with op.batch_alter_table('login_throttle', schema=None) as batch_op:
+        batch_op.create_index('ix_login_throttle_window_start', ['window_start'], unique=False)
     with op.batch_alter_table('api_token', schema=None) as batch_op:
         batch_op.add_column(sa.Column('last_used_at', sa.DateTime(timezone=True), nullable=True))
 
