@@ -14,6 +14,7 @@ from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
+from flask import request
 from werkzeug.serving import make_server
 
 from scheduler import create_app
@@ -27,9 +28,14 @@ PROXY = {"PROXY_HOPS": 1}
 CLIENT_A, CLIENT_B = "203.0.113.7", "198.51.100.9"
 
 
+def _where():
+    return {"address": request.remote_addr, "scheme": request.scheme, "host": request.host}
+
+
 @contextmanager
 def served(database_url, **config):
     app = create_app(make_config(database_url, SERVER_NAME=None, **config))
+    app.add_url_rule("/_probe/where", "probe_where", _where)  # what the application sees
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="signin-server", daemon=True)
     thread.start()
@@ -109,6 +115,27 @@ def test_audit_log_records_the_forwarded_client(app, tree, database_url):
     assert entry.address == CLIENT_B
     attempt = db.session.scalars(sa.select(LoginAttempt)).one()
     assert attempt.address == CLIENT_B and attempt.success
+
+
+FORWARDED = {"X-Forwarded-For": f"10.1.1.1, {CLIENT_B}", "X-Forwarded-Proto": "https",
+             "X-Forwarded-Host": "lichhop.hanoi.gov.vn"}
+
+
+def where(base) -> dict:
+    request_ = urllib.request.Request(f"{base}/_probe/where", headers=FORWARDED)
+    with urllib.request.urlopen(request_, timeout=30) as response:
+        return json.loads(response.read())
+
+
+def test_address_scheme_and_host_come_from_the_trusted_proxy_only(app, database_url):
+    with served(database_url, **PROXY) as base:
+        # one hop trusted: the entry the proxy added, not the one the client wrote before it
+        assert where(base) == {"address": CLIENT_B, "scheme": "https",
+                               "host": "lichhop.hanoi.gov.vn"}
+    with served(database_url) as base:
+        seen = where(base)
+        assert seen["address"] == "127.0.0.1" and seen["scheme"] == "http"
+        assert seen["host"].startswith("127.0.0.1:")
 
 
 def test_without_proxy_hops_forwarded_headers_are_ignored(app, tree, database_url):
