@@ -117,14 +117,18 @@ def sign_in(username: str, password: str, address: str | None) -> User:
         over = _count_failure("address", keys["address"], utcnow(), window) > limits["address"]
         if not over:
             over = _count_failure("account", keys["account"], utcnow(), window) > limits["account"]
+        # read now, so that the slow password check below runs outside any transaction (on
+        # SQLite a writing request's transaction holds the database's write lock)
+        account = db.session.execute(sa.select(User.id, User.password_hash, User.active)
+                                     .where(User.username == username)).first()
     db.session.commit()
     if over:
         raise Throttled(_("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau %(minutes)d phút.",
                           minutes=config["LOGIN_FAILURE_WINDOW_MINUTES"]))
 
-    user = db.session.scalars(sa.select(User).where(User.username == username)).first()
-    password_ok = check_password_hash(user.password_hash if user else _dummy_hash(), password or "")
-    ok = user is not None and user.active and password_ok
+    password_ok = check_password_hash(account.password_hash if account else _dummy_hash(),
+                                      password or "")
+    ok = account is not None and account.active and password_ok
     with write_transaction():
         db.session.add(LoginAttempt(username=username[:80], address=address[:64], success=ok))
         if ok:
@@ -132,4 +136,4 @@ def sign_in(username: str, password: str, address: str | None) -> User:
         _forget_expired(utcnow() - window)
     if not ok:
         raise ValidationError(_("Tên đăng nhập hoặc mật khẩu không đúng."))
-    return user
+    return db.session.get(User, account.id)
