@@ -19,8 +19,10 @@ from ..units.models import Unit
 from . import bp
 from .forms import parse_day
 from .models import Meeting, Occurrence, meeting_participant
-from .view_helpers import (local, monday_of, occurrences_between, reach_condition, requested_day,
-                           requested_room, requested_unit, rooms_in_reach, units_in_reach)
+from ..core.access import reach_condition
+from ..units.services import units_in_reach
+from .view_helpers import (local, monday_of, occurrences_between, requested_day, requested_room,
+                           requested_unit, rooms_in_reach)
 
 FIRST_HOUR, LAST_HOUR = 7, 19  # the office day shown on the grids
 SLOT_MINUTES = 30

@@ -1,7 +1,7 @@
 """server-side session keys, API token last use, atomic sign-in throttle, hashed feed tokens
 
 Revision ID: issue13_security
-Revises: a3c5e7f9b1d2
+Revises: b4d6f8a0c2e4
 Create Date: 2026-12-01 00:30:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'issue13_security'
-down_revision = 'a3c5e7f9b1d2'
+down_revision = 'b4d6f8a0c2e4'
 branch_labels = None
 depends_on = None
 
