@@ -1,5 +1,6 @@
 """Default settings. An installation overrides them in instance/config.py or the environment."""
 import os
+from datetime import timedelta
 
 
 def env_flag(name: str, default: bool) -> bool:
@@ -22,6 +23,13 @@ class DefaultConfig:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = env_flag("SESSION_COOKIE_SECURE", True)
     PERMANENT_SESSION_LIFETIME = 8 * 3600  # one working day
+    # "Remember me" keeps a browser signed in this long at most (sign-out, a password change and
+    # deactivation end it sooner, on the server side: scheduler/auth/sessions.py)
+    REMEMBER_COOKIE_DURATION = timedelta(days=int(os.environ.get("REMEMBER_COOKIE_DAYS", "30")))
+
+    # Trusted reverse proxies in front of the application (0: X-Forwarded-* headers are ignored,
+    # the client is the peer of the TCP connection). scheduler/core/security.py
+    PROXY_HOPS = int(os.environ.get("PROXY_HOPS", "0"))
 
     WTF_CSRF_TIME_LIMIT = None  # a form left open over lunch must still submit
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024

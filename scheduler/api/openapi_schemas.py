@@ -198,6 +198,11 @@ OPERATIONS = {
         "responses": {**ok(ref("Token"), "201", "Token issued"),
                       "429": {"description": "Too many failed sign-ins; try again later",
                               "content": json_content(ref("Error"))}}},
+    ("DELETE", f"{P}/tokens/current"): {
+        "summary": "Revoke the bearer token this request carries",
+        "responses": ok({"type": "object", "required": ["revoked", "id"], "properties": {
+            "revoked": {"type": "boolean"}, "id": {"type": "integer"}}},
+            "200", "Revoked: the token no longer opens the API")},
     ("GET", f"{P}/units"): {
         "summary": "List units", "responses": ok(listing("units", "Unit")),
         "parameters": [query("kind", "city, department, district or ward"),

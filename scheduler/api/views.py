@@ -2,8 +2,9 @@ from flask import jsonify, request
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from ..auth import services as auth_services
-from ..core.errors import ValidationError
+from ..auth import services as auth_services, sessions
+from ..core.errors import Unauthorized, ValidationError
+from ..core.timeutil import utcnow
 from ..extensions import db
 from ..units import services as unit_services
 from . import bp
@@ -26,6 +27,17 @@ def create_token():
     db.session.commit()
     return jsonify({"token": raw, "token_type": "Bearer",
                     "expires_at": token.expires_at.isoformat()}), 201
+
+
+@bp.delete("/tokens/current")
+def revoke_current_token():
+    """Revoke the bearer token this request carries (a script signing off)."""
+    token = sessions.bearer_token(request.headers.get("Authorization", ""), utcnow())
+    if token is None:
+        raise Unauthorized(_("Cần mã truy cập API hợp lệ trong tiêu đề Authorization."))
+    sessions.revoke_token(token.user, token.id)
+    db.session.commit()
+    return jsonify({"revoked": True, "id": token.id})
 
 
 @bp.get("/units")

@@ -12,6 +12,16 @@ def _fmt(value) -> str:
     return "–" if value is None else f"{float(value):.1f}".rstrip("0").rstrip(".")
 
 
+def _svg(css_class: str, width, height, title: str, parts: list[str]) -> Markup:
+    """The chart's <svg> element around `parts`, in which the charts below escape every text
+    they write; the rest of the markup is numbers and fixed colours."""
+    label = escape(title)
+    svg = (f'<svg class="{css_class}" viewBox="0 0 {width} {height}" width="{width}" '
+           f'height="{height}" role="img" aria-label="{label}"><title>{label}</title>'
+           f'{"".join(parts)}</svg>')
+    return Markup(svg)  # nosec B704 - the title is escaped here, every text in parts by the callers
+
+
 def _arc_point(cx, cy, r, percent):
     # 0 % at the left end of the half circle, 100 % at the right end
     angle = math.pi * (1 - min(max(percent, 0), 100) / 100)
@@ -41,9 +51,7 @@ def gauge(share, threshold, title: str) -> Markup:
     if threshold is not None:
         parts.append(f'<text x="{cx}" y="{cy + 14}" text-anchor="middle" font-size="12" '
                      f'fill="#6c757d">{escape(_("Chỉ tiêu: %(p)s %%", p=_fmt(threshold)))}</text>')
-    label = escape(f"{title}: {text}")
-    return Markup(f'<svg class="gauge" viewBox="0 0 200 120" width="200" height="120" role="img" '
-                  f'aria-label="{label}"><title>{label}</title>{"".join(parts)}</svg>')
+    return _svg("gauge", 200, 120, f"{title}: {text}", parts)
 
 
 def trend(points: list[tuple[str, float | None]], threshold, title: str,
@@ -78,10 +86,7 @@ def trend(points: list[tuple[str, float | None]], threshold, title: str,
         y = y_of(float(threshold))
         parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - 5}" y2="{y:.1f}" '
                      f'stroke="#212529" stroke-dasharray="4 3"/>')
-    label = escape(title)
-    return Markup(f'<svg class="trend" viewBox="0 0 {width} {height}" width="{width}" '
-                  f'height="{height}" role="img" aria-label="{label}"><title>{label}</title>'
-                  f'{"".join(parts)}</svg>')
+    return _svg("trend", width, height, title, parts)
 
 
 def coverage_lines(points: list[tuple[str, int, int, int]], title: str) -> Markup:
@@ -106,7 +111,4 @@ def coverage_lines(points: list[tuple[str, int, int, int]], title: str) -> Marku
         if i % max(len(points) // 12, 1) == 0:
             parts.append(f'<text x="{left + step * i:.1f}" y="{height - 10}" text-anchor="middle" '
                          f'font-size="10">{escape(point[0])}</text>')
-    label = escape(title)
-    return Markup(f'<svg class="coverage-chart" viewBox="0 0 {width} {height}" width="{width}" '
-                  f'height="{height}" role="img" aria-label="{label}"><title>{label}</title>'
-                  f'{"".join(parts)}</svg>')
+    return _svg("coverage-chart", width, height, title, parts)

@@ -28,7 +28,7 @@ def list_rooms(user, *, unit: Unit | None = None, subtree: bool = True, permissi
     if not include_inactive:
         query = query.where(Room.active.is_(True))
     if search:
-        query = query.where(Room.name.ilike(f"%{search.strip()}%"))
+        query = query.where(Room.name.icontains(search.strip(), autoescape=True))
     return list(db.session.scalars(query.order_by(Room.active.desc(), Unit.code, Room.name)))
 
 

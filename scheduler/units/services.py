@@ -41,8 +41,9 @@ def list_units(kind: str | None = None, parent: Unit | None = None, on: date | N
     if not include_retired:
         query = query.where(Unit.active_on(on or today_local()))
     if search:
-        like = f"%{search.strip()}%"
-        query = query.where(sa.or_(Unit.name.ilike(like), Unit.code.ilike(like)))
+        text = search.strip()
+        query = query.where(sa.or_(Unit.name.icontains(text, autoescape=True),
+                                   Unit.code.icontains(text, autoescape=True)))
     return list(db.session.scalars(query))
 
 
