@@ -30,7 +30,7 @@ def test_the_api_never_answers_5xx_nor_outside_its_schema(app, tree, rooms, live
          # it revokes the very token the fuzzer uses: everything after it would be a 401
          # (tests/test_sessions_tokens.py checks it)
          "--exclude-operation-id", "delete_api_revoke_current_token"],
-        cwd=ROOT, capture_output=True, text=True, timeout=int(seconds) + 240)
+        cwd=tmp_path, capture_output=True, text=True, timeout=int(seconds) + 240)
     summary = result.stdout[-6000:]
     assert result.returncode == 0, summary
     assert "generated" in summary and "failed" not in summary.split("SUMMARY")[-1], summary
