@@ -16,6 +16,7 @@ from ..extensions import db
 from ..units.models import Unit
 from ..units import services as unit_services  # module import: units imports this package too
 from .models import PROTOCOLS, STATES, Endpoint
+from .probing import validate_host
 
 ENDPOINT_FIELDS = ("name", "host", "port", "protocol", "wan_connected_on", "vc_deployed_on")
 # a DNS name, an IPv4 address or a bracket-less IPv6 address; no spaces, no scheme
@@ -55,7 +56,8 @@ def get_managed_endpoint(actor, endpoint_id: int) -> Endpoint:
 
 
 def _invalid(field: str, message: str) -> ValidationError:
-    return ValidationError(message, {"field": field})
+    # "field" puts it next to the form's field, "fields" is what the API's 422 carries
+    return ValidationError(message, {"field": field, "fields": {field: message}})
 
 
 def _clean(values: dict) -> dict:
@@ -67,6 +69,7 @@ def _clean(values: dict) -> dict:
     host = (values.get("host") or "").strip() or None
     if host is not None and (len(host) > 255 or not HOST_PATTERN.match(host)):
         raise _invalid("host", _("Địa chỉ không hợp lệ: chỉ gồm tên miền hoặc địa chỉ IP, không có dấu cách."))
+    validate_host(host)
     port = values.get("port")
     if port is not None and (not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= 65535):
         raise _invalid("port", _("Cổng phải là số nguyên từ 1 đến 65535."))
