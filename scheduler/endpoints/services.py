@@ -3,6 +3,7 @@
 Writes are authorised against the endpoint's unit (and the target unit when it moves) and
 audited with the changed fields; callers commit.
 """
+import ipaddress
 import re
 
 import sqlalchemy as sa
@@ -60,6 +61,14 @@ def _invalid(field: str, message: str) -> ValidationError:
     return ValidationError(message, {"field": field, "fields": {field: message}})
 
 
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
 def _clean(values: dict) -> dict:
     name = (values.get("name") or "").strip()
     if not name:
@@ -67,7 +76,7 @@ def _clean(values: dict) -> dict:
     if len(name) > 200:
         raise _invalid("name", _("Tên điểm cầu dài tối đa 200 ký tự."))
     host = (values.get("host") or "").strip() or None
-    if host is not None and (len(host) > 255 or not HOST_PATTERN.match(host)):
+    if host is not None and (len(host) > 255 or not (HOST_PATTERN.match(host) or _is_ip(host))):
         raise _invalid("host", _("Địa chỉ không hợp lệ: chỉ gồm tên miền hoặc địa chỉ IP, không có dấu cách."))
     validate_host(host)
     port = values.get("port")
@@ -141,3 +150,31 @@ def endpoint_to_dict(endpoint: Endpoint) -> dict:
         "state": endpoint.state,
         "last_checked": to_local(endpoint.last_checked).isoformat() if endpoint.last_checked else None,
     }
+
+
+def unreachable_unit_ids(unit_ids) -> set[int]:
+    """Units among `unit_ids` with an active endpoint whose endpoints all failed their last
+    probe (a unit never probed yet is not counted as down)."""
+    ids = list(dict.fromkeys(unit_ids))
+    if not ids:
+        return set()
+    reachable = sa.func.max(sa.case((Endpoint.state == "reachable", 1), else_=0))
+    unreachable = sa.func.max(sa.case((Endpoint.state == "unreachable", 1), else_=0))
+    return set(db.session.scalars(
+        sa.select(Endpoint.unit_id).where(Endpoint.unit_id.in_(ids), Endpoint.active.is_(True))
+        .group_by(Endpoint.unit_id).having(reachable == 0, unreachable == 1)))
+
+
+def unreachable_before_start(meeting, now, lead_minutes: int) -> list[Unit]:
+    """The meeting's units (host first) whose endpoint is unreachable, when it is an online
+    meeting with a sitting starting within the connection-test lead time; else []."""
+    from datetime import timedelta
+
+    if meeting.status != "scheduled" or not meeting.is_online:
+        return []
+    if not any(o.status == "scheduled" and now < o.start_at <= now + timedelta(minutes=lead_minutes)
+               for o in meeting.occurrences):
+        return []
+    units = [meeting.host_unit] + [u for u in meeting.participants if u.id != meeting.host_unit_id]
+    down = unreachable_unit_ids(u.id for u in units)
+    return [u for u in units if u.id in down]

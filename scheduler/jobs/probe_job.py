@@ -21,6 +21,7 @@ from ..auth.models import User
 from ..core.db_setup import write_transaction
 from ..core.timeutil import format_datetime_vi
 from ..endpoints.models import Endpoint
+from ..endpoints.services import unreachable_unit_ids
 from ..endpoints.probing import allowed_networks, checked_targets, probe_many
 from ..extensions import db
 from ..mail.services import enqueue_mail, smtp_configured
@@ -121,19 +122,6 @@ def _alert(endpoint_id: int, kind: str, since: datetime, now: datetime) -> bool:
                             purpose=kind)
     notices.complete_delivery(key, notified + (len(mail.recipients) if mail else 0), subject)
     return True
-
-
-def unreachable_unit_ids(unit_ids) -> set[int]:
-    """Units among `unit_ids` with an active endpoint whose endpoints all failed their last
-    probe (a unit never probed yet is not counted as down)."""
-    ids = list(dict.fromkeys(unit_ids))
-    if not ids:
-        return set()
-    reachable = sa.func.max(sa.case((Endpoint.state == "reachable", 1), else_=0))
-    unreachable = sa.func.max(sa.case((Endpoint.state == "unreachable", 1), else_=0))
-    return set(db.session.scalars(
-        sa.select(Endpoint.unit_id).where(Endpoint.unit_id.in_(ids), Endpoint.active.is_(True))
-        .group_by(Endpoint.unit_id).having(reachable == 0, unreachable == 1)))
 
 
 def warn_meeting_hosts(now: datetime) -> int:
