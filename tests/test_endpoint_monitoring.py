@@ -247,3 +247,27 @@ def test_a_loopback_row_already_in_the_database_is_never_probed(app, quiet_tree,
     endpoint = db.session.get(Endpoint, sneaked.id)
     assert (endpoint.state, endpoint.last_checked) == ("unknown", None)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(EndpointCheck)) == 0
+
+
+def test_coverage_page_shows_reachability_over_the_period_and_coverage_since_2018(
+        quiet_tree, create_endpoint, client, auth, listening_port, closed_port):
+    endpoint = db.session.scalars(sa.select(Endpoint).where(
+        Endpoint.unit_id == quiet_tree.phuc_xa.id)).one()
+    endpoint.host, endpoint.port = "127.0.0.1", listening_port
+    db.session.commit()
+    for i, port in enumerate([listening_port, listening_port, listening_port, closed_port]):
+        set_port(endpoint, port)
+        probe_endpoints(NOW + STEP * i)
+    auth.login("admin")
+    page = client.get("/reports/coverage?unit=01&date=2026-12-10&since=2026-12-01")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    rows = {code: html.split(f"<td>{code}</td>", 1)[1].split("</tr>", 1)[0]
+            for code in ("001", "002")}
+    assert "75.0 %" in rows["001"]  # Ba Đình's wards: 3 of 4 probes reached
+    assert "Chưa có dữ liệu" in rows["002"]  # Hoàn Kiếm's ward was never probed
+    assert "75.0 %" in html.split('data-testid="reachable-over-period"', 1)[1].split("</p>", 1)[0]
+    chart = html.split('<svg class="coverage-chart"', 1)[1].split("</svg>", 1)[0]
+    assert ">01/18<" in chart and chart.count("<polyline") == 2  # month by month since 2018
+    before = client.get("/reports/coverage?unit=01&date=2026-12-10&since=2026-12-11")
+    assert before.status_code == 422

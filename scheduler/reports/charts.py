@@ -86,7 +86,8 @@ def trend(points: list[tuple[str, float | None]], threshold, title: str,
 
 def coverage_lines(points: list[tuple[str, int, int, int]], title: str) -> Markup:
     """Wards with WAN and with video conference over time, as a share of the wards then."""
-    width, height, left, bottom, top = max(30 * len(points), 120) + 60, 200, 40, 30, 10
+    # a month every 30 px, squeezed once there are years of them (monthly since 2018)
+    width, height, left, bottom, top = max(min(30 * len(points), 960), 120) + 60, 200, 40, 30, 10
     plot_h = height - bottom - top
     step = (width - left - 20) / max(len(points) - 1, 1)
     y_of = lambda p: top + plot_h * (1 - p / 100)  # noqa: E731
