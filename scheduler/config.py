@@ -63,8 +63,9 @@ class DefaultConfig:
     PROBE_TIMEOUT_SECONDS = 3
     PROBE_HISTORY_DAYS = 90
     # connects in flight at once: 10,000 wards, a third of them silent, take about
-    # ceil(3,334 / PROBE_CONCURRENCY) timeouts (each needs a file descriptor: see `ulimit -n`)
-    PROBE_CONCURRENCY = int(os.environ.get("PROBE_CONCURRENCY", "1000"))
+    # ceil(3,334 / PROBE_CONCURRENCY) timeouts. Each needs a file descriptor: the job raises
+    # its soft limit towards the hard one (`ulimit -Hn`) and stays below it.
+    PROBE_CONCURRENCY = int(os.environ.get("PROBE_CONCURRENCY", "4000"))
     # the only networks the probe job may connect to (comma-separated in the environment):
     # never loopback or link-local, so an endpoint cannot point the server at itself
     PROBE_ALLOWED_NETWORKS = [n.strip() for n in os.environ.get(

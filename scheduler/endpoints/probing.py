@@ -138,9 +138,34 @@ def _start(address: str, port: int) -> socket.socket | None:
     return sock
 
 
-def probe_many(targets: list[tuple], timeout: float, concurrency: int = 1000) -> dict:
+RESERVED_FDS = 200  # for the database, the log, the web server of the same process
+
+
+def fd_budget(wanted: int) -> int:
+    """How many sockets may be open at once: `wanted`, within the process's file limit (raised
+    towards the hard limit first: 1024 is a common soft default)."""
+    try:
+        import resource
+    except ImportError:  # not a POSIX system
+        return wanted
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < wanted + RESERVED_FDS:
+        target = wanted + RESERVED_FDS if hard == resource.RLIM_INFINITY else min(
+            hard, wanted + RESERVED_FDS)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        except (ValueError, OSError):
+            pass
+    if soft == resource.RLIM_INFINITY:
+        return wanted
+    return max(1, min(wanted, soft - RESERVED_FDS))
+
+
+def probe_many(targets: list[tuple], timeout: float, concurrency: int = 4000) -> dict:
     """{key: latency in ms or None} for (key, address, port) targets: non-blocking connects,
     at most `concurrency` in flight, each given `timeout` seconds from its own start."""
+    concurrency = fd_budget(min(concurrency, max(len(targets), 1)))
     results: dict = {}
     pending = iter(targets)
     in_flight: dict[socket.socket, tuple] = {}  # socket -> (key, started, deadline)
