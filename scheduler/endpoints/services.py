@@ -90,11 +90,29 @@ def _clean(values: dict) -> dict:
             "vc_deployed_on": values.get("vc_deployed_on")}
 
 
+def clean_values(values: dict) -> dict:
+    """The endpoint fields checked and normalised as the form's service does (ValidationError
+    naming the field otherwise)."""
+    return _clean(values)
+
+
+def _dated(units: list[Unit], change) -> None:
+    """Run `change()` so that the wards' coverage on past days stays as it was (a removed
+    date ends the fact today rather than erasing its past; see units/facts.py)."""
+    from ..core.timeutil import today_local
+    from ..units.facts import endpoint_change
+
+    if not units:
+        change()
+        return
+    endpoint_change(units[0], today_local(), lambda: _dated(units[1:], change))
+
+
 def create_endpoint(actor, unit: Unit, values: dict) -> Endpoint:
     require("manage", unit, user=actor)
     cleaned = _clean(values)
     endpoint = Endpoint(unit=unit, state="unknown", **cleaned)
-    db.session.add(endpoint)
+    _dated([unit], lambda: db.session.add(endpoint))
     db.session.flush()
     record(actor, "endpoint.create", "endpoint", endpoint.id, unit=unit, summary=endpoint.name,
            changes={**cleaned, "unit": unit.code})
@@ -110,9 +128,12 @@ def update_endpoint(actor, endpoint: Endpoint, unit: Unit, values: dict) -> Endp
             endpoint.host, endpoint.port, endpoint.protocol):
         # a new address has not been probed yet: the old state would mislead
         endpoint.state, endpoint.last_checked, endpoint.latency_ms = "unknown", None, None
-    for field, value in cleaned.items():
-        setattr(endpoint, field, value)
-    endpoint.unit = unit
+    def change():
+        for field, value in cleaned.items():
+            setattr(endpoint, field, value)
+        endpoint.unit = unit
+
+    _dated(list({u.id: u for u in (endpoint.unit, unit)}.values()), change)
     db.session.flush()
     changes = diff(before, {**snapshot(endpoint, ENDPOINT_FIELDS), "unit": unit.code})
     if changes:
