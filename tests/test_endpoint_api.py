@@ -117,3 +117,27 @@ def test_patch_of_an_unknown_endpoint_is_a_404(tree, client):
     response = client.patch("/api/v1/endpoints/99999", json={"name": "x"},
                             headers=bearer(client, "admin"))
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize("url", [
+    "/api/v1/endpoints/1/history?start=9999-12-31", "/api/v1/endpoints/1/history?end=9999-12-31",
+    "/api/v1/endpoints/1/history?start=0001-01-01&end=0001-01-02",
+    "/api/v1/endpoints/1/history?start=2026-01-01T00:00:00",  # no time zone
+    "/api/v1/endpoints/1/history?start=2020-01-01&end=2026-01-01",  # too long
+    "/endpoints/1?start=9999-12-31", "/endpoints/1?start=abc",
+    "/reports/coverage?since=9999-12-31", "/reports/coverage?since=0001-01-01",
+])
+def test_out_of_range_periods_are_a_clear_422(tree, client, url):
+    response = client.get(url, headers=bearer(client, "admin"))
+    assert response.status_code == 422
+
+
+@pytest.mark.parametrize("body", [None, [], {"unit": 5}, {"unit": "00001", "name": ["x"]},
+                                  {"unit": "00001", "name": "x", "port": True},
+                                  {"unit": "00001", "name": "x", "host": "a" * 300},
+                                  {"unit": "00001", "name": "x", "wan_connected_on": 5},
+                                  {"unit": "00001", "name": "x", "protocol": None}])
+def test_malformed_bodies_are_a_422_for_create_and_change(tree, client, body):
+    headers = bearer(client, "admin")
+    assert client.post("/api/v1/endpoints", json=body, headers=headers).status_code == 422
+    assert client.patch("/api/v1/endpoints/1", json=body, headers=headers).status_code == 422

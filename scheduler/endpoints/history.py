@@ -36,6 +36,14 @@ def period_bounds(start: date | datetime | None, end: date | datetime | None
                   ) -> tuple[datetime, datetime]:
     """[start, end) in UTC from local dates (end day included) or aware datetimes; the last
     DEFAULT_DAYS days by default."""
+    try:
+        return _period_bounds(start, end)
+    except OverflowError:  # the day after 31/12/9999, or before 01/01/0001
+        raise ValidationError(_("Ngày nằm ngoài phạm vi."),
+                              {"fields": {"start": _("Ngày nằm ngoài phạm vi.")}}) from None
+
+
+def _period_bounds(start, end) -> tuple[datetime, datetime]:
     if end is None:
         end = today_local()
     if start is None:

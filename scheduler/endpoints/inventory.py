@@ -259,8 +259,10 @@ def from_json(rows: list) -> list[tuple[int, dict]]:
     for item in rows:
         if not isinstance(item, dict) or not isinstance(item.get("values"), dict):
             raise _bad_file(_("Dữ liệu xác nhận không hợp lệ."))
-        values = item["values"]
-        records.append((int(item.get("number") or 0), {
+        values, number = item["values"], item.get("number")
+        if not isinstance(number, int) or isinstance(number, bool):
+            raise _bad_file(_("Dữ liệu xác nhận không hợp lệ."))
+        records.append((number, {
             "unit": item.get("unit"), **{k: values.get(k) for k, _t in COLUMNS if k != "unit"}}))
     return records
 

@@ -8,8 +8,8 @@ from flask_login import current_user, login_required
 
 from ..core.access import permission_required, require
 from ..core.errors import ValidationError
-from ..core.timeutil import local_day_bounds, today_local
-from ..endpoints.history import uptime_by_child
+from ..core.timeutil import today_local
+from ..endpoints.history import period_bounds, uptime_by_child
 from ..extensions import db
 from ..units.models import Unit
 from . import bp, charts, coverage, services
@@ -44,8 +44,11 @@ def months_since(first: date, day: date) -> int:
 def monitoring_period(day: date) -> tuple[date, date]:
     """The period of the reachability column: ?since= (default MONITORING_DAYS before the
     report's day) to the report's day."""
-    since = (date_arg(request.args, "since") if request.args.get("since")
-             else day - timedelta(days=MONITORING_DAYS - 1))
+    try:
+        since = (date_arg(request.args, "since") if request.args.get("since")
+                 else day - timedelta(days=MONITORING_DAYS - 1))
+    except OverflowError:
+        since = day
     if since > day:
         raise ValidationError(_("Ngày bắt đầu kỳ giám sát phải trước ngày xem báo cáo."),
                               {"fields": {"since": _("Phải trước ngày xem.")}})
@@ -71,7 +74,7 @@ def coverage_page():
     since, _until = monitoring_period(day)
     children = dict(db.session.execute(sa.select(Unit.id, Unit.code).where(
         Unit.parent_id == scope.id, Unit.active_on(day))).all())
-    shares = uptime_by_child(scope, list(children), *local_day_bounds(since, day))
+    shares = uptime_by_child(scope, list(children), *period_bounds(since, day))
     uptimes = {children.get(key, key): share for key, share in shares.items()}
     over_time = coverage.coverage_over_time(scope, month_ends(day, months_since(HISTORY_SINCE, day)))
     chart = charts.coverage_lines(
