@@ -271,3 +271,18 @@ def test_coverage_page_shows_reachability_over_the_period_and_coverage_since_201
     assert ">01/18<" in chart and chart.count("<polyline") == 2  # month by month since 2018
     before = client.get("/reports/coverage?unit=01&date=2026-12-10&since=2026-12-11")
     assert before.status_code == 422
+
+
+def test_a_new_address_starts_afresh_without_a_recovery_notice(
+        quiet_tree, create_endpoint, client, listening_port, closed_port):
+    endpoint = create_endpoint(quiet_tree.phuc_xa, host="127.0.0.1", port=closed_port)
+    db.session.commit()
+    probe_endpoints(NOW)
+    probe_endpoints(NOW + STEP)
+    admin = quiet_tree.users.ward_admin
+    assert len(notices(admin, "endpoint_down")) == 1
+    response = client.patch(f"/api/v1/endpoints/{endpoint.id}", headers=bearer(client, "qt_phucxa"),
+                            json={"port": listening_port})
+    assert response.get_json()["state"] == "unknown"
+    probe_endpoints(NOW + 2 * STEP)
+    assert notices(admin, "endpoint_up") == []  # the new device was never down

@@ -128,6 +128,8 @@ def update_endpoint(actor, endpoint: Endpoint, unit: Unit, values: dict) -> Endp
             endpoint.host, endpoint.port, endpoint.protocol):
         # a new address has not been probed yet: the old state would mislead
         endpoint.state, endpoint.last_checked, endpoint.latency_ms = "unknown", None, None
+        # nor does the old address's outage: no recovery notice for a device never probed
+        endpoint.failed_probes, endpoint.down_since = 0, None
     def change():
         for field, value in cleaned.items():
             setattr(endpoint, field, value)
