@@ -39,8 +39,8 @@ def period_bounds(start: date | datetime | None, end: date | datetime | None
     try:
         return _period_bounds(start, end)
     except OverflowError:  # the day after 31/12/9999, or before 01/01/0001
-        raise ValidationError(_("Ngày nằm ngoài phạm vi."),
-                              {"fields": {"start": _("Ngày nằm ngoài phạm vi.")}}) from None
+        raise ValidationError(_("Ngày ngoài phạm vi."),
+                              {"fields": {"start": _("Ngày ngoài phạm vi.")}}) from None
 
 
 def _period_bounds(start, end) -> tuple[datetime, datetime]:

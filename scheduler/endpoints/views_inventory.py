@@ -24,9 +24,19 @@ def inventory_page():
                            units=unit_services.units_in_reach(current_user, "manage"))
 
 
-@bp.route("/endpoints/export.<any(csv, xlsx):kind>")
+@bp.route("/endpoints/export.csv")
 @permission_required("manage")
-def export(kind):
+def export_csv():
+    return _export("csv")
+
+
+@bp.route("/endpoints/export.xlsx")
+@permission_required("manage")
+def export_xlsx():
+    return _export("xlsx")
+
+
+def _export(kind: str):
     unit = filter_unit()
     endpoints = inventory.export_endpoints(current_user, unit)
     body = inventory.to_csv(endpoints) if kind == "csv" else inventory.to_xlsx(endpoints)
