@@ -286,3 +286,13 @@ def test_a_new_address_starts_afresh_without_a_recovery_notice(
     assert response.get_json()["state"] == "unknown"
     probe_endpoints(NOW + 2 * STEP)
     assert notices(admin, "endpoint_up") == []  # the new device was never down
+
+
+def test_a_mistyped_network_setting_allows_less_and_breaks_nothing(app, tree, client):
+    app.config["PROBE_ALLOWED_NETWORKS"] = "10.0.0.0/8, 192.168.0/33,"
+    headers = bearer(client, "qt_phucxa")
+    ok = client.post("/api/v1/endpoints", headers=headers, json={
+        "unit": "00001", "name": "Trong dải 10", "host": "10.1.2.3", "port": 5060})
+    refused = client.post("/api/v1/endpoints", headers=headers, json={
+        "unit": "00001", "name": "Trong dải 192.168", "host": "192.168.0.5", "port": 5060})
+    assert (ok.status_code, refused.status_code) == (201, 422)

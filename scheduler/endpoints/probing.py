@@ -36,7 +36,14 @@ class ProbeRefused(Exception):
 def parse_networks(value) -> list[Network]:
     """PROBE_ALLOWED_NETWORKS as a list of networks: a list, or one comma-separated string."""
     items = value.split(",") if isinstance(value, str) else list(value or ())
-    return [ipaddress.ip_network(item.strip(), strict=False) for item in items if str(item).strip()]
+    networks = []
+    for item in filter(None, (str(i).strip() for i in items)):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            # a typo in the setting allows less, never more, and must not break saving
+            current_app.logger.warning("PROBE_ALLOWED_NETWORKS: %r is not a network, ignored", item)
+    return networks
 
 
 def allowed_networks() -> list[Network]:
