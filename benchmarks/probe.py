@@ -129,7 +129,8 @@ def main() -> int:
             kinds = populate(args.endpoints, targets)
             print(f"{args.endpoints} endpoints on 127.0.0.0/8: " + ", ".join(
                 f"{n} {kind}" for kind, n in kinds.items()) + f"; timeout {args.timeout:g} s, "
-                f"concurrency {app.config['PROBE_CONCURRENCY']}, {db.engine.dialect.name}")
+                f"concurrency {app.config['PROBE_CONCURRENCY']}, {db.engine.dialect.name}, "
+                f"load {os.getloadavg()[0]:.1f}")
             now = utcnow()
             for run in range(args.runs):
                 began = time.perf_counter()
