@@ -70,6 +70,14 @@ class DefaultConfig:
         "REMINDER_OFFSETS_MINUTES", "1440,60").split(",") if m.strip()]
     PROBE_TIMEOUT_SECONDS = 3
     PROBE_HISTORY_DAYS = 90
+    # connects in flight at once: 10,000 wards, a third of them silent, take about
+    # ceil(3,334 / PROBE_CONCURRENCY) timeouts. Each needs a file descriptor: the job raises
+    # its soft limit towards the hard one (`ulimit -Hn`) and stays below it.
+    PROBE_CONCURRENCY = int(os.environ.get("PROBE_CONCURRENCY", "4000"))
+    # the only networks the probe job may connect to (comma-separated in the environment):
+    # never loopback or link-local, so an endpoint cannot point the server at itself
+    PROBE_ALLOWED_NETWORKS = [n.strip() for n in os.environ.get(
+        "PROBE_ALLOWED_NETWORKS", "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16").split(",") if n.strip()]
 
     # Outgoing mail; no SMTP_HOST = notifications stay in the application only.
     SMTP_HOST = os.environ.get("SMTP_HOST")

@@ -123,3 +123,44 @@ def test_seeded_meetings_follow_the_booking_rules(runner):
         unit = Unit.by_code(code)
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Meeting)
                                  .where(Meeting.host_unit_id == unit.id)) >= 20
+
+
+def test_demo_sends_nothing_and_its_history_says_it_is_demo_data(app, runner, client, auth):
+    """Demo endpoints have no address, so the probe job connects nowhere; their state history is
+    recorded as demo data and shown as such."""
+    from scheduler.jobs.models import EndpointCheck
+    from scheduler.jobs.tasks import probe_endpoints
+    from scheduler.core.timeutil import utcnow
+
+    seed(runner)
+    assert count(Endpoint) > 500
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Endpoint).where(
+        Endpoint.host.is_not(None))) == 0
+    sources = set(db.session.scalars(sa.select(EndpointCheck.source).distinct()))
+    assert sources == {"demo"}
+    assert probe_endpoints(utcnow()) == "0/0 endpoints reachable"
+
+    phuc_xa = db.session.scalars(sa.select(Endpoint).join(Unit).where(Unit.code == "00001")).one()
+    auth.login("quantri.phucxa")
+    page = client.get(f"/endpoints/{phuc_xa.id}").get_data(as_text=True)
+    assert 'data-testid="demo-history"' in page and "Dữ liệu mẫu" in page
+    since = (datetime.now(LOCAL_TZ) - timedelta(days=8)).date().isoformat()
+    history = client.get(f"/api/v1/endpoints/{phuc_xa.id}/history?start={since}").get_json()
+    assert history["uptime"] == 1.0  # the demo keeps the demo users' own endpoint up
+    assert [(c["state"], c["source"]) for c in history["changes"]] == [("reachable", "demo")]
+
+
+def test_seed_clears_the_made_up_addresses_of_older_demo_installations(runner):
+    from scheduler.audit.models import AuditEntry
+
+    seed(runner)
+    old, edited = db.session.scalars(sa.select(Endpoint).order_by(Endpoint.id).limit(2)).all()
+    old.host, old.port = "10.10.0.20", 5060          # what earlier versions wrote
+    edited.host, edited.port = "10.10.0.21", 5060    # ... and an operator later confirmed
+    db.session.add(AuditEntry(action="endpoint.update", object_type="endpoint",
+                              object_id=str(edited.id), summary="", changes={}))
+    db.session.commit()
+    seed(runner)
+    db.session.expire_all()
+    assert (old.host, old.port) == (None, None)
+    assert (edited.host, edited.port) == ("10.10.0.21", 5060)

@@ -80,6 +80,23 @@ SCHEMAS = {
         "vc_deployed_on": {"type": "string", "format": "date", "nullable": True},
         "state": {"type": "string", "enum": ["reachable", "unreachable", "unknown"]},
         "last_checked": NULL_DATETIME}},
+    "EndpointInput": {"type": "object", "properties": {
+        "unit": {"type": "string", "description": "unit code (required when creating)"},
+        "name": {"type": "string", "maxLength": 200},
+        "host": {"type": "string", "nullable": True, "maxLength": 255,
+                 "description": "IP or name; every address must lie in PROBE_ALLOWED_NETWORKS"},
+        "port": {"type": "integer", "nullable": True, "minimum": 1, "maximum": 65535},
+        "protocol": {"type": "string", "enum": ["sip", "h323", "webrtc"]},
+        "wan_connected_on": {"type": "string", "format": "date", "nullable": True},
+        "vc_deployed_on": {"type": "string", "format": "date", "nullable": True}}},
+    "EndpointHistory": {"type": "object", "required": ["uptime", "changes"], "properties": {
+        "id": {"type": "integer"}, "start": DATETIME, "end": DATETIME,
+        "uptime": {"type": "number", "nullable": True, "minimum": 0, "maximum": 1,
+                   "description": "share of the period's probes that reached it; null = no probe"},
+        "changes": {"type": "array", "items": {"type": "object", "properties": {
+            "at": DATETIME, "state": {"type": "string", "enum": ["reachable", "unreachable"]},
+            "latency_ms": {"type": "number", "nullable": True},
+            "source": {"type": "string", "enum": ["probe", "demo"]}}}}}},
     "Occurrence": {"type": "object", "properties": {
         "id": {"type": "integer"}, "start": DATETIME, "end": DATETIME,
         "original_start": DATETIME, "status": {"type": "string", "enum": STATUSES},
@@ -213,6 +230,19 @@ OPERATIONS = {
     ("GET", f"{P}/endpoints"): {
         "summary": "List endpoints", "responses": ok(listing("endpoints", "Endpoint")),
         "parameters": [query("unit", "unit code"), query("state", "reachable, unreachable or unknown")]},
+    ("POST", f"{P}/endpoints"): {
+        "summary": "Add an endpoint to a unit the caller manages",
+        "requestBody": {"required": True, "content": json_content(ref("EndpointInput"))},
+        "responses": ok(ref("Endpoint"), "201", "Created")},
+    ("PATCH", f"{P}/endpoints/{{endpoint_id}}"): {
+        "summary": "Change an endpoint (only the fields given)",
+        "requestBody": {"required": True, "content": json_content(ref("EndpointInput"))},
+        "responses": ok(ref("Endpoint"))},
+    ("GET", f"{P}/endpoints/{{endpoint_id}}/history"): {
+        "summary": "State changes and uptime of an endpoint",
+        "parameters": [query("start", "ISO 8601 date or date-time (default: 6 days before end)"),
+                       query("end", "ISO 8601 date (inclusive) or date-time (default: today)")],
+        "responses": ok(ref("EndpointHistory"))},
     ("GET", f"{P}/meetings"): {
         "summary": "Meetings hosted by or involving a unit, one item per sitting",
         "parameters": RANGE + [query("unit", "unit code"), query("room", "room id", "integer")],

@@ -27,6 +27,7 @@ from ..units.importer import import_file
 from ..units.models import Unit
 from . import catalog
 from .meetings import seed_meetings
+from .monitoring import seed_demo_history
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "units" / "data"
 CITY_CODE = "01"
@@ -66,7 +67,10 @@ def seed_demo(now=None) -> str:
         city = Unit.by_code(CITY_CODE)
     units = list(db.session.scalars(
         sa.select(Unit).where(Unit.in_subtree(city)).order_by(Unit.path, Unit.code)))
-    endpoints = _seed_endpoints(units)
+    forgotten = _forget_demo_addresses()
+    if forgotten:
+        lines.append(f"Điểm cầu mẫu: bỏ {forgotten} địa chỉ 10.x do bản cũ tạo ra (không kiểm tra kết nối tới đó).")
+    endpoints = _seed_endpoints(units, now)
     rooms = _seed_rooms(units)
     users = _seed_users()
     db.session.flush()
@@ -129,7 +133,7 @@ def _facts(unit: Unit, missing: dict[int, str], rnd: random.Random) -> tuple[dat
     return wan, vc
 
 
-def _seed_endpoints(units) -> int:
+def _seed_endpoints(units, now=None) -> int:
     rnd = random.Random(RANDOM_SEED + 2)
     todo = _units_without(Endpoint, units)
     wards = [u for u in todo if u.kind == "ward" and u.code not in ALWAYS_CONNECTED]
@@ -137,17 +141,39 @@ def _seed_endpoints(units) -> int:
     missing = {u.id: "none" for u in chosen[:UNCONNECTED_WARDS]}
     missing.update({u.id: "wan_only" for u in chosen[UNCONNECTED_WARDS:]})
     rows = []
-    for index, unit in enumerate(todo):
+    for unit in todo:
         wan, vc = _facts(unit, missing, rnd)
         h323 = unit.kind == "department" and rnd.random() < 0.3
+        # no address: a demo must not send probes to a network it does not know (the operator
+        # enters the real one); the state history comes from demo/monitoring.py instead
         rows.append(dict(
-            unit_id=unit.id, name=f"Điểm cầu {unit.name}",
-            host=f"10.{10 + index // 250}.{index % 250}.{20 if unit.kind == 'ward' else 10}",
-            port=1720 if h323 else 5060, protocol="h323" if h323 else "sip",
+            unit_id=unit.id, name=f"Điểm cầu {unit.name}", host=None, port=None,
+            protocol="h323" if h323 else "sip",
             wan_connected_on=wan, vc_deployed_on=vc, state="unknown"))
-    if rows:
-        db.session.execute(sa.insert(Endpoint), rows)
+    if not rows:
+        return 0
+    db.session.execute(sa.insert(Endpoint), rows)
+    created = db.session.execute(sa.select(Endpoint.id, Unit.code).join(Unit).where(
+        Endpoint.unit_id.in_([u.id for u in todo]))).all()
+    seed_demo_history([e.id for e in created], now or utcnow(),
+                      steady={e.id for e in created if e.code in ALWAYS_CONNECTED})
     return len(rows)
+
+
+def _forget_demo_addresses() -> int:
+    """Earlier versions gave the demo endpoints made-up 10.x addresses, which the probe job
+    then tried every 5 minutes on whatever network the demo ran. Clear those the seed wrote
+    and nobody has edited since (an operator's change is in the audit log)."""
+    from ..audit.models import AuditEntry
+
+    edited = sa.select(AuditEntry.object_id).where(AuditEntry.object_type == "endpoint",
+                                                   AuditEntry.object_id.is_not(None))
+    result = db.session.execute(
+        sa.update(Endpoint).where(Endpoint.host.like("10.%"), Endpoint.port.in_((5060, 1720)),
+                                  Endpoint.name.startswith("Điểm cầu "),
+                                  sa.cast(Endpoint.id, sa.String).not_in(edited))
+        .values(host=None, port=None).execution_options(synchronize_session=False))
+    return result.rowcount or 0
 
 
 def _seed_users() -> int:
