@@ -1,7 +1,7 @@
 """endpoint outages for alerts, demo-or-probe source of checks, endpoint notice kinds
 
 Revision ID: issue16_a1
-Revises: b4d6f8a0c2e4
+Revises: issue13_security
 Create Date: 2026-11-30 23:59:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = 'issue16_a1'
-down_revision = 'b4d6f8a0c2e4'
+down_revision = 'issue13_security'
 branch_labels = None
 depends_on = None
 
