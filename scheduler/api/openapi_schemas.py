@@ -157,7 +157,13 @@ SCHEMAS = {
                   "items": {"type": "object", "properties": {
                       "month": {"type": "string", "description": "YYYY-MM"},
                       "numerator": {"type": "integer"}, "denominator": {"type": "integer"},
-                      "share": {"type": "number", "nullable": True}}}}}},
+                      "share": {"type": "number", "nullable": True}}}},
+        "includes_predecessors": {
+            "type": "array", "description": "former units whose meetings the figures count, for "
+            "the part of the period before the unit existed (whole: merged entirely into it)",
+            "items": {"type": "object", "properties": {
+                "code": {"type": "string"}, "name": {"type": "string"},
+                "valid_to": {"type": "string", "format": "date"}, "whole": {"type": "boolean"}}}}}},
     "TargetReport": {"type": "object", "required": ["targets"], "properties": {
         "unit": ref("UnitRef"), "start": {"type": "string", "format": "date"},
         "end": {"type": "string", "format": "date"},
@@ -261,7 +267,9 @@ OPERATIONS = {
         "responses": ok(listing("mail_problems", "MailProblem"))},
     ("GET", f"{P}/reports/targets"): {
         "summary": "Every target's figure",
-        "parameters": RANGE + [query("unit", "unit code (scope)")],
+        "parameters": RANGE + [query("unit", "unit code (scope)"),
+                               query("unit_on", "YYYY-MM-DD: the unit holding the code that day "
+                                     "(default: its holder during the period)")],
         "responses": ok(ref("TargetReport"))},
     ("GET", f"{P}/reports/connectivity"): {
         "summary": "Ward coverage", "parameters": [query("unit", "unit code (scope)")],

@@ -9,6 +9,9 @@ from ..core.types import UTCDateTime
 from ..extensions import db
 
 UNIT_KINDS = ("city", "department", "district", "ward")
+# the two-level local government (Resolution 1656/NQ-UBTVQH15 for Hà Nội): no districts and no
+# towns (thị trấn) from this day, only communes and wards under the province or city
+TWO_LEVEL_SINCE = date(2025, 7, 1)
 
 
 class Unit(db.Model):

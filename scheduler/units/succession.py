@@ -91,3 +91,47 @@ def predecessor_units(unit: Unit) -> list[tuple[Unit, bool]]:
 def successor_units(unit: Unit) -> list[tuple[Unit, bool]]:
     """(later unit, merged whole) that `unit` became part of."""
     return [(row.successor, row.whole) for row in UnitSuccession.successors_of(unit)]
+
+
+def successor_choices(unit: Unit, on: date) -> list[Unit]:
+    """Where the users of a closed unit may go, as offered on its page: the units it merged
+    into; for a district, which has none of its own, the units its wards merged into and the
+    unit above it (the city took over the districts' work). Only units existing on `on`."""
+    found = [u for u, _whole in successor_units(unit)]
+    if not found:
+        children = sa.select(Unit.id).where(Unit.parent_id == unit.id)
+        found = list(db.session.scalars(
+            sa.select(Unit).join(UnitSuccession, UnitSuccession.successor_id == Unit.id)
+            .where(UnitSuccession.predecessor_id.in_(children)).distinct().order_by(Unit.code)))
+        if unit.parent is not None:
+            found.insert(0, unit.parent)
+    return [u for u in dict.fromkeys(found) if u.exists_on(on)]
+
+
+def move_users(actor, unit: Unit, target: Unit, on: date) -> int:
+    """Move every user of `unit`, which no longer exists on day `on`, to `target`, which does,
+    in one step: their accounts, sign-ins and history stay; each move is in the audit log.
+    Returns how many users moved."""
+    from ..auth.models import User
+    from ..core.access import require
+
+    require("manage", unit, user=actor)
+    require("manage", target, user=actor)
+    if unit.exists_on(on):
+        raise ValidationError(_("%(name)s vẫn đang hoạt động; hãy đổi đơn vị của từng người dùng.",
+                                name=unit.name), {"fields": {"unit": unit.code}})
+    if not target.exists_on(on):
+        message = _("%(name)s không còn hoạt động ngày %(day)s.", name=target.name,
+                    day=on.strftime("%d/%m/%Y"))
+        raise ValidationError(message, {"fields": {"target": message}})
+    users = list(db.session.scalars(sa.select(User).where(User.unit_id == unit.id).order_by(User.username)))
+    if any(u.role == "admin" for u in users) and getattr(actor, "role", None) != "admin":
+        from ..core.errors import Forbidden
+
+        raise Forbidden(_("Chỉ quản trị hệ thống mới được thay đổi tài khoản quản trị hệ thống."))
+    for user in users:
+        user.unit = target
+        record(actor, "user.move", "user", user.id, unit=target, summary=user.username,
+               changes={"unit": [unit.code, target.code], "unit_name": [unit.name, target.name]})
+    db.session.flush()
+    return len(users)
