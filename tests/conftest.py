@@ -16,12 +16,12 @@ from scheduler.extensions import db
 pytest_plugins = ["tests.factories"]
 
 
-def _database_url(tmp_path_factory) -> str:
+def _database_url(tmp_path_factory, worker: str) -> str:
     url = os.environ.get("DATABASE_URL")
     if url:
         if "test" not in url.rsplit("/", 1)[-1]:
             pytest.exit(f"refusing to run tests against a database whose name lacks 'test': {url}")
-        return url
+        return _worker_database(url, worker)
     if os.environ.get("REQUIRE_POSTGRES") == "1":
         pytest.exit("REQUIRE_POSTGRES=1 but DATABASE_URL is not set")
     return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
@@ -42,11 +42,37 @@ def make_config(url: str, **extra) -> dict:
     return config
 
 
+def _worker_database(url: str, worker: str) -> str:
+    """Under pytest-xdist each worker gets a PostgreSQL database of its own (`test_gw0`, …),
+    created on first use next to the one DATABASE_URL names; a plain run uses that one."""
+    if worker == "master":
+        return url
+    base, name = url.rsplit("/", 1)
+    own = f"{name}_{worker}"
+    admin = sa.create_engine(create_app(make_config(url)).config["SQLALCHEMY_DATABASE_URI"],
+                             isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            exists = conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"),
+                                  {"n": own}).scalar()
+            if not exists:
+                conn.exec_driver_sql(f'CREATE DATABASE "{own}"')
+    finally:
+        admin.dispose()
+    return f"{base}/{own}"
+
+
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory):
-    """A fresh schema for the session. Built from the models (fast); the migrations are checked
-    against the models on a database of their own in test_migrations.py."""
-    url = _database_url(tmp_path_factory)
+def worker_id_or_master(request) -> str:
+    return getattr(request.config, "workerinput", {}).get("workerid", "master")
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory, worker_id_or_master):
+    """A fresh schema for the session (one database per xdist worker). Built from the models
+    (fast); the migrations are checked against the models on a database of their own in
+    test_migrations.py."""
+    url = _database_url(tmp_path_factory, worker_id_or_master)
     app = create_app(make_config(url))
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
