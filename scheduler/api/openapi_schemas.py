@@ -65,7 +65,11 @@ SCHEMAS = {
         "parent": NULL_STR, "valid_from": {"type": "string", "format": "date", "nullable": True},
         "valid_to": {"type": "string", "format": "date", "nullable": True},
         "wan_connected": {"type": "boolean"}, "vc_deployed": {"type": "boolean"},
-        "email": NULL_STR, "tech_contact": {"type": "object", "nullable": True}}},
+        "email": NULL_STR, "tech_contact": {"type": "object", "nullable": True},
+        "predecessors": {"type": "array", "items": {"type": "string"},
+                         "description": "codes of the former units this one was formed from"},
+        "successors": {"type": "array", "items": {"type": "string"},
+                       "description": "codes of the units this one was merged into"}}},
     "Room": {"type": "object", "properties": {
         "id": {"type": "integer"}, "unit": {"type": "string"}, "name": {"type": "string"},
         "capacity": {"type": "integer"}, "paperless": {"type": "boolean"},
@@ -178,7 +182,13 @@ SCHEMAS = {
                   "items": {"type": "object", "properties": {
                       "month": {"type": "string", "description": "YYYY-MM"},
                       "numerator": {"type": "integer"}, "denominator": {"type": "integer"},
-                      "share": {"type": "number", "nullable": True}}}}}},
+                      "share": {"type": "number", "nullable": True}}}},
+        "includes_predecessors": {
+            "type": "array", "description": "former units whose meetings the figures count, for "
+            "the part of the period before the unit existed (whole: merged entirely into it)",
+            "items": {"type": "object", "properties": {
+                "code": {"type": "string"}, "name": {"type": "string"},
+                "valid_to": {"type": "string", "format": "date"}, "whole": {"type": "boolean"}}}}}},
     "TargetReport": {"type": "object", "required": ["targets"], "properties": {
         "unit": ref("UnitRef"), "start": {"type": "string", "format": "date"},
         "end": {"type": "string", "format": "date"},
@@ -223,8 +233,13 @@ OPERATIONS = {
     ("GET", f"{P}/units"): {
         "summary": "List units", "responses": ok(listing("units", "Unit")),
         "parameters": [query("kind", "city, department, district or ward"),
-                       query("parent", "parent unit code")]},
-    ("GET", f"{P}/units/{{code}}"): {"summary": "One unit", "responses": ok(ref("Unit"))},
+                       query("parent", "parent unit code"),
+                       query("on", "the day whose tree is listed, YYYY-MM-DD (default today); "
+                             "422 with details.fields.on when it is not a date"),
+                       query("all", "1: also the units not existing on that day")]},
+    ("GET", f"{P}/units/{{code}}"): {
+        "summary": "One unit: the holder of the code on a day (codes are reused after mergers)",
+        "parameters": [query("on", "YYYY-MM-DD, default today")], "responses": ok(ref("Unit"))},
     ("GET", f"{P}/rooms"): {"summary": "List rooms", "parameters": [query("unit", "unit code")],
                             "responses": ok(listing("rooms", "Room"))},
     ("GET", f"{P}/endpoints"): {
@@ -295,7 +310,9 @@ OPERATIONS = {
         "responses": ok(listing("mail_problems", "MailProblem"))},
     ("GET", f"{P}/reports/targets"): {
         "summary": "Every target's figure",
-        "parameters": RANGE + [query("unit", "unit code (scope)")],
+        "parameters": RANGE + [query("unit", "unit code (scope)"),
+                               query("unit_on", "YYYY-MM-DD: the unit holding the code that day "
+                                     "(default: its holder during the period)")],
         "responses": ok(ref("TargetReport"))},
     ("GET", f"{P}/reports/connectivity"): {
         "summary": "Ward coverage", "parameters": [query("unit", "unit code (scope)")],

@@ -1,3 +1,5 @@
+from datetime import date
+
 from flask import jsonify, request
 from flask_babel import gettext as _
 from flask_login import login_required
@@ -40,19 +42,33 @@ def revoke_current_token():
     return jsonify({"revoked": True, "id": token.id})
 
 
+def _requested_day():
+    """The `on` parameter: the day whose tree is read (today without it)."""
+    raw = request.args.get("on")
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw.strip())
+    except ValueError:
+        message = _("Ngày không hợp lệ: %(value)s (định dạng YYYY-MM-DD).", value=raw[:40])
+        raise ValidationError(message, {"fields": {"on": message}}) from None
+
+
 @bp.get("/units")
 @login_required
 def list_units():
+    day = _requested_day()
     parent = None
     if request.args.get("parent"):
-        parent = unit_services.get_unit(request.args["parent"])
-    units = unit_services.list_units(kind=request.args.get("kind") or None, parent=parent,
+        parent = unit_services.get_unit(request.args["parent"], day)
+    units = unit_services.list_units(kind=request.args.get("kind") or None, parent=parent, on=day,
                                      include_retired=request.args.get("all") == "1")
-    return jsonify({"units": unit_services.units_as_dicts(units)})
+    return jsonify({"units": unit_services.units_as_dicts(units, day)})
 
 
 @bp.get("/units/<code>")
 @login_required
 def get_unit(code):
-    unit = unit_services.get_unit(code)
-    return jsonify(unit_services.units_as_dicts([unit])[0])
+    day = _requested_day()
+    unit = unit_services.get_unit(code, day)
+    return jsonify(unit_services.units_as_dicts([unit], day)[0])

@@ -16,9 +16,13 @@
       boxes().forEach(function (box) { if (box.checked) { n += 1; } });
       if (counter) { counter.textContent = String(n); }
     };
-    // With script the group buttons tick the boxes in place instead of sending the form.
+    // With script the group buttons tick the boxes in place instead of sending the form, unless
+    // the meeting's day has changed: then the form goes back for the tree of that day.
+    var dayInput = document.getElementById("day");
+    var treeDay = picker.getAttribute("data-tree-day");
     picker.querySelectorAll("[data-group]").forEach(function (button) {
       button.addEventListener("click", function (event) {
+        if (dayInput && treeDay && dayInput.value.trim() !== treeDay) { return; }
         event.preventDefault();
         var key = button.getAttribute("data-group");
         picker.querySelectorAll("li[data-groups]").forEach(function (item) {
