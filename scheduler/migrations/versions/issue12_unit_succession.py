@@ -1,7 +1,7 @@
 """unit succession: which former units formed each later one (issue 12)
 
 Revision ID: 74b5900736b2
-Revises: b4d6f8a0c2e4
+Revises: issue16_a1
 Create Date: 2026-11-30 23:42:20.307450
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '74b5900736b2'
-down_revision = 'b4d6f8a0c2e4'
+down_revision = 'issue16_a1'
 branch_labels = None
 depends_on = None
 
