@@ -10,7 +10,7 @@ from ..core.types import UTCDateTime
 from ..extensions import db
 
 RUN_STATUSES = ("running", "ok", "error")
-NOTICE_KINDS = ("reminder", "tech_reminder", "monthly_report")
+NOTICE_KINDS = ("reminder", "tech_reminder", "monthly_report", "conclusion_overdue")
 
 
 class JobRun(db.Model):
