@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from ..audit.services import record
+from ..core.timeutil import utcnow
 from ..extensions import db
 from ..meetings.inputs import _text as text_field
 from ..meetings.inputs import invalid
@@ -100,6 +101,7 @@ def replace_agenda(actor, meeting, raw_items) -> list[AgendaItem]:
         item.presenter, item.minutes = values["presenter"], values["minutes"]
         db.session.add(item)
         result.append(item)
+    meeting.updated_at = utcnow()  # the invite's description changed: feeds revalidate
     db.session.flush()
     record(actor, "meeting.agenda", "meeting", meeting.id, unit=meeting.host_unit,
            summary=_("Cập nhật chương trình họp: %(n)d mục", n=len(result)),
