@@ -260,3 +260,9 @@ OPERATIONS = {
     ("GET", f"{P}/openapi.json"): {"summary": "This document", "public": True,
                                    "responses": ok({"type": "object"})},
 }
+
+# the paperless routes describe themselves next to their code
+from ..paperless import openapi as _paperless  # noqa: E402
+
+SCHEMAS.update(_paperless.SCHEMAS)
+OPERATIONS.update(_paperless.OPERATIONS)
