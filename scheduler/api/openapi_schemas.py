@@ -141,7 +141,7 @@ SCHEMAS = {
         "next_attempt_at": {**NULL_DATETIME, "description": "null once given up (failed)"}}},
     "TargetFigure": {"type": "object", "properties": {
         "code": {"type": "string"}, "name": {"type": "string"},
-        "measure": {"type": "string", "enum": ["share", "ward_vc", "ward_wan"]},
+        "measure": {"type": "string", "enum": ["share", "ward_vc", "ward_wan", "paperless"]},
         "threshold": {"type": "number", "nullable": True, "description": "percent"},
         **FIGURE,
         "children": {"type": "array", "description": "the same per child unit",
