@@ -144,7 +144,7 @@ def test_restart_keeps_the_schedule_and_makes_up_a_missed_run(database_url, soon
     wait_until(lambda: "send-reminders" in _stored_jobs(database_url), timeout=60)
     stored = _stored_jobs(database_url)
     assert set(stored) == {"send-reminders", "send-mail", "close-meetings", "probe-endpoints",
-                           "monthly-report"}
+                           "monthly-report", "conclusion-notices"}
     assert all(job["coalesce"] and job["misfire_grace_time"] >= 3600 for job in stored.values())
     holder = db.session.scalar(sa.select(SchedulerLock.holder))
     assert lock.holds(holder, utcnow())
