@@ -11,7 +11,7 @@ from scheduler.paperless import votes
 from scheduler.paperless.models import Ballot, Vote
 from tests.conftest import count
 from tests.paperless_helpers import paperless  # noqa: F401  (fixture)
-from tests.test_booking_concurrency import race
+from tests.booking_helpers import race
 
 WORKERS = 8
 

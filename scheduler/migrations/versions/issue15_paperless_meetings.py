@@ -2,7 +2,7 @@
 minutes; the overdue conclusion notice as a kind of notice
 
 Revision ID: 0493e27e7e94
-Revises: 1d41630ef2ac
+Revises: a3c5e7f9b1d2
 Create Date: 2026-11-30 23:43:47.374033
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0493e27e7e94'
-down_revision = '1d41630ef2ac'
+down_revision = 'a3c5e7f9b1d2'
 branch_labels = None
 depends_on = None
 
