@@ -4,6 +4,8 @@ is set), cleaned between tests, with factories for units, users, rooms, endpoint
 REQUIRE_POSTGRES=1 / REQUIRE_BROWSER=1 (set by .ci/run) turn a skip for a missing PostgreSQL or
 Chromium into a failure.
 """
+import email
+import email.policy
 import json
 import os
 import socket
@@ -170,6 +172,53 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+class SmtpSink:
+    """An SMTP server's handler (aiosmtpd) that keeps every message it receives — the envelope,
+    and the recipients with the parsed message — or refuses each message while `refuse` is set
+    (451: a temporary failure the sender must retry), and the addresses of `unknown` one by
+    one at RCPT TO."""
+
+    def __init__(self):
+        self.envelopes = []
+        self.messages = []
+        self.refuse = False
+        self.unknown = {}  # address -> the reply refusing it
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.unknown:
+            return self.unknown[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.refuse:
+            return "451 4.3.0 Mail server temporarily unavailable"
+        self.envelopes.append(envelope)
+        self.messages.append((list(envelope.rcpt_tos), email.message_from_bytes(
+            envelope.content, policy=email.policy.default)))
+        return "250 OK"
+
+
+def start_smtp(handler: SmtpSink | None = None):
+    """A real SMTP server on 127.0.0.1 and a free port; `.inbox` is its handler, `.stop()`
+    ends it."""
+    from aiosmtpd.controller import Controller
+
+    handler = handler or SmtpSink()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    controller.inbox, handler.port = handler, controller.port
+    return controller
+
+
+@pytest.fixture
+def smtp():
+    """An SMTP sink for the test; its `.port` goes into SMTP_PORT."""
+    controller = start_smtp()
+    yield controller.inbox
+    controller.stop()
 
 
 class LiveServer:
