@@ -12,6 +12,7 @@ from ..extensions import db
 from ..jobs.notices import meeting_units
 from ..meetings.inputs import _text as text_field
 from ..meetings.inputs import invalid
+from ..meetings.serializers import may_see_details
 from .access import is_host, require_open_meeting
 from .models import ATTENDANCE_STATUSES, Attendance
 
@@ -78,6 +79,8 @@ def _parse(data: dict) -> dict:
 
 def set_attendance(actor, meeting, unit_code: str, data: dict) -> Attendance:
     """The host's staff record every unit; an invited unit's own staff record theirs."""
+    if not may_see_details(actor, meeting):  # a stranger learns nothing of who is invited
+        raise Forbidden(_("Chỉ đơn vị chủ trì hoặc chính đơn vị được mời được ghi nhận điểm danh."))
     unit = _invited_unit(meeting, unit_code)
     if not (is_host(actor, meeting) or allowed(actor, "book", unit)):
         raise Forbidden(_("Chỉ đơn vị chủ trì hoặc chính đơn vị được mời được ghi nhận điểm danh."))

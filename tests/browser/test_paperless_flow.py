@@ -56,3 +56,17 @@ def test_paperless_meeting_from_document_to_printed_minutes(paperless, live_serv
     page.emulate_media(media="print")
     expect(page.get_by_test_id("print")).to_be_hidden()
     expect(doc).to_be_visible()
+    assert pdf_pages(page.pdf(format="A4", prefer_css_page_size=True)) == 1
+
+    # the conclusion notice prints on one page as well
+    page.emulate_media(media="screen")
+    page.goto(f"{live_server}/meetings/{paperless.id}/conclusion/print")
+    expect(page.get_by_test_id("conclusion-doc")).to_contain_text("THÔNG BÁO")
+    expect(page.get_by_test_id("quoc-hieu")).to_have_text("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")
+    page.emulate_media(media="print")
+    assert pdf_pages(page.pdf(format="A4", prefer_css_page_size=True)) == 1
+
+
+def pdf_pages(data: bytes) -> int:
+    """Pages of a PDF Chromium printed (its page objects are not compressed)."""
+    return len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", data))
