@@ -5,7 +5,7 @@ user's unit and every unit below it) or `all`.
 """
 from functools import wraps
 
-from flask import abort
+from flask import current_app
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -61,7 +61,8 @@ def permission_required(permission: str):
         @wraps(view)
         def wrapped(*args, **kwargs):
             if not current_user.is_authenticated:
-                abort(401)
+                # the sign-in page for a page, a JSON 401 for the API (auth/__init__.py)
+                return current_app.login_manager.unauthorized()
             require(permission)
             return view(*args, **kwargs)
         return wrapped

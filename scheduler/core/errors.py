@@ -109,7 +109,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(err: HTTPException):
         status = err.code or 500
-        if err.description != type(err).description:  # a message of ours, in the user's language
+        if getattr(err, "for_user", False):  # a message of ours, in the user's language
             message = err.description
         else:
             message = str(HTTP_MESSAGES[status]) if status in HTTP_MESSAGES else err.description
