@@ -101,12 +101,18 @@ SCHEMAS = {
 }
 
 CLOSED = error("409", "The vote is closed, or this person has voted already")
+CANCELLED = error("409", "The meeting is cancelled")
+BINARY = {"type": "string", "format": "binary"}
+FILE_TYPES = ("application/pdf",
+              "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+              "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+              "application/vnd.openxmlformats-officedocument.presentationml.presentation")
 OPERATIONS = {
     ("GET", f"{ONE}/agenda"): {"summary": "The meeting's agenda items", "responses": ok(ref("Agenda"))},
     ("PUT", f"{ONE}/agenda"): {
         "summary": "Replace the agenda (items with an id keep their identity)",
         "requestBody": {"required": True, "content": content(ref("Agenda"))},
-        "responses": {**ok(ref("Agenda")), **error("409", "The meeting is cancelled")}},
+        "responses": {**ok(ref("Agenda")), **CANCELLED}},
     ("POST", f"{ONE}/documents"): {
         "summary": "Upload a document (PDF, DOCX, XLSX, PPTX, recognised by content)",
         "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
@@ -114,21 +120,20 @@ OPERATIONS = {
                 "file": {"type": "string", "format": "binary"},
                 "agenda_item": {"type": "integer"}}}}}},
         "responses": {**ok(ref("Document"), "201", "Stored"),
-                      **error("413", "Larger than DOCUMENT_MAX_MB"),
+                      **error("413", "Larger than DOCUMENT_MAX_MB"), **CANCELLED,
                       **error("415", "Not a PDF, DOCX, XLSX or PPTX")}},
     ("GET", f"{ONE}/documents"): {"summary": "The meeting's documents (who opened them: host only)",
                                   "responses": ok(ref("DocumentList"))},
     ("GET", f"{P}/documents/{{document_id}}"): {
         "summary": "Download a document (the opening is recorded)",
-        "responses": {"200": {"description": "The file", "content": {
-            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
-            "application/pdf": {"schema": {"type": "string", "format": "binary"}}}}}},
+        "responses": {"200": {"description": "The file, as the type its content was recognised as",
+                              "content": {kind: {"schema": BINARY} for kind in FILE_TYPES}}}},
     ("GET", f"{ONE}/attendance"): {"summary": "Attendance per invited unit, with a summary",
                                    "responses": ok(ref("AttendanceList"))},
     ("PUT", f"{ONE}/attendance/{{unit_code}}"): {
         "summary": "Record one invited unit's attendance",
         "requestBody": {"required": True, "content": content(ref("AttendanceInput"))},
-        "responses": ok(ref("Attendance"))},
+        "responses": {**ok(ref("Attendance")), **CANCELLED}},
     ("GET", f"{ONE}/votes"): {"summary": "The meeting's votes",
                               "responses": ok({"type": "object", "properties": {
                                   "votes": {"type": "array", "items": ref("Vote")}}})},
@@ -137,7 +142,7 @@ OPERATIONS = {
         "requestBody": {"required": True, "content": content({
             "type": "object", "required": ["question"], "properties": {
                 "question": {"type": "string", "maxLength": 500}, "agenda_item": INT}})},
-        "responses": ok(ref("Vote"), "201", "Opened")},
+        "responses": {**ok(ref("Vote"), "201", "Opened"), **CANCELLED}},
     ("POST", f"{P}/votes/{{vote_id}}/ballots"): {
         "summary": "Cast one's ballot (users of the host and the invited units, once)",
         "requestBody": {"required": True, "content": content({

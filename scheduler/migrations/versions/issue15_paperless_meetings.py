@@ -2,7 +2,7 @@
 minutes; the overdue conclusion notice as a kind of notice
 
 Revision ID: 0493e27e7e94
-Revises: a3c5e7f9b1d2
+Revises: b4d6f8a0c2e4
 Create Date: 2026-11-30 23:43:47.374033
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0493e27e7e94'
-down_revision = 'a3c5e7f9b1d2'
+down_revision = 'b4d6f8a0c2e4'
 branch_labels = None
 depends_on = None
 
