@@ -55,6 +55,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import jobs
 
     app.register_blueprint(jobs.bp)
+    from .paperless.views import bp as paperless_bp
+
+    app.register_blueprint(paperless_bp)
     app.register_blueprint(api.bp)
     cli.init_app(app)
     _wire_side_effects()

@@ -58,7 +58,8 @@ class DefaultConfig:
     # server (`flask --app wsgi jobs serve`) when JOBS_IN_DEV_SERVER is on.
     JOBS_IN_DEV_SERVER = env_flag("JOBS_IN_DEV_SERVER", False)
     JOBS_INTERVALS = {"send-reminders": 60, "send-mail": 30, "close-meetings": 300,
-                      "probe-endpoints": 300}  # seconds; monthly-report runs daily
+                      "probe-endpoints": 300, "conclusion-notices": 3600}
+    # (seconds; monthly-report runs daily)
     # one interval for every job at once (tests, demos); unset = JOBS_INTERVALS
     JOBS_INTERVAL_SECONDS = float(os.environ["JOBS_INTERVAL_SECONDS"]) if os.environ.get(
         "JOBS_INTERVAL_SECONDS") else None
@@ -92,3 +93,16 @@ class DefaultConfig:
     # where links in e-mails and calendar entries point
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
     CITY_NAME = "Hà Nội"
+
+    # Paperless meetings (scheduler/paperless/): documents live under DOCUMENT_DIR (default
+    # instance/documents, never under static/), each at most DOCUMENT_MAX_MB, due
+    # DOCUMENT_LEAD_DAYS before the meeting; the conclusion notice is due
+    # CONCLUSION_DUE_WORKING_DAYS working days after it. WORKDAY_SWAPS adds the year's swapped
+    # days the `holidays` package does not know yet: [("2027-02-11", "2027-02-20"), ...], each
+    # (day off, working day). The overdue job looks back CONCLUSION_OVERDUE_LOOKBACK_DAYS.
+    DOCUMENT_DIR = os.environ.get("DOCUMENT_DIR")
+    DOCUMENT_MAX_MB = float(os.environ.get("DOCUMENT_MAX_MB", "20"))
+    DOCUMENT_LEAD_DAYS = int(os.environ.get("DOCUMENT_LEAD_DAYS", "3"))
+    CONCLUSION_DUE_WORKING_DAYS = 5
+    CONCLUSION_OVERDUE_LOOKBACK_DAYS = 30
+    WORKDAY_SWAPS: list = []

@@ -73,7 +73,7 @@ def test_every_period_kind_on_the_page(tree, client, auth, query, label):
     auth.login("lanhdao")
     html = page(client, f"/reports?{query}")
     assert label in html
-    assert html.count('<svg class="gauge"') == 4
+    assert html.count('<svg class="gauge"') == 5
 
 
 def test_period_bounds_decide_what_counts(tree, client, auth):
@@ -109,7 +109,7 @@ def test_month_period_page_and_trend_drilldown(april, client, auth):
     html = page(client, "/reports?period=month&year=2024&month=4")
     assert shown_share(html, "online_80") == "66.7 %"
     links = re.findall(r'<a href="([^"]+)" data-month="2024-04">', html)
-    assert len(links) == 2  # one bar per share target
+    assert len(links) == 3  # one bar per meeting share target (online 80, online 30, paperless)
     url = links[0].replace("&amp;", "&")
     assert "in_month=2024-04" in url and "month=4" in url
     assert drill_total(client, url) == 3
@@ -182,7 +182,7 @@ def test_excel_workbook_cell_by_cell(april, client, auth):
     assert response.headers["Content-Disposition"] == \
         'attachment; filename="bao-cao-chi-tieu-01-20240401-20240430.xlsx"'
     book = openpyxl.load_workbook(io.BytesIO(response.data))
-    assert book.sheetnames == ["online_80", "online_30", "ward_vc", "ward_wan"]
+    assert book.sheetnames == ["online_80", "online_30", "ward_vc", "ward_wan", "paperless"]
     label = "Tháng 4/2024: 01/04/2024 – 30/04/2024"
     headers = ["Mã đơn vị", "Đơn vị", "Tử số (trực tuyến / đạt)", "Mẫu số (tổng số)", "Tỷ lệ (%)",
                "Chỉ tiêu (%)", "Đánh giá", "Tỷ lệ kế hoạch (%)"]
@@ -225,7 +225,7 @@ def test_csv_export(april, client, auth):
                        "Tử số (trực tuyến / đạt)", "Mẫu số (tổng số)", "Tỷ lệ (%)", "Chỉ tiêu (%)",
                        "Đánh giá", "Tỷ lệ kế hoạch (%)"]
     by_key = {(r[0], r[3]): r for r in rows[1:]}
-    assert len(rows) == 1 + 4 * 4  # each target: the city and its three children
+    assert len(rows) == 1 + 5 * 4  # each target: the city and its three children
     assert by_key[("online_80", "001")][4:] == ["Quận Ba Đình", "1", "2", "50.0", "80.0",
                                                 "Không đạt", ""]
     assert by_key[("online_80", "01-STTTT")][5:10] == ["0", "0", "", "80.0", "Chưa có dữ liệu"]
@@ -243,7 +243,7 @@ def test_staff_cannot_export_or_see_coverage(tree, client, auth):
 def test_admin_edits_targets_on_the_settings_page(april, client, auth):
     auth.login("admin")
     html = page(client, "/reports/settings")
-    assert html.count("<section class=\"card mb-3\" data-target=") == 4
+    assert html.count("<section class=\"card mb-3\" data-target=") == 5
     response = client.post("/reports/settings/online_80", data={
         "online_80-name": "Họp triển khai trực tuyến", "online_80-categories": ["trien_khai"]})
     assert response.status_code == 302

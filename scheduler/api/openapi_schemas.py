@@ -170,7 +170,7 @@ SCHEMAS = {
         "next_attempt_at": {**NULL_DATETIME, "description": "null once given up (failed)"}}},
     "TargetFigure": {"type": "object", "properties": {
         "code": {"type": "string"}, "name": {"type": "string"},
-        "measure": {"type": "string", "enum": ["share", "ward_vc", "ward_wan"]},
+        "measure": {"type": "string", "enum": ["share", "ward_vc", "ward_wan", "paperless"]},
         "threshold": {"type": "number", "nullable": True, "description": "percent"},
         **FIGURE,
         "children": {"type": "array", "description": "the same per child unit",
@@ -320,3 +320,9 @@ OPERATIONS = {
     ("GET", f"{P}/openapi.json"): {"summary": "This document", "public": True,
                                    "responses": ok({"type": "object"})},
 }
+
+# the paperless routes describe themselves next to their code
+from ..paperless import openapi as _paperless  # noqa: E402
+
+SCHEMAS.update(_paperless.SCHEMAS)
+OPERATIONS.update(_paperless.OPERATIONS)

@@ -23,6 +23,7 @@ from ..core.timeutil import LOCAL_TZ, local_midnight_utc
 from ..extensions import db
 from ..meetings.models import (ONLINE_MODES, Meeting, Occurrence, meeting_participant,
                                meeting_room)
+from ..paperless.models import AgendaItem
 from ..rooms.models import Room
 from ..units.models import Unit
 from . import ical
@@ -146,6 +147,14 @@ class FeedOccurrence:
 
 
 @dataclass(slots=True)
+class FeedAgendaItem:
+    position: int
+    title: str
+    presenter: str
+    minutes: int | None
+
+
+@dataclass(slots=True)
 class FeedMeeting:
     id: int
     uid: str
@@ -166,6 +175,7 @@ class FeedMeeting:
     participants: list = field(default_factory=list)
     rooms: list = field(default_factory=list)
     occurrences: list = field(default_factory=list)
+    agenda_items: list = field(default_factory=list)  # FeedAgendaItem, in agenda order
 
     @property
     def is_online(self) -> bool:
@@ -201,6 +211,10 @@ def feed_meetings(kind: str, owner, now: datetime) -> list[FeedMeeting]:
                  .join(Room, Room.id == meeting_room.c.room_id)
                  .outerjoin(room_unit, room_unit.id == Room.unit_id)
                  .where(meeting_room.c.meeting_id.in_(ids)).order_by(Room.id))
+    agenda_rows = (sa.select(AgendaItem.meeting_id, AgendaItem.position, AgendaItem.title,
+                             AgendaItem.presenter, AgendaItem.minutes)
+                   .where(AgendaItem.meeting_id.in_(ids))
+                   .order_by(AgendaItem.meeting_id, AgendaItem.position, AgendaItem.id))
     # Core rows, each result fetched at once (iterated, psycopg fetches them one by one)
     conn = db.session.connection()
     units: dict[tuple, FeedUnit] = {}
@@ -221,6 +235,8 @@ def feed_meetings(kind: str, owner, now: datetime) -> list[FeedMeeting]:
     for meeting_id, name, unit_name, unit_email in conn.execute(room_rows).all():
         place_unit = unit(unit_name, unit_email) if unit_name is not None else None
         meetings[meeting_id].rooms.append(FeedRoom(name, place_unit))
+    for meeting_id, *values in conn.execute(agenda_rows).all():
+        meetings[meeting_id].agenda_items.append(FeedAgendaItem(*values))
     return list(meetings.values())
 
 

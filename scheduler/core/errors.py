@@ -154,3 +154,13 @@ def init_app(app: Flask) -> None:
         if wants_json():
             return json_error(500, "server_error", message)
         return render_template("error.html", status=500, message=message), 500
+
+
+class TooLarge(DomainError):
+    status = 413
+    code = "too_large"
+
+
+class UnsupportedMediaType(DomainError):
+    status = 415
+    code = "unsupported_media_type"

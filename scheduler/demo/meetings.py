@@ -25,7 +25,7 @@ from dateutil.relativedelta import relativedelta
 from ..core.timeutil import LOCAL_TZ, UTC, utcnow
 from ..endpoints.models import Endpoint
 from ..extensions import db
-from ..jobs.workdays import is_working_day
+from ..jobs import workdays
 from ..meetings.conflicts import lead_time
 from ..meetings.models import Meeting, Occurrence, Reservation, meeting_participant, meeting_room
 from ..meetings.series import expand
@@ -38,6 +38,14 @@ UID_PREFIX = "demo-"
 SINGLE_MEETINGS_PER_MONTH = 62
 FIRST_DEMO_DAY = date(2024, 1, 1)
 REFORM_DAY = date(2025, 7, 1)
+
+
+def is_working_day(day) -> bool:
+    """The demo's meetings keep to Monday–Friday: a Saturday worked in a swap of days off is a
+    working day, but offices do not schedule their regular meetings on it."""
+    return day.weekday() < 5 and workdays.is_working_day(day)
+
+
 CANCELLED_SHARE, DOWNGRADED_SHARE = 0.03, 0.04
 MORNING = [time(7, 30), time(8, 0), time(8, 30), time(9, 0), time(9, 30), time(10, 0)]
 AFTERNOON = [time(13, 30), time(14, 0), time(14, 30), time(15, 0), time(15, 30)]

@@ -11,7 +11,7 @@ from ..extensions import db
 
 RUN_STATUSES = ("running", "ok", "error")
 NOTICE_KINDS = ("reminder", "tech_reminder", "monthly_report", "endpoint_down", "endpoint_up",
-                "meeting_unreachable")
+                "meeting_unreachable", "conclusion_overdue")
 CHECK_SOURCES = ("probe", "demo")
 
 

@@ -20,6 +20,7 @@ JOB_DESCRIPTIONS = {
     "close-meetings": _l("Chuyển các cuộc họp đã qua giờ kết thúc sang trạng thái đã họp"),
     "probe-endpoints": _l("Kiểm tra kết nối các điểm cầu và ghi lịch sử trạng thái"),
     "monthly-report": _l("Gửi báo cáo chỉ tiêu tháng trước cho quản trị vào ngày làm việc đầu tháng"),
+    "conclusion-notices": _l("Báo đơn vị chủ trì và quản trị khi thông báo kết luận cuộc họp quá hạn"),
 }
 
 

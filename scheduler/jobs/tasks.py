@@ -158,6 +158,13 @@ def monthly_report(now: datetime) -> str:
     return send_monthly_report(now)
 
 
+def conclusion_notices(now: datetime) -> str:
+    """Tell the host unit and the admins about each conclusion notice past its due date."""
+    from ..paperless.overdue import notify_overdue_conclusions
+
+    return notify_overdue_conclusions(now)
+
+
 def send_mail(now: datetime) -> str:
     """Deliver the outbox (invitations, reminders, reports) and retry failed messages."""
     counts = deliver_pending(now)

@@ -18,8 +18,8 @@ from ..meetings.models import Meeting, Occurrence
 from ..units.models import Unit
 from . import coverage
 from .models import Target
-from .counting import (counted_occurrences, held_condition, online_condition, planned_condition,
-                       tallied_rows)
+from .counting import (counted_occurrences, held_condition, numerator_condition,
+                       paperless_condition, planned_condition, share_rows, tallied_rows)
 from .periods import Period
 from .targets import active_targets
 from .sql import analytic_transaction
@@ -113,7 +113,10 @@ def threshold_year(period: Period) -> int:
 
 
 def share_reports(targets: list[Target], scope: Unit, period: Period, now: datetime,
-                  children: list[Unit]) -> list[TargetReport]:
+                  children: list[Unit], rows=None) -> list[TargetReport]:
+    """Meeting share targets. The online shares read the running counts (tallied_rows); the
+    paperless share passes `rows` counted by one grouped query over the sittings (the tally
+    does not count paperless meetings)."""
     year = threshold_year(period)
     keys = [key for key, _first, _last in period.buckets]
     reports = {}
@@ -123,7 +126,9 @@ def share_reports(targets: list[Target], scope: Unit, period: Period, now: datet
         reports[target.id] = (TargetReport(target, threshold, fig()),
                               {c.id: fig() for c in children}, [fig() for _ in keys])
     if targets:
-        for row in tallied_rows(targets, scope, period, now, children):
+        if rows is None:
+            rows = tallied_rows(targets, scope, period, now, children)
+        for row in rows:
             report, by_child, by_month = reports[row.target_id]
             if row.in_total:
                 report.total.add(row)
@@ -178,7 +183,11 @@ def target_reports(actor, scope: Unit, period: Period, now: datetime, today: dat
     share_targets = [t for t in targets if t.measure == "share"]
     shares = share_reports(share_targets, scope, period, now, children)
     add_predecessors(shares, share_targets, scope, period, now)
-    wards = ward_reports([t for t in targets if t.measure != "share"], scope, period, today,
+    paperless = [t for t in targets if t.measure == "paperless"]
+    if paperless:
+        shares += share_reports(paperless, scope, period, now, children, rows=share_rows(
+            paperless, scope, period, now, numerator=paperless_condition()))
+    wards = ward_reports([t for t in targets if not t.counts_meetings], scope, period, today,
                          children)
     by_id = {r.target.id: r for r in shares + wards}
     return [by_id[t.id] for t in targets]
@@ -210,13 +219,14 @@ def add_predecessors(reports: list[TargetReport], targets: list[Target], scope: 
 
 def drilldown(actor, target: Target, scope: Unit, period: Period, now: datetime,
               which: str = "held", month: str | None = None, limit: int = 500):
-    """The occurrences behind a figure: `held` (denominator), `online` (numerator) or
-    `planned`; optionally of one month ("2026-01"). Returns (rows, total count)."""
+    """The occurrences behind a figure: `held` (denominator), `online` (numerator: held online,
+    or held paperless for the paperless share) or `planned`; optionally of one month
+    ("2026-01"). Returns (rows, total count)."""
     require("report", scope, user=actor)
     analytic_transaction()
     query = counted_occurrences(target.categories, scope, period)
     conditions = {"held": held_condition(now), "planned": planned_condition(now),
-                  "online": sa.and_(held_condition(now), online_condition())}
+                  "online": sa.and_(held_condition(now), numerator_condition(target))}
     if which not in conditions:
         raise ValidationError(_("Loại số liệu không hợp lệ: %(value)s.", value=which))
     query = query.where(conditions[which])

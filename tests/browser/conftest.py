@@ -64,12 +64,19 @@ def page(browser):
 
 
 @pytest.fixture
-def live_server(app, database_url):
+def live_server_config():
+    """Override in a test module for settings of the served application."""
+    return {}
+
+
+@pytest.fixture
+def live_server(app, database_url, live_server_config):
     """The application served over HTTP on 127.0.0.1 and a free port, sharing the test
     database with the `app` fixture (whose data the test creates). Yields the base URL.
 
     CSRF protection is on, as in production: the browser submits the real forms."""
-    served = create_app(make_config(database_url, SERVER_NAME=None, WTF_CSRF_ENABLED=True))
+    served = create_app(make_config(database_url, SERVER_NAME=None, WTF_CSRF_ENABLED=True,
+                                    **live_server_config))
     server = make_server("127.0.0.1", 0, served, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()

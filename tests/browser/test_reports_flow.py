@@ -55,7 +55,7 @@ def test_admin_reads_the_report_and_drills_down(april, live_server, page):
         "Tháng 4/2024: 01/04/2024 – 30/04/2024")
 
     # a gauge per target; online_80 at 2 of 3 = 66.7 %, below its 80 % threshold
-    expect(page.locator("svg.gauge")).to_have_count(4)
+    expect(page.locator("svg.gauge")).to_have_count(5)  # with the paperless share
     card = page.locator('section[data-target="online_80"]')
     expect(card.locator("svg.gauge")).to_have_attribute("aria-label", re.compile(r"66\.7 %"))
     expect(card.get_by_test_id("share")).to_have_text("66.7 %")
