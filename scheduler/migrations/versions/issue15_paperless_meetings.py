@@ -2,7 +2,7 @@
 minutes; the overdue conclusion notice as a kind of notice
 
 Revision ID: 0493e27e7e94
-Revises: b4d6f8a0c2e4
+Revises: 74b5900736b2
 Create Date: 2026-11-30 23:43:47.374033
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0493e27e7e94'
-down_revision = 'b4d6f8a0c2e4'
+down_revision = '74b5900736b2'
 branch_labels = None
 depends_on = None
 
@@ -131,7 +131,8 @@ def upgrade():
     with op.batch_alter_table('notice_delivery', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_notice_delivery_kind_known'), type_='check')
         batch_op.create_check_constraint(op.f('ck_notice_delivery_kind_known'), sa.text(
-            "kind IN ('reminder', 'tech_reminder', 'monthly_report', 'conclusion_overdue')"))
+            "kind IN ('reminder', 'tech_reminder', 'monthly_report', 'endpoint_down', "
+            "'endpoint_up', 'meeting_unreachable', 'conclusion_overdue')"))
     with op.batch_alter_table('target', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_target_measure_known'), type_='check')
         batch_op.create_check_constraint(op.f('ck_target_measure_known'), sa.text(
@@ -155,7 +156,8 @@ def downgrade():
     with op.batch_alter_table('notice_delivery', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_notice_delivery_kind_known'), type_='check')
         batch_op.create_check_constraint(op.f('ck_notice_delivery_kind_known'), sa.text(
-            "kind IN ('reminder', 'tech_reminder', 'monthly_report')"))
+            "kind IN ('reminder', 'tech_reminder', 'monthly_report', 'endpoint_down', "
+            "'endpoint_up', 'meeting_unreachable')"))
     op.drop_table('document_read')
     op.drop_table('ballot')
     with op.batch_alter_table('vote', schema=None) as batch_op:
