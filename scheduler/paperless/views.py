@@ -7,11 +7,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ..core.access import require, scope_root
+from ..core.access import require, unit_ids_in_reach
 from ..core.errors import Conflict, TooLarge, UnsupportedMediaType, ValidationError
 from ..core.timeutil import official_date_line, to_local, today_local, utcnow
 from ..extensions import db
-from ..units.models import Unit
 from . import agenda, attendance, documents, minutes, votes
 from .access import get_meeting, is_host, is_invited_member, require_host, require_reader
 from .api import MULTIPART_SLACK
@@ -194,10 +193,6 @@ def print_conclusion(meeting_id: int):
 def overdue():
     """Conclusion notices past due: the user's own bookable units (hosts), or all for admins."""
     require("book")
-    root = scope_root(current_user, "book")
-    scope = None
-    if root is not None:
-        scope = db.session.scalars(db.select(Unit.id).where(Unit.in_subtree(root))).all() \
-            if current_user.role == "unit_admin" else [current_user.unit_id]
-    rows = minutes.overdue_meetings(utcnow(), today_local(), scope_unit_ids=scope)
+    rows = minutes.overdue_meetings(utcnow(), today_local(),
+                                    scope_unit_ids=unit_ids_in_reach(current_user, "book"))
     return render_template("paperless/overdue.html", rows=rows, today=today_local())
