@@ -28,3 +28,4 @@ from . import meetings  # noqa: E402,F401
 from . import openapi  # noqa: E402,F401
 from . import reports  # noqa: E402,F401
 from . import calendar  # noqa: E402,F401
+from . import notifications  # noqa: E402,F401

@@ -158,6 +158,13 @@ SCHEMAS = {
         "unit": ref("UnitRef"), "start": {"type": "string", "format": "date"},
         "end": {"type": "string", "format": "date"},
         "targets": {"type": "array", "items": ref("TargetFigure")}}},
+    "Notification": {"type": "object", "required": ["id", "kind", "text", "created_at", "read"],
+                     "properties": {
+        "id": {"type": "integer"},
+        "kind": {"type": "string", "description": "invitation, change, cancellation, "
+                 "approval_request, approved, declined, reminder, tech_reminder, monthly_report…"},
+        "meeting_id": {"type": "integer", "nullable": True}, "text": {"type": "string"},
+        "body": {"type": "string"}, "created_at": DATETIME, "read": {"type": "boolean"}}},
     "UnitRef": {"type": "object", "properties": {"code": {"type": "string"}, "name": {"type": "string"}}},
     "Connectivity": {"type": "object", "properties": {
         "date": {"type": "string", "format": "date"}, "unit": ref("UnitRef"),
@@ -257,6 +264,15 @@ OPERATIONS = {
     ("GET", f"{P}/reports/connectivity"): {
         "summary": "Ward coverage", "parameters": [query("unit", "unit code (scope)")],
         "responses": ok(ref("Connectivity"))},
+    ("GET", f"{P}/notifications"): {
+        "summary": "My notices, newest first (at most 100)",
+        "parameters": [query("unread", "1: only the unread ones")],
+        "responses": ok({"type": "object", "required": ["notifications", "unread"], "properties": {
+            "notifications": {"type": "array", "items": ref("Notification")},
+            "unread": {"type": "integer", "description": "how many are unread in all"}}})},
+    ("POST", f"{P}/notifications/{{notification_id}}/read"): {
+        "summary": "Mark one of my notices read", "requestBody": {"required": False,
+        "content": json_content({"type": "object"})}, "responses": ok(ref("Notification"))},
     ("GET", f"{P}/openapi.json"): {"summary": "This document", "public": True,
                                    "responses": ok({"type": "object"})},
 }
