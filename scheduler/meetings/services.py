@@ -147,17 +147,30 @@ def find_occurrences(viewer, start: datetime, end: datetime, unit=None, room=Non
     return list(db.session.scalars(query))
 
 
-def pending_approvals(user) -> list[Meeting]:
+def _pending_approvals_query(user):
     """Bookings waiting for this user's decision: pending meetings in a room that requires
-    approval and belongs to a unit the user manages."""
+    approval and belongs to a unit the user manages (None: the user approves nothing)."""
     reach = PERMISSIONS["manage"].get(getattr(user, "role", None))
     if reach is None or not allowed(user, "manage"):
-        return []
+        return None
     rooms = sa.select(Room.id).where(Room.requires_approval.is_(True))
     if reach != ALL:
         rooms = rooms.join(Unit, Room.unit_id == Unit.id).where(Unit.in_subtree(user.unit))
-    query = (sa.select(Meeting).where(
+    return sa.select(Meeting).where(
         Meeting.status == "pending",
         Meeting.id.in_(sa.select(meeting_room.c.meeting_id).where(meeting_room.c.room_id.in_(rooms))))
-        .order_by(Meeting.start_at))
-    return list(db.session.scalars(query))
+
+
+def pending_approvals(user) -> list[Meeting]:
+    query = _pending_approvals_query(user)
+    if query is None:
+        return []
+    return list(db.session.scalars(query.order_by(Meeting.start_at, Meeting.id)))
+
+
+def pending_approval_count(user) -> int:
+    """How many bookings wait for the user (the count beside "Duyệt lịch" in the menu)."""
+    query = _pending_approvals_query(user)
+    if query is None:
+        return 0
+    return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
