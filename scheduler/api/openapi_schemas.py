@@ -223,7 +223,9 @@ OPERATIONS = {
         "requestBody": {"required": True, "content": json_content(ref("MeetingInput"))},
         "responses": {**MEETING, **CONFLICT}},
     ("POST", f"{P}/meetings/{{meeting_id}}/cancel"): {
-        "summary": "Cancel a meeting", "requestBody": REASON_BODY, "responses": MEETING},
+        "summary": "Cancel a meeting, or withdraw one recorded as held (reason required: 422 "
+                   "without it); either leaves the reports", "requestBody": REASON_BODY,
+        "responses": MEETING},
     ("POST", f"{P}/meetings/{{meeting_id}}/approve"): {
         "summary": "Approve a pending booking", "requestBody": REASON_BODY, "responses": MEETING},
     ("POST", f"{P}/meetings/{{meeting_id}}/decline"): {

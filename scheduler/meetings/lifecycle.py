@@ -27,14 +27,15 @@ def _audit(actor, meeting, action, summary, changes=None):
 
 
 def cancel_meeting(actor, meeting, reason=None):
+    """Cancel a coming meeting, or withdraw one recorded as held that did not take place (a
+    reason is then required); either way its sittings leave the reports."""
     booking.ensure_can_change(actor, meeting)
-    reason = booking.require_text(reason, "reason", required=False)
+    withdrawn = meeting.status == "held"
+    reason = booking.require_text(reason, "reason", required=withdrawn)
     if meeting.status == "cancelled":
         raise ValidationError(_("Cuộc họp đã bị hủy trước đó."))
-    if meeting.status == "held":
-        raise ValidationError(_("Cuộc họp đã diễn ra, không thể hủy."))
     with write_transaction():
-        stopped = [o for o in meeting.occurrences if o.status in LIVE]
+        stopped = [o for o in meeting.occurrences if o.status in LIVE or withdrawn and o.status == "held"]
         for occ in stopped:
             occ.status = "cancelled"
         booking.deactivate(stopped)
@@ -42,7 +43,7 @@ def cancel_meeting(actor, meeting, reason=None):
         meeting.status, meeting.cancel_reason = "cancelled", reason
         meeting.sequence += 1
         db.session.flush()
-        _audit(actor, meeting, "meeting.cancel", reason or "",
+        _audit(actor, meeting, "meeting.withdraw" if withdrawn else "meeting.cancel", reason or "",
                {"status": [before, "cancelled"], "reason": [None, reason]})
         meeting_changed(meeting, "cancelled")
     return meeting

@@ -8,13 +8,13 @@ from flask_login import current_user, login_required
 
 from ..core.access import permission_required, require
 from ..core.errors import Conflict, NotFound, ValidationError
-from ..core.timeutil import LOCAL_TZ, today_local
+from ..core.timeutil import LOCAL_TZ, today_local, utcnow
 from ..extensions import db
 from ..units.models import Unit
 from . import bp, services
 from .forms import MeetingForm, options, parse_day
 from .models import Meeting
-from .view_helpers import all_active_units, rooms_in_reach, units_in_reach
+from .view_helpers import all_active_units, local, rooms_in_reach, units_in_reach
 
 # the service's field names that the form spells differently
 SERVICE_FIELDS = {"start": "start_time", "end": "end_time", "rrule": "repeat", "skip_dates": "repeat"}
@@ -126,6 +126,9 @@ def _submit(form: MeetingForm, meeting: Meeting | None, picker: dict):
         return render_template(template, **context), 422
     data = form.to_data()
     data["on_conflict"] = "skip" if request.form.get("on_conflict") == "skip" else "fail"
+    if meeting is None and data["end"] <= utcnow() and request.form.get("confirm_past") != "1":
+        # a past end records the meeting as held at once: a date typo must not do that unasked
+        return render_template(template, past=local(data["start"]), **context)
     try:
         if meeting is None:
             meeting = services.book_meeting(current_user, data)
