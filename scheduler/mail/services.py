@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from ..extensions import db
+from .headers import subject_header
 from .models import OutgoingMail
 
 MAX_ATTEMPTS = 8
@@ -38,7 +39,7 @@ def enqueue_mail(recipients: list[str], subject: str, body_text: str, *, body_ht
 
 def build_message(mail: OutgoingMail, sender: str) -> EmailMessage:
     msg = EmailMessage()
-    msg["Subject"] = " ".join(mail.subject.split())  # a header holds no line break
+    msg["Subject"] = subject_header(mail.subject)
     msg["From"] = sender
     msg["To"] = ", ".join(mail.recipients)
     msg["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1].strip(">") or "localhost")
