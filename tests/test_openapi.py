@@ -188,6 +188,8 @@ def test_real_responses_match_the_documented_ones(app, client, tree, rooms, docu
     api.call("POST", M, M, ward, expect=422, json={**body, "mode": "qua thu"})
     one = f"{M}/{series['id']}"
     api.call("GET", f"{M}?start={local_day(start).isoformat()}&unit=00001", M, ward)
+    found = api.call("GET", f"{M}?start={local_day(start).isoformat()}&q=GIAO+BAN+tuan", M, ward)
+    assert found["meetings"] and api.call("GET", f"{M}?q=khong+co+dau", M, ward)["meetings"] == []
     api.call("GET", one, ONE, ward)
     api.call("GET", one, ONE, tokens["other_ward_staff"])  # public facts only
     api.call("GET", f"{M}/999999", ONE, ward, expect=404)

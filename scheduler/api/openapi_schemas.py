@@ -200,7 +200,9 @@ OPERATIONS = {
     ("GET", f"{P}/units"): {
         "summary": "List units", "responses": ok(listing("units", "Unit")),
         "parameters": [query("kind", "city, department, district or ward"),
-                       query("parent", "parent unit code")]},
+                       query("parent", "parent unit code"),
+                       query("q", "words of the name (case and Vietnamese marks ignored) or part "
+                             "of the code")]},
     ("GET", f"{P}/units/{{code}}"): {"summary": "One unit", "responses": ok(ref("Unit"))},
     ("GET", f"{P}/rooms"): {"summary": "List rooms", "parameters": [query("unit", "unit code")],
                             "responses": ok(listing("rooms", "Room"))},
@@ -209,7 +211,10 @@ OPERATIONS = {
         "parameters": [query("unit", "unit code"), query("state", "reachable, unreachable or unknown")]},
     ("GET", f"{P}/meetings"): {
         "summary": "Meetings hosted by or involving a unit, one item per sitting",
-        "parameters": RANGE + [query("unit", "unit code"), query("room", "room id", "integer")],
+        "parameters": RANGE + [query("unit", "unit code"), query("room", "room id", "integer"),
+                               query("q", "words found in the title or the host unit's name, "
+                                     "ignoring case and Vietnamese marks (\"tong ket ba dinh\"); "
+                                     "at most 200 characters")],
         "responses": ok(listing("meetings", "Meeting"))},
     ("POST", f"{P}/meetings"): {
         "summary": "Book a meeting or a series",

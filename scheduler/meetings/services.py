@@ -31,6 +31,7 @@ from .inputs import MeetingInput, invalid, parse_meeting_input
 from .lifecycle import (approve_meeting, cancel_meeting, cancel_occurrence,  # noqa: F401
                         decline_meeting, move_occurrence, restore_occurrence, set_held_mode)
 from .models import Meeting, Occurrence, meeting_room
+from .queries import text_condition
 from .serializers import involving, meeting_to_dict, units_in_reach  # noqa: F401
 from .updating import update_meeting  # noqa: F401
 
@@ -126,12 +127,16 @@ def _create(actor, values: MeetingInput, endpoint_ids, kept, skipped) -> Meeting
     return meeting
 
 
-def find_occurrences(viewer, start: datetime, end: datetime, unit=None, room=None) -> list[Occurrence]:
+def find_occurrences(viewer, start: datetime, end: datetime, unit=None, room=None,
+                     words: str | None = None) -> list[Occurrence]:
     """Sittings overlapping [start, end) of meetings hosted by or involving `unit` (or using
-    `room`), limited to the units the viewer may see; all of them for an admin."""
+    `room`), limited to the units the viewer may see; all of them for an admin. `words`
+    narrows them to the meetings the text search finds (see queries.py)."""
     query = (sa.select(Occurrence).join(Meeting, Occurrence.meeting_id == Meeting.id)
              .where(Occurrence.start_at < end, Occurrence.end_at > start)
              .order_by(Occurrence.start_at, Occurrence.id))
+    if words:
+        query = query.where(text_condition(words))
     if unit is not None:
         require("view", unit, user=viewer)
         query = query.where(involving([unit.id]))

@@ -12,18 +12,17 @@ from flask_login import current_user, login_required
 from ..core.access import permission_required
 from ..core.errors import ValidationError
 from ..core.labels import LABELS
-from ..core.timeutil import LOCAL_TZ, WEEKDAY_NAMES_VI, local_day_bounds, official_date_line, today_local
+from ..core.timeutil import LOCAL_TZ, WEEKDAY_NAMES_VI, official_date_line, today_local
 from ..extensions import db
 from ..rooms.models import Room
-from ..units.models import Unit
-from . import bp
+from . import bp, queries
 from .forms import parse_day
-from .models import Meeting, Occurrence, meeting_participant
 from .view_helpers import (local, monday_of, occurrences_between, reach_condition, requested_day,
                            requested_room, requested_unit, rooms_in_reach, units_in_reach)
 
 FIRST_HOUR, LAST_HOUR = 7, 19  # the office day shown on the grids
 SLOT_MINUTES = 30
+SEARCH_PER_PAGE = 25
 
 
 def _hour_rows(items) -> list[tuple[str, int | None]]:
@@ -141,30 +140,6 @@ def schedule():
         prev_day=monday - timedelta(days=7), next_day=monday + timedelta(days=7))
 
 
-def _search_query(user, args):
-    query = sa.select(Meeting).join(Unit, Meeting.host_unit_id == Unit.id)
-    visible_units = sa.select(Unit.id).where(reach_condition(user, "view"))
-    query = query.where(sa.or_(
-        Meeting.host_unit_id.in_(visible_units),
-        Meeting.id.in_(sa.select(meeting_participant.c.meeting_id)
-                       .where(meeting_participant.c.unit_id.in_(visible_units)))))
-    if args["q"]:
-        query = query.where(Meeting.title.ilike(f"%{args['q']}%", escape="\\"))
-    if args["category"]:
-        query = query.where(Meeting.category == args["category"])
-    if args["unit"] is not None:
-        unit = args["unit"]
-        query = query.where(sa.or_(
-            Meeting.host_unit_id == unit.id,
-            Meeting.id.in_(sa.select(meeting_participant.c.meeting_id)
-                           .where(meeting_participant.c.unit_id == unit.id))))
-    if args["from"] or args["to"]:
-        start, end = local_day_bounds(args["from"] or date(1900, 1, 1), args["to"] or date(9999, 1, 1))
-        query = query.where(Meeting.id.in_(sa.select(Occurrence.meeting_id).where(
-            Occurrence.start_at >= start, Occurrence.start_at < end)))
-    return query.order_by(Meeting.start_at.desc()).limit(200)
-
-
 def _search_args() -> dict:
     args = {"q": (request.args.get("q") or "").strip()[:200], "category": request.args.get("category") or "",
             "unit": None}
@@ -177,7 +152,6 @@ def _search_args() -> dict:
             raise ValidationError(_("Ngày không hợp lệ: %(value)s (định dạng dd/mm/yyyy).", value=raw))
     if request.args.get("unit"):
         args["unit"] = requested_unit()
-    args["q"] = args["q"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return args
 
 
@@ -187,7 +161,12 @@ def _search_args() -> dict:
 def search():
     args = _search_args()
     searched = any(request.args.get(k) for k in ("q", "unit", "category", "from", "to"))
-    results = list(db.session.scalars(_search_query(current_user, args))) if searched else []
+    results = None
+    if searched:
+        query = queries.search_meetings(current_user, words=args["q"], unit=args["unit"],
+                                        category=args["category"], start_day=args["from"],
+                                        end_day=args["to"])
+        results = db.paginate(query, per_page=SEARCH_PER_PAGE, error_out=False)
     return render_template("meetings/search.html", results=results, searched=searched,
                            units=units_in_reach(current_user), args=request.args,
                            categories=LABELS["category"])

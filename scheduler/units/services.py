@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from ..audit.services import diff, record, snapshot
+from ..core.textsearch import contains
 from ..core.access import ALL, OWN, PERMISSIONS, require
 from ..core.errors import NotFound, ValidationError
 from ..core.timeutil import today_local
@@ -41,8 +42,8 @@ def list_units(kind: str | None = None, parent: Unit | None = None, on: date | N
     if not include_retired:
         query = query.where(Unit.active_on(on or today_local()))
     if search:
-        like = f"%{search.strip()}%"
-        query = query.where(sa.or_(Unit.name.ilike(like), Unit.code.ilike(like)))
+        query = query.where(sa.or_(contains(Unit.name, search),
+                                   Unit.code.ilike(f"%{search.strip()}%")))
     return list(db.session.scalars(query))
 
 
