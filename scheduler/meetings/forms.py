@@ -7,13 +7,14 @@ Vietnamese conventions offices use.
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
-from wtforms import (BooleanField, DateField, IntegerField, SelectField, SelectMultipleField,
-                     StringField, TextAreaField, TimeField)
+from wtforms import (BooleanField, IntegerField, SelectField, SelectMultipleField, StringField,
+                     TextAreaField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError as WTFValidationError
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget, TextInput
+from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..core.form_fields import ClockField, LocalDateField, parse_local_date
 from ..core.form_messages import Form
 from ..core.labels import LABELS
 from ..core.timeutil import LOCAL_TZ, UTC
@@ -47,12 +48,12 @@ class MeetingForm(Form):
     category = SelectField(_l("Loại cuộc họp"), choices=options(LABELS["category"].items()))
     host_unit = SelectField(_l("Đơn vị chủ trì"), validators=[DataRequired()])
     chair = StringField(_l("Người chủ trì"), validators=[Optional(), Length(max=200)])
-    day = DateField(_l("Ngày họp (dd/mm/yyyy)"), format="%d/%m/%Y", widget=TextInput(),
-                    validators=[InputRequired(message=_l("Nhập ngày theo dạng dd/mm/yyyy."))])
-    start_time = TimeField(_l("Bắt đầu (HH:MM)"), format="%H:%M", widget=TextInput(),
-                           validators=[InputRequired(message=_l("Nhập giờ theo dạng HH:MM."))])
-    end_time = TimeField(_l("Kết thúc (HH:MM)"), format="%H:%M", widget=TextInput(),
-                         validators=[InputRequired(message=_l("Nhập giờ theo dạng HH:MM."))])
+    day = LocalDateField(_l("Ngày họp (dd/mm/yyyy)"),
+                         validators=[InputRequired(message=_l("Nhập ngày theo dạng dd/mm/yyyy."))])
+    start_time = ClockField(_l("Bắt đầu (HH:MM)"),
+                            validators=[InputRequired(message=_l("Nhập giờ theo dạng HH:MM."))])
+    end_time = ClockField(_l("Kết thúc (HH:MM)"),
+                          validators=[InputRequired(message=_l("Nhập giờ theo dạng HH:MM."))])
     mode = SelectField(_l("Hình thức"), choices=options(LABELS["mode"].items()))
     paperless = BooleanField(_l("Họp không giấy tờ"))
     rooms = SelectMultipleField(_l("Phòng họp"), coerce=int, validate_choice=True)
@@ -67,8 +68,7 @@ class MeetingForm(Form):
                                   choices=options(zip(WEEKDAY_CODES, WEEKDAY_LABELS)))
     setpos = SelectField(_l("Tuần thứ"), choices=options(SETPOS), default="1")
     setpos_weekday = SelectField(_l("Thứ"), choices=options(zip(WEEKDAY_CODES, WEEKDAY_LABELS)))
-    until = DateField(_l("Đến ngày (dd/mm/yyyy)"), format="%d/%m/%Y", widget=TextInput(),
-                      validators=[Optional()])
+    until = LocalDateField(_l("Đến ngày (dd/mm/yyyy)"), validators=[Optional()])
     count = IntegerField(_l("Hoặc số lần họp"), validators=[Optional(), NumberRange(min=1, max=200)])
     holiday_override_reason = StringField(_l("Lý do họp vào ngày nghỉ, ngày lễ"),
                                           validators=[Optional(), Length(max=500)])
@@ -187,16 +187,7 @@ def fill_recurrence(form: MeetingForm, rrule: str | None) -> None:
 
 def parse_day(value: str | None) -> date | None:
     """A day from a query string: ISO (yyyy-mm-dd) from links, dd/mm/yyyy from people."""
-    if not value:
-        return None
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            day = datetime.strptime(value.strip(), fmt).date()
-        except ValueError:
-            continue
-        # far-off years would overflow the week and month arithmetic of the calendars
-        return day if 1900 <= day.year <= 2999 else None
-    return None
+    return parse_local_date(value) if value else None
 
 
 class CancelForm(Form):
@@ -208,12 +199,12 @@ class DecisionForm(Form):
 
 
 class MoveOccurrenceForm(Form):
-    day = DateField(_l("Ngày mới (dd/mm/yyyy)"), format="%d/%m/%Y", widget=TextInput(),
-                    validators=[InputRequired(message=_l("Nhập ngày theo dạng dd/mm/yyyy."))])
-    start_time = TimeField(_l("Bắt đầu (HH:MM)"), format="%H:%M", widget=TextInput(),
-                           validators=[InputRequired(message=_l("Nhập giờ theo dạng HH:MM."))])
-    end_time = TimeField(_l("Kết thúc (HH:MM)"), format="%H:%M", widget=TextInput(),
-                         validators=[InputRequired(message=_l("Nhập giờ theo dạng HH:MM."))])
+    day = LocalDateField(_l("Ngày mới (dd/mm/yyyy)"),
+                         validators=[InputRequired(message=_l("Nhập ngày theo dạng dd/mm/yyyy."))])
+    start_time = ClockField(_l("Bắt đầu (HH:MM)"),
+                            validators=[InputRequired(message=_l("Nhập giờ theo dạng HH:MM."))])
+    end_time = ClockField(_l("Kết thúc (HH:MM)"),
+                          validators=[InputRequired(message=_l("Nhập giờ theo dạng HH:MM."))])
 
 
 class RestoreForm(Form):
