@@ -120,6 +120,9 @@ SCHEMAS = {
                                  "(at most 370 sittings within 2 years)"},
         "skip_dates": {"type": "array", "items": {"type": "string", "format": "date"}},
         "on_conflict": {"type": "string", "enum": ["fail", "skip"], "default": "fail"},
+        "skip_holidays": {"type": "boolean", "default": False,
+                          "description": "a series leaves out its sittings on Vietnamese public "
+                                         "holidays (listed in `skipped`)"},
         "holiday_override_reason": {"type": "string", "maxLength": 500}}},
     "Conflict": {"type": "object", "properties": {
         "meeting_id": {"type": "integer"}, "title": {"type": "string"}, "unit": {"type": "string"},

@@ -70,6 +70,8 @@ class MeetingForm(Form):
     setpos_weekday = SelectField(_l("Thứ"), choices=options(zip(WEEKDAY_CODES, WEEKDAY_LABELS)))
     until = LocalDateField(_l("Đến ngày (dd/mm/yyyy)"), validators=[Optional()])
     count = IntegerField(_l("Hoặc số lần họp"), validators=[Optional(), NumberRange(min=1, max=200)])
+    skip_holidays = BooleanField(_l("Bỏ qua các ngày nghỉ lễ"),
+                                 description=_l("Các buổi rơi vào ngày nghỉ lễ được liệt kê để xác nhận trước khi đặt."))
     holiday_override_reason = StringField(_l("Lý do họp vào ngày nghỉ, ngày lễ"),
                                           validators=[Optional(), Length(max=500)])
 
@@ -118,6 +120,7 @@ class MeetingForm(Form):
             "conclusion": self.conclusion.data or "",
             "rrule": build_rrule(self),
             "skip_dates": [],
+            "skip_holidays": bool(self.skip_holidays.data) and self.repeat.data != "none",
             "holiday_override_reason": (self.holiday_override_reason.data or "").strip() or None,
         }
 

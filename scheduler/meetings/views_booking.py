@@ -14,6 +14,8 @@ from ..units.models import Unit
 from . import bp, services
 from .forms import MeetingForm, options, parse_day
 from .models import Meeting
+from .rules import holidays_of_series
+from .series import SeriesError, expand
 from .view_helpers import all_active_units, local, rooms_in_reach, units_in_reach
 
 # the service's field names that the form spells differently
@@ -112,6 +114,17 @@ def _conflict_view(err: Conflict) -> dict:
     return {"conflicts": conflicts, "next_free": free, "dates": dates}
 
 
+def series_holidays(data: dict) -> list[tuple[date, str]]:
+    """(day, holiday name) of the sittings of the booked series that fall on public holidays."""
+    if not data.get("rrule"):
+        return []
+    try:
+        instances = expand(data["rrule"], data["start"], data["end"])
+    except SeriesError:
+        return []  # the booking service explains what is wrong with the rule
+    return holidays_of_series(instances)
+
+
 def _submit(form: MeetingForm, meeting: Meeting | None, picker: dict):
     """Handle a POST of the booking form; returns a response."""
     template = "meetings/form.html"
@@ -126,6 +139,12 @@ def _submit(form: MeetingForm, meeting: Meeting | None, picker: dict):
         return render_template(template, **context), 422
     data = form.to_data()
     data["on_conflict"] = "skip" if request.form.get("on_conflict") == "skip" else "fail"
+    if request.form.get("holidays") == "skip":
+        data["skip_holidays"] = True
+    holidays = series_holidays(data) if meeting is None else []
+    if holidays and request.form.get("holidays") not in ("skip", "keep"):
+        # the sittings on public holidays are listed before anything is booked
+        return render_template(template, holidays=holidays, **context)
     if meeting is None and data["end"] <= utcnow() and request.form.get("confirm_past") != "1":
         # a past end records the meeting as held at once: a date typo must not do that unasked
         return render_template(template, past=local(data["start"]), **context)
