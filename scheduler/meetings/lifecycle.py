@@ -93,7 +93,8 @@ def _times(start, end):
 
 def _check_slot(meeting, start, end, exclude_occurrence_id=None, exclude_meeting_id=None):
     online = meeting.is_online
-    endpoint_ids = booking.endpoint_plan(meeting.host_unit, meeting.participants, online)
+    endpoint_ids = booking.endpoint_plan(meeting.host_unit, meeting.participants, online,
+                                         hybrid=meeting.mode == "hybrid")
     rooms = list(meeting.rooms)
     booking.check_room_rules(rooms, [(start, end)], meeting.holiday_override_reason)
     needs = conflict_rules.needs_for([(start, end)], rooms, endpoint_ids, online)

@@ -30,7 +30,7 @@ from .events import meeting_changed
 from .inputs import MeetingInput, invalid, parse_meeting_input
 from .lifecycle import (approve_meeting, cancel_meeting, cancel_occurrence,  # noqa: F401
                         decline_meeting, move_occurrence, restore_occurrence, set_held_mode)
-from .models import Meeting, Occurrence, meeting_room
+from .models import Meeting, Occurrence, Reservation, meeting_room
 from .queries import text_condition
 from .serializers import involving, meeting_to_dict, units_in_reach  # noqa: F401
 from .updating import update_meeting  # noqa: F401
@@ -60,7 +60,8 @@ def book_meeting(actor, data: dict) -> Meeting:
         require("book", values.host_unit, user=actor)
         booking.authorise_rooms(actor, values.host_unit, values.rooms)
         endpoint_ids = booking.endpoint_plan(values.host_unit, values.participants,
-                                             values.mode in ("online", "hybrid"))
+                                             values.mode in ("online", "hybrid"),
+                                             hybrid=values.mode == "hybrid")
         kept, skipped = _apply_skips(values)
         booking.check_room_rules(values.rooms, [values.instances[i] for i in kept],
                                  values.holiday_override_reason)
@@ -150,6 +151,24 @@ def find_occurrences(viewer, start: datetime, end: datetime, unit=None, room=Non
         if reach is not None:
             query = query.where(involving(reach))
     return list(db.session.scalars(query))
+
+
+def rooms_busy(room_ids, start: datetime, end: datetime) -> dict[int, tuple]:
+    """room id -> (title, start, end) of a live sitting holding it within [start, end)."""
+    if not room_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(Reservation.resource_id, Meeting.title, Occurrence.start_at, Occurrence.end_at)
+        .join(Occurrence, Reservation.occurrence_id == Occurrence.id)
+        .join(Meeting, Occurrence.meeting_id == Meeting.id)
+        .where(Reservation.resource_kind == "room", Reservation.active.is_(True),
+               Reservation.resource_id.in_(room_ids), Reservation.starts_at < end,
+               Reservation.ends_at > start)
+        .order_by(Occurrence.start_at))
+    busy: dict[int, tuple] = {}
+    for room_id, title, sitting_start, sitting_end in rows:
+        busy.setdefault(room_id, (title, sitting_start, sitting_end))
+    return busy
 
 
 def _pending_approvals_query(user):

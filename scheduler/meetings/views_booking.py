@@ -2,17 +2,19 @@
 commits once, and on a refusal shows the form again with everything typed kept."""
 from datetime import date, datetime, timedelta
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..core.access import permission_required, require
 from ..core.errors import Conflict, NotFound, ValidationError
+from ..core.form_fields import parse_clock
 from ..core.timeutil import LOCAL_TZ, today_local, utcnow
 from ..extensions import db
 from ..units.models import Unit
 from . import bp, services
 from .forms import MeetingForm, options, parse_day
+from .conflicts import vc_endpoints
 from .models import Meeting
 from .rules import holidays_of_series
 from .series import SeriesError, expand
@@ -62,8 +64,12 @@ def _prepare(form: MeetingForm, meeting: Meeting | None = None) -> dict:
     units += [u for u in (meeting.participants if meeting else []) if u not in units]
     form.participants.choices = options((u.code, u.name) for u in units)
     codes_by_id = {u.id: u.code for u in units}
+    with_vc = vc_endpoints(units)
     return {"participant_units": [(u, unit_groups(u, codes_by_id)) for u in units],
-            "groups": participant_groups(units), "all_units": units}
+            "groups": participant_groups(units), "all_units": units,
+            "without_vc": {u.code for u in units if u.id not in with_vc},
+            "room_units": {r.id: r.unit_id for r in extra_rooms + rooms},
+            "host_ids": {u.code: u.id for u in hosts}}
 
 
 def _check_host(form: MeetingForm) -> None:
@@ -130,9 +136,17 @@ def _submit(form: MeetingForm, meeting: Meeting | None, picker: dict):
     template = "meetings/form.html"
     context = dict(picker, form=form, meeting=meeting)
     if request.form.get("add_group"):
-        added = _group_members(request.form["add_group"], picker["all_units"])
+        key = request.form["add_group"]
+        if key == "selected":  # the group list's button; a link may still name the group itself
+            key = request.form.get("group", "")
+        added = _group_members(key, picker["all_units"])
         form.participants.data = list(dict.fromkeys(list(form.participants.data or []) + added))
         return render_template(template, **context)
+    if request.form.get("drop_units"):
+        # "remove these N units" offered after an online meeting was refused for them
+        dropped = set(request.form["drop_units"].split())
+        form.participants.data = [c for c in form.participants.data or [] if c not in dropped]
+        return render_template(template, dropped=len(dropped), **context)
     if request.form.get("use_slot"):
         _apply_slot(form)
     if not form.validate():
@@ -155,7 +169,9 @@ def _submit(form: MeetingForm, meeting: Meeting | None, picker: dict):
             services.update_meeting(current_user, meeting, data)
     except ValidationError as err:
         db.session.rollback()
-        return render_template(template, general_errors=_show_service_errors(form, err), **context), 422
+        return render_template(template, general_errors=_show_service_errors(form, err),
+                               refused_without_vc=err.details.get("units_without_vc") or [],
+                               **context), 422
     except Conflict as err:
         db.session.rollback()
         return render_template(template, conflict=_conflict_view(err), series=bool(data["rrule"]),
@@ -203,3 +219,21 @@ def edit(meeting_id: int):
         return _submit(form, meeting, picker)
     form.fill_from(meeting)
     return render_template("meetings/form.html", form=form, meeting=meeting, **picker)
+
+
+@bp.route("/meetings/room-availability")
+@login_required
+@permission_required("book")
+def room_availability():
+    """For the booking form: which of the given rooms are taken between start and end of a
+    day, {"busy": {room id: "title HH:MM–HH:MM"}}. Only rooms the user may see are answered."""
+    day = parse_day(request.args.get("date"))
+    start, end = parse_clock(request.args.get("start")), parse_clock(request.args.get("end"))
+    ids = [int(v) for v in (request.args.get("rooms") or "").split(",") if v.isdigit() and len(v) < 12]
+    if day is None or start is None or end is None or end <= start or not ids:
+        return jsonify({"busy": {}})
+    visible = {r.id for r in rooms_in_reach(current_user, "view")}
+    busy = services.rooms_busy([i for i in ids if i in visible][:200],
+                               datetime.combine(day, start, LOCAL_TZ), datetime.combine(day, end, LOCAL_TZ))
+    return jsonify({"busy": {str(room_id): f"{title} {local(s):%H:%M}–{local(e):%H:%M}"
+                             for room_id, (title, s, e) in busy.items()}})

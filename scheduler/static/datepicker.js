@@ -3,8 +3,9 @@
  * The browser's own <input type="date"> follows the operating system's locale (12/31/2026 on an
  * English Windows) rather than the page's; this one follows the interface language (<html lang>):
  * month and weekday names come from Intl in that language, weeks start on Monday, the value is
- * always dd/mm/yyyy. Typing stays possible; the picker only helps. Keyboard: arrows move by
- * day/week, PageUp/PageDown by month, Enter picks, Escape closes. No dependency, no CDN.
+ * always dd/mm/yyyy. Typing stays possible; the picker only helps. Keyboard: Alt+ArrowDown (or F4)
+ * in the field opens it, arrows move by day/week, PageUp/PageDown by month, Enter picks, Escape
+ * closes. No dependency, no CDN.
  */
 (function () {
   "use strict";
@@ -176,6 +177,15 @@
     toggle.setAttribute("aria-haspopup", "dialog");
     toggle.setAttribute("aria-expanded", "false");
     toggle.dataset.testid = "datepicker-toggle";
+    // typing is the keyboard's way; the picker opens with Alt+ArrowDown (or F4) in the field,
+    // so the button adds no Tab stop
+    toggle.tabIndex = -1;
+    input.addEventListener("keydown", function (event) {
+      if ((event.altKey && event.key === "ArrowDown") || event.key === "F4") {
+        event.preventDefault();
+        show(input, toggle);
+      }
+    });
     toggle.innerHTML = '<svg width="16" height="16" viewBox="0 0 16 16" fill="currentColor" aria-hidden="true">' +
       '<path d="M3.5 0a.5.5 0 0 1 .5.5V1h8V.5a.5.5 0 0 1 1 0V1h1a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H2a2 2 0 0 1-2-2V3a2 2 0 0 1 2-2h1V.5a.5.5 0 0 1 .5-.5M1 4v10a1 1 0 0 0 1 1h12a1 1 0 0 0 1-1V4z"/></svg>';
     toggle.addEventListener("click", function () { show(input, toggle); });
