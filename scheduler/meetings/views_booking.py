@@ -193,12 +193,14 @@ def new():
     own = current_user.unit.code
     form.host_unit.data = own if any(c.value == own for c in form.host_unit.choices) else None
     form.day.data = parse_day(request.args.get("date")) or today_local()
-    try:
-        start = datetime.strptime(request.args.get("start", ""), "%H:%M")
-        form.start_time.data = start.time()
-        form.end_time.data = (start + timedelta(hours=1)).time()
-    except ValueError:
-        pass  # no start time offered: the user types one
+    start, end = parse_clock(request.args.get("start")), parse_clock(request.args.get("end"))
+    if start is not None:  # a slot picked on a calendar (the end one hour later unless given)
+        form.start_time.data = start
+        later = (datetime.combine(date.today(), start) + timedelta(hours=1)).time()
+        form.end_time.data = end if end is not None and end > start else max(later, start)
+    unit = request.args.get("unit", "")
+    if any(c.value == unit for c in form.host_unit.choices):
+        form.host_unit.data = unit
     room = request.args.get("room", "")
     if room.isdigit() and any(c.value == int(room) for c in form.rooms.choices):
         form.rooms.data = [int(room)]

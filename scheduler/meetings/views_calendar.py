@@ -41,6 +41,31 @@ def _row_key(occurrence) -> int:
     return -1 if hour < FIRST_HOUR else min(hour, LAST_HOUR)
 
 
+def _spans(items) -> dict[int, dict]:
+    """Where each sitting of the office hours sits in its day's column, so the page's script can
+    draw it over the hours it lasts: minutes after its hour row begins, minutes it lasts (up to
+    the end of the grid), and its lane among the day's overlapping sittings."""
+    spans: dict[int, dict] = {}
+    lanes_end: dict = defaultdict(list)  # day -> end of the last sitting in each lane
+    for occurrence in items:
+        start, end = local(occurrence.start_at), local(occurrence.end_at)
+        if not FIRST_HOUR <= start.hour < LAST_HOUR:
+            continue
+        closing = start.replace(hour=LAST_HOUR, minute=0)
+        lanes = lanes_end[start.date()]
+        lane = next((i for i, busy_until in enumerate(lanes) if busy_until <= start), len(lanes))
+        if lane == len(lanes):
+            lanes.append(end)
+        else:
+            lanes[lane] = end
+        spans[occurrence.id] = {"offset": start.minute,
+                                "minutes": max(15, int((min(end, closing) - start).total_seconds() // 60)),
+                                "lane": lane, "day": start.date()}
+    for span in spans.values():
+        span["lanes"] = len(lanes_end[span.pop("day")])
+    return spans
+
+
 @bp.route("/meetings/week")
 @login_required
 @permission_required("view")
@@ -53,9 +78,13 @@ def week():
     cells = defaultdict(list)
     for occurrence in items:
         cells[(local(occurrence.start_at).date(), _row_key(occurrence))].append(occurrence)
+    by_day = defaultdict(list)
+    for occurrence in items:
+        by_day[local(occurrence.start_at).date()].append(occurrence)
     return render_template(
         "meetings/week.html", unit=unit, room=room, days=days, rows=_hour_rows(items),
-        cells=cells, weekday_names=WEEKDAY_NAMES_VI, today=today_local(),
+        cells=cells, spans=_spans(items), by_day=by_day, first_hour=FIRST_HOUR,
+        weekday_names=WEEKDAY_NAMES_VI, today=today_local(),
         prev_day=monday - timedelta(days=7), next_day=monday + timedelta(days=7),
         units=units_in_reach(current_user), rooms=rooms_in_reach(current_user))
 
@@ -80,6 +109,7 @@ def month():
         cursor += timedelta(days=7)
     return render_template(
         "meetings/month.html", unit=unit, room=room, first=first, weeks=weeks, by_day=by_day,
+        month_days=[first + timedelta(days=i) for i in range(last.day)],
         weekday_names=WEEKDAY_NAMES_VI, today=today_local(),
         prev_day=(first - timedelta(days=1)).replace(day=1), next_day=last + timedelta(days=1),
         units=units_in_reach(current_user), rooms=rooms_in_reach(current_user))

@@ -205,6 +205,77 @@
     check();
   }
 
+  var grid = document.querySelector(".week-grid");
+  if (grid) { weekGrid(grid); }
+
+  // The week grid: each meeting drawn over the hours it lasts (side by side when they overlap),
+  // and an empty slot booked by clicking it, or a longer one by dragging down its day.
+  function weekGrid(grid) {
+    grid.classList.add("spanning");
+    var firstCell = grid.querySelector("tbody td[data-hour]");
+    var place = function () {
+      var hour = firstCell ? firstCell.getBoundingClientRect().height : 56;
+      grid.querySelectorAll(".meeting-chip[data-minutes]").forEach(function (chip) {
+        var lanes = Number(chip.dataset.lanes) || 1, lane = Number(chip.dataset.lane) || 0;
+        chip.style.top = (Number(chip.dataset.offset) / 60 * hour) + "px";
+        chip.style.height = Math.max(Number(chip.dataset.minutes) / 60 * hour - 2, 20) + "px";
+        chip.style.left = (lane * 100 / lanes) + "%";
+        chip.style.width = (100 / lanes) + "%";
+      });
+    };
+    place();
+    window.addEventListener("resize", place);
+
+    var url = grid.dataset.bookUrl;
+    if (!url) { return; }
+    var first = Number(grid.dataset.firstHour);
+    var slotOf = function (cell, event) {
+      var hour = Number(cell.dataset.hour);
+      if (!(hour >= first)) { return null; }  // the "before office hours" row
+      var box = cell.getBoundingClientRect();
+      return hour * 60 + (event.clientY - box.top >= box.height / 2 ? 30 : 0);
+    };
+    var clock = function (minutes) { return pad(Math.floor(minutes / 60)) + ":" + pad(minutes % 60); };
+    var pad = function (n) { return (n < 10 ? "0" : "") + n; };
+    var drag = null;
+    var mark = function (to) {
+      grid.querySelectorAll("td.book-selecting").forEach(function (c) { c.classList.remove("book-selecting"); });
+      var low = Math.min(drag.from, to), high = Math.max(drag.from, to);
+      grid.querySelectorAll('td[data-day="' + drag.day + '"]').forEach(function (c) {
+        var h = Number(c.dataset.hour) * 60;
+        if (h + 30 > low && h <= high) { c.classList.add("book-selecting"); }
+      });
+    };
+    grid.addEventListener("mousedown", function (event) {
+      var cell = event.target.closest("td[data-day]");
+      if (!cell || event.button !== 0 || event.target.closest(".meeting-chip")) { return; }
+      var slot = slotOf(cell, event);
+      if (slot === null) { return; }
+      event.preventDefault();
+      drag = {day: cell.dataset.day, from: slot, to: slot};
+      mark(slot);
+    });
+    grid.addEventListener("mouseover", function (event) {
+      var cell = drag && event.target.closest("td[data-day]");
+      if (!cell || cell.dataset.day !== drag.day) { return; }
+      var slot = slotOf(cell, event);
+      if (slot !== null) { drag.to = slot; mark(slot); }
+    });
+    document.addEventListener("mouseup", function (event) {
+      if (!drag) { return; }
+      var cell = event.target.closest && event.target.closest("td[data-day]");
+      if (cell && cell.dataset.day === drag.day) {
+        var slot = slotOf(cell, event);
+        if (slot !== null) { drag.to = slot; }
+      }
+      var start = Math.min(drag.from, drag.to), end = Math.max(drag.from, drag.to) + 30;
+      if (end - start < 60) { end = start + 60; }  // a click books an hour
+      var query = new URLSearchParams({date: drag.day, start: clock(start), end: clock(Math.min(end, 24 * 60 - 1))});
+      drag = null;
+      window.location.href = url + (url.indexOf("?") >= 0 ? "&" : "?") + query.toString();
+    });
+  }
+
   var recurrence = document.querySelector("[data-recurrence]");
   if (recurrence) {
     var repeat = recurrence.querySelector("select[name=repeat]");
