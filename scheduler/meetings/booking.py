@@ -88,6 +88,11 @@ def conflict_error(found, needs, instances, rooms, exclude_meeting_id=None,
         f"{c['title']} ({c['unit_name']}, {_when(c)})" for c in described))
     dates = sorted({c["date"] for c in described})
     message = _("Trùng lịch với: %(titles)s.", titles=titles[:600])
+    if any(c.get("resource_kind") == "endpoint" for c in described):
+        # the clash may lie only in the connection test before one of the meetings
+        message += " " + _("Điểm cầu được giữ từ %(n)d phút trước giờ họp để kết nối thử, nên "
+                           "hai cuộc họp trực tuyến cần cách nhau ít nhất chừng ấy thời gian.",
+                           n=int(conflict_rules.lead_time().total_seconds() // 60))
     if len(dates) > 1:
         message += " " + _("Các ngày trùng: %(dates)s.", dates=", ".join(
             format_date_vi(datetime.fromisoformat(d).date()) for d in dates[:20]))

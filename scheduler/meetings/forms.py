@@ -26,10 +26,12 @@ REPEATS = (
     ("none", _l("Không lặp lại")),
     ("weekly", _l("Hằng tuần (hoặc N tuần một lần) vào các thứ đã chọn")),
     ("monthly_date", _l("Hằng tháng theo ngày")),
-    ("monthly_weekday", _l("Hằng tháng vào thứ … của tuần thứ n")),
+    ("monthly_weekday", _l("Hằng tháng vào một ngày trong tuần (ví dụ: Thứ Hai đầu tiên của tháng)")),
 )
-SETPOS = (("1", _l("thứ nhất")), ("2", _l("thứ hai")), ("3", _l("thứ ba")),
-          ("4", _l("thứ tư")), ("-1", _l("cuối cùng")))
+# "thứ hai" (and "thứ 2") also means Monday: the ordinal is said as "lần 2", never "thứ 2"
+SETPOS = (("1", _l("Lần đầu tiên trong tháng")), ("2", _l("Lần 2 trong tháng")),
+          ("3", _l("Lần 3 trong tháng")), ("4", _l("Lần 4 trong tháng")),
+          ("-1", _l("Lần cuối cùng trong tháng")))
 
 
 def options(pairs) -> list[SelectChoice]:
@@ -66,8 +68,8 @@ class MeetingForm(Form):
                             validators=[Optional(), NumberRange(min=1, max=52)])
     weekdays = MultiCheckboxField(_l("Vào các thứ"),
                                   choices=options(zip(WEEKDAY_CODES, WEEKDAY_LABELS)))
-    setpos = SelectField(_l("Tuần thứ"), choices=options(SETPOS), default="1")
-    setpos_weekday = SelectField(_l("Thứ"), choices=options(zip(WEEKDAY_CODES, WEEKDAY_LABELS)))
+    setpos = SelectField(_l("Lần trong tháng"), choices=options(SETPOS), default="1")
+    setpos_weekday = SelectField(_l("Ngày trong tuần"), choices=options(zip(WEEKDAY_CODES, WEEKDAY_LABELS)))
     until = LocalDateField(_l("Đến ngày (dd/mm/yyyy)"), validators=[Optional()])
     count = IntegerField(_l("Hoặc số lần họp"), validators=[Optional(), NumberRange(min=1, max=200)])
     skip_holidays = BooleanField(_l("Bỏ qua các ngày nghỉ lễ"),
