@@ -32,6 +32,7 @@ def test_the_main_pages_have_no_serious_violation(tree, create_room, live_server
     services.book_meeting(tree.users.district_staff, request_for(
         tree.ba_dinh, at(1, 9), rooms=[room.id], participants=["00001"], mode="online",
         title="Họp giao ban"))
+    db.session.commit()
     services.book_meeting(tree.users.district_staff, request_for(
         tree.ba_dinh, at(1, 14), title="Hội nghị trực tiếp"))
     db.session.commit()
