@@ -24,7 +24,7 @@ WORD = re.compile(rb"=\?utf-8\?b\?([A-Za-z0-9+/=]+)\?=")
 
 
 def _raw(subject: str) -> bytes:
-    mail = SimpleNamespace(subject=subject, recipients=["vanthu@phucxa.gov.vn"], body_text="x",
+    mail = SimpleNamespace(subject=subject, recipients=["vanthu@phucxa.gov.vn"], body_text="x", message_id=None,
                            body_html=None, ical=None, ical_method=None, attachments=None)
     return build_message(mail, "Lịch họp <lichhop@hanoi.gov.vn>").as_bytes()
 
