@@ -17,11 +17,6 @@ def init_db_command():
         with db.engine.begin() as conn:
             conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS btree_gist")
     upgrade()
-    from .reports import tally
-
-    counted = tally.count_if_missing()
-    if counted is not None:
-        click.echo(f"Counted the meetings for the reports ({counted} rows).")
     click.echo("Database schema is up to date.")
 
 

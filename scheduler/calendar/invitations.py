@@ -1,6 +1,6 @@
 """Invitation e-mails (giấy mời họp) with an iCalendar part, queued on every meeting change.
 
-The booking service calls `queue_invitations` (registered with `on_meeting_change`) inside its
+The booking service calls `queue_invitations` (registered in create_app) inside its
 transaction, so a refused or rolled-back booking queues nothing; the `send-mail` job delivers
 the outbox later, and a refusing mail server never blocks a booking.
 
@@ -21,7 +21,6 @@ from ..core.timeutil import utcnow
 from ..extensions import db
 from ..mail.models import OutgoingMail
 from ..mail.services import enqueue_mail, send_again, smtp_configured
-from ..meetings.events import on_meeting_change
 from . import ical
 from .feeds import links
 
@@ -143,5 +142,3 @@ def resend(actor, meeting, mail_id: int, now) -> OutgoingMail:
            changes={"mail": mail.id, "last_error": mail.last_error})
     return mail
 
-
-on_meeting_change(queue_invitations)

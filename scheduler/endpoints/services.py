@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from ..audit.services import diff, record, snapshot
-from ..core.access import require
+from ..core.access import reach_condition, require
 from ..core.errors import NotFound, ValidationError
 from ..core.timeutil import to_local
 from ..extensions import db
@@ -34,7 +34,7 @@ def list_endpoints(user, *, unit: Unit | None = None, subtree: bool = True, stat
     """Endpoints of the units where `user` holds `permission`, optionally narrowed to `unit`
     (with `subtree`, its descendants too) and to a live state."""
     state = check_state(state)
-    query = sa.select(Endpoint).join(Endpoint.unit).where(unit_services.reach_condition(user, permission))
+    query = sa.select(Endpoint).join(Endpoint.unit).where(reach_condition(user, permission))
     if unit is not None:
         require(permission, unit, user=user)
         query = query.where(Unit.in_subtree(unit) if subtree else Endpoint.unit_id == unit.id)

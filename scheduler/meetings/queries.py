@@ -6,10 +6,10 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from ..core.access import reach_condition
 from ..core.textsearch import contains, fold
 from ..core.timeutil import local_day_bounds
 from ..units.models import Unit
-from ..units.services import reach_condition
 from .models import Meeting, Occurrence, meeting_participant
 
 MAX_QUERY = 200

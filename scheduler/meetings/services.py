@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 
 from ..audit.services import diff, record
 from .booking import audit_view, ensure_can_change  # noqa: F401
-from ..core.access import PERMISSIONS, ALL, allowed, require
+from ..core.access import reach, reach_condition, require, unit_ids_in_reach
 from ..core.db_setup import write_transaction
 from ..core.errors import NotFound
 from ..core.timeutil import utcnow
@@ -32,7 +32,7 @@ from .lifecycle import (approve_meeting, cancel_meeting, cancel_occurrence,  # n
                         decline_meeting, move_occurrence, restore_occurrence, set_held_mode)
 from .models import Meeting, Occurrence, Reservation, meeting_room
 from .queries import text_condition
-from .serializers import involving, meeting_to_dict, units_in_reach  # noqa: F401
+from .serializers import involving, meeting_to_dict  # noqa: F401
 from .updating import update_meeting  # noqa: F401
 
 def get_meeting(meeting_id) -> Meeting:
@@ -147,7 +147,7 @@ def find_occurrences(viewer, start: datetime, end: datetime, unit=None, room=Non
                                            .where(meeting_room.c.room_id == room.id)))
     if unit is None and room is None:
         require("view", user=viewer)
-        reach = units_in_reach(viewer)
+        reach = unit_ids_in_reach(viewer, "view")
         if reach is not None:
             query = query.where(involving(reach))
     return list(db.session.scalars(query))
@@ -174,12 +174,10 @@ def rooms_busy(room_ids, start: datetime, end: datetime) -> dict[int, tuple]:
 def _pending_approvals_query(user):
     """Bookings waiting for this user's decision: pending meetings in a room that requires
     approval and belongs to a unit the user manages (None: the user approves nothing)."""
-    reach = PERMISSIONS["manage"].get(getattr(user, "role", None))
-    if reach is None or not allowed(user, "manage"):
+    if reach(user, "manage") is None:
         return None
-    rooms = sa.select(Room.id).where(Room.requires_approval.is_(True))
-    if reach != ALL:
-        rooms = rooms.join(Unit, Room.unit_id == Unit.id).where(Unit.in_subtree(user.unit))
+    rooms = (sa.select(Room.id).join(Unit, Room.unit_id == Unit.id)
+             .where(Room.requires_approval.is_(True), reach_condition(user, "manage")))
     return sa.select(Meeting).where(
         Meeting.status == "pending",
         Meeting.id.in_(sa.select(meeting_room.c.meeting_id).where(meeting_room.c.room_id.in_(rooms))))

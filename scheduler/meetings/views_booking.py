@@ -18,7 +18,8 @@ from .conflicts import vc_endpoints
 from .models import Meeting
 from .rules import holidays_of_series
 from .series import SeriesError, expand
-from .view_helpers import all_active_units, local, rooms_in_reach, units_in_reach
+from ..units.services import units_in_reach
+from .view_helpers import all_active_units, local, rooms_in_reach
 
 # the service's field names that the form spells differently
 SERVICE_FIELDS = {"start": "start_time", "end": "end_time", "rrule": "repeat", "skip_dates": "repeat"}

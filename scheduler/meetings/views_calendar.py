@@ -17,8 +17,9 @@ from ..extensions import db
 from ..rooms.models import Room
 from . import bp, queries
 from .forms import parse_day
-from .view_helpers import (local, monday_of, occurrences_between, reach_condition, requested_day,
-                           requested_room, requested_unit, rooms_in_reach, units_in_reach)
+from ..units.services import units_in_reach
+from .view_helpers import (local, monday_of, occurrences_between, requested_day, requested_room,
+                           requested_unit, rooms_in_reach)
 
 FIRST_HOUR, LAST_HOUR = 7, 19  # the office day shown on the grids
 SLOT_MINUTES = 30

@@ -7,12 +7,11 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from ..audit.services import diff, record, snapshot
-from ..core.access import require
+from ..core.access import reach_condition, require
 from ..core.errors import NotFound, ValidationError
 from ..core.textsearch import contains
 from ..extensions import db
 from ..units.models import Unit
-from ..units import services as unit_services  # module import: units imports this package too
 from .models import Room
 
 ROOM_FIELDS = ("name", "capacity", "paperless", "has_endpoint", "requires_approval",
@@ -24,7 +23,7 @@ def rooms_query(user, *, unit: Unit | None = None, subtree: bool = True, permiss
     """A select of the rooms of the units where `user` holds `permission`; narrowed to `unit`
     (and, with `subtree`, the units below it), which must itself lie within reach; `search`
     finds words of the room's name, ignoring case and Vietnamese marks."""
-    query = sa.select(Room).join(Room.unit).where(unit_services.reach_condition(user, permission))
+    query = sa.select(Room).join(Room.unit).where(reach_condition(user, permission))
     if unit is not None:
         require(permission, unit, user=user)
         query = query.where(Unit.in_subtree(unit) if subtree else Room.unit_id == unit.id)
