@@ -19,7 +19,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     _configure_secret_key(app, testing=test_config is not None)
 
     from . import extensions, models  # noqa: F401  (models: the full metadata)
-    from .core import db_setup, errors, i18n, requests, templating
+    from .core import db_setup, errors, i18n, requests, security, templating
     from .core.types import include_migration_object, render_migration_item
 
     requests.init_app(app)
@@ -35,6 +35,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     i18n.init_app(app)
     templating.init_app(app)
     errors.init_app(app)
+    security.init_app(app)
 
     from . import api, auth, cli, meetings, units, rooms, endpoints, audit
 

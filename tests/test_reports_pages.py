@@ -344,9 +344,9 @@ def test_coverage_over_time_chart(tree, client, auth):
     chart = html.split('<svg class="coverage-chart"')[1].split("</svg>")[0]
     wan_line = re.search(r'<polyline points="([^"]+)" fill="none" stroke="#0d6efd"', chart).group(1)
     heights = [float(p.split(",")[1]) for p in wan_line.split()]
-    assert len(heights) == 24  # two years of month ends
+    assert len(heights) == 76  # month by month since January 2018
     # 2/3 of the wards on the WAN until February 2024, all three from March: the line rises once
-    assert heights[:-2] == [heights[0]] * 22 and heights[-2] == heights[-1] < heights[0]
+    assert heights[:-2] == [heights[0]] * 74 and heights[-2] == heights[-1] < heights[0]
 
 
 def test_drilldown_of_a_retired_ward_whose_code_was_reused(client, auth, reform):

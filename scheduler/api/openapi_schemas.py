@@ -65,7 +65,11 @@ SCHEMAS = {
         "parent": NULL_STR, "valid_from": {"type": "string", "format": "date", "nullable": True},
         "valid_to": {"type": "string", "format": "date", "nullable": True},
         "wan_connected": {"type": "boolean"}, "vc_deployed": {"type": "boolean"},
-        "email": NULL_STR, "tech_contact": {"type": "object", "nullable": True}}},
+        "email": NULL_STR, "tech_contact": {"type": "object", "nullable": True},
+        "predecessors": {"type": "array", "items": {"type": "string"},
+                         "description": "codes of the former units this one was formed from"},
+        "successors": {"type": "array", "items": {"type": "string"},
+                       "description": "codes of the units this one was merged into"}}},
     "Room": {"type": "object", "properties": {
         "id": {"type": "integer"}, "unit": {"type": "string"}, "name": {"type": "string"},
         "capacity": {"type": "integer"}, "paperless": {"type": "boolean"},
@@ -80,6 +84,23 @@ SCHEMAS = {
         "vc_deployed_on": {"type": "string", "format": "date", "nullable": True},
         "state": {"type": "string", "enum": ["reachable", "unreachable", "unknown"]},
         "last_checked": NULL_DATETIME}},
+    "EndpointInput": {"type": "object", "properties": {
+        "unit": {"type": "string", "description": "unit code (required when creating)"},
+        "name": {"type": "string", "maxLength": 200},
+        "host": {"type": "string", "nullable": True, "maxLength": 255,
+                 "description": "IP or name; every address must lie in PROBE_ALLOWED_NETWORKS"},
+        "port": {"type": "integer", "nullable": True, "minimum": 1, "maximum": 65535},
+        "protocol": {"type": "string", "enum": ["sip", "h323", "webrtc"]},
+        "wan_connected_on": {"type": "string", "format": "date", "nullable": True},
+        "vc_deployed_on": {"type": "string", "format": "date", "nullable": True}}},
+    "EndpointHistory": {"type": "object", "required": ["uptime", "changes"], "properties": {
+        "id": {"type": "integer"}, "start": DATETIME, "end": DATETIME,
+        "uptime": {"type": "number", "nullable": True, "minimum": 0, "maximum": 1,
+                   "description": "share of the period's probes that reached it; null = no probe"},
+        "changes": {"type": "array", "items": {"type": "object", "properties": {
+            "at": DATETIME, "state": {"type": "string", "enum": ["reachable", "unreachable"]},
+            "latency_ms": {"type": "number", "nullable": True},
+            "source": {"type": "string", "enum": ["probe", "demo"]}}}}}},
     "Occurrence": {"type": "object", "properties": {
         "id": {"type": "integer"}, "start": DATETIME, "end": DATETIME,
         "original_start": DATETIME, "status": {"type": "string", "enum": STATUSES},
@@ -164,7 +185,13 @@ SCHEMAS = {
                   "items": {"type": "object", "properties": {
                       "month": {"type": "string", "description": "YYYY-MM"},
                       "numerator": {"type": "integer"}, "denominator": {"type": "integer"},
-                      "share": {"type": "number", "nullable": True}}}}}},
+                      "share": {"type": "number", "nullable": True}}}},
+        "includes_predecessors": {
+            "type": "array", "description": "former units whose meetings the figures count, for "
+            "the part of the period before the unit existed (whole: merged entirely into it)",
+            "items": {"type": "object", "properties": {
+                "code": {"type": "string"}, "name": {"type": "string"},
+                "valid_to": {"type": "string", "format": "date"}, "whole": {"type": "boolean"}}}}}},
     "TargetReport": {"type": "object", "required": ["targets"], "properties": {
         "unit": ref("UnitRef"), "start": {"type": "string", "format": "date"},
         "end": {"type": "string", "format": "date"},
@@ -208,18 +235,41 @@ OPERATIONS = {
         "responses": {**ok(ref("Token"), "201", "Token issued"),
                       "429": {"description": "Too many failed sign-ins; try again later",
                               "content": json_content(ref("Error"))}}},
+    ("DELETE", f"{P}/tokens/current"): {
+        "summary": "Revoke the bearer token this request carries",
+        "responses": ok({"type": "object", "required": ["revoked", "id"], "properties": {
+            "revoked": {"type": "boolean"}, "id": {"type": "integer"}}},
+            "200", "Revoked: the token no longer opens the API")},
     ("GET", f"{P}/units"): {
         "summary": "List units", "responses": ok(listing("units", "Unit")),
         "parameters": [query("kind", "city, department, district or ward"),
                        query("parent", "parent unit code"),
+                       query("on", "the day whose tree is listed, YYYY-MM-DD (default today); "
+                             "422 with details.fields.on when it is not a date"),
+                       query("all", "1: also the units not existing on that day"),
                        query("q", "words of the name (case and Vietnamese marks ignored) or part "
                              "of the code")]},
-    ("GET", f"{P}/units/{{code}}"): {"summary": "One unit", "responses": ok(ref("Unit"))},
+    ("GET", f"{P}/units/{{code}}"): {
+        "summary": "One unit: the holder of the code on a day (codes are reused after mergers)",
+        "parameters": [query("on", "YYYY-MM-DD, default today")], "responses": ok(ref("Unit"))},
     ("GET", f"{P}/rooms"): {"summary": "List rooms", "parameters": [query("unit", "unit code")],
                             "responses": ok(listing("rooms", "Room"))},
     ("GET", f"{P}/endpoints"): {
         "summary": "List endpoints", "responses": ok(listing("endpoints", "Endpoint")),
         "parameters": [query("unit", "unit code"), query("state", "reachable, unreachable or unknown")]},
+    ("POST", f"{P}/endpoints"): {
+        "summary": "Add an endpoint to a unit the caller manages",
+        "requestBody": {"required": True, "content": json_content(ref("EndpointInput"))},
+        "responses": ok(ref("Endpoint"), "201", "Created")},
+    ("PATCH", f"{P}/endpoints/{{endpoint_id}}"): {
+        "summary": "Change an endpoint (only the fields given)",
+        "requestBody": {"required": True, "content": json_content(ref("EndpointInput"))},
+        "responses": ok(ref("Endpoint"))},
+    ("GET", f"{P}/endpoints/{{endpoint_id}}/history"): {
+        "summary": "State changes and uptime of an endpoint",
+        "parameters": [query("start", "ISO 8601 date or date-time (default: 6 days before end)"),
+                       query("end", "ISO 8601 date (inclusive) or date-time (default: today)")],
+        "responses": ok(ref("EndpointHistory"))},
     ("GET", f"{P}/meetings"): {
         "summary": "Meetings hosted by or involving a unit, one item per sitting",
         "parameters": RANGE + [query("unit", "unit code"), query("room", "room id", "integer"),
@@ -277,7 +327,9 @@ OPERATIONS = {
         "responses": ok(listing("mail_problems", "MailProblem"))},
     ("GET", f"{P}/reports/targets"): {
         "summary": "Every target's figure",
-        "parameters": RANGE + [query("unit", "unit code (scope)")],
+        "parameters": RANGE + [query("unit", "unit code (scope)"),
+                               query("unit_on", "YYYY-MM-DD: the unit holding the code that day "
+                                     "(default: its holder during the period)")],
         "responses": ok(ref("TargetReport"))},
     ("GET", f"{P}/reports/connectivity"): {
         "summary": "Ward coverage", "parameters": [query("unit", "unit code (scope)")],

@@ -45,13 +45,19 @@ def window(now: datetime) -> tuple[datetime, datetime]:
     return start, local_midnight_utc(today + timedelta(days=FEED_DAYS_AHEAD))
 
 
+def hash_token(token: str) -> str:
+    """What the database keeps of a feed token: its SHA-256, so that a copy of the database
+    (a backup, a report export) opens no calendar. The token is shown once, when made."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 def owner_by_token(kind: str, token: str):
     """The unit, room or user a feed token belongs to; NotFound for unknown or revoked ones
     and for users who can no longer sign in."""
     model = FEED_KINDS.get(kind)
     if model is None or not token or len(token) > 64:
         raise NotFound(_("Không tìm thấy lịch."))
-    owner = db.session.scalar(sa.select(model).where(model.feed_token == token))
+    owner = db.session.scalar(sa.select(model).where(model.feed_token == hash_token(token)))
     if owner is None or (kind == "user" and not owner.active):
         raise NotFound(_("Không tìm thấy lịch."))
     return owner
@@ -245,14 +251,15 @@ def may_enable_token(actor, kind: str, owner) -> bool:
 
 def change_feed_token(actor, kind: str, owner, action: str) -> str | None:
     """Regenerate (a new secret; old links stop working) or revoke a feed token. Audited,
-    without the secret itself."""
+    without the secret itself. Returns the new token: the only time it can be shown."""
     if action not in ("regenerate", "revoke"):
         raise ValidationError(_("Thao tác không hợp lệ."))
     permitted = (may_enable_token if action == "regenerate" else may_manage_token)(actor, kind, owner)
     if not permitted:
         raise Forbidden(_("Bạn không có quyền thực hiện thao tác này."))
     had_token = owner.feed_token is not None
-    owner.feed_token = secrets.token_urlsafe(32) if action == "regenerate" else None
+    token = secrets.token_urlsafe(32) if action == "regenerate" else None
+    owner.feed_token = hash_token(token) if token else None
     unit = _unit_of(kind, owner)
     if action == "regenerate":
         summary = (stored_text("Tạo lại liên kết lịch") if had_token else stored_text("Bật liên kết lịch"))
@@ -262,7 +269,7 @@ def change_feed_token(actor, kind: str, owner, action: str) -> str | None:
     record(actor, f"feed_token.{action}", kind, owner.id, unit=unit,
            summary=f"{summary}: {label}", changes={"had_token": had_token})
     db.session.flush()
-    return owner.feed_token
+    return token
 
 
 def feed_urls(kind: str, token: str | None) -> dict | None:
@@ -273,9 +280,10 @@ def feed_urls(kind: str, token: str | None) -> dict | None:
     return {"https": https, "webcal": "webcal://" + https.split("://", 1)[-1]}
 
 
-def subscription_targets(actor, unit: Unit) -> list[dict]:
+def subscription_targets(actor, unit: Unit, fresh: tuple[str, int, str] | None = None) -> list[dict]:
     """The feeds shown on the subscriptions page for `unit`: the user's own calendar (for their
-    own unit), the unit's, and its rooms'."""
+    own unit), the unit's, and its rooms'. Only the database's hash of a token is known, so a
+    link shows only right after it was made: `fresh` = (kind, owner id, token)."""
     require("view", unit, user=actor)
     targets = []
     if unit.id == actor.unit_id:
@@ -286,7 +294,9 @@ def subscription_targets(actor, unit: Unit) -> list[dict]:
     targets += [{"kind": "room", "owner": room} for room in rooms]
     for target in targets:
         kind, owner = target["kind"], target["owner"]
-        target.update(name=feed_name(kind, owner), urls=feed_urls(kind, owner.feed_token),
+        token = fresh[2] if fresh and fresh[:2] == (kind, owner.id) else None
+        target.update(name=feed_name(kind, owner), urls=feed_urls(kind, token),
+                      enabled=owner.feed_token is not None,
                       can_manage=may_manage_token(actor, kind, owner),
                       can_enable=may_enable_token(actor, kind, owner))
     return targets

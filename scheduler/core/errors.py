@@ -27,12 +27,20 @@ class ValidationError(DomainError):
 
     def __init__(self, message: str, details: dict | None = None):
         details = dict(details or {})
-        fields = {str(k): str(v) for k, v in (details.get("fields") or {}).items()}
+        given = details.get("fields") or {}
+        if not isinstance(given, dict):  # a list of the fields at fault
+            given = {name: message for name in given}
+        fields = {str(k): str(v) for k, v in given.items()}
         field = details.pop("field", None)
         if field and str(field) not in fields:
             fields[str(field)] = str(message)
         details["fields"] = fields
         super().__init__(message, details)
+
+
+class Unauthorized(DomainError):
+    status = 401
+    code = "unauthorized"
 
 
 class NotFound(DomainError):
@@ -126,8 +134,15 @@ def init_app(app: Flask) -> None:
         else:
             message = str(HTTP_MESSAGES[status]) if status in HTTP_MESSAGES else err.description
         if wants_json():
-            return json_error(status, HTTP_CODES.get(status, "error"), message)
-        return render_template("error.html", status=status, message=message), status
+            response = json_error(status, HTTP_CODES.get(status, "error"), message)
+        else:
+            response = app.make_response((render_template("error.html", status=status,
+                                                          message=message), status))
+        # werkzeug's own answer carries them (Allow on a 405, WWW-Authenticate on a 401...)
+        for name, value in err.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception):

@@ -35,6 +35,23 @@ def claim_delivery(key: str, kind: str, now: datetime, *, occurrence_id: int | N
     return db.session.execute(statement).scalar() is not None
 
 
+def claim_deliveries(rows: list[dict]) -> list[str]:
+    """claim_delivery for many notices at once: the keys claimed now (the others were
+    delivered before). Each row carries key, kind, delivered_at and whatever else. One
+    executemany, which SQLAlchemy batches into multi-row INSERT ... RETURNING statements."""
+    if not rows:
+        return []
+    if db.engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    defaults = {"occurrence_id": None, "offset_minutes": None, "start_at": None,
+                "recipients": 0, "summary": ""}
+    statement = (insert(NoticeDelivery).on_conflict_do_nothing(index_elements=["key"])
+                 .returning(NoticeDelivery.key))
+    return list(db.session.scalars(statement, [{**defaults, **row} for row in rows]))
+
+
 def complete_delivery(key: str, recipients: int, summary: str) -> None:
     db.session.execute(sa.update(NoticeDelivery).where(NoticeDelivery.key == key)
                        .values(recipients=recipients, summary=summary[:300]))

@@ -26,8 +26,9 @@ def rooms_in_reach(user, permission: str = "view") -> list[Room]:
     return list(db.session.scalars(query))
 
 
-def all_active_units() -> list[Unit]:
-    units = db.session.scalars(sa.select(Unit).where(Unit.active_on(today_local())))
+def all_active_units(on: date | None = None) -> list[Unit]:
+    """The tree of day `on` (today by default): who may host or be invited that day."""
+    units = db.session.scalars(sa.select(Unit).where(Unit.active_on(on or today_local())))
     return sorted(units, key=lambda u: (KIND_ORDER.get(u.kind, 9), u.code))
 
 

@@ -26,12 +26,15 @@ SERVICE_FIELDS = {"start": "start_time", "end": "end_time", "rrule": "repeat", "
 
 
 def participant_groups(units: list[Unit]) -> list[tuple[str, str]]:
-    """The bulk choices offices use: every ward of a district (or of the city, in the two-level
-    structure), every district, every department."""
+    """The bulk choices offices use, from the tree of the meeting's day: every commune and ward
+    of the city in the two-level structure (since 1 July 2025), every ward of a district before
+    it, every district, every department."""
     groups = []
     parents = {u.parent_id for u in units if u.kind == "ward"}
     for unit in units:
-        if unit.id in parents:
+        if unit.id in parents and unit.kind == "city":
+            groups.append((f"wards:{unit.code}", _("Tất cả xã, phường")))
+        elif unit.id in parents:
             groups.append((f"wards:{unit.code}", _("Tất cả phường, xã của %(name)s", name=unit.name)))
     if any(u.kind == "district" for u in units):
         groups.append(("districts", _("Tất cả quận, huyện, thị xã")))
@@ -52,22 +55,36 @@ def _group_members(key: str, units: list[Unit]) -> list[str]:
     return [u.code for u in units if key and unit_groups(u, codes_by_id) == key]
 
 
+def _tree_day(meeting: Meeting | None) -> date:
+    """The day whose tree the form offers: the day typed (a group button sends the form back
+    with it), else the meeting's own day, else the day asked for in the link, else today."""
+    if request.method == "POST":
+        typed = parse_day(request.form.get("day"))
+        if typed:
+            return typed
+    if meeting is not None:
+        return meeting.start_at.astimezone(LOCAL_TZ).date()
+    return parse_day(request.args.get("date")) or today_local()
+
+
 def _prepare(form: MeetingForm, meeting: Meeting | None = None) -> dict:
-    """Fill the form's choices from what the user may reach; return the participant picker's data."""
-    hosts = units_in_reach(current_user, "book")
+    """Fill the form's choices from what the user may reach on the meeting's day; return the
+    participant picker's data."""
+    day = _tree_day(meeting)
+    hosts = units_in_reach(current_user, "book", day)
     if meeting is not None and meeting.host_unit not in hosts:
         hosts.insert(0, meeting.host_unit)
     form.host_unit.choices = options((u.code, f"{u.name} ({u.code})") for u in hosts)
     rooms = rooms_in_reach(current_user, "view")
     extra_rooms = [r for r in (meeting.rooms if meeting else []) if r not in rooms]
     form.rooms.choices = options((r.id, f"{r.name} — {r.unit.name}") for r in extra_rooms + rooms)
-    units = all_active_units()
+    units = all_active_units(day)
     units += [u for u in (meeting.participants if meeting else []) if u not in units]
     form.participants.choices = options((u.code, u.name) for u in units)
     codes_by_id = {u.id: u.code for u in units}
     with_vc = vc_endpoints(units)
     return {"participant_units": [(u, unit_groups(u, codes_by_id)) for u in units],
-            "groups": participant_groups(units), "all_units": units,
+            "groups": participant_groups(units), "all_units": units, "tree_day": day,
             "without_vc": {u.code for u in units if u.id not in with_vc},
             "room_units": {r.id: r.unit_id for r in extra_rooms + rooms},
             "host_ids": {u.code: u.id for u in hosts}}

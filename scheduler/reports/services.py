@@ -33,6 +33,12 @@ class Figure:
     planned_denominator: int = 0
     threshold: Decimal | None = None
 
+    def merge(self, other: "Figure") -> None:
+        self.numerator += other.numerator
+        self.denominator += other.denominator
+        self.planned_numerator += other.planned_numerator
+        self.planned_denominator += other.planned_denominator
+
     def add(self, row) -> None:
         self.numerator += int(row.held_online or 0)
         self.denominator += int(row.held or 0)
@@ -71,6 +77,9 @@ class TargetReport:
     total: Figure
     children: list[tuple[Unit, Figure]] = field(default_factory=list)
     trend: list[tuple[str, Figure]] = field(default_factory=list)
+    # the former units whose figures the total includes, before the scope existed:
+    # (unit, merged whole)
+    predecessors: list[tuple[Unit, bool]] = field(default_factory=list)
 
 
 def month_key(year: int, month: int) -> str:
@@ -166,12 +175,37 @@ def target_reports(actor, scope: Unit, period: Period, now: datetime, today: dat
     analytic_transaction()
     targets = targets if targets is not None else active_targets()
     children = child_units(scope, period)
-    shares = share_reports([t for t in targets if t.measure == "share"], scope, period, now,
-                           children)
+    share_targets = [t for t in targets if t.measure == "share"]
+    shares = share_reports(share_targets, scope, period, now, children)
+    add_predecessors(shares, share_targets, scope, period, now)
     wards = ward_reports([t for t in targets if t.measure != "share"], scope, period, today,
                          children)
     by_id = {r.target.id: r for r in shares + wards}
     return [by_id[t.id] for t in targets]
+
+
+def add_predecessors(reports: list[TargetReport], targets: list[Target], scope: Unit,
+                     period: Period, now: datetime) -> None:
+    """A unit formed on a later day (a 2025 commune or ward) has no meetings of its own before
+    it: for the part of the period before its first day, its report counts those of the former
+    units that formed it (their whole figures, also of those only partly merged), so that this
+    year compares with last year for the same area. Each report lists them."""
+    from ..units.succession import predecessor_units
+
+    if not reports or scope.valid_from is None or period.start >= scope.valid_from:
+        return
+    formers = predecessor_units(scope)
+    if not formers:
+        return
+    by_target = {r.target.id: r for r in reports}
+    for unit, _whole in formers:
+        for former in share_reports(targets, unit, period, now, []):
+            report = by_target[former.target.id]
+            report.total.merge(former.total)
+            for (_key, mine), (_k, theirs) in zip(report.trend, former.trend):
+                mine.merge(theirs)
+    for report in reports:
+        report.predecessors = formers
 
 
 def drilldown(actor, target: Target, scope: Unit, period: Period, now: datetime,
@@ -225,6 +259,9 @@ def report_as_dict(report: TargetReport) -> dict:
                         for unit, fig in report.children]
     data["trend"] = [{"month": key, "numerator": fig.numerator, "denominator": fig.denominator,
                       "share": fig.share} for key, fig in report.trend]
+    data["includes_predecessors"] = [
+        {"code": unit.code, "name": unit.name, "valid_to": unit.valid_to.isoformat() if unit.valid_to else None,
+         "whole": whole} for unit, whole in report.predecessors]
     return data
 
 

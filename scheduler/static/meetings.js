@@ -75,10 +75,14 @@
     });
     if (modeSelect) { modeSelect.addEventListener("change", refresh); }
 
-    // With script the group is ticked in place instead of sending the form.
+    // With script the group is ticked in place instead of sending the form, unless the
+    // meeting's day has changed: then the form goes back for the unit tree of that day.
     var addGroup = picker.querySelector("[data-add-group]");
+    var dayInput = document.getElementById("day");
+    var treeDay = picker.getAttribute("data-tree-day");
     if (addGroup) {
       addGroup.addEventListener("click", function (event) {
+        if (dayInput && treeDay && dayInput.value.trim() !== treeDay) { return; }
         event.preventDefault();
         var key = picker.querySelector("#participant-group").value;
         items.forEach(function (item) {

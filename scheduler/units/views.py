@@ -58,4 +58,4 @@ def tree():
                            day=day, summary=summary)
 
 
-from . import contacts  # noqa: E402,F401  (unit page and contacts routes register on bp)
+from . import contacts, reform_views  # noqa: E402,F401  (unit page, contacts, reform routes)

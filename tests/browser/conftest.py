@@ -50,12 +50,17 @@ def browser(playwright):
 
 @pytest.fixture
 def page(browser):
-    """A fresh browser profile (no cookies) for each test."""
+    """A fresh browser profile (no cookies) for each test. Whatever the page does must be
+    allowed by the Content-Security-Policy: a refused script, style or image fails the test."""
     context = browser.new_context(locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
     context.set_default_timeout(10_000)
     page = context.new_page()
+    refused: list[str] = []
+    page.on("console", lambda message: refused.append(message.text)
+            if "Content Security Policy" in message.text else None)
     yield page
     context.close()
+    assert not refused, f"the Content-Security-Policy refused: {refused}"
 
 
 @pytest.fixture
