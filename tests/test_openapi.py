@@ -155,7 +155,9 @@ SPEC_ROUTES = {("POST", f"{PREFIX}/tokens"), ("GET", f"{PREFIX}/units"),
                ("GET", f"{PREFIX}/openapi.json"), ("GET", f"{M}/pending"),
                ("POST", f"{ONE}/approve"), ("POST", f"{ONE}/decline"), ("POST", f"{ONE}/restore"),
                ("POST", f"{SITTING}/cancel"), ("POST", f"{SITTING}/move"),
-               ("POST", f"{SITTING}/held-mode"), ("GET", f"{ONE}/mail-status")}
+               ("POST", f"{SITTING}/held-mode"), ("GET", f"{ONE}/mail-status"),
+               ("GET", f"{PREFIX}/notifications"),
+               ("POST", f"{PREFIX}/notifications/{{notification_id}}/read")}
 
 
 def test_real_responses_match_the_documented_ones(app, client, tree, rooms, document):
@@ -186,6 +188,8 @@ def test_real_responses_match_the_documented_ones(app, client, tree, rooms, docu
     api.call("POST", M, M, ward, expect=422, json={**body, "mode": "qua thu"})
     one = f"{M}/{series['id']}"
     api.call("GET", f"{M}?start={local_day(start).isoformat()}&unit=00001", M, ward)
+    found = api.call("GET", f"{M}?start={local_day(start).isoformat()}&q=GIAO+BAN+tuan", M, ward)
+    assert found["meetings"] and api.call("GET", f"{M}?q=khong+co+dau", M, ward)["meetings"] == []
     api.call("GET", one, ONE, ward)
     api.call("GET", one, ONE, tokens["other_ward_staff"])  # public facts only
     api.call("GET", f"{M}/999999", ONE, ward, expect=404)
@@ -225,6 +229,14 @@ def test_real_responses_match_the_documented_ones(app, client, tree, rooms, docu
     api.call("POST", f"{M}/{pending[0]['id']}/approve", f"{ONE}/approve", tokens["district_admin"])
     api.call("POST", f"{M}/{pending[1]['id']}/decline", f"{ONE}/decline", tokens["district_admin"],
              json={"reason": "Phòng đang sửa chữa"})
+
+    # the booker heard of both decisions
+    notices = api.call("GET", f"{PREFIX}/notifications", f"{PREFIX}/notifications",
+                       tokens["district_staff"])["notifications"]
+    api.call("POST", f"{PREFIX}/notifications/{notices[0]['id']}/read",
+             f"{PREFIX}/notifications/{{notification_id}}/read", tokens["district_staff"])
+    api.call("POST", f"{PREFIX}/notifications/999999/read",
+             f"{PREFIX}/notifications/{{notification_id}}/read", tokens["district_staff"], expect=404)
 
     api.call("GET", f"{PREFIX}/reports/targets?unit=01", f"{PREFIX}/reports/targets", tokens["admin"])
     api.call("GET", f"{PREFIX}/reports/connectivity?unit=01", f"{PREFIX}/reports/connectivity",

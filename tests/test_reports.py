@@ -214,7 +214,7 @@ def test_page_shows_gauges_table_and_drilldown(april_meetings, client, auth):
     auth.login("lanhdao")
     page = client.get("/reports?start=2024-04-01&end=2024-04-30&sort=share_asc").get_data(as_text=True)
     assert page.count('<svg class="gauge"') == 5 and '<svg class="trend"' in page
-    assert "33.3 %" in page and "below-target" in page
+    assert "33,3 %" in page and "below-target" in page  # decimal comma in Vietnamese
     assert page.index('data-unit="002"') < page.index('data-unit="001"')  # 0 % before 50 %
     drill = client.get("/reports/drilldown?target=online_80&unit=001&which=held"
                        "&start=2024-04-01&end=2024-04-30").get_data(as_text=True)

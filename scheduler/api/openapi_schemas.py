@@ -149,6 +149,9 @@ SCHEMAS = {
                                  "(at most 370 sittings within 2 years)"},
         "skip_dates": {"type": "array", "items": {"type": "string", "format": "date"}},
         "on_conflict": {"type": "string", "enum": ["fail", "skip"], "default": "fail"},
+        "skip_holidays": {"type": "boolean", "default": False,
+                          "description": "a series leaves out its sittings on Vietnamese public "
+                                         "holidays (listed in `skipped`)"},
         "holiday_override_reason": {"type": "string", "maxLength": 500}}},
     "Conflict": {"type": "object", "properties": {
         "meeting_id": {"type": "integer"}, "title": {"type": "string"}, "unit": {"type": "string"},
@@ -193,6 +196,13 @@ SCHEMAS = {
         "unit": ref("UnitRef"), "start": {"type": "string", "format": "date"},
         "end": {"type": "string", "format": "date"},
         "targets": {"type": "array", "items": ref("TargetFigure")}}},
+    "Notification": {"type": "object", "required": ["id", "kind", "text", "created_at", "read"],
+                     "properties": {
+        "id": {"type": "integer"},
+        "kind": {"type": "string", "description": "invitation, change, cancellation, "
+                 "approval_request, approved, declined, reminder, tech_reminder, monthly_report…"},
+        "meeting_id": {"type": "integer", "nullable": True}, "text": {"type": "string"},
+        "body": {"type": "string"}, "created_at": DATETIME, "read": {"type": "boolean"}}},
     "UnitRef": {"type": "object", "properties": {"code": {"type": "string"}, "name": {"type": "string"}}},
     "Connectivity": {"type": "object", "properties": {
         "date": {"type": "string", "format": "date"}, "unit": ref("UnitRef"),
@@ -236,7 +246,9 @@ OPERATIONS = {
                        query("parent", "parent unit code"),
                        query("on", "the day whose tree is listed, YYYY-MM-DD (default today); "
                              "422 with details.fields.on when it is not a date"),
-                       query("all", "1: also the units not existing on that day")]},
+                       query("all", "1: also the units not existing on that day"),
+                       query("q", "words of the name (case and Vietnamese marks ignored) or part "
+                             "of the code")]},
     ("GET", f"{P}/units/{{code}}"): {
         "summary": "One unit: the holder of the code on a day (codes are reused after mergers)",
         "parameters": [query("on", "YYYY-MM-DD, default today")], "responses": ok(ref("Unit"))},
@@ -260,7 +272,10 @@ OPERATIONS = {
         "responses": ok(ref("EndpointHistory"))},
     ("GET", f"{P}/meetings"): {
         "summary": "Meetings hosted by or involving a unit, one item per sitting",
-        "parameters": RANGE + [query("unit", "unit code"), query("room", "room id", "integer")],
+        "parameters": RANGE + [query("unit", "unit code"), query("room", "room id", "integer"),
+                               query("q", "words found in the title or the host unit's name, "
+                                     "ignoring case and Vietnamese marks (\"tong ket ba dinh\"); "
+                                     "at most 200 characters")],
         "responses": ok(listing("meetings", "Meeting"))},
     ("POST", f"{P}/meetings"): {
         "summary": "Book a meeting or a series",
@@ -274,7 +289,9 @@ OPERATIONS = {
         "requestBody": {"required": True, "content": json_content(ref("MeetingInput"))},
         "responses": {**MEETING, **CONFLICT}},
     ("POST", f"{P}/meetings/{{meeting_id}}/cancel"): {
-        "summary": "Cancel a meeting", "requestBody": REASON_BODY, "responses": MEETING},
+        "summary": "Cancel a meeting, or withdraw one recorded as held (reason required: 422 "
+                   "without it); either leaves the reports", "requestBody": REASON_BODY,
+        "responses": MEETING},
     ("POST", f"{P}/meetings/{{meeting_id}}/approve"): {
         "summary": "Approve a pending booking", "requestBody": REASON_BODY, "responses": MEETING},
     ("POST", f"{P}/meetings/{{meeting_id}}/decline"): {
@@ -317,6 +334,15 @@ OPERATIONS = {
     ("GET", f"{P}/reports/connectivity"): {
         "summary": "Ward coverage", "parameters": [query("unit", "unit code (scope)")],
         "responses": ok(ref("Connectivity"))},
+    ("GET", f"{P}/notifications"): {
+        "summary": "My notices, newest first (at most 100)",
+        "parameters": [query("unread", "1: only the unread ones")],
+        "responses": ok({"type": "object", "required": ["notifications", "unread"], "properties": {
+            "notifications": {"type": "array", "items": ref("Notification")},
+            "unread": {"type": "integer", "description": "how many are unread in all"}}})},
+    ("POST", f"{P}/notifications/{{notification_id}}/read"): {
+        "summary": "Mark one of my notices read", "requestBody": {"required": False,
+        "content": json_content({"type": "object"})}, "responses": ok(ref("Notification"))},
     ("GET", f"{P}/openapi.json"): {"summary": "This document", "public": True,
                                    "responses": ok({"type": "object"})},
 }

@@ -62,7 +62,8 @@ def list_units():
     if request.args.get("parent"):
         parent = unit_services.get_unit(request.args["parent"], day)
     units = unit_services.list_units(kind=request.args.get("kind") or None, parent=parent, on=day,
-                                     include_retired=request.args.get("all") == "1")
+                                     include_retired=request.args.get("all") == "1",
+                                     search=(request.args.get("q") or "").strip()[:200] or None)
     return jsonify({"units": unit_services.units_as_dicts(units, day)})
 
 

@@ -86,7 +86,7 @@ def _deliver_reminder(occurrence_id: int, start_at: datetime, kind: str, offset:
             mail = enqueue_mail(addresses, subject, body, purpose=kind, meeting=meeting,
                                 expires_at=start_at)
         notices.complete_delivery(key, notified + (len(mail.recipients) if mail else 0),
-                                  f"{meeting.title} @ {start_at.isoformat()}")
+                                  meeting.title)  # the page shows start_at in local time
         db.session.commit()
         return True
 

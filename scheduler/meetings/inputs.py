@@ -18,6 +18,7 @@ from ..core.types import MAX_ID
 from ..rooms.models import Room
 from ..units.models import Unit
 from . import series
+from .rules import holidays_of_series
 from .series import local_day
 from .models import CATEGORIES, MODES
 
@@ -36,7 +37,7 @@ EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 FIELDS = ("title", "category", "host_unit", "chair", "start", "end", "mode", "paperless",
           "rooms", "participants", "agenda", "conclusion", "rrule", "skip_dates", "on_conflict",
-          "holiday_override_reason")
+          "skip_holidays", "holiday_override_reason")
 
 
 @dataclass
@@ -56,6 +57,7 @@ class MeetingInput:
     rrule: str | None = None
     skip_dates: set = field(default_factory=set)
     on_conflict: str = "fail"
+    skip_holidays: bool = False
     holiday_override_reason: str | None = None
     instances: list = field(default_factory=list)  # (start, end) UTC of every RRULE instance
 
@@ -209,6 +211,10 @@ def _choices(errors, values: MeetingInput, data) -> None:
     if not isinstance(paperless, bool):
         errors["paperless"] = _("Giá trị phải là true hoặc false.")
     values.paperless = bool(paperless) if isinstance(paperless, bool) else False
+    skip_holidays = data.get("skip_holidays", False)
+    if not isinstance(skip_holidays, bool):
+        errors["skip_holidays"] = _("Giá trị phải là true hoặc false.")
+    values.skip_holidays = skip_holidays is True
     values.on_conflict = data.get("on_conflict") or "fail"
     if values.on_conflict not in ("fail", "skip"):
         errors["on_conflict"] = _("on_conflict chỉ nhận 'fail' hoặc 'skip'.")
@@ -251,6 +257,9 @@ def parse_meeting_input(data: dict) -> MeetingInput:
                 errors["rrule"] = str(err)
     if not values.rrule and values.start and values.end:
         values.instances = [(values.start, values.end)]
+    if values.rrule and values.skip_holidays:
+        # the sittings on public holidays become skipped dates (EXDATE), listed on the meeting
+        values.skip_dates |= {day for day, _name in holidays_of_series(values.instances)}
     check_units_exist(errors, values)
     if errors:
         raise invalid(errors)

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..audit.models import AuditEntry
+from ..audit.presenting import present
 from ..core.access import allowed
 from ..core.errors import Conflict, NotFound, ValidationError
 from ..core.timeutil import LOCAL_TZ
@@ -33,8 +34,8 @@ def _occurrence(meeting: Meeting, occurrence_id: int) -> Occurrence:
     return occurrence
 
 
-def _history(meeting: Meeting) -> list[AuditEntry]:
-    return list(db.session.scalars(
+def _history(meeting: Meeting) -> list:
+    return present(db.session.scalars(
         sa.select(AuditEntry).where(AuditEntry.object_type == "meeting",
                                     AuditEntry.object_id == str(meeting.id))
         .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())))

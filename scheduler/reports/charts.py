@@ -5,11 +5,13 @@ import math
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
+from ..core.numbers import short_decimal
+
 GOOD, BAD, EMPTY, LINE = "#198754", "#dc3545", "#adb5bd", "#0d6efd"
 
 
 def _fmt(value) -> str:
-    return "–" if value is None else f"{float(value):.1f}".rstrip("0").rstrip(".")
+    return short_decimal(value)
 
 
 def _svg(css_class: str, width, height, title: str, parts: list[str]) -> Markup:

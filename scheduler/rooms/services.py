@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from ..audit.services import diff, record, snapshot
 from ..core.access import reach_condition, require
 from ..core.errors import NotFound, ValidationError
+from ..core.textsearch import contains
 from ..extensions import db
 from ..units.models import Unit
 from .models import Room
@@ -17,10 +18,11 @@ ROOM_FIELDS = ("name", "capacity", "paperless", "has_endpoint", "requires_approv
                "open_from", "open_until", "max_duration_minutes", "max_advance_days")
 
 
-def list_rooms(user, *, unit: Unit | None = None, subtree: bool = True, permission: str = "view",
-               include_inactive: bool = False, search: str | None = None) -> list[Room]:
-    """Rooms of the units where `user` holds `permission`; narrowed to `unit` (and, with
-    `subtree`, the units below it), which must itself lie within reach."""
+def rooms_query(user, *, unit: Unit | None = None, subtree: bool = True, permission: str = "view",
+                include_inactive: bool = False, search: str | None = None):
+    """A select of the rooms of the units where `user` holds `permission`; narrowed to `unit`
+    (and, with `subtree`, the units below it), which must itself lie within reach; `search`
+    finds words of the room's name, ignoring case and Vietnamese marks."""
     query = sa.select(Room).join(Room.unit).where(reach_condition(user, permission))
     if unit is not None:
         require(permission, unit, user=user)
@@ -28,8 +30,12 @@ def list_rooms(user, *, unit: Unit | None = None, subtree: bool = True, permissi
     if not include_inactive:
         query = query.where(Room.active.is_(True))
     if search:
-        query = query.where(Room.name.icontains(search.strip(), autoescape=True))
-    return list(db.session.scalars(query.order_by(Room.active.desc(), Unit.code, Room.name)))
+        query = query.where(contains(Room.name, search))
+    return query.order_by(Room.active.desc(), Unit.code, Room.name, Room.id)
+
+
+def list_rooms(user, **filters) -> list[Room]:
+    return list(db.session.scalars(rooms_query(user, **filters)))
 
 
 def get_room(room_id: int) -> Room:

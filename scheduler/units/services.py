@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 
 from ..audit.services import diff, record, snapshot
 from ..core.access import reach_condition, require
+from ..core.textsearch import contains
 from ..core.errors import NotFound, ValidationError
 from ..core.timeutil import today_local
 from ..extensions import db
@@ -41,9 +42,8 @@ def list_units(kind: str | None = None, parent: Unit | None = None, on: date | N
     if not include_retired:
         query = query.where(Unit.active_on(on or today_local()))
     if search:
-        text = search.strip()
-        query = query.where(sa.or_(Unit.name.icontains(text, autoescape=True),
-                                   Unit.code.icontains(text, autoescape=True)))
+        query = query.where(sa.or_(contains(Unit.name, search),
+                                   Unit.code.icontains(search.strip(), autoescape=True)))
     return list(db.session.scalars(query))
 
 
