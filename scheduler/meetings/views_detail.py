@@ -9,7 +9,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..audit.models import AuditEntry
-from ..audit.presenting import present
 from ..core.access import allowed
 from ..core.errors import Conflict, NotFound, ValidationError
 from ..core.timeutil import LOCAL_TZ
@@ -35,6 +34,8 @@ def _occurrence(meeting: Meeting, occurrence_id: int) -> Occurrence:
 
 
 def _history(meeting: Meeting) -> list:
+    from ..audit.presenting import present  # the audit package imports the domains' views
+
     return present(db.session.scalars(
         sa.select(AuditEntry).where(AuditEntry.object_type == "meeting",
                                     AuditEntry.object_id == str(meeting.id))
