@@ -154,7 +154,8 @@ def test_a_series_crossing_the_reform_is_refused_with_the_reason(api):
 def group_buttons(page: str) -> list[str]:
     import re
 
-    return re.findall(r'name="add_group" value="[^"]*"\s+formnovalidate data-group="[^"]*">([^<]*)<', page)
+    picker = page.split('id="participant-group"', 1)[1].split("</select>", 1)[0]
+    return re.findall(r'<option value="[^"]*">([^<]*)</option>', picker)
 
 
 def test_participant_groups_follow_the_tree_of_the_meeting_day(hanoi, client, auth):
@@ -172,7 +173,8 @@ def test_participant_groups_follow_the_tree_of_the_meeting_day(hanoi, client, au
 
     # without script a group button sends the form back: the group of the day typed is ticked
     form = {"title": "Hội nghị", "category": "trien_khai", "host_unit": "01", "day": "10/12/2026",
-            "start_time": "08:00", "end_time": "09:00", "mode": "in_person", "add_group": "wards:01"}
+            "start_time": "08:00", "end_time": "09:00", "mode": "in_person", "add_group": "selected",
+            "group": "wards:01"}
     page = client.post("/meetings/new", data=form).get_data(as_text=True)
     assert page.count("checked") >= 126
 

@@ -36,9 +36,11 @@ def test_book_today_with_every_commune_and_ward(runner, create_user, live_server
     page.get_by_label("Bắt đầu (HH:MM)").fill("14:00")
     page.get_by_label("Kết thúc (HH:MM)").fill("15:00")
     page.get_by_label("Hình thức").select_option("in_person")
-    # today's tree has no districts: one button for the 126 communes and wards
-    expect(page.get_by_role("button", name=re.compile("Tất cả phường, xã của"))).to_have_count(0)
-    page.get_by_role("button", name="Tất cả xã, phường").click()
+    # today's tree has no districts: one group for the 126 communes and wards
+    groups = page.get_by_label("Chọn theo nhóm")
+    expect(groups.locator("option", has_text="Tất cả phường, xã của")).to_have_count(0)
+    groups.select_option(label="Tất cả xã, phường")
+    page.get_by_role("button", name="Thêm cả nhóm").click()
     expect(page.get_by_label("Phường Hồng Hà (00097)")).to_be_checked()
     expect(page.get_by_label("Sở Y tế (01-SYT)")).not_to_be_checked()
     expect(page.locator("[data-selected-count]")).to_have_text("126")
