@@ -166,3 +166,28 @@ def test_hostile_ids_paths_and_json_get_a_4xx(tree, client, auth, rooms):  # noq
             assert words in resp.get_json()["error"]["message"]
     db.session.rollback()
     assert db.session.get(Meeting, meeting.id).rooms[0].id == rooms["phuc_xa"].id
+
+
+def test_digits_that_int_refuses_or_the_database_cannot_hold_are_refused(tree, client, auth):
+    """'²' passes str.isdigit() and then fails int(); 99999999999 passes int() and fails in
+    PostgreSQL. Both were 500s (found by the API fuzzer on a document upload)."""
+    import io
+
+    from scheduler.auth import services as auth_services
+    from scheduler.core.types import parse_id
+
+    assert [parse_id(v) for v in ("12", "²", "١٢", "99999999999", "0", "-3", " 7 ", None)] == [
+        12, None, None, None, None, None, 7, None]
+    meeting = services.book_meeting(tree.users.ward_staff, request_for(
+        tree.phuc_xa, at(3), paperless=True))
+    token = auth_services.issue_token(tree.users.ward_staff)[0]
+    db.session.commit()
+    bearer = {"Authorization": f"Bearer {token}"}
+    for item in ("²", "99999999999"):
+        resp = client.post(f"/api/v1/meetings/{meeting.id}/documents", headers=bearer,
+                           data={"file": (io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "a.pdf"),
+                                 "agenda_item": item}, content_type="multipart/form-data")
+        assert resp.status_code == 422, (item, resp.status_code)
+    resp = client.patch(f"/api/v1/meetings/{meeting.id}", json={"chair": "x"},
+                        headers={**bearer, "If-Match": '"²"'})
+    assert resp.status_code == 412

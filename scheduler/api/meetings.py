@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..core.errors import ValidationError
-from ..core.types import MAX_ID
+from ..core.types import parse_id
 from ..core.timeutil import local_midnight_utc, to_utc, today_local
 from ..extensions import db
 from ..meetings import services
@@ -51,7 +51,7 @@ def _room_arg():
     raw = request.args.get("room")
     if not raw:
         return None
-    if not raw.isdigit() or len(raw) > 10 or int(raw) > MAX_ID:
+    if parse_id(raw) is None:
         raise ValidationError(_("Mã phòng họp phải là số."),
                               {"fields": {"room": _("Mã phòng họp phải là số.")}})
     return get_room(int(raw))
@@ -95,8 +95,8 @@ def _expected_version() -> int | None:
     if "If-Match" not in request.headers or request.if_match.star_tag:
         return None
     for tag in request.if_match:
-        if tag.isdigit() and len(tag) < 10:
-            return int(tag)
+        if parse_id(tag):
+            return parse_id(tag)
     return -1
 
 

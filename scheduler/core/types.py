@@ -10,6 +10,17 @@ from sqlalchemy.types import TypeDecorator
 MAX_ID = 2 ** 31 - 1
 
 
+def parse_id(value) -> int | None:
+    """The id a path, form or query value names, or None: ASCII digits only (str.isdigit()
+    also takes "²", which int() refuses) and within MAX_ID (beyond it PostgreSQL refuses the
+    parameter)."""
+    text = str(value).strip() if value is not None else ""
+    if 0 < len(text) <= 10 and text.isascii() and text.isdigit():
+        number = int(text)
+        return number if 0 < number <= MAX_ID else None
+    return None
+
+
 class UTCDateTime(TypeDecorator):
     """A timestamp stored in UTC and always returned aware.
 

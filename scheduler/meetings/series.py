@@ -145,7 +145,7 @@ def describe(rule: str | None) -> str:
     if not rule:
         return ""
     parts = rule_parts(normalise_rule(rule))
-    interval = int(parts.get("INTERVAL", "1")) if parts.get("INTERVAL", "1").isdigit() else 1
+    interval = int(parts.get("INTERVAL", "1")) if _ascii_number(parts.get("INTERVAL", "1")) else 1
     freq = parts.get("FREQ")
     every = {
         "DAILY": (_("Hằng ngày"), _("%(n)d ngày một lần")),
@@ -164,7 +164,7 @@ def describe(rule: str | None) -> str:
                 return rule
             position, name = match.groups()
             day = str(_WEEKDAY_NAMES[name])
-            if not position and parts.get("BYSETPOS", "").lstrip("-").isdigit():
+            if not position and _ascii_number(parts.get("BYSETPOS", "").lstrip("-")):
                 position = parts["BYSETPOS"]  # the form's "Thứ Hai of the 2nd week"
             if position:
                 number = int(position)
@@ -176,7 +176,7 @@ def describe(rule: str | None) -> str:
         text += " " + _("vào %(days)s", days=", ".join(days))
     if parts.get("BYMONTHDAY"):
         text += " " + _("vào ngày %(days)s", days=parts["BYMONTHDAY"].replace(",", ", "))
-    if parts.get("COUNT", "").isdigit():
+    if _ascii_number(parts.get("COUNT", "")):
         text += "; " + _("%(n)d lần", n=int(parts["COUNT"]))
     elif parts.get("UNTIL"):
         value = parts["UNTIL"]
@@ -189,3 +189,8 @@ def describe(rule: str | None) -> str:
             return rule
         text += "; " + _("đến ngày %(day)s", day=until.strftime("%d/%m/%Y"))
     return text
+
+
+def _ascii_number(text: str) -> bool:
+    """Digits int() reads ("²" passes str.isdigit() and then fails int())."""
+    return text.isascii() and text.isdigit() and len(text) < 10

@@ -10,6 +10,7 @@ from flask_login import current_user
 from ..core.access import allowed, reach_condition, require
 from ..core.errors import NotFound, ValidationError
 from ..core.timeutil import LOCAL_TZ, local_day_bounds, today_local
+from ..core.types import parse_id
 from ..extensions import db
 from ..rooms.models import Room
 from ..units.models import Unit
@@ -49,7 +50,7 @@ def requested_room() -> Room | None:
     value = (request.args.get("room") or "").strip()
     if not value:
         return None
-    room = db.session.get(Room, int(value)) if value.isdigit() else None
+    room = db.session.get(Room, parse_id(value)) if parse_id(value) else None
     if room is None:
         raise NotFound(_("Không tìm thấy phòng họp."))
     require("view", room.unit)

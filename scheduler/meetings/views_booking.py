@@ -10,6 +10,7 @@ from ..core.access import permission_required, require
 from ..core.errors import Conflict, NotFound, PreconditionFailed, ValidationError
 from ..core.form_fields import parse_clock
 from ..core.timeutil import LOCAL_TZ, today_local, utcnow
+from ..core.types import parse_id
 from ..extensions import db
 from ..units.models import Unit
 from . import bp, services
@@ -151,7 +152,7 @@ def series_holidays(data: dict) -> list[tuple[date, str]]:
 
 def _form_version(form: MeetingForm) -> int | None:
     raw = (form.version.data or "").strip()
-    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+    return parse_id(raw)
 
 
 def _submit(form: MeetingForm, meeting: Meeting | None, picker: dict):
@@ -229,7 +230,7 @@ def new():
     if any(c.value == unit for c in form.host_unit.choices):
         form.host_unit.data = unit
     room = request.args.get("room", "")
-    if room.isdigit() and any(c.value == int(room) for c in form.rooms.choices):
+    if parse_id(room) and any(c.value == parse_id(room) for c in form.rooms.choices):
         form.rooms.data = [int(room)]
     return render_template("meetings/form.html", form=form, meeting=None, **picker)
 
@@ -258,7 +259,7 @@ def room_availability():
     day, {"busy": {room id: "title HH:MM–HH:MM"}}. Only rooms the user may see are answered."""
     day = parse_day(request.args.get("date"))
     start, end = parse_clock(request.args.get("start")), parse_clock(request.args.get("end"))
-    ids = [int(v) for v in (request.args.get("rooms") or "").split(",") if v.isdigit() and len(v) < 12]
+    ids = [i for i in map(parse_id, (request.args.get("rooms") or "").split(",")[:200]) if i]
     if day is None or start is None or end is None or end <= start or not ids:
         return jsonify({"busy": {}})
     visible = {r.id for r in rooms_in_reach(current_user, "view")}

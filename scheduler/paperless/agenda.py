@@ -47,7 +47,7 @@ def _parse_minutes(value, errors, key):
         errors[key] = _("Số phút phải là số nguyên dương.")
         return None
     text = str(value).strip()
-    if not text.isdigit() or not 0 < int(text) <= MAX_MINUTES:
+    if not (text.isascii() and text.isdigit()) or not 0 < int(text) <= MAX_MINUTES:
         errors[key] = _("Số phút phải là số nguyên từ 1 đến %(n)d.", n=MAX_MINUTES)
         return None
     return int(text)

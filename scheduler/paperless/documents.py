@@ -23,6 +23,7 @@ from flask_babel import gettext as _
 from ..audit.services import record
 from ..core.errors import NotFound, TooLarge, UnsupportedMediaType
 from ..core.timeutil import format_datetime_vi, to_local, utcnow
+from ..core.types import parse_id
 from ..extensions import db
 from ..meetings.inputs import invalid
 from . import filetypes
@@ -79,7 +80,7 @@ def _clean_name(name: str | None, content_type: str) -> str:
 def _agenda_item(meeting, raw) -> AgendaItem | None:
     if raw in (None, ""):
         return None
-    item = db.session.get(AgendaItem, int(raw)) if str(raw).isdigit() and len(str(raw)) < 18 else None
+    item = db.session.get(AgendaItem, parse_id(raw)) if parse_id(raw) else None
     if item is None or item.meeting_id != meeting.id:
         raise invalid({"agenda_item": _("Mục chương trình không thuộc cuộc họp này.")})
     return item

@@ -10,6 +10,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from ..core.access import require, unit_ids_in_reach
 from ..core.errors import Conflict, TooLarge, UnsupportedMediaType, ValidationError
 from ..core.timeutil import official_date_line, to_local, today_local, utcnow
+from ..core.types import parse_id
 from ..extensions import db
 from . import agenda, attendance, documents, minutes, votes
 from .access import get_meeting, is_host, is_invited_member, require_host, require_reader
@@ -119,7 +120,7 @@ def open_vote(meeting_id: int):
     meeting = get_meeting(meeting_id)
     raw_item = request.form.get("agenda_item", "")
     data = {"question": request.form.get("question", ""),
-            "agenda_item": int(raw_item) if raw_item.isdigit() and len(raw_item) < 18 else None}
+            "agenda_item": parse_id(raw_item)}
     return _run(meeting_id, lambda: votes.open_vote(current_user, meeting, data),
                 _("Đã mở biểu quyết."), "votes")
 

@@ -10,6 +10,7 @@ from ..core.access import permission_required, reach_condition, require
 from ..core.errors import ValidationError
 from ..core.timeutil import today_local
 from ..endpoints.history import period_bounds, uptime_by_child
+from ..core.types import parse_id
 from ..extensions import db
 from ..units.models import Unit
 from . import bp, charts, coverage, services
@@ -94,7 +95,7 @@ def coverage_page():
 @permission_required("manage")
 def record_fact():
     form = FactForm()
-    ward = db.session.get(Unit, int(form.ward.data)) if (form.ward.data or "").isdigit() else None
+    ward = db.session.get(Unit, parse_id(form.ward.data)) if parse_id(form.ward.data) else None
     if ward is None:
         raise ValidationError(_("Chưa chọn phường, xã."))
     form.ward.choices = {str(ward.id): ward.name}
