@@ -107,6 +107,11 @@ def _wipe() -> None:
         with db.engine.begin() as conn:
             for table in tables:
                 conn.execute(table.delete())
+    # the job runner's own table (APScheduler creates it, the models do not): a schedule stored
+    # by one test's runner must not show on the next test's jobs page
+    if sa.inspect(db.engine).has_table("apscheduler_jobs"):
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql("DELETE FROM apscheduler_jobs")
 
 
 @pytest.fixture
