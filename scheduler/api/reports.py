@@ -4,7 +4,6 @@ from flask_login import current_user, login_required
 
 from ..core.access import require
 from ..core.timeutil import today_local, utcnow
-from ..extensions import db
 from ..reports import coverage, services
 from ..reports.periods import date_arg, parse_period
 from . import bp
@@ -18,7 +17,6 @@ def report_targets():
     scope = services.resolve_scope(current_user, request.args.get("unit"), period.start, period.end)
     require("report", scope)
     reports = services.target_reports(current_user, scope, period, utcnow(), today_local())
-    db.session.commit()  # the defaults may just have been seeded
     return jsonify({"unit": {"code": scope.code, "name": scope.name},
                     "start": period.start.isoformat(), "end": period.end.isoformat(),
                     "targets": [services.report_as_dict(r) for r in reports]})

@@ -13,6 +13,7 @@ import uuid
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 from flask_babel import gettext as _
 
 from ..audit.services import diff, record
@@ -126,25 +127,45 @@ def _create(actor, values: MeetingInput, endpoint_ids, kept, skipped) -> Meeting
     return meeting
 
 
-def find_occurrences(viewer, start: datetime, end: datetime, unit=None, room=None) -> list[Occurrence]:
+def find_occurrences(viewer, start: datetime, end: datetime, unit=None, room=None, rooms=None,
+                     after: tuple[datetime, int] | None = None, limit: int | None = None
+                     ) -> list[Occurrence]:
     """Sittings overlapping [start, end) of meetings hosted by or involving `unit` (or using
-    `room`), limited to the units the viewer may see; all of them for an admin."""
+    `room`, or any of `rooms`), limited to the units the viewer may see; all of them for an
+    admin. In (start, id) order: `after` continues a page that ended at that sitting.
+
+    Each sitting comes with its meeting, host unit, participants and rooms, read in one
+    statement per kind whatever the number of sittings (calendars and lists show them all)."""
+    if rooms is not None and not rooms:
+        return []
     query = (sa.select(Occurrence).join(Meeting, Occurrence.meeting_id == Meeting.id)
-             .where(Occurrence.start_at < end, Occurrence.end_at > start)
+             .where(Occurrence.overlapping(start, end))
+             .options(contains_eager(Occurrence.meeting).options(
+                 joinedload(Meeting.host_unit), selectinload(Meeting.participants),
+                 selectinload(Meeting.rooms)))
              .order_by(Occurrence.start_at, Occurrence.id))
     if unit is not None:
         require("view", unit, user=viewer)
         query = query.where(involving([unit.id]))
-    if room is not None:
-        require("view", room.unit, user=viewer)
+    for one in ([room] if room is not None else list(rooms or ())):
+        require("view", one.unit, user=viewer)
+    if room is not None or rooms:
+        ids = [room.id] if room is not None else [r.id for r in rooms]
         query = query.where(Meeting.id.in_(sa.select(meeting_room.c.meeting_id)
-                                           .where(meeting_room.c.room_id == room.id)))
-    if unit is None and room is None:
+                                           .where(meeting_room.c.room_id.in_(ids))))
+    if unit is None and room is None and rooms is None:
         require("view", user=viewer)
         reach = units_in_reach(viewer)
         if reach is not None:
             query = query.where(involving(reach))
-    return list(db.session.scalars(query))
+    if after is not None:
+        after_start, after_id = after
+        query = query.where(sa.or_(Occurrence.start_at > after_start,
+                                   sa.and_(Occurrence.start_at == after_start,
+                                           Occurrence.id > after_id)))
+    if limit is not None:
+        query = query.limit(limit)
+    return list(db.session.scalars(query).unique())
 
 
 def pending_approvals(user) -> list[Meeting]:

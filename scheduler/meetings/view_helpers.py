@@ -3,6 +3,7 @@ arithmetic of the calendars, and reading occurrences through the booking service
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import contains_eager
 from flask import request
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -40,6 +41,7 @@ def units_in_reach(user, permission: str = "view") -> list[Unit]:
 
 def rooms_in_reach(user, permission: str = "view") -> list[Room]:
     query = (sa.select(Room).join(Unit, Room.unit_id == Unit.id)
+             .options(contains_eager(Room.unit))  # the pickers name each room's unit
              .where(Room.active.is_(True), reach_condition(user, permission))
              .order_by(Unit.code, Room.name))
     return list(db.session.scalars(query))
@@ -86,11 +88,12 @@ def monday_of(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def occurrences_between(viewer, first_day: date, last_day: date, unit=None, room=None) -> list:
+def occurrences_between(viewer, first_day: date, last_day: date, unit=None, room=None,
+                        rooms=None) -> list:
     """Occurrences on the local days first_day..last_day, in time order, cancelled ones left out
     (they block nothing and offices do not want them on the wall)."""
     start, end = local_day_bounds(first_day, last_day)
-    found = services.find_occurrences(viewer, start, end, unit=unit, room=room)
+    found = services.find_occurrences(viewer, start, end, unit=unit, room=room, rooms=rooms)
     return sorted((o for o in found if o.status != "cancelled"), key=lambda o: o.start_at)
 
 

@@ -112,8 +112,11 @@ def rooms_day():
     day = requested_day()
     rooms = list(db.session.scalars(sa.select(Room).where(Room.unit_id == unit.id, Room.active.is_(True))
                                     .order_by(Room.name)))
-    grid = [(room, _room_cells(day, occurrences_between(current_user, day, day, room=room)))
-            for room in rooms]
+    by_room = defaultdict(list)  # one query for every room of the unit
+    for occurrence in occurrences_between(current_user, day, day, rooms=rooms):
+        for room in occurrence.meeting.rooms:
+            by_room[room.id].append(occurrence)
+    grid = [(room, _room_cells(day, by_room[room.id])) for room in rooms]
     hours = list(range(FIRST_HOUR, LAST_HOUR))
     return render_template("meetings/rooms_day.html", unit=unit, day=day, grid=grid, hours=hours,
                            slots_per_hour=60 // SLOT_MINUTES, units=units_in_reach(current_user),

@@ -31,7 +31,6 @@ def targets_page():
     if sort not in services.SORTS:
         sort = "share_desc"
     reports = services.target_reports(current_user, scope, period, utcnow(), today_local())
-    db.session.commit()  # the defaults may just have been seeded
     cards = []
     for report in reports:
         cards.append({
@@ -72,7 +71,6 @@ def drilldown():
     # not "month": that one is the period's own month number (period=month&month=4)
     month = request.args.get("in_month") or None
     rows, total = services.drilldown(current_user, target, scope, period, utcnow(), which, month)
-    db.session.commit()  # the defaults may just have been seeded
     return render_template("reports/drilldown.html", scope=scope, period=period, target=target,
                            rows=rows, total=total, which=which, month=month,
                            period_args=period.query_args())
@@ -81,7 +79,6 @@ def drilldown():
 def _export(kind: str):
     scope, period = report_request()
     reports = services.target_reports(current_user, scope, period, utcnow(), today_local())
-    db.session.commit()
     name = f"bao-cao-chi-tieu-{scope.code}-{period.start:%Y%m%d}-{period.end:%Y%m%d}"
     if kind == "xlsx":
         return Response(export.workbook(scope, period, reports),
@@ -110,7 +107,6 @@ def export_csv():
 @permission_required("administer")
 def settings():
     items = targets.active_targets()
-    db.session.commit()
     forms = {t.code: (TargetForm(obj=t, prefix=t.code, categories=t.categories),
                       ThresholdForm(prefix=f"{t.code}-th", year=today_local().year))
              for t in items}
@@ -121,7 +117,7 @@ def settings():
 @login_required
 @permission_required("administer")
 def update_target(code):
-    target = targets.get_target(code)
+    target = targets.target_to_change(code)
     form = TargetForm(prefix=code)
     if not form.validate_on_submit():
         raise ValidationError(_("Dữ liệu không hợp lệ: %(errors)s", errors=_form_errors(form)))
@@ -136,7 +132,7 @@ def update_target(code):
 @login_required
 @permission_required("administer")
 def set_threshold(code):
-    target = targets.get_target(code)
+    target = targets.target_to_change(code)
     form = ThresholdForm(prefix=f"{code}-th")
     if not form.validate_on_submit():
         raise ValidationError(_("Dữ liệu không hợp lệ: %(errors)s", errors=_form_errors(form)))
@@ -151,7 +147,7 @@ def set_threshold(code):
 @login_required
 @permission_required("administer")
 def delete_threshold(code, year):
-    target = targets.get_target(code)
+    target = targets.target_to_change(code)
     targets.delete_threshold(current_user, target, year)
     db.session.commit()
     flash(_("Đã xóa ngưỡng năm %(year)s.", year=year), "success")
