@@ -18,8 +18,10 @@ from ..rooms.models import Room
 from ..units.models import Unit
 from . import bp
 from .forms import parse_day
-from .models import Meeting, Occurrence, meeting_participant
-from .view_helpers import (local, monday_of, occurrences_between, reach_condition, requested_day,
+from .models import Meeting, Occurrence
+from .serializers import involving
+from .serializers import units_in_reach as units_in_reach_ids
+from .view_helpers import (local, monday_of, occurrences_between, requested_day,
                            requested_room, requested_unit, rooms_in_reach, units_in_reach)
 
 FIRST_HOUR, LAST_HOUR = 7, 19  # the office day shown on the grids
@@ -146,21 +148,15 @@ def schedule():
 
 def _search_query(user, args):
     query = sa.select(Meeting).join(Unit, Meeting.host_unit_id == Unit.id)
-    visible_units = sa.select(Unit.id).where(reach_condition(user, "view"))
-    query = query.where(sa.or_(
-        Meeting.host_unit_id.in_(visible_units),
-        Meeting.id.in_(sa.select(meeting_participant.c.meeting_id)
-                       .where(meeting_participant.c.unit_id.in_(visible_units)))))
+    reach = units_in_reach_ids(user)
+    if reach is not None:
+        query = query.where(involving(reach))
     if args["q"]:
         query = query.where(Meeting.title.ilike(f"%{args['q']}%", escape="\\"))
     if args["category"]:
         query = query.where(Meeting.category == args["category"])
     if args["unit"] is not None:
-        unit = args["unit"]
-        query = query.where(sa.or_(
-            Meeting.host_unit_id == unit.id,
-            Meeting.id.in_(sa.select(meeting_participant.c.meeting_id)
-                           .where(meeting_participant.c.unit_id == unit.id))))
+        query = query.where(involving([args["unit"].id]))
     if args["from"] or args["to"]:
         start, end = local_day_bounds(args["from"] or date(1900, 1, 1), args["to"] or date(9999, 1, 1))
         query = query.where(Meeting.id.in_(sa.select(Occurrence.meeting_id).where(

@@ -1,0 +1,30 @@
+"""index-friendly windows: the subtree prefix on PostgreSQL, the feeds' version read
+
+Revision ID: issue17_windows
+Revises: 1d41630ef2ac
+Create Date: 2026-12-01 00:00:00
+
+"""
+from alembic import op
+
+
+# revision identifiers, used by Alembic.
+revision = 'issue17_windows'
+down_revision = '1d41630ef2ac'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    if op.get_bind().dialect.name == "postgresql":
+        op.create_index('ix_unit_path_pattern', 'unit', ['path'], unique=False,
+                        postgresql_ops={'path': 'varchar_pattern_ops'})
+    op.create_index('ix_unit_updated_at', 'unit', ['updated_at'], unique=False)
+    op.create_index('ix_room_updated_at', 'room', ['updated_at'], unique=False)
+
+
+def downgrade():
+    op.drop_index('ix_room_updated_at', table_name='room')
+    op.drop_index('ix_unit_updated_at', table_name='unit')
+    if op.get_bind().dialect.name == "postgresql":
+        op.drop_index('ix_unit_path_pattern', table_name='unit')
