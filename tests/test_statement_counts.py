@@ -83,7 +83,7 @@ def book(tree, rooms, first: int, count: int) -> None:
             host, start, 30, title=f"Họp số {n}", participants=["00001", "00004"],
             rooms=[room_id] if n % 2 else [],
             mode="online" if n % 2 else "in_person", **extra))
-    db.session.commit()
+        db.session.commit()  # each booking is its own transaction
 
 
 def fresh_request() -> None:

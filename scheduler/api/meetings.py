@@ -16,6 +16,7 @@ from ..rooms.services import get_room
 from ..units.services import get_unit
 from . import bp
 from .helpers import json_body, parse_date_or_datetime
+from .paging import offset_page, sitting_page
 
 MAX_LIST_DAYS = 400
 
@@ -60,8 +61,11 @@ def _room_arg():
 def list_meetings():
     start, end = _list_window()
     unit = get_unit(request.args["unit"]) if request.args.get("unit") else None
-    occurrences = services.find_occurrences(current_user, start, end, unit=unit, room=_room_arg())
-    return jsonify({"meetings": [occurrence_item(o, current_user) for o in occurrences]})
+    room = _room_arg()
+    occurrences, following = sitting_page(lambda after, limit: services.find_occurrences(
+        current_user, start, end, unit=unit, room=room, after=after, limit=limit))
+    return jsonify({"meetings": [occurrence_item(o, current_user) for o in occurrences],
+                    "next": following})
 
 
 @bp.post("/meetings")
@@ -78,8 +82,10 @@ def create_meeting():
 @bp.get("/meetings/pending")
 @login_required
 def list_pending_approvals():
-    meetings = services.pending_approvals(current_user)
-    return jsonify({"meetings": [meeting_to_dict(m, current_user) for m in meetings]})
+    meetings, following = offset_page("pending", lambda offset, limit: services.pending_approvals(
+        current_user, offset=offset, limit=limit))
+    return jsonify({"meetings": [meeting_to_dict(m, current_user) for m in meetings],
+                    "next": following})
 
 
 @bp.get("/meetings/<int:meeting_id>")

@@ -7,6 +7,7 @@ from ..core.errors import ValidationError
 from ..extensions import db
 from ..units import services as unit_services
 from . import bp
+from .paging import offset_page
 from .helpers import json_body
 
 
@@ -33,9 +34,10 @@ def list_units():
     parent = None
     if request.args.get("parent"):
         parent = unit_services.get_unit(request.args["parent"])
-    units = unit_services.list_units(kind=request.args.get("kind") or None, parent=parent,
-                                     include_retired=request.args.get("all") == "1")
-    return jsonify({"units": unit_services.units_as_dicts(units)})
+    units, following = offset_page("units", lambda offset, limit: unit_services.list_units(
+        kind=request.args.get("kind") or None, parent=parent,
+        include_retired=request.args.get("all") == "1", page=(offset, limit)))
+    return jsonify({"units": unit_services.units_as_dicts(units), "next": following})
 
 
 @bp.get("/units/<code>")

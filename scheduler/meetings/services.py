@@ -168,7 +168,7 @@ def find_occurrences(viewer, start: datetime, end: datetime, unit=None, room=Non
     return list(db.session.scalars(query).unique())
 
 
-def pending_approvals(user) -> list[Meeting]:
+def pending_approvals(user, offset: int = 0, limit: int | None = None) -> list[Meeting]:
     """Bookings waiting for this user's decision: pending meetings in a room that requires
     approval and belongs to a unit the user manages."""
     reach = PERMISSIONS["manage"].get(getattr(user, "role", None))
@@ -180,5 +180,8 @@ def pending_approvals(user) -> list[Meeting]:
     query = (sa.select(Meeting).where(
         Meeting.status == "pending",
         Meeting.id.in_(sa.select(meeting_room.c.meeting_id).where(meeting_room.c.room_id.in_(rooms))))
-        .order_by(Meeting.start_at))
+        .order_by(Meeting.start_at, Meeting.id)
+        .options(joinedload(Meeting.host_unit), selectinload(Meeting.participants),
+                 selectinload(Meeting.rooms), selectinload(Meeting.occurrences))
+        .offset(offset).limit(limit))
     return list(db.session.scalars(query))

@@ -4,6 +4,7 @@ Every write is authorised against the room's unit (and the target unit when a ro
 recorded in the audit log with the changed fields; callers commit.
 """
 import sqlalchemy as sa
+from sqlalchemy.orm import contains_eager
 from flask_babel import gettext as _
 
 from ..audit.services import diff, record, snapshot
@@ -19,10 +20,12 @@ ROOM_FIELDS = ("name", "capacity", "paperless", "has_endpoint", "requires_approv
 
 
 def list_rooms(user, *, unit: Unit | None = None, subtree: bool = True, permission: str = "view",
-               include_inactive: bool = False, search: str | None = None) -> list[Room]:
+               include_inactive: bool = False, search: str | None = None,
+               page: tuple[int, int] | None = None) -> list[Room]:
     """Rooms of the units where `user` holds `permission`; narrowed to `unit` (and, with
     `subtree`, the units below it), which must itself lie within reach."""
-    query = sa.select(Room).join(Room.unit).where(unit_services.reach_condition(user, permission))
+    query = (sa.select(Room).join(Room.unit).options(contains_eager(Room.unit))
+             .where(unit_services.reach_condition(user, permission)))
     if unit is not None:
         require(permission, unit, user=user)
         query = query.where(Unit.in_subtree(unit) if subtree else Room.unit_id == unit.id)
@@ -30,7 +33,10 @@ def list_rooms(user, *, unit: Unit | None = None, subtree: bool = True, permissi
         query = query.where(Room.active.is_(True))
     if search:
         query = query.where(Room.name.ilike(f"%{search.strip()}%"))
-    return list(db.session.scalars(query.order_by(Room.active.desc(), Unit.code, Room.name)))
+    query = query.order_by(Room.active.desc(), Unit.code, Room.name, Room.id)
+    if page is not None:  # (offset, limit)
+        query = query.offset(page[0]).limit(page[1])
+    return list(db.session.scalars(query))
 
 
 def get_room(room_id: int) -> Room:
