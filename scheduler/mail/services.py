@@ -16,22 +16,33 @@ CLAIM_SECONDS = 300
 
 EXPIRED = "Expired: not delivered before the meeting began"
 
+# kind of deferred message -> function(mail) that fills in its body and iCalendar part
+RENDERERS: dict = {}
+
+
+def register_renderer(kind: str, render) -> None:
+    RENDERERS[kind] = render
+
+
 def smtp_configured() -> bool:
     return bool(current_app.config.get("SMTP_HOST"))
 
 
 def enqueue_mail(recipients: list[str], subject: str, body_text: str, *, body_html: str | None = None,
                  ical: str | None = None, ical_method: str | None = None, attachments=None,
-                 purpose: str = "", meeting=None, expires_at=None) -> OutgoingMail | None:
+                 purpose: str = "", meeting=None, expires_at=None,
+                 render: dict | None = None) -> OutgoingMail | None:
     """Queue a message in the current transaction. Returns None when there is no recipient.
-    A message not delivered by `expires_at` is given up (not sent late)."""
+    A message not delivered by `expires_at` is given up (not sent late). With `render`, the
+    body and iCalendar part are built by the job runner just before sending (RENDERERS)."""
     recipients = sorted({r.strip() for r in recipients if r and r.strip()})
     if not recipients:
         return None
     mail = OutgoingMail(recipients=recipients, subject=subject[:300], body_text=body_text,
                         body_html=body_html, ical=ical, ical_method=ical_method,
                         attachments=attachments, purpose=purpose,
-                        meeting_id=getattr(meeting, "id", meeting), expires_at=expires_at)
+                        meeting_id=getattr(meeting, "id", meeting), expires_at=expires_at,
+                        render=render)
     db.session.add(mail)
     return mail
 
@@ -114,6 +125,9 @@ def deliver_pending(now: datetime, limit: int = 100) -> dict:
             continue
         mail = db.session.get(OutgoingMail, mail_id)
         try:
+            if mail.render is not None:
+                RENDERERS[mail.render["kind"]](mail)
+                mail.render = None
             refused = _send(build_message(mail, sender))
         except smtplib.SMTPRecipientsRefused as err:
             _refused(mail, err.recipients, now, counts)
