@@ -6,11 +6,13 @@ from ..core.access import require
 from ..core.timeutil import today_local, utcnow
 from ..reports import coverage, services
 from ..reports.periods import date_arg, parse_period
+from ..core.replica import reads_replica
 from . import bp
 
 
 @bp.get("/reports/targets")
 @login_required
+@reads_replica
 def report_targets():
     """?start=&end= (ISO dates; or the page's period arguments) &unit=CODE."""
     period = parse_period(request.args, today_local())
@@ -24,6 +26,7 @@ def report_targets():
 
 @bp.get("/reports/connectivity")
 @login_required
+@reads_replica
 def report_connectivity():
     """?unit=CODE&date=YYYY-MM-DD (today by default)."""
     day = date_arg(request.args, "date") if request.args.get("date") else today_local()

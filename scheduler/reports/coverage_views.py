@@ -11,6 +11,7 @@ from ..core.errors import ValidationError
 from ..core.timeutil import today_local
 from ..extensions import db
 from ..units.models import Unit
+from ..core.replica import reads_replica
 from . import bp, charts, coverage, services
 from .forms import FactForm
 from .periods import date_arg
@@ -47,6 +48,7 @@ def manageable_wards(scope: Unit, day: date) -> list[Unit]:
 @bp.route("/coverage", endpoint="coverage")
 @login_required
 @permission_required("report")
+@reads_replica
 def coverage_page():
     scope, day = coverage_request()
     figures = coverage.connectivity(current_user, scope, day)

@@ -8,6 +8,7 @@ from ..core.access import allowed, permission_required, require
 from ..core.errors import ValidationError
 from ..core.timeutil import today_local, utcnow
 from ..extensions import db
+from ..core.replica import reads_replica
 from . import bp, charts, export, services, targets
 from .forms import TargetForm, ThresholdForm
 from .periods import parse_period
@@ -25,6 +26,7 @@ def report_request():
 @bp.route("", endpoint="targets")
 @login_required
 @permission_required("report")
+@reads_replica
 def targets_page():
     scope, period = report_request()
     sort = request.args.get("sort", "share_desc")
@@ -61,6 +63,7 @@ def _trend_links(report, scope, period) -> list[str] | None:
 @bp.route("/drilldown")
 @login_required
 @permission_required("report")
+@reads_replica
 def drilldown():
     scope, period = report_request()
     target = targets.get_target(request.args.get("target", ""))
@@ -91,6 +94,7 @@ def _export(kind: str):
 @bp.route("/export.xlsx")
 @login_required
 @permission_required("report")
+@reads_replica
 def export_xlsx():
     return _export("xlsx")
 
@@ -98,6 +102,7 @@ def export_xlsx():
 @bp.route("/export.csv")
 @login_required
 @permission_required("report")
+@reads_replica
 def export_csv():
     return _export("csv")
 
