@@ -24,6 +24,6 @@ preload_app = False
 # replace workers now and then, so a slow leak in a library cannot grow without bound
 max_requests = 5000
 max_requests_jitter = 500
-accesslog = os.environ.get("WEB_ACCESS_LOG", "-")
+accesslog = os.environ.get("WEB_ACCESS_LOG", "-") or None  # "" = none
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

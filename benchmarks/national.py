@@ -290,7 +290,8 @@ def build_meetings(conn, tree: Tree, count: int, today: date, rnd: random.Random
 
 
 def build_users(conn, tree: Tree) -> None:
-    """admin; a unit_admin per province (qt_<code>); staff of every 20th ward (vp_<code>); the
+    """admin; a unit_admin per province (qt_<code>, lower case as sign-in folds it); staff of
+    every 20th ward (vp_<code>); the
     feed tokens of those wards (feed-<code>). Password: matkhau123."""
     from werkzeug.security import generate_password_hash
 
@@ -299,12 +300,12 @@ def build_users(conn, tree: Tree) -> None:
                   password_hash=digest, active=True, locale="vi")]
     for uid in tree.districts:
         if tree.province_of[uid] == uid:
-            users.append(dict(id=len(users) + 1, username=f"qt_{tree.code_of[uid]}", role="unit_admin",
+            users.append(dict(id=len(users) + 1, username=f"qt_{tree.code_of[uid].lower()}", role="unit_admin",
                               unit_id=uid, full_name="Quản trị tỉnh", password_hash=digest,
                               active=True, locale="vi"))
     staffed = tree.wards[::20]
     for uid in staffed:
-        users.append(dict(id=len(users) + 1, username=f"vp_{tree.code_of[uid]}", role="staff",
+        users.append(dict(id=len(users) + 1, username=f"vp_{tree.code_of[uid].lower()}", role="staff",
                           unit_id=uid, full_name="Văn phòng", password_hash=digest, active=True,
                           locale="vi"))
     conn.execute(sa.insert(User), users)
