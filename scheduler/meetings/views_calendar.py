@@ -22,10 +22,17 @@ from .models import Meeting, Occurrence
 from .serializers import involving
 from .serializers import units_in_reach as units_in_reach_ids
 from .view_helpers import (local, monday_of, occurrences_between, requested_day,
-                           requested_room, requested_unit, rooms_in_reach, units_in_reach)
+                           picker_rooms, picker_units, requested_room, requested_unit,
+                           units_in_reach)
 
 FIRST_HOUR, LAST_HOUR = 7, 19  # the office day shown on the grids
 SLOT_MINUTES = 30
+
+
+def _pickers(unit, room) -> dict:
+    around = room.unit if room is not None else (unit or current_user.unit)
+    return {"units": picker_units(current_user, around),
+            "rooms": picker_rooms(current_user, around, room)}
 
 
 def _hour_rows(items) -> list[tuple[str, int | None]]:
@@ -60,7 +67,7 @@ def week():
         "meetings/week.html", unit=unit, room=room, days=days, rows=_hour_rows(items),
         cells=cells, weekday_names=WEEKDAY_NAMES_VI, today=today_local(),
         prev_day=monday - timedelta(days=7), next_day=monday + timedelta(days=7),
-        units=units_in_reach(current_user), rooms=rooms_in_reach(current_user))
+        **_pickers(unit, room))
 
 
 @bp.route("/meetings/month")
@@ -85,7 +92,7 @@ def month():
         "meetings/month.html", unit=unit, room=room, first=first, weeks=weeks, by_day=by_day,
         weekday_names=WEEKDAY_NAMES_VI, today=today_local(),
         prev_day=(first - timedelta(days=1)).replace(day=1), next_day=last + timedelta(days=1),
-        units=units_in_reach(current_user), rooms=rooms_in_reach(current_user))
+        **_pickers(unit, room))
 
 
 def _room_cells(day: date, occurrences) -> list[dict]:
@@ -121,7 +128,7 @@ def rooms_day():
     grid = [(room, _room_cells(day, by_room[room.id])) for room in rooms]
     hours = list(range(FIRST_HOUR, LAST_HOUR))
     return render_template("meetings/rooms_day.html", unit=unit, day=day, grid=grid, hours=hours,
-                           slots_per_hour=60 // SLOT_MINUTES, units=units_in_reach(current_user),
+                           slots_per_hour=60 // SLOT_MINUTES, units=picker_units(current_user, unit),
                            weekday_name=WEEKDAY_NAMES_VI[day.weekday()],
                            prev_day=day - timedelta(days=1), next_day=day + timedelta(days=1))
 
@@ -141,7 +148,7 @@ def schedule():
     days = [monday + timedelta(days=i) for i in range(7) if i < 5 or (monday + timedelta(days=i)) in grouped]
     return render_template(
         "meetings/schedule.html", unit=unit, monday=monday, sunday=sunday, days=days,
-        grouped=grouped, weekday_names=WEEKDAY_NAMES_VI, units=units_in_reach(current_user),
+        grouped=grouped, weekday_names=WEEKDAY_NAMES_VI, units=picker_units(current_user, unit),
         dateline=official_date_line(current_app.config["CITY_NAME"], today_local()),
         prev_day=monday - timedelta(days=7), next_day=monday + timedelta(days=7))
 
