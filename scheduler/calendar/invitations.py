@@ -22,7 +22,7 @@ from ..core.i18n import stored_text
 from ..core.timeutil import utcnow
 from ..extensions import db
 from ..mail.models import OutgoingMail
-from ..mail.services import enqueue_mail, register_renderer, send_again, smtp_configured
+from ..mail.services import register_renderer, send_again, smtp_configured
 from ..meetings.events import on_meeting_change
 from . import ical
 from .feeds import links
@@ -60,17 +60,21 @@ def _subject(meeting, change: str) -> str:
     return _("Thay đổi lịch họp: %(title)s", title=meeting.title)
 
 
-def _queue(meeting, change, occurrence, unit, addresses, method: str, purpose: str = PURPOSE,
-           attendees: list[str] | None = None, subject: str | None = None) -> None:
+def _queue(rows: list, meeting, change, occurrence, unit, addresses, method: str,
+           purpose: str = PURPOSE, attendees: list[str] | None = None,
+           subject: str | None = None) -> None:
     """One outbox row per message, addressed and titled now; its body and iCalendar part are
-    built by the job runner just before sending (`render_invitation`)."""
+    built by the job runner just before sending (`render_invitation`). Rows are collected and
+    inserted together by `queue_invitations`."""
     if occurrence is not None and occurrence.id is None:
         db.session.flush()
-    enqueue_mail(addresses, subject or _subject(meeting, change), "", ical_method=method,
-                 purpose=purpose, meeting=meeting,
-                 render={"kind": PURPOSE, "change": change, "unit_id": getattr(unit, "id", None),
-                         "occurrence_id": getattr(occurrence, "id", None),
-                         "attendees": attendees})
+    recipients = sorted({a.strip() for a in addresses if a and a.strip()})
+    if recipients:
+        rows.append(dict(
+            recipients=recipients, subject=(subject or _subject(meeting, change))[:300],
+            body_text="", ical_method=method, purpose=purpose, meeting_id=meeting.id,
+            render={"kind": PURPOSE, "change": change, "unit_id": getattr(unit, "id", None),
+                    "occurrence_id": getattr(occurrence, "id", None), "attendees": attendees}))
 
 
 def queue_invitations(meeting, change: str, occurrence=None) -> None:
@@ -81,42 +85,45 @@ def queue_invitations(meeting, change: str, occurrence=None) -> None:
         return  # invitations go out once a meeting is scheduled; a past meeting needs none
     if change == "updated" and occurrence is not None and occurrence.status == "held":
         return  # recording how a past sitting was held is bookkeeping, not news for invitees
+    rows: list[dict] = []
     with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "vi")):
-        _queue_all(meeting, change, occurrence)
+        _queue_all(rows, meeting, change, occurrence)
+    if rows:  # one multi-row INSERT for the 50 invitations of a large meeting
+        db.session.execute(sa.insert(OutgoingMail), rows)
 
 
-def _queue_all(meeting, change: str, occurrence) -> None:
+def _queue_all(rows: list, meeting, change: str, occurrence) -> None:
     invited_before = _previously_invited(meeting)
     if meeting.status == "cancelled" or change == "cancelled":
         # only those holding a live invitation need to hear of the cancellation
         for unit in meeting.participants:
             addresses = [a for a in unit_recipients(unit, meeting) if a in invited_before]
             invited_before.difference_update(addresses)
-            _queue(meeting, "cancelled", None, unit, addresses, "CANCEL")
+            _queue(rows, meeting, "cancelled", None, unit, addresses, "CANCEL")
         if invited_before:
-            _queue_dropped(meeting, sorted(invited_before))
+            _queue_dropped(rows, meeting, sorted(invited_before))
         return
     if change == "occurrence_cancelled" and occurrence is not None and meeting.rrule:
         for unit in meeting.participants:
             # its own purpose: cancelling one date does not un-invite anybody
-            _queue(meeting, change, occurrence, unit, unit_recipients(unit, meeting), "CANCEL",
+            _queue(rows, meeting, change, occurrence, unit, unit_recipients(unit, meeting), "CANCEL",
                    purpose=PURPOSE_OCCURRENCE)
         return
     current = set()
     for unit in meeting.participants:
         addresses = unit_recipients(unit, meeting)
         current.update(addresses)
-        _queue(meeting, change, occurrence, unit, addresses, "REQUEST")
+        _queue(rows, meeting, change, occurrence, unit, addresses, "REQUEST")
     dropped = sorted(invited_before - current)
     if dropped:
-        _queue_dropped(meeting, dropped)
+        _queue_dropped(rows, meeting, dropped)
 
 
-def _queue_dropped(meeting, addresses: list[str]) -> None:
+def _queue_dropped(rows: list, meeting, addresses: list[str]) -> None:
     """Addresses no longer taking part (their unit was removed): the meeting is cancelled for
     them. Its ATTENDEEs are these addresses, not those who remain: a CANCEL that removes
     attendees lists the removed ones (RFC 5546 3.2.5)."""
-    _queue(meeting, "removed", None, None, addresses, "CANCEL", attendees=addresses,
+    _queue(rows, meeting, "removed", None, None, addresses, "CANCEL", attendees=addresses,
            subject=_("Hủy cuộc họp: %(title)s", title=meeting.title))
 
 
