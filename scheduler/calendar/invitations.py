@@ -89,7 +89,7 @@ def queue_invitations(meeting, change: str, occurrence=None) -> None:
     with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "vi")):
         _queue_all(rows, meeting, change, occurrence)
     if rows:  # one multi-row INSERT for the 50 invitations of a large meeting
-        db.session.execute(sa.insert(OutgoingMail), rows)
+        db.session.connection().execute(OutgoingMail.__table__.insert(), rows)
 
 
 def _queue_all(rows: list, meeting, change: str, occurrence) -> None:
