@@ -14,7 +14,8 @@ The tree: one national root (kind city, code VN) with 20 departments; below it e
 (kind district), below a province its districts (kind district, with the three-level data)
 and the wards. Every unit has an office mailbox, a technical contact and a video-conference
 endpoint on 127.0.0.0/8 (the probe job may reach them: nothing leaves the machine); rooms: 10
-at the root, 3 at each province or district, 2 at each department and ward.
+at the root, 3 at each province or district, 2 at each department and ward. A third of the
+wards have a recorded history of their WAN and video-conference facts.
 
 Meetings spread over five years (two and a half back, two and a half ahead) on working days in
 six daily slots; in each slot the units are dealt into disjoint groups (a host and 0-10
@@ -61,7 +62,8 @@ TITLES = {"giao_ban": "Giao ban công tác tuần", "trien_khai": "Họp triển
           "lam_viec": "Làm việc với các đơn vị", "tap_huan": "Tập huấn phần mềm",
           "so_ket": "Sơ kết 6 tháng", "tong_ket": "Tổng kết năm", "khac": "Họp khác"}
 PASSWORD = "matkhau123"
-SERIAL_TABLES = ("unit", "endpoint", "room", "meeting", "occurrence", "reservation", "user_account")
+SERIAL_TABLES = ("unit", "endpoint", "room", "meeting", "occurrence", "reservation", "user_account",
+                 "connection_fact_change")
 
 
 @dataclass
@@ -148,7 +150,27 @@ def build_units(conn, divisions: list[dict]) -> Tree:
             tree.rooms_of[row["id"]].append(room_id)
     for start in range(0, len(rooms), CHUNK):
         conn.execute(sa.insert(Room), rooms[start:start + CHUNK])
+    build_fact_history(conn, tree)
     return tree
+
+
+def build_fact_history(conn, tree: Tree) -> None:
+    """A recorded history for a third of the wards: the WAN and the video conference in place
+    from a day of 2018-2020, some lost for a while and restored (as offices record them)."""
+    from scheduler.reports.models import ConnectionFactChange
+
+    rnd, rows = random.Random(5), []
+    for ward in tree.wards[::3]:
+        for fact in ("wan", "vc"):
+            day = date(2018, 1, 1) + timedelta(days=rnd.randint(0, 1000))
+            rows.append(dict(unit_id=ward, fact=fact, value=True, effective_on=day))
+            if rnd.random() < 0.3:
+                lost = day + timedelta(days=rnd.randint(100, 1500))
+                rows.append(dict(unit_id=ward, fact=fact, value=False, effective_on=lost))
+                rows.append(dict(unit_id=ward, fact=fact, value=True,
+                                 effective_on=lost + timedelta(days=rnd.randint(10, 200))))
+    for start in range(0, len(rows), CHUNK):
+        conn.execute(sa.insert(ConnectionFactChange), rows[start:start + CHUNK])
 
 
 def working_days(first: date, last: date) -> list[date]:
