@@ -12,4 +12,9 @@ if [ ! -x .venv/bin/python ]; then
     "$PYTHON" -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
-exec .venv/bin/python -m pytest "$@"
+# in parallel, one process per core (each with a database of its own; tests/conftest.py), unless
+# the arguments choose: ./test.sh -n 0 runs in one process
+case " $* " in
+    *" -n "*|*" -n="*|*" -p no:xdist "*) exec .venv/bin/python -m pytest "$@" ;;
+esac
+exec .venv/bin/python -m pytest -n "${TEST_WORKERS:-auto}" "$@"

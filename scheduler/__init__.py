@@ -19,9 +19,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     _configure_secret_key(app, testing=test_config is not None)
 
     from . import extensions, models  # noqa: F401  (models: the full metadata)
-    from .core import db_setup, errors, i18n, replica, templating
+    from .core import db_setup, errors, i18n, replica, requests, templating
     from .core.types import include_migration_object, render_migration_item
 
+    requests.init_app(app)
     extensions.db.init_app(app)
     db_setup.init_app(app)
     replica.init_app(app)

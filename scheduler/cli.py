@@ -71,7 +71,24 @@ def create_user_command(username, role, unit_code, password, full_name, email):
     click.echo(f"User {username} ({role}) created in {unit.name}.")
 
 
+@click.command("check")
+@with_appcontext
+def check_command():
+    """Report every meeting whose status, sittings and reservations disagree (after a restore,
+    say); exits with 1 when there is any."""
+    from .meetings.integrity import problems
+
+    found = problems()
+    for item in found:
+        click.echo(f"meeting {item['meeting_id']} sitting {item['occurrence_id'] or '-'}: "
+                   f"{item['rule']} {item['detail'] or ''}".rstrip())
+    if found:
+        raise SystemExit(1)
+    click.echo("OK: statuses, sittings and reservations agree.")
+
+
 def init_app(app: Flask) -> None:
+    app.cli.add_command(check_command)
     app.cli.add_command(init_db_command)
     app.cli.add_command(import_units_command)
     app.cli.add_command(create_user_command)

@@ -1,4 +1,5 @@
 """Helpers for the booking tests: a valid booking request to vary, and times in Hà Nội."""
+import threading
 from datetime import datetime, timedelta
 
 import pytest
@@ -48,3 +49,26 @@ def rooms(tree, create_room):
     }
     db.session.commit()
     return made
+
+
+def race(count_: int, work) -> list:
+    """Run work(i) in `count_` threads released together by a barrier; each result, or the
+    exception the worker raised."""
+    barrier = threading.Barrier(count_)
+    results: list = [None] * count_
+
+    def run(index):
+        try:
+            prepared = work.prepare(index) if hasattr(work, "prepare") else None
+            barrier.wait(timeout=20)
+            results[index] = work(index, prepared)
+        except BaseException as err:  # noqa: B036  (reported by the test's assertions)
+            results[index] = err
+
+    threads = [threading.Thread(target=run, args=(i,), name=f"booker-{i}") for i in range(count_)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(t.is_alive() for t in threads), "a booking never finished (deadlock?)"
+    return results

@@ -2,7 +2,6 @@
 sitting, as the booking service stores them), a local SMTP server, and runner subprocesses."""
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -11,10 +10,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
-from aiosmtpd.controller import Controller
 
 from scheduler.extensions import db
 from scheduler.meetings.models import Meeting, Occurrence
+from tests.conftest import free_port, start_smtp  # noqa: F401  (free_port: re-exported)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -48,30 +47,9 @@ def count(model, *conditions) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*conditions))
 
 
-class Inbox:
-    """aiosmtpd handler that keeps every message it receives."""
-
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(envelope)
-        return "250 Message accepted for delivery"
-
-
 def smtp_server():
     """A real SMTP server on 127.0.0.1 (free port); call .stop() when done."""
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    controller.inbox = inbox
-    return controller
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    return start_smtp()
 
 
 def wait_until(condition, timeout: float, interval: float = 0.1):

@@ -284,18 +284,23 @@ def test_future_meeting_has_no_held_mode_to_correct(tree):
         services.set_held_mode(tree.users.ward_staff, meeting.occurrences[0], "online")
 
 
-def test_update_raises_sequence_only_for_time_place_or_participants(tree, rooms):
+def test_every_change_that_sends_an_invitation_raises_sequence(tree, rooms):
+    """Title, agenda, chair go out as a new REQUEST too: calendars ignore one whose SEQUENCE
+    did not grow. Sending the same values again changes nothing."""
     meeting = book(tree.users.ward_staff, tree.phuc_xa, at(3), rooms=[rooms["phuc_xa"].id])
     services.update_meeting(tree.users.ward_staff, meeting, {"agenda": "Nội dung mới"})
     db.session.commit()
-    assert meeting.sequence == 0
+    assert meeting.sequence == 1
+    services.update_meeting(tree.users.ward_staff, meeting, {"agenda": "Nội dung mới"})
+    db.session.commit()
+    assert meeting.sequence == 1
     services.update_meeting(tree.users.ward_staff, meeting, {"start": at(3, 14).isoformat(),
                                                              "end": at(3, 15).isoformat()})
     db.session.commit()
-    assert meeting.sequence == 1 and meeting.occurrences[0].start_at == at(3, 14)
+    assert meeting.sequence == 2 and meeting.occurrences[0].start_at == at(3, 14)
     services.update_meeting(tree.users.ward_staff, meeting, {"participants": ["00004"]})
     db.session.commit()
-    assert meeting.sequence == 2
+    assert meeting.sequence == 3
     history = db.session.scalars(sa.select(AuditEntry).where(
         AuditEntry.object_type == "meeting", AuditEntry.object_id == str(meeting.id))
         .order_by(AuditEntry.id)).all()

@@ -28,36 +28,13 @@ from scheduler.core.errors import Conflict
 from scheduler.extensions import db
 from scheduler.meetings import conflicts, services
 from scheduler.meetings.models import Meeting, Occurrence, Reservation
-from tests.booking_helpers import at, request_for
+from tests.booking_helpers import at, race, request_for
 from tests.conftest import count, make_config
 
 WORKERS = 10
 # how long the first booking of the guard test holds its check's verdict, waiting for the other
 # booking to have checked too (PostgreSQL: at once; SQLite: never, the write lock is held)
 HOLD_SECONDS = 0.5
-
-
-def race(count_: int, work) -> list:
-    """Run work(i) in `count_` threads released together by a barrier; each result, or the
-    exception the worker raised."""
-    barrier = threading.Barrier(count_)
-    results: list = [None] * count_
-
-    def run(index):
-        try:
-            prepared = work.prepare(index) if hasattr(work, "prepare") else None
-            barrier.wait(timeout=20)
-            results[index] = work(index, prepared)
-        except BaseException as err:  # noqa: B036  (reported by the test's assertions)
-            results[index] = err
-
-    threads = [threading.Thread(target=run, args=(i,), name=f"booker-{i}") for i in range(count_)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(t.is_alive() for t in threads), "a booking never finished (deadlock?)"
-    return results
 
 
 class ServiceBooking:

@@ -14,10 +14,10 @@ from scheduler.extensions import db
 from scheduler.jobs import execution
 from scheduler.mail.models import OutgoingMail
 from tests.test_ical import book, contacts  # noqa: F401  (fixture)
-from tests.test_mail import Recorder, _free_port
+from tests.conftest import SmtpSink, start_smtp
 
 
-class Refusing(Recorder):
+class Refusing(SmtpSink):
     """Refuses while `code` is set: 451 for the message (try later), or 550 for every
     mailbox (permanent: the sender gives up at once)."""
 
@@ -38,13 +38,8 @@ class Refusing(Recorder):
 
 @pytest.fixture
 def smtp():
-    from aiosmtpd.controller import Controller
-
-    handler = Refusing()
-    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    handler.port = controller.port
-    yield handler
+    controller = start_smtp(Refusing())
+    yield controller.inbox
     controller.stop()
 
 

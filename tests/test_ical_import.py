@@ -1,5 +1,5 @@
-"""Importing a .ics file: every event booked through the booking service, a report of what was
-created and what was refused, and nothing written for a file that cannot be read."""
+"""Importing a .ics file: every event booked through the booking service, all or nothing per
+file: a file with any refused event writes nothing and says why for each such event."""
 import io
 from datetime import timedelta
 
@@ -57,11 +57,26 @@ def test_import_books_each_event_and_reports_refusals(client, auth, contacts):
     )
     auth.login("vp_phucxa")
     resp = upload(client, data)
-    assert resp.status_code == 200
+    assert resp.status_code == 422
     page = resp.get_data(as_text=True)
-    assert "Đã tạo 3 cuộc họp, từ chối 2 sự kiện." in page
+    assert "Chưa nhập gì: 2 sự kiện bị từ chối" in page and "3 sự kiện còn lại hợp lệ." in page
     assert "Trùng lịch với: Đã có" in page
     assert "Sự kiện cả ngày" in page
+    refused = page.split('data-testid="refused"')[1]
+    assert "Trùng phòng" in refused and "Nghỉ Tết" in refused and "Họp chi bộ" not in refused
+    assert [m.title for m in meetings()] == ["Đã có"]  # nothing written, not even the good three
+
+    # the same file without the two bad events is booked whole
+    good = calendar(
+        vevent("a@outlook", "Họp chi bộ\\, tháng 12", at(day, 8), at(day, 9),
+               "DESCRIPTION:Nội dung 1\\nNội dung 2", "LOCATION:Phòng họp 1"),
+        vevent("c@google", "Họp trực tuyến", at(day + timedelta(days=1), 9), at(day + timedelta(days=1), 10),
+               "URL:https://meet.example.vn/abc", "X-LICHHOP-CATEGORY:tap_huan"),
+        vevent("d@outlook", "Giao ban tuần", at(day, 7), at(day, 7, 30),
+               "RRULE:FREQ=WEEKLY;COUNT=3", f"ATTENDEE;CN=Trúc Bạch:mailto:TRUCBACH@hanoi.gov.vn"))
+    resp = upload(client, good)
+    assert resp.status_code == 200
+    assert "Đã tạo 3 cuộc họp, từ chối 0 sự kiện." in resp.get_data(as_text=True)
     by_title = {m.title: m for m in meetings()}
     assert set(by_title) == {"Đã có", "Họp chi bộ, tháng 12", "Họp trực tuyến", "Giao ban tuần"}
     first = by_title["Họp chi bộ, tháng 12"]
@@ -91,16 +106,19 @@ def test_bad_files_write_nothing(client, auth, contacts):
     assert meetings() == []
 
 
-def test_an_unreadable_event_is_refused_and_the_others_booked(client, auth, contacts):
+def test_an_unreadable_event_refuses_the_whole_file(client, auth, contacts):
+    """The first event is good, the second broken: nothing is booked (no half-imported
+    file), and the page names the broken event — no 500."""
     day = working_monday()
     broken = "\r\n".join(["BEGIN:VEVENT", "UID:z@x", "DTSTART:notadate", "SUMMARY:Hỏng",
                            "END:VEVENT"])
     auth.login("vp_phucxa")
-    page = upload(client, calendar(broken, vevent("y@x", "Tốt", at(day, 8), at(day, 9)))
-                  ).get_data(as_text=True)
-    assert "Đã tạo 1 cuộc họp, từ chối 1 sự kiện." in page
+    resp = upload(client, calendar(vevent("y@x", "Tốt", at(day, 8), at(day, 9)), broken))
+    assert resp.status_code == 422
+    page = resp.get_data(as_text=True)
+    assert "Chưa nhập gì: 1 sự kiện bị từ chối" in page
     assert "Không đọc được sự kiện" in page
-    assert [m.title for m in meetings()] == ["Tốt"]
+    assert meetings() == []
 
 
 def test_reimporting_an_exported_meeting_is_refused(client, auth, contacts):
@@ -108,7 +126,7 @@ def test_reimporting_an_exported_meeting_is_refused(client, auth, contacts):
     auth.login("vp_phucxa")
     exported = client.get(f"/api/v1/meetings/{meeting.id}/invite.ics").data
     page = upload(client, exported).get_data(as_text=True)
-    assert "Đã tạo 0 cuộc họp, từ chối 1 sự kiện." in page
+    assert "Chưa nhập gì: 1 sự kiện bị từ chối" in page
     assert "cùng UID" in page
     assert len(meetings()) == 1
 
@@ -134,7 +152,7 @@ def test_importing_the_same_file_again_books_nothing_twice(client, auth, contact
     assert "Đã tạo 2 cuộc họp, từ chối 0 sự kiện." in upload(client, data).get_data(as_text=True)
     assert {m.source_uid for m in meetings()} == {"a@outlook", "b@outlook"}
     page = upload(client, data).get_data(as_text=True)
-    assert "Đã tạo 0 cuộc họp, từ chối 2 sự kiện." in page
+    assert "Chưa nhập gì: 2 sự kiện bị từ chối" in page
     assert page.count("cùng UID") == 2
     assert len(meetings()) == 2
     # a meeting cancelled since may be booked again from the file
@@ -143,7 +161,11 @@ def test_importing_the_same_file_again_books_nothing_twice(client, auth, contact
     services.cancel_meeting(contacts.users.ward_staff,
                             [m for m in meetings() if m.source_uid == "a@outlook"][0])
     db.session.commit()
-    assert "Đã tạo 1 cuộc họp, từ chối 1 sự kiện." in upload(client, data).get_data(as_text=True)
+    assert "Chưa nhập gì: 1 sự kiện bị từ chối" in upload(client, data).get_data(as_text=True)
+    assert sorted(m.status for m in meetings() if m.source_uid == "a@outlook") == ["cancelled"]
+    # the event still in the calendar left out, the cancelled one comes back
+    again = calendar(vevent("a@outlook", "Họp chi bộ", at(day, 8), at(day, 9)))
+    assert "Đã tạo 1 cuộc họp, từ chối 0 sự kiện." in upload(client, again).get_data(as_text=True)
     assert sorted(m.status for m in meetings() if m.source_uid == "a@outlook") == [
         "cancelled", "scheduled"]
 
@@ -154,9 +176,9 @@ def test_a_second_event_with_the_same_uid_in_one_file_is_refused(client, auth, c
                     vevent("a@outlook", "Họp chi bộ (bản sao)", at(day, 14), at(day, 15)))
     auth.login("vp_phucxa")
     page = upload(client, data).get_data(as_text=True)
-    assert "Đã tạo 1 cuộc họp, từ chối 1 sự kiện." in page
+    assert "Chưa nhập gì: 1 sự kiện bị từ chối" in page
     assert "Trùng UID với sự kiện #1 trong cùng tệp." in page
-    assert [m.title for m in meetings()] == ["Họp chi bộ"]
+    assert meetings() == []
 
 
 def override(uid, original, start, end, *extra) -> str:
@@ -205,14 +227,15 @@ def test_overrides_that_cannot_be_applied_are_refused_with_the_reason(client, au
     )
     auth.login("vp_phucxa")
     page = upload(client, data).get_data(as_text=True)
-    assert "Đã tạo 1 cuộc họp, từ chối 3 sự kiện." in page
+    assert "Chưa nhập gì: 3 sự kiện bị từ chối" in page
     assert "Trùng lịch với: Đã có" in page
     # the meeting in the way, listed under the reason
     assert "Đã có" in page.split('data-testid="import-conflicts"')[1].split("</ul>")[0]
     assert f"Chuỗi không có buổi họp nào vào 09:00 {week(day, 2):%d/%m/%Y}." in page
     assert "Đây là thay đổi của một buổi trong chuỗi; hãy nhập cả chuỗi." in page
-    series = [m for m in meetings() if m.title == "Giao ban tuần"][0]
-    assert all(o.start_at == o.original_start for o in series.occurrences)
+    assert [m.title for m in meetings()] == ["Đã có"]
     # the master refused (already imported): its overrides are refused with it
+    upload(client, calendar(vevent("s@x", "Giao ban tuần", at(day, 8), at(day, 9),
+                                   "RRULE:FREQ=WEEKLY;COUNT=3", "LOCATION:Phòng họp 1")))
     page = upload(client, data).get_data(as_text=True)
     assert page.count("Chuỗi gốc (sự kiện #1) không được tạo") == 2

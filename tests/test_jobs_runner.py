@@ -74,10 +74,10 @@ def test_two_runners_deliver_each_reminder_exactly_once(database_url, soon_meeti
         smtp = {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(server.port)}
         first = processes(database_url, "jobs", "run", **smtp)
         second = processes(database_url, "jobs", "run", **smtp)
-        wait_until(lambda: len(server.inbox.messages) >= 8, timeout=60)
+        wait_until(lambda: len(server.inbox.envelopes) >= 8, timeout=60)
         wait_until(lambda: count(JobRun, JobRun.job == "send-reminders") >= 4, timeout=30)
         assert first.poll() is None and second.poll() is None  # the other one waits
-        assert len(server.inbox.messages) == 8
+        assert len(server.inbox.envelopes) == 8
         assert count(NoticeDelivery) == 8 and count(Notification) == 8 * 5
         assert no_duplicate_notifications()
         runners = set(db.session.scalars(sa.select(JobRun.runner).where(

@@ -176,8 +176,8 @@ def test_reminder_reaches_the_units_mailboxes_over_smtp(tree, smtp):
     run = execution.execute("send-mail", now=now)
     assert (run.status, run.result) == ("ok", "1 sent, 0 to retry, 0 failed")
     execution.execute("send-mail", now=now + timedelta(minutes=1))
-    assert len(smtp.messages) == 1
-    envelope = smtp.messages[0]
+    assert len(smtp.envelopes) == 1
+    envelope = smtp.envelopes[0]
     assert sorted(envelope.rcpt_tos) == ["phucxa@hanoi.gov.vn", "truc.bach@hanoi.gov.vn"]
     message = message_from_bytes(envelope.original_content, policy=default_policy)
     assert message["Subject"] == "Nhắc lịch họp: Hội nghị sơ kết quý IV – 09:00 10/12/2026"
@@ -189,7 +189,7 @@ def test_monthly_report_reaches_the_admins_mailbox_with_the_excel_file(admins, s
     assert execution.execute("monthly-report", now=first_day).status == "ok"
     run = execution.execute("send-mail")  # the outbox goes out at the real time
     assert run.result == "1 sent, 0 to retry, 0 failed"
-    envelope = smtp.messages[0]
+    envelope = smtp.envelopes[0]
     assert envelope.rcpt_tos == ["admin@hanoi.gov.vn"]
     message = message_from_bytes(envelope.original_content, policy=default_policy)
     assert message["Subject"] == "Báo cáo chỉ tiêu họp trực tuyến tháng 08/2026"

@@ -2,14 +2,12 @@
 tests: the calendar part Outlook and Gmail turn into Accept/Decline, retries when the server
 refuses, and what the booker is shown."""
 import email
-import socket
 from datetime import timedelta
 from email import policy
 
 import icalendar
 import pytest
 import sqlalchemy as sa
-from aiosmtpd.controller import Controller
 
 from scheduler.core.timeutil import utcnow
 from scheduler.extensions import db
@@ -17,47 +15,11 @@ from scheduler.mail.models import OutgoingMail
 from scheduler.mail.services import deliver_pending, mail_problems
 from scheduler.meetings import services
 from scheduler.rooms.models import Room
+from tests.conftest import SmtpSink
 from tests.test_ical import book, contacts  # noqa: F401  (fixture)
 
 
-class Recorder:
-    """An SMTP handler that keeps what it receives, or refuses every message while
-    `refuse` is set (451: a temporary failure the sender must retry), and refuses the
-    addresses of `unknown` one by one."""
-
-    def __init__(self):
-        self.messages = []
-        self.refuse = False
-        self.unknown = {}  # address -> the reply refusing it at RCPT TO
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address in self.unknown:
-            return self.unknown[address]
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        if self.refuse:
-            return "451 4.3.0 Mail server temporarily unavailable"
-        self.messages.append((list(envelope.rcpt_tos),
-                              email.message_from_bytes(envelope.content, policy=policy.default)))
-        return "250 OK"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def smtp():
-    handler = Recorder()
-    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    handler.port = controller.port
-    yield handler
-    controller.stop()
+Recorder = SmtpSink  # the name the other tests of mail use
 
 
 @pytest.fixture
@@ -326,3 +288,35 @@ def test_a_booking_queues_one_row_per_message_and_the_runner_builds_them(
     event = list(icalendar.Calendar.from_ical(calendar_part(message).get_content()).walk("VEVENT"))[0]
     assert str(event["UID"]) == meeting.uid
     assert all(m.ical and "BEGIN:VCALENDAR" in m.ical for m in queued(meeting.id))
+
+
+def test_a_delivered_message_is_recorded_sent_while_others_write(app, contacts, smtp):
+    """Before: on SQLite the send-mail job had read the message, another process wrote during
+    the SMTP conversation, and recording the delivery failed with "database is locked"; the
+    claim expired and the message went out a second time. Each message also carries one
+    Message-ID from the moment it is queued, so a resend is recognisable."""
+    from scheduler.jobs import execution
+
+    meeting = book(contacts, participants=["00004"])
+    [mail] = queued(meeting.id)
+    assert mail.message_id.startswith("<") and mail.message_id.endswith("@hanoi.gov.vn>")
+    other = sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    plain = smtp.handle_DATA
+
+    async def meanwhile(server, session, envelope):
+        with other.begin() as conn:  # another worker writes while the server accepts
+            conn.execute(sa.text("UPDATE unit SET name = name"))
+        return await plain(server, session, envelope)
+
+    smtp.handle_DATA = meanwhile
+    try:
+        run = execution.execute("send-mail")
+    finally:
+        other.dispose()
+    assert (run.status, run.result) == ("ok", "1 sent, 0 to retry, 0 failed")
+    db.session.rollback()
+    assert [m.status for m in queued(meeting.id)] == ["sent"]
+    assert len(smtp.messages) == 1
+    assert smtp.messages[0][1]["Message-ID"] == mail.message_id
+    execution.execute("send-mail", now=utcnow() + timedelta(minutes=10))
+    assert len(smtp.messages) == 1

@@ -47,3 +47,21 @@ def test_migrations_build_the_models_schema(fresh_url):
                 assert exclusion == 1
         db.engine.dispose()
     assert diffs == []
+
+
+def test_migrations_guard_reservations_on_either_database(fresh_url):
+    """`flask db upgrade` alone installs the database's own guard against double booking:
+    the exclusion constraint on PostgreSQL, the triggers that stand in for it on SQLite."""
+    app = create_app(make_config(fresh_url))
+    with app.app_context():
+        upgrade()
+        with db.engine.connect() as conn:
+            if db.engine.dialect.name == "postgresql":
+                names = set(conn.exec_driver_sql("SELECT conname FROM pg_constraint").scalars())
+                wanted = {"ex_reservation_no_overlap"}
+            else:
+                names = set(conn.exec_driver_sql(
+                    "SELECT name FROM sqlite_master WHERE type = 'trigger'").scalars())
+                wanted = {"tr_reservation_no_overlap_insert", "tr_reservation_no_overlap_update"}
+        db.engine.dispose()
+    assert wanted <= names

@@ -129,3 +129,39 @@ def test_a_nul_character_is_refused_before_it_reaches_the_database(tree, client,
     assert response.status_code == 400
     page = client.get("/meetings/search?q=%00")
     assert page.status_code == 400 and "NUL" in page.get_data(as_text=True)
+
+
+def test_hostile_ids_paths_and_json_get_a_4xx(tree, client, auth, rooms):  # noqa: F811
+    """Ids past what PostgreSQL's INTEGER holds, control characters in a path, JSON nested a
+    thousand deep, arrays past the database's parameter limit, lone surrogates: each is refused
+    before it reaches the database or the parser's recursion limit (all were 500)."""
+    meeting = services.book_meeting(tree.users.ward_staff,
+                                    request_for(tree.phuc_xa, at(3), rooms=[rooms["phuc_xa"].id]))
+    db.session.commit()
+    auth.login("vp_phucxa")
+    for path in (f"/api/v1/meetings/{2 ** 31}", f"/api/v1/meetings/{2 ** 63}",
+                 f"/meetings/{2 ** 31}", "/calendar/unit/abc%00def.ics",
+                 "/calendar/room/%01%02.ics", "/units/%1b[31m"):
+        assert client.get(path).status_code == 404, path
+    move = f"/api/v1/meetings/{meeting.id}/occurrences/{2 ** 40}/move"
+    assert client.post(move, json={"start": "x", "end": "y"}).status_code == 404
+    from scheduler.auth import services as auth_services
+
+    token = auth_services.issue_token(tree.users.ward_staff)[0]
+    db.session.commit()
+    patch = f"/api/v1/meetings/{meeting.id}"
+    for body, status, words in (
+        ("[" * 1000 + "]" * 1000, 400, "lồng nhau quá sâu"),
+        ('{"title": "' + "{" * 10 + '"}', 422, ""),  # a string of braces is a fine title
+        ('{"title": "\\ud800"}', 400, "không phải Unicode"),
+        ('{"participants": [' + ",".join(['"00004"'] * 70000) + "]}", 413, "quá dài"),
+        ('{"rooms": [' + str(2 ** 31) + "]}", 422, ""),
+    ):
+        resp = client.patch(patch, data=body, content_type="application/json",
+                            headers={"Authorization": f"Bearer {token}"})
+        assert resp.status_code in (status, 200), (body[:40], resp.status_code)
+        if resp.status_code != 200:
+            assert resp.get_json()["error"]["code"] in ("bad_request", "too_large", "invalid")
+            assert words in resp.get_json()["error"]["message"]
+    db.session.rollback()
+    assert db.session.get(Meeting, meeting.id).rooms[0].id == rooms["phuc_xa"].id

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..core.errors import ValidationError
+from ..core.types import MAX_ID
 from ..core.timeutil import local_midnight_utc, to_utc, today_local
 from ..extensions import db
 from ..meetings import services
@@ -51,8 +52,9 @@ def _room_arg():
     raw = request.args.get("room")
     if not raw:
         return None
-    if not raw.isdigit() or len(raw) > 18:
-        raise ValidationError(_("Mã phòng họp phải là số."), {"fields": {"room": raw}})
+    if not raw.isdigit() or len(raw) > 10 or int(raw) > MAX_ID:
+        raise ValidationError(_("Mã phòng họp phải là số."),
+                              {"fields": {"room": _("Mã phòng họp phải là số.")}})
     return get_room(int(raw))
 
 
@@ -88,18 +90,40 @@ def list_pending_approvals():
                     "next": following})
 
 
+def _expected_version() -> int | None:
+    """The meeting version an If-Match header asks for (the ETag of GET …/meetings/<id>);
+    None without the header or with `*`. A tag that is no version of ours never matches."""
+    if "If-Match" not in request.headers or request.if_match.star_tag:
+        return None
+    for tag in request.if_match:
+        if tag.isdigit() and len(tag) < 10:
+            return int(tag)
+    return -1
+
+
+def _with_etag(meeting, status: int = 200):
+    """The meeting as JSON with its version as the ETag. Described before the commit, which
+    would expire everything only for it to be loaded again."""
+    response = jsonify(meeting_to_dict(meeting, current_user))
+    response.status_code = status
+    response.set_etag(str(meeting.version))
+    return response
+
+
 @bp.get("/meetings/<int:meeting_id>")
 @login_required
 def get_meeting(meeting_id):
-    return jsonify(meeting_to_dict(services.get_meeting(meeting_id), current_user))
+    return _with_etag(services.get_meeting(meeting_id))
 
 
 @bp.patch("/meetings/<int:meeting_id>")
 @login_required
 def update_meeting(meeting_id):
-    meeting = services.update_meeting(current_user, services.get_meeting(meeting_id), json_body())
+    meeting = services.update_meeting(current_user, services.get_meeting(meeting_id), json_body(),
+                                      expected_version=_expected_version())
+    response = _with_etag(meeting)
     db.session.commit()
-    return jsonify(meeting_to_dict(meeting, current_user))
+    return response
 
 
 def _reason() -> str | None:
@@ -114,25 +138,31 @@ def _reason() -> str | None:
 @bp.post("/meetings/<int:meeting_id>/cancel")
 @login_required
 def cancel_meeting(meeting_id):
-    meeting = services.cancel_meeting(current_user, services.get_meeting(meeting_id), _reason())
+    meeting = services.cancel_meeting(current_user, services.get_meeting(meeting_id), _reason(),
+        expected_version=_expected_version())
+    response = _with_etag(meeting)
     db.session.commit()
-    return jsonify(meeting_to_dict(meeting, current_user))
+    return response
 
 
 @bp.post("/meetings/<int:meeting_id>/approve")
 @login_required
 def approve_meeting(meeting_id):
-    meeting = services.approve_meeting(current_user, services.get_meeting(meeting_id), _reason())
+    meeting = services.approve_meeting(current_user, services.get_meeting(meeting_id), _reason(),
+        expected_version=_expected_version())
+    response = _with_etag(meeting)
     db.session.commit()
-    return jsonify(meeting_to_dict(meeting, current_user))
+    return response
 
 
 @bp.post("/meetings/<int:meeting_id>/decline")
 @login_required
 def decline_meeting(meeting_id):
-    meeting = services.decline_meeting(current_user, services.get_meeting(meeting_id), _reason())
+    meeting = services.decline_meeting(current_user, services.get_meeting(meeting_id), _reason(),
+        expected_version=_expected_version())
+    response = _with_etag(meeting)
     db.session.commit()
-    return jsonify(meeting_to_dict(meeting, current_user))
+    return response
 
 
 @bp.post("/meetings/<int:meeting_id>/restore")
@@ -140,7 +170,8 @@ def decline_meeting(meeting_id):
 def restore_occurrence(meeting_id):
     data = json_body()
     occ = services.restore_occurrence(current_user, services.get_meeting(meeting_id),
-                                      data.get("original_start"))
+                                      data.get("original_start"),
+                                      expected_version=_expected_version())
     db.session.commit()
     return jsonify(occurrence_dict(occ)), 201
 
@@ -152,7 +183,8 @@ def _occurrence(meeting_id, occurrence_id):
 @bp.post("/meetings/<int:meeting_id>/occurrences/<int:occurrence_id>/cancel")
 @login_required
 def cancel_occurrence(meeting_id, occurrence_id):
-    occ = services.cancel_occurrence(current_user, _occurrence(meeting_id, occurrence_id), _reason())
+    occ = services.cancel_occurrence(current_user, _occurrence(meeting_id, occurrence_id), _reason(),
+                                     expected_version=_expected_version())
     db.session.commit()
     return jsonify(occurrence_dict(occ))
 
@@ -162,7 +194,8 @@ def cancel_occurrence(meeting_id, occurrence_id):
 def move_occurrence(meeting_id, occurrence_id):
     data = json_body()
     occ = services.move_occurrence(current_user, _occurrence(meeting_id, occurrence_id),
-                                   data.get("start"), data.get("end"))
+                                   data.get("start"), data.get("end"),
+                                   expected_version=_expected_version())
     db.session.commit()
     return jsonify(occurrence_dict(occ))
 
@@ -172,6 +205,6 @@ def move_occurrence(meeting_id, occurrence_id):
 def set_held_mode(meeting_id, occurrence_id):
     data = json_body()
     occ = services.set_held_mode(current_user, _occurrence(meeting_id, occurrence_id),
-                                 data.get("held_mode"))
+                                 data.get("held_mode"), expected_version=_expected_version())
     db.session.commit()
     return jsonify(occurrence_dict(occ))

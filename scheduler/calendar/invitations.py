@@ -22,7 +22,7 @@ from ..core.i18n import stored_text
 from ..core.timeutil import utcnow
 from ..extensions import db
 from ..mail.models import OutgoingMail
-from ..mail.services import register_renderer, send_again, smtp_configured
+from ..mail.services import new_message_id, register_renderer, send_again, smtp_configured
 from ..meetings.events import on_meeting_change
 from . import ical
 from .feeds import links
@@ -71,7 +71,8 @@ def _queue(rows: list, meeting, change, occurrence, unit, addresses, method: str
     recipients = sorted({a.strip() for a in addresses if a and a.strip()})
     if recipients:
         rows.append(dict(
-            recipients=recipients, subject=(subject or _subject(meeting, change))[:300],
+            message_id=new_message_id(), recipients=recipients,
+            subject=(subject or _subject(meeting, change))[:300],
             body_text="", ical_method=method, purpose=purpose, meeting_id=meeting.id,
             render={"kind": PURPOSE, "change": change, "unit_id": getattr(unit, "id", None),
                     "occurrence_id": getattr(occurrence, "id", None), "attendees": attendees}))

@@ -143,19 +143,30 @@ def import_page():
         return render_template("calendar/import.html", form=form), err.status
     report = {"created": [], "refused": []}
     booked = {}  # event index -> the meeting booked from it
-    # overrides last: the series they change must be booked first, wherever they are in the file
-    for item in sorted(events, key=lambda e: e.override):
-        if item.problem:
-            _refuse(report, item, item.problem)
-        elif item.override:
-            _apply_override(item, report, booked.get(item.master_index))
-        else:
-            booked[item.index] = _book_one(item, report)
+    # one file, one transaction: either every event is booked or nothing is, and each refused
+    # event says why (each is tried in a savepoint of its own, so that the others still get
+    # their verdict)
+    with write_transaction():
+        # overrides last: the series they change must be booked first, wherever they are
+        for item in sorted(events, key=lambda e: e.override):
+            if item.problem:
+                _refuse(report, item, item.problem)
+            elif item.override:
+                _apply_override(item, report, booked.get(item.master_index))
+            else:
+                booked[item.index] = _book_one(item, report)
     for rows in report.values():
         rows.sort(key=lambda row: row["event"].index)
+    if report["refused"]:
+        db.session.rollback()
+        return render_template("calendar/import_report.html", report=report, meetings=0,
+                               changes=0, would_book=len(report["created"]),
+                               nothing_imported=True), 422
     meetings = sum(1 for row in report["created"] if not row.get("change"))
-    return render_template("calendar/import_report.html", report=report, meetings=meetings,
+    body = render_template("calendar/import_report.html", report=report, meetings=meetings,
                            changes=len(report["created"]) - meetings)
+    db.session.commit()
+    return body
 
 
 def _refuse(report: dict, item, reason: str, details: dict | None = None) -> None:
@@ -168,18 +179,23 @@ def _refuse(report: dict, item, reason: str, details: dict | None = None) -> Non
 
 
 def _book_one(item, report: dict):
-    """Each event is a booking of its own, committed or refused alone (as if submitted one
-    by one), so one conflict does not undo the others."""
+    savepoint = db.session.begin_nested()
     try:
         meeting = book_meeting(current_user, import_ics.booking_request(current_user, item))
         meeting.source_uid = item.uid or None
-        db.session.commit()
+        db.session.flush()
     except DomainError as err:
-        db.session.rollback()
+        _undo(savepoint)
         _refuse(report, item, err.message, err.details)
         return None
+    savepoint.commit()
     report["created"].append({"event": item, "meeting": meeting})
     return meeting
+
+
+def _undo(savepoint) -> None:
+    if savepoint is db.session().get_nested_transaction():  # not yet rolled back by the booking
+        savepoint.rollback()
 
 
 def _apply_override(item, report: dict, meeting) -> None:
@@ -187,15 +203,17 @@ def _apply_override(item, report: dict, meeting) -> None:
     if meeting is None:
         _refuse(report, item, import_ics.master_refused(item.master_index))
         return
+    savepoint = db.session.begin_nested()
     try:
         change, occurrence = import_ics.apply_override(current_user, meeting, item)
-        db.session.commit()
+        db.session.flush()
     except DomainError as err:
-        db.session.rollback()
+        _undo(savepoint)
         _refuse(report, item, err.message, err.details)
     except import_ics.Refusal as err:
-        db.session.rollback()
+        _undo(savepoint)
         _refuse(report, item, str(err))
     else:
+        savepoint.commit()
         report["created"].append({"event": item, "meeting": meeting, "change": change,
                                   "occurrence": occurrence})

@@ -38,6 +38,13 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class PreconditionFailed(DomainError):
+    """A change sent with If-Match (or the edit form's version) for a version of the object
+    that is no longer current: someone else changed it meanwhile."""
+    status = 412
+    code = "precondition_failed"
+
+
 def wants_json() -> bool:
     return request.path.startswith("/api/")
 
@@ -82,6 +89,12 @@ def _carries_nul() -> bool:
 def init_app(app: Flask) -> None:
     @app.before_request
     def _refuse_nul():
+        from .requests import has_control_characters
+
+        if has_control_characters(request.path):  # no route, token or code holds one
+            if wants_json():
+                return json_error(404, "not_found", str(HTTP_MESSAGES[404]))
+            return render_template("error.html", status=404, message=HTTP_MESSAGES[404]), 404
         if _carries_nul():
             if wants_json():
                 return json_error(400, "bad_request", str(NUL_MESSAGE))
@@ -96,7 +109,10 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(err: HTTPException):
         status = err.code or 500
-        message = str(HTTP_MESSAGES[status]) if status in HTTP_MESSAGES else err.description
+        if err.description != type(err).description:  # a message of ours, in the user's language
+            message = err.description
+        else:
+            message = str(HTTP_MESSAGES[status]) if status in HTTP_MESSAGES else err.description
         if wants_json():
             return json_error(status, HTTP_CODES.get(status, "error"), message)
         return render_template("error.html", status=status, message=message), status

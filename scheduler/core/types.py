@@ -5,6 +5,11 @@ from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
 
+# the largest id an INTEGER primary key holds on PostgreSQL; a larger number in a path or a body
+# names nothing (404 or 422), rather than reaching the database and failing there
+MAX_ID = 2 ** 31 - 1
+
+
 class UTCDateTime(TypeDecorator):
     """A timestamp stored in UTC and always returned aware.
 

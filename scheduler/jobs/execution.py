@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
+from ..core.db_setup import writing
 from ..core.timeutil import utcnow
 from ..extensions import db
 from . import tasks
@@ -26,7 +27,12 @@ def execute(name: str, now: datetime | None = None, runner: str | None = None) -
     """Run job `name` at `now` (the current time by default) and return its JobRun. Exceptions
     of the job are caught, logged and stored; only a failure to write JobRun itself (the
     database is gone) propagates."""
-    job = JOBS[name]
+    with writing():
+        run_id = _execute(JOBS[name], name, now, runner)
+    return db.session.get(JobRun, run_id)  # a read: holds no write lock once returned
+
+
+def _execute(job, name: str, now: datetime | None, runner: str | None) -> int:
     started = utcnow()
     run = JobRun(job=name, started_at=started, status="running", runner=runner)
     db.session.add(run)
@@ -49,7 +55,7 @@ def execute(name: str, now: datetime | None = None, runner: str | None = None) -
     db.session.execute(sa.delete(JobRun).where(JobRun.job == name, JobRun.status != "running",
                                                JobRun.started_at < started - keep))
     db.session.commit()
-    return db.session.get(JobRun, run_id)
+    return run_id
 
 
 def mark_interrupted(holder: str, now: datetime) -> int:

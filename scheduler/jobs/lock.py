@@ -34,11 +34,17 @@ def _insert_ignoring_conflict(values: dict):
     return insert(SchedulerLock).values(**values).on_conflict_do_nothing(index_elements=["name"])
 
 
+def _writer():
+    """The engine with SQLite's write lock taken at BEGIN (waiting for it, rather than failing
+    with "database is locked" when the UPDATE finds another writer)."""
+    return db.engine.execution_options(sqlite_begin="immediate")
+
+
 def claim(holder: str, now: datetime, ttl_seconds: float, name: str = LOCK_NAME) -> bool:
     """Take or renew the lock; True when `holder` holds it until now + ttl."""
     table = SchedulerLock.__table__
     expires = now + timedelta(seconds=ttl_seconds)
-    with db.engine.begin() as conn:
+    with _writer().begin() as conn:
         updated = conn.execute(sa.update(table).where(
             table.c.name == name,
             sa.or_(table.c.holder == holder, table.c.expires_at < now),
@@ -71,7 +77,7 @@ def holds(holder: str, now: datetime, name: str = LOCK_NAME) -> bool:
 def release(holder: str, now: datetime, name: str = LOCK_NAME) -> None:
     """Let another runner take over at once (on a clean shutdown)."""
     table = SchedulerLock.__table__
-    with db.engine.begin() as conn:
+    with _writer().begin() as conn:
         conn.execute(sa.update(table).where(table.c.name == name, table.c.holder == holder)
                      .values(expires_at=now))
 

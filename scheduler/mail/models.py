@@ -20,6 +20,8 @@ class OutgoingMail(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # the Message-ID header, fixed at queueing so that every attempt sends the same one
+    message_id: Mapped[str | None] = mapped_column(sa.String(255))
     recipients: Mapped[list] = mapped_column(sa.JSON)
     subject: Mapped[str] = mapped_column(sa.String(300))
     body_text: Mapped[str] = mapped_column(sa.Text, default="")

@@ -1,12 +1,14 @@
 import base64
 import smtplib
 import ssl
+import time
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.exc import OperationalError
 
 from ..extensions import db
 from .models import OutgoingMail
@@ -38,7 +40,8 @@ def enqueue_mail(recipients: list[str], subject: str, body_text: str, *, body_ht
     recipients = sorted({r.strip() for r in recipients if r and r.strip()})
     if not recipients:
         return None
-    mail = OutgoingMail(recipients=recipients, subject=subject[:300], body_text=body_text,
+    sender = current_app.config.get("MAIL_SENDER", "lichhop@localhost")
+    mail = OutgoingMail(message_id=make_msgid(domain=_domain(sender)), recipients=recipients, subject=subject[:300], body_text=body_text,
                         body_html=body_html, ical=ical, ical_method=ical_method,
                         attachments=attachments, purpose=purpose,
                         meeting_id=getattr(meeting, "id", meeting), expires_at=expires_at,
@@ -47,12 +50,22 @@ def enqueue_mail(recipients: list[str], subject: str, body_text: str, *, body_ht
     return mail
 
 
+def new_message_id() -> str:
+    return make_msgid(domain=_domain(current_app.config.get("MAIL_SENDER", "lichhop@localhost")))
+
+
+def _domain(address: str) -> str:
+    return address.rsplit("@", 1)[-1].strip("> ") or "localhost"
+
+
 def build_message(mail: OutgoingMail, sender: str) -> EmailMessage:
     msg = EmailMessage()
     msg["Subject"] = " ".join(mail.subject.split())  # a header holds no line break
     msg["From"] = sender
     msg["To"] = ", ".join(mail.recipients)
-    msg["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1].strip(">") or "localhost")
+    # fixed when the message was queued: a message sent again (a runner killed between the
+    # server's acceptance and the commit) carries the same id, which receivers deduplicate on
+    msg["Message-ID"] = mail.message_id or make_msgid(domain=_domain(sender))
     msg.set_content(mail.body_text or "", charset="utf-8")
     if mail.body_html:
         msg.add_alternative(mail.body_html, subtype="html", charset="utf-8")
@@ -121,33 +134,66 @@ def deliver_pending(now: datetime, limit: int = 100) -> dict:
             .values(status="sending", claimed_until=now + timedelta(seconds=CLAIM_SECONDS),
                     attempts=OutgoingMail.attempts + 1)).rowcount
         db.session.commit()
-        if not claimed:
-            continue
-        mail = db.session.get(OutgoingMail, mail_id)
-        try:
-            if mail.render is not None:
-                RENDERERS[mail.render["kind"]](mail)
-                mail.render = None
-            refused = _send(build_message(mail, sender))
-        except smtplib.SMTPRecipientsRefused as err:
-            _refused(mail, err.recipients, now, counts)
-        except (OSError, smtplib.SMTPException) as err:
-            mail.last_error = f"{type(err).__name__}: {err}"[:500]
-            _failed_attempt(mail, now, counts, permanent=False)
-        except Exception as err:  # noqa: BLE001  (a message that cannot even be built)
-            # must not stay claimed for ever nor hold up the messages behind it
-            current_app.logger.exception("outgoing mail %s cannot be sent", mail.id)
-            mail.last_error = f"{type(err).__name__}: {err}"[:500]
-            _failed_attempt(mail, now, counts, permanent=True)
-        else:
-            if refused:  # the others have it: only the refused addresses are tried again
-                _refused(mail, refused, now, counts)
-            else:
-                mail.status, mail.sent_at, mail.last_error = "sent", now, None
-                counts["sent"] += 1
-        mail.claimed_until = None
-        db.session.commit()
+        if claimed:
+            _deliver_one(mail_id, sender, now, counts)
     return counts
+
+
+def _deliver_one(mail_id: int, sender: str, now: datetime, counts: dict) -> None:
+    """One claimed message: built, then sent with no transaction open (on SQLite an open
+    write transaction would hold every other writer up for the whole SMTP conversation), then
+    its outcome written in a transaction of its own."""
+    mail = db.session.get(OutgoingMail, mail_id)
+    outcome, detail = "sent", None
+    try:
+        if mail.render is not None:  # queued by a booking: built now, from the meeting as it is
+            RENDERERS[mail.render["kind"]](mail)
+            mail.render = None
+            db.session.commit()  # kept: a retry sends the very same message
+            mail = db.session.get(OutgoingMail, mail_id)
+        message = build_message(mail, sender)
+    except Exception as err:  # noqa: BLE001  (a message that cannot even be built)
+        # must not stay claimed for ever nor hold up the messages behind it
+        current_app.logger.exception("outgoing mail %s cannot be built", mail_id)
+        outcome, detail = "broken", f"{type(err).__name__}: {err}"
+    db.session.rollback()  # ends the read; the rows stay claimed by us
+    if outcome == "sent":
+        try:
+            detail = _send(message)
+        except smtplib.SMTPRecipientsRefused as err:
+            outcome, detail = "refused", err.recipients
+        except (OSError, smtplib.SMTPException) as err:
+            outcome, detail = "error", f"{type(err).__name__}: {err}"
+    _record_outcome(mail_id, outcome, detail, now, counts)
+
+
+def _record_outcome(mail_id: int, outcome: str, detail, now: datetime, counts: dict) -> None:
+    """Write what happened to a message. A message the server accepted must be recorded as
+    sent, or the claim would expire and it would go out again: the write is retried while the
+    database is busy (SQLite under several processes)."""
+    for attempt in range(5):
+        tally = dict.fromkeys(counts, 0)  # added to counts once the outcome is stored
+        try:
+            mail = db.session.get(OutgoingMail, mail_id)
+            if outcome == "refused" or (outcome == "sent" and detail):
+                # some (or all) recipients refused: only those addresses are tried again
+                _refused(mail, detail, now, tally)
+            elif outcome == "sent":
+                mail.status, mail.sent_at, mail.last_error = "sent", now, None
+                tally["sent"] += 1
+            else:
+                mail.last_error = str(detail)[:500]
+                _failed_attempt(mail, now, tally, permanent=outcome == "broken")
+            mail.claimed_until = None
+            db.session.commit()
+            for key, value in tally.items():
+                counts[key] += value
+            return
+        except OperationalError:
+            db.session.rollback()
+            if attempt == 4:
+                raise
+            time.sleep(0.5 * (attempt + 1))
 
 
 def _failed_attempt(mail: OutgoingMail, now: datetime, counts: dict, permanent: bool) -> None:

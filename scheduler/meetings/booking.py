@@ -146,9 +146,9 @@ def flush_guarded(needs, instances, rooms, exclude_meeting_id=None, exclude_occu
             if made:
                 db.session.execute(sa.insert(Reservation.__table__), made)
     except (IntegrityError, OperationalError) as err:
-        if getattr(err.orig, "sqlstate", None) not in (EXCLUSION_VIOLATION, DEADLOCK_DETECTED):
+        if not _lost_to_another_booking(err):
             raise
-        db.session.rollback()
+        in_savepoint = _roll_back_this_booking()
         found = conflict_rules.find_conflicts(needs, exclude_meeting_id, exclude_occurrence_id)
         for _attempt in range(WINNER_WAITS):
             # after a deadlock the other booking goes on and commits a moment later: give it
@@ -156,13 +156,33 @@ def flush_guarded(needs, instances, rooms, exclude_meeting_id=None, exclude_occu
             if found:
                 break
             time.sleep(WINNER_WAIT_SECONDS)
-            db.session.rollback()
+            if not in_savepoint:  # a fresh snapshot; a savepoint's transaction must go on
+                db.session.rollback()
             found = conflict_rules.find_conflicts(needs, exclude_meeting_id, exclude_occurrence_id)
         if not found:  # the other booking never committed (or vanished): try again
             raise Conflict(_("Có người vừa đặt trùng thời gian; vui lòng thử lại."),
                            {"conflicts": [], "next_free": None}) from None
         raise conflict_error(found, needs, instances, rooms, exclude_meeting_id,
                              exclude_occurrence_id) from None
+
+
+def _roll_back_this_booking() -> bool:
+    """The failed booking's transaction, or only its savepoint when it is one of several
+    bookings made together (an .ics import): the others keep their verdict. True for the
+    latter."""
+    nested = db.session().get_nested_transaction()
+    if nested is not None:
+        nested.rollback()
+        return True
+    db.session.rollback()
+    return False
+
+
+def _lost_to_another_booking(err) -> bool:
+    """PostgreSQL's exclusion constraint or a deadlock between two bookings, or SQLite's
+    triggers standing in for the constraint (a write path that skipped the free check)."""
+    return (getattr(err.orig, "sqlstate", None) in (EXCLUSION_VIOLATION, DEADLOCK_DETECTED)
+            or "ex_reservation_no_overlap" in str(err.orig))
 
 
 def deactivate(occurrences) -> None:
@@ -195,6 +215,24 @@ def audit_view(meeting: Meeting) -> dict:
             "participants": sorted(u.code for u in meeting.participants),
             "agenda": meeting.agenda, "conclusion": meeting.conclusion, "rrule": meeting.rrule, "status": meeting.status,
             "join_url": meeting.join_url, "holiday_override_reason": meeting.holiday_override_reason}
+
+
+def needs_approval(actor, rooms) -> bool:
+    """A booking or a move in a room that requires approval waits for it, unless the one making
+    it may approve every such room (manages its unit)."""
+    return any(room.requires_approval and not allowed(actor, "manage", room.unit)
+               for room in rooms)
+
+
+def settle_status(meeting: Meeting) -> None:
+    """The meeting's status from its sittings': waiting while any sitting waits for approval,
+    scheduled while any is to come, held once all that were not cancelled are held."""
+    statuses = {o.status for o in meeting.occurrences}
+    for status in ("pending", "scheduled", "held"):
+        if status in statuses:
+            meeting.status = status
+            return
+    meeting.status = "cancelled"
 
 
 def ensure_can_change(actor, meeting: Meeting) -> None:

@@ -7,7 +7,7 @@ Vietnamese conventions offices use.
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
-from wtforms import (BooleanField, DateField, IntegerField, SelectField, SelectMultipleField,
+from wtforms import (BooleanField, DateField, HiddenField, IntegerField, SelectField, SelectMultipleField,
                      StringField, TextAreaField, TimeField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError as WTFValidationError
@@ -58,6 +58,8 @@ class MeetingForm(Form):
     rooms = SelectMultipleField(_l("Phòng họp"), coerce=int, validate_choice=True)
     participants = MultiCheckboxField(_l("Đơn vị tham dự"))
     agenda = TextAreaField(_l("Nội dung, chương trình"), validators=[Optional(), Length(max=20000)])
+    # the meeting's version the form was filled from: saving over someone else's change is refused
+    version = HiddenField()
     conclusion = TextAreaField(_l("Kết luận"), validators=[Optional(), Length(max=20000)],
                                description=_l("Kết luận của cuộc họp, ghi sau khi họp."))
     repeat = SelectField(_l("Kiểu lặp lại"), choices=options(REPEATS), default="none")
@@ -123,6 +125,7 @@ class MeetingForm(Form):
 
     def fill_from(self, meeting) -> None:
         """Pre-fill the form for editing an existing meeting."""
+        self.version.data = str(meeting.version)
         start, end = meeting.start_at.astimezone(LOCAL_TZ), meeting.end_at.astimezone(LOCAL_TZ)
         self.title.data, self.category.data = meeting.title, meeting.category
         self.host_unit.data, self.chair.data = meeting.host_unit.code, meeting.chair

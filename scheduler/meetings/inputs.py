@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from ..core.errors import ValidationError
 from ..core.timeutil import to_utc
 from ..extensions import db
+from ..core.types import MAX_ID
 from ..rooms.models import Room
 from ..units.models import Unit
 from . import series
@@ -27,7 +28,6 @@ REASON_MAX = 500
 # past, records go back to the year 2000
 BOOKING_HORIZON = timedelta(days=3 * 366)
 EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
-MAX_ID = 2 ** 63 - 1
 # control characters other than tab and line breaks: PostgreSQL refuses NUL in text, and
 # none of them belongs in a title or an agenda
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

@@ -1,14 +1,18 @@
 """After booking: cancelling, approving or declining, moving or cancelling one sitting of a
 series, taking back a skipped date, and correcting the mode a meeting was held in. Each step is
-audited under object_type "meeting" and announced through `meeting_changed`."""
+audited under object_type "meeting" and announced through `meeting_changed`.
+
+Every step runs inside `changing(meeting)`: the meeting's row is locked and everything about it
+read afresh before the state that decides the step is checked, so two changes of one meeting
+never interleave (the second sees what the first did and is refused if it no longer applies),
+and a change sent for an older version of the meeting (If-Match, the edit form) gets a 412."""
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 
 from ..audit.services import record
 from ..core.access import require
-from ..core.db_setup import write_transaction
-from ..core.errors import ValidationError
+from ..core.errors import Conflict, ValidationError
 from ..core.i18n import stored_text
 from ..core.timeutil import format_datetime_vi, utcnow
 from ..extensions import db
@@ -16,24 +20,26 @@ from . import booking
 from . import conflicts as conflict_rules
 from .events import meeting_changed
 from .inputs import MAX_MEETING_HOURS, invalid, parse_datetime, range_problem
+from .locking import changing, sitting_of
 from .models import MODES, Occurrence
 
 LIVE = ("pending", "scheduled")
 
 
 def _audit(actor, meeting, action, summary, changes=None):
+    meeting.version += 1
     record(actor, action, "meeting", meeting.id, unit=meeting.host_unit,
            summary=f"{meeting.title}: {summary}" if summary else meeting.title, changes=changes)
 
 
-def cancel_meeting(actor, meeting, reason=None):
-    booking.ensure_can_change(actor, meeting)
+def cancel_meeting(actor, meeting, reason=None, expected_version=None):
     reason = booking.require_text(reason, "reason", required=False)
-    if meeting.status == "cancelled":
-        raise ValidationError(_("Cuộc họp đã bị hủy trước đó."))
-    if meeting.status == "held":
-        raise ValidationError(_("Cuộc họp đã diễn ra, không thể hủy."))
-    with write_transaction():
+    with changing(meeting, expected_version):
+        booking.ensure_can_change(actor, meeting)
+        if meeting.status == "cancelled":
+            raise Conflict(_("Cuộc họp đã bị hủy trước đó."))
+        if meeting.status == "held":
+            raise Conflict(_("Cuộc họp đã diễn ra, không thể hủy."))
         stopped = [o for o in meeting.occurrences if o.status in LIVE]
         for occ in stopped:
             occ.status = "cancelled"
@@ -48,19 +54,20 @@ def cancel_meeting(actor, meeting, reason=None):
     return meeting
 
 
-def cancel_occurrence(actor, occurrence: Occurrence, reason=None):
+def cancel_occurrence(actor, occurrence: Occurrence, reason=None, expected_version=None):
     meeting = occurrence.meeting
-    booking.ensure_can_change(actor, meeting)
     reason = booking.require_text(reason, "reason", required=False)
-    if occurrence.status not in LIVE:
-        raise ValidationError(_("Buổi họp này đã diễn ra hoặc đã bị hủy."))
-    with write_transaction():
+    occurrence_id = occurrence.id
+    with changing(meeting, expected_version):
+        occurrence = sitting_of(meeting, occurrence_id)
+        booking.ensure_can_change(actor, meeting)
+        if occurrence.status not in LIVE:
+            raise Conflict(_("Buổi họp này đã diễn ra hoặc đã bị hủy."))
         before = occurrence.status
         occurrence.status = "cancelled"
         booking.deactivate([occurrence])
         meeting.sequence += 1
-        if all(o.status == "cancelled" for o in meeting.occurrences):
-            meeting.status = "cancelled"
+        booking.settle_status(meeting)
         db.session.flush()
         _audit(actor, meeting, "meeting.occurrence_cancel",
                stored_text("hủy buổi %(when)s", when=format_datetime_vi(occurrence.start_at)),
@@ -103,15 +110,18 @@ def _check_slot(meeting, start, end, exclude_occurrence_id=None, exclude_meeting
     return needs, endpoint_ids
 
 
-def move_occurrence(actor, occurrence: Occurrence, start, end):
+def move_occurrence(actor, occurrence: Occurrence, start, end, expected_version=None):
     """Move one sitting; the others stay. The sitting keeps its original_start, which is the
-    RECURRENCE-ID calendars use to replace that one instance."""
+    RECURRENCE-ID calendars use to replace that one instance. A sitting in a room that needs
+    approval goes back to waiting for it, unless an approver moves it."""
     meeting = occurrence.meeting
-    booking.ensure_can_change(actor, meeting)
     start, end = _times(start, end)
-    if occurrence.status not in LIVE:
-        raise ValidationError(_("Chỉ dời được buổi họp chưa diễn ra và chưa bị hủy."))
-    with write_transaction():
+    occurrence_id = occurrence.id
+    with changing(meeting, expected_version):
+        occurrence = sitting_of(meeting, occurrence_id)
+        booking.ensure_can_change(actor, meeting)
+        if occurrence.status not in LIVE:
+            raise Conflict(_("Chỉ dời được buổi họp chưa diễn ra và chưa bị hủy."))
         needs, endpoint_ids = _check_slot(meeting, start, end, exclude_occurrence_id=occurrence.id)
         before = (occurrence.start_at, occurrence.end_at)
         occurrence.start_at, occurrence.end_at = start, end
@@ -121,6 +131,9 @@ def move_occurrence(actor, occurrence: Occurrence, start, end):
             occurrence.original_start = start
         if end <= utcnow():
             occurrence.status, occurrence.held_mode = "held", meeting.mode
+        elif booking.needs_approval(actor, meeting.rooms):
+            occurrence.status = "pending"
+        booking.settle_status(meeting)
         # delete the old reservations first: a flush inserts before it deletes, and on
         # PostgreSQL a move by less than the sitting's length would collide with itself
         occurrence.reservations.clear()
@@ -138,27 +151,29 @@ def move_occurrence(actor, occurrence: Occurrence, start, end):
     return occurrence
 
 
-def restore_occurrence(actor, meeting, original_start):
+def restore_occurrence(actor, meeting, original_start, expected_version=None):
     """Take back a date skipped at booking (an EXDATE), if it is free now."""
-    booking.ensure_can_change(actor, meeting)
     try:
         original = parse_datetime(original_start)
     except (ValueError, TypeError, OverflowError):
         raise invalid({"original_start": _("Không đọc được ngày giờ.")}) from None
-    skipped = {datetime.fromisoformat(v): v for v in meeting.exdates or []}
-    if original not in skipped:
-        raise invalid({"original_start": _("Ngày này không nằm trong các ngày đã bỏ của chuỗi.")})
-    if meeting.status == "cancelled":
-        raise ValidationError(_("Cuộc họp đã bị hủy."))
-    with write_transaction():
+    with changing(meeting, expected_version):
+        booking.ensure_can_change(actor, meeting)
+        skipped = {datetime.fromisoformat(v): v for v in meeting.exdates or []}
+        if original not in skipped:
+            raise invalid({"original_start": _("Ngày này không nằm trong các ngày đã bỏ của chuỗi.")})
+        if meeting.status == "cancelled":
+            raise Conflict(_("Cuộc họp đã bị hủy."))
         start, end = original, original + (meeting.end_at - meeting.start_at)
         needs, endpoint_ids = _check_slot(meeting, start, end, exclude_meeting_id=meeting.id)
-        live = "pending" if meeting.status == "pending" else "scheduled"
+        live = ("pending" if meeting.status == "pending"
+                or booking.needs_approval(actor, meeting.rooms) else "scheduled")
         occ = booking.new_occurrence(start, end, start, live, meeting.mode)
         occ.reservations = booking.reservations_for(occ, [r.id for r in meeting.rooms],
                                                     endpoint_ids, meeting.is_online)
         meeting.occurrences.append(occ)
         meeting.exdates = [v for v in meeting.exdates if v != skipped[original]]
+        booking.settle_status(meeting)
         meeting.sequence += 1
         booking.flush_guarded(needs, [(start, end)], list(meeting.rooms),
                               exclude_meeting_id=meeting.id)
@@ -171,15 +186,15 @@ def restore_occurrence(actor, meeting, original_start):
 
 def _require_approver(actor, meeting):
     gated = [r for r in meeting.rooms if r.requires_approval]
-    if meeting.status != "pending":
-        raise ValidationError(_("Cuộc họp không ở trạng thái chờ duyệt."))
     for room in gated or [None]:
         require("manage", room.unit if room else meeting.host_unit, user=actor)
+    if meeting.status != "pending":
+        raise Conflict(_("Cuộc họp không ở trạng thái chờ duyệt."))
 
 
-def _decide(actor, meeting, reason, approve: bool):
-    _require_approver(actor, meeting)
-    with write_transaction():
+def _decide(actor, meeting, reason, approve: bool, expected_version=None):
+    with changing(meeting, expected_version):
+        _require_approver(actor, meeting)
         new_status = "scheduled" if approve else "cancelled"
         changed = [o for o in meeting.occurrences if o.status == "pending"]
         for occ in changed:
@@ -187,7 +202,9 @@ def _decide(actor, meeting, reason, approve: bool):
         if not approve:
             booking.deactivate(changed)
             meeting.sequence += 1
-        meeting.status = new_status
+        # a declined move of one sitting leaves the rest of the series as it was
+        booking.settle_status(meeting)
+        new_status = meeting.status
         meeting.decided_by_id, meeting.decided_at, meeting.decision_reason = actor.id, utcnow(), reason
         db.session.flush()
         _audit(actor, meeting, "meeting.approve" if approve else "meeting.decline", reason or "",
@@ -196,23 +213,28 @@ def _decide(actor, meeting, reason, approve: bool):
     return meeting
 
 
-def approve_meeting(actor, meeting, reason=None):
-    return _decide(actor, meeting, booking.require_text(reason, "reason", False), True)
+def approve_meeting(actor, meeting, reason=None, expected_version=None):
+    return _decide(actor, meeting, booking.require_text(reason, "reason", False), True,
+                   expected_version)
 
 
-def decline_meeting(actor, meeting, reason=None):
-    return _decide(actor, meeting, booking.require_text(reason, "reason", True), False)
+def decline_meeting(actor, meeting, reason=None, expected_version=None):
+    return _decide(actor, meeting, booking.require_text(reason, "reason", True), False,
+                   expected_version)
 
 
-def set_held_mode(actor, occurrence: Occurrence, mode: str):
+def set_held_mode(actor, occurrence: Occurrence, mode: str, expected_version=None):
     """Correct the mode a sitting was actually held in (counted by the online-share targets)."""
     meeting = occurrence.meeting
-    booking.ensure_can_change(actor, meeting)
-    if mode not in MODES:
-        raise invalid({"held_mode": _("Hình thức họp không hợp lệ: '%(value)s'.", value=mode)})
-    if occurrence.status == "cancelled" or occurrence.end_at > utcnow():
-        raise ValidationError(_("Chỉ ghi nhận hình thức cho buổi họp đã diễn ra."))
-    with write_transaction():
+    if not isinstance(mode, str) or mode not in MODES:
+        raise invalid({"held_mode": _("Hình thức họp không hợp lệ: '%(value)s'.",
+                                      value=str(mode)[:40])})
+    occurrence_id = occurrence.id
+    with changing(meeting, expected_version):
+        occurrence = sitting_of(meeting, occurrence_id)
+        booking.ensure_can_change(actor, meeting)
+        if occurrence.status == "cancelled" or occurrence.end_at > utcnow():
+            raise ValidationError(_("Chỉ ghi nhận hình thức cho buổi họp đã diễn ra."))
         before = occurrence.held_mode
         occurrence.status, occurrence.held_mode = "held", mode
         db.session.flush()

@@ -73,6 +73,9 @@ class Meeting(db.Model):
     rrule: Mapped[str | None] = mapped_column(sa.String(500))
     join_url: Mapped[str | None] = mapped_column(sa.String(500))
     sequence: Mapped[int] = mapped_column(default=0)
+    # raised by every change of the meeting or its sittings: the API's ETag, the edit form's
+    # guard against overwriting someone else's change
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
     uid: Mapped[str] = mapped_column(sa.String(100), unique=True)
     # UID of the event in another calendar system this meeting was imported from (.ics import),
     # so that importing the same file again is recognised
@@ -166,3 +169,32 @@ class Reservation(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
 
     occurrence: Mapped[Occurrence] = relationship(back_populates="reservations")
+
+
+# SQLite has no exclusion constraints: these triggers enforce the same rule as
+# ex_reservation_no_overlap, so that a code path that forgets the free check still cannot
+# double-book. The lower bound on starts_at keeps each check a short range of
+# ix_reservation_resource; it is exact because no reservation may last longer than it (the
+# first statement; bookings are at most MAX_MEETING_HOURS plus the connection test).
+RESERVATION_MAX_DAYS = 7
+_OVERLAP_CHECK = """
+  SELECT RAISE(ABORT, 'ex_reservation_no_overlap: a reservation lasts at most {days} days')
+   WHERE julianday(NEW.ends_at) - julianday(NEW.starts_at) > {days};
+  SELECT RAISE(ABORT, 'ex_reservation_no_overlap')
+   WHERE EXISTS (SELECT 1 FROM reservation AS r
+                  WHERE r.resource_kind = NEW.resource_kind AND r.resource_id = NEW.resource_id
+                    AND r.active AND r.starts_at < NEW.ends_at AND r.ends_at > NEW.starts_at
+                    AND r.starts_at >= strftime('%Y-%m-%d %H:%M:%S', NEW.starts_at, '-{days} days')
+                    {other});
+"""
+SQLITE_RESERVATION_TRIGGERS = (
+    "CREATE TRIGGER tr_reservation_no_overlap_insert BEFORE INSERT ON reservation "
+    "WHEN NEW.active BEGIN" + _OVERLAP_CHECK.format(days=RESERVATION_MAX_DAYS, other="")
+    + "END",
+    "CREATE TRIGGER tr_reservation_no_overlap_update BEFORE UPDATE OF active, starts_at, "
+    "ends_at, resource_kind, resource_id ON reservation WHEN NEW.active BEGIN"
+    + _OVERLAP_CHECK.format(days=RESERVATION_MAX_DAYS, other="AND r.id != NEW.id") + "END",
+)
+for _trigger in SQLITE_RESERVATION_TRIGGERS:
+    sa.event.listen(Reservation.__table__, "after_create",
+                    sa.DDL(_trigger.replace("%", "%%")).execute_if(dialect="sqlite"))

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..core.access import permission_required, require
-from ..core.errors import Conflict, NotFound, ValidationError
+from ..core.errors import Conflict, NotFound, PreconditionFailed, ValidationError
 from ..core.timeutil import LOCAL_TZ, today_local
 from ..extensions import db
 from ..units.models import Unit
@@ -112,6 +112,11 @@ def _conflict_view(err: Conflict) -> dict:
     return {"conflicts": conflicts, "next_free": free, "dates": dates}
 
 
+def _form_version(form: MeetingForm) -> int | None:
+    raw = (form.version.data or "").strip()
+    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+
+
 def _submit(form: MeetingForm, meeting: Meeting | None, picker: dict):
     """Handle a POST of the booking form; returns a response."""
     template = "meetings/form.html"
@@ -130,7 +135,11 @@ def _submit(form: MeetingForm, meeting: Meeting | None, picker: dict):
         if meeting is None:
             meeting = services.book_meeting(current_user, data)
         else:
-            services.update_meeting(current_user, meeting, data)
+            services.update_meeting(current_user, meeting, data,
+                                    expected_version=_form_version(form))
+    except PreconditionFailed as err:
+        db.session.rollback()
+        return render_template(template, general_errors=[err.message], stale=True, **context), 409
     except ValidationError as err:
         db.session.rollback()
         return render_template(template, general_errors=_show_service_errors(form, err), **context), 422

@@ -2,7 +2,7 @@
 invitations built by the job runner (outgoing_mail.render)
 
 Revision ID: issue17_windows
-Revises: 1d41630ef2ac
+Revises: a3c5e7f9b1d2
 Create Date: 2026-12-01 00:00:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'issue17_windows'
-down_revision = '1d41630ef2ac'
+down_revision = 'a3c5e7f9b1d2'
 branch_labels = None
 depends_on = None
 

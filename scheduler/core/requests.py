@@ -1,0 +1,77 @@
+"""What no request may carry into the application: ids beyond what the database stores,
+control characters in paths, JSON nested beyond reason, arrays longer than any field needs, and
+strings that are not Unicode (lone surrogates). Each is refused with a 4xx before a view runs,
+instead of failing in the database or the JSON parser with a 500."""
+import json
+import unicodedata
+
+from flask import Flask
+from flask.json.provider import DefaultJSONProvider
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
+from werkzeug.routing import IntegerConverter
+
+from .types import MAX_ID
+
+MAX_JSON_DEPTH = 32
+MAX_JSON_ITEMS = 20_000  # per array: a city-wide meeting invites a few hundred units
+
+TOO_DEEP = _l("Dữ liệu JSON lồng nhau quá sâu.")
+TOO_LONG = _l("Danh sách trong dữ liệu gửi lên quá dài (tối đa %(n)d phần tử).")
+NOT_UNICODE = _l("Dữ liệu gửi lên có chuỗi ký tự không hợp lệ (không phải Unicode).")
+
+
+class IdConverter(IntegerConverter):
+    """`<int:…>` in every route: a number beyond MAX_ID matches no route (404)."""
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002  (werkzeug's signature)
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+class CheckedJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, refusing what the application could not store or would choke on."""
+
+    def loads(self, s, **kwargs):
+        try:
+            data = json.loads(s, **kwargs)
+        except RecursionError:
+            raise BadRequest(str(TOO_DEEP)) from None
+        _check(data)
+        return data
+
+
+def _check(data) -> None:
+    stack = [(data, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, str):
+            _check_text(value)
+        elif isinstance(value, (list, dict)):
+            if depth >= MAX_JSON_DEPTH:
+                raise BadRequest(str(TOO_DEEP))
+            if len(value) > MAX_JSON_ITEMS:
+                raise RequestEntityTooLarge(str(TOO_LONG % {"n": MAX_JSON_ITEMS}))
+            if isinstance(value, dict):
+                for key, item in value.items():
+                    _check_text(key)
+                    stack.append((item, depth + 1))
+            else:
+                stack.extend((item, depth + 1) for item in value)
+
+
+def _check_text(text: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadRequest(str(NOT_UNICODE)) from None
+
+
+def has_control_characters(path: str) -> bool:
+    return any(unicodedata.category(ch) == "Cc" for ch in path)
+
+
+def init_app(app: Flask) -> None:
+    """Call before any blueprint is registered: the converter applies to rules made after."""
+    app.url_map.converters["int"] = IdConverter
+    app.json = CheckedJSONProvider(app)
