@@ -57,7 +57,25 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(jobs.bp)
     app.register_blueprint(api.bp)
     cli.init_app(app)
+    _wire_side_effects()
     return app
+
+
+def _wire_side_effects() -> None:
+    """What happens beside every change of a meeting, in the same transaction: the reports'
+    running counts follow each flush; invitations are queued and stale reminders withdrawn.
+    Registered here, where they can be seen, rather than by importing a module; each
+    registration is idempotent (tests build many apps)."""
+    from .calendar.invitations import PURPOSE, queue_invitations, render_invitation
+    from .jobs.tasks import withdraw_stale_reminders
+    from .mail.services import register_renderer
+    from .meetings.events import on_meeting_change
+    from .reports import tally
+
+    tally.register()
+    on_meeting_change(queue_invitations)
+    register_renderer(PURPOSE, render_invitation)  # the job runner builds queued invitations
+    on_meeting_change(withdraw_stale_reminders)
 
 
 def _configure_database(app: Flask) -> None:
@@ -88,16 +106,41 @@ def _driver_url(url: str) -> str:
 
 
 def _configure_secret_key(app: Flask, testing: bool) -> None:
-    """SECRET_KEY from the environment or instance/config.py; a fresh installation gets one
-    generated into instance/config.py so that the one-command start works and sessions survive
-    restarts."""
+    """SECRET_KEY from the environment or instance/config.py. An installation without one gets
+    it generated into instance/config.py once (by `init-db`, which run.sh calls first, or by
+    whichever process starts first): every later process — each gunicorn worker — reads that
+    same key, so sessions and CSRF tokens hold across workers and restarts."""
     if os.environ.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]
     if app.config.get("SECRET_KEY") or testing:
         return
-    config_file = Path(app.instance_path) / "config.py"
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(32)
-    with open(config_file, "a", encoding="utf-8") as fh:
-        fh.write(f"\n# generated on first start; keep it secret\nSECRET_KEY = {key!r}\n")
-    app.config["SECRET_KEY"] = key
+    app.config["SECRET_KEY"] = installation_secret_key(Path(app.instance_path))
+
+
+def installation_secret_key(instance: Path) -> str:
+    """The key in instance/config.py, written there if there is none yet. Reading and writing
+    happen under an exclusive lock of the instance folder, so processes started together agree
+    on one key instead of each appending its own."""
+    import fcntl
+
+    instance.mkdir(parents=True, exist_ok=True)
+    config_file = instance / "config.py"
+    with open(instance / ".config.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        existing = _configured_key(config_file)
+        if existing:
+            return existing
+        key = secrets.token_hex(32)
+        with open(config_file, "a", encoding="utf-8") as fh:
+            fh.write(f"\n# generated on first start; keep it secret\nSECRET_KEY = {key!r}\n")
+        return key
+
+
+def _configured_key(config_file: Path) -> str | None:
+    if not config_file.exists():
+        return None
+    from flask import Config
+
+    config = Config(str(config_file.parent))
+    config.from_pyfile(config_file.name)
+    return config.get("SECRET_KEY")

@@ -17,16 +17,11 @@ def init_db_command():
         with db.engine.begin() as conn:
             conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS btree_gist")
     upgrade()
-    from .reports import tally
     from .reports.targets import ensure_default_targets
 
     if ensure_default_targets():
         db.session.commit()
         click.echo("Created the city's default targets.")
-
-    counted = tally.count_if_missing()
-    if counted is not None:
-        click.echo(f"Counted the meetings for the reports ({counted} rows).")
     click.echo("Database schema is up to date.")
 
 

@@ -71,7 +71,7 @@ def _urls(app, values):
         for arg in rule.arguments:
             converter = rule._converters[arg].__class__.__name__
             real[arg] = values.get(arg, 1)
-            unknown[arg] = 987654 if converter == "IntegerConverter" else "khong-co"
+            unknown[arg] = 987654 if converter in ("IntegerConverter", "IdConverter") else "khong-co"
         with app.test_request_context():
             from flask import url_for
 

@@ -240,3 +240,29 @@ def past_sitting(meeting: dict) -> int:
     from scheduler.meetings.models import Occurrence
 
     return db.session.query(Occurrence.id).filter_by(meeting_id=meeting["id"]).scalar()
+
+
+def test_every_422_carries_fields_in_one_shape(tree, client, auth):
+    """Input refused anywhere in the API — a body that is no object, a bad date in a query, an
+    unknown field, a bad value — answers the same shape: details.fields as {field: message}."""
+    from scheduler.auth import services as auth_services
+
+    token = auth_services.issue_token(tree.users.ward_staff)[0]
+    db.session.commit()
+    bearer = {"Authorization": f"Bearer {token}"}
+    answers = [
+        client.post("/api/v1/meetings", data="[1, 2]", content_type="application/json",
+                    headers=bearer),
+        client.get("/api/v1/meetings?start=hôm-nay", headers=bearer),
+        client.get("/api/v1/meetings?room=abc", headers=bearer),
+        client.post("/api/v1/meetings", json={"title": "", "category": "không-có"}, headers=bearer),
+        client.get("/api/v1/reports/targets?start=2026-13-01", headers=bearer),
+    ]
+    for resp in answers:
+        assert resp.status_code == 422, resp.get_json()
+        details = resp.get_json()["error"]["details"]
+        assert isinstance(details["fields"], dict)
+        assert all(isinstance(k, str) and isinstance(v, str) and v
+                   for k, v in details["fields"].items())
+    assert set(answers[1].get_json()["error"]["details"]["fields"]) == {"start"}
+    assert {"title", "category"} <= set(answers[3].get_json()["error"]["details"]["fields"])

@@ -30,8 +30,8 @@ def _openapi_path(rule: str) -> tuple[str, list[dict]]:
 
 
 def _error_responses() -> dict:
-    return {code: {"description": text,
-                   "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    return {code: {"description": text, "content": {"application/json": {"schema": {
+        "$ref": "#/components/schemas/" + ("ValidationError" if code == "422" else "Error")}}}}
             for code, text in _ERRORS.items()}
 
 

@@ -58,6 +58,14 @@ SCHEMAS = {
         "type": "object", "required": ["code", "message"],
         "properties": {"code": {"type": "string"}, "message": {"type": "string"},
                        "details": {"type": "object"}}}}},
+    # every 422: the fields at fault, each with its message in the user's language
+    "ValidationError": {"type": "object", "required": ["error"], "properties": {"error": {
+        "type": "object", "required": ["code", "message", "details"],
+        "properties": {"code": {"type": "string", "enum": ["invalid"]},
+                       "message": {"type": "string"},
+                       "details": {"type": "object", "required": ["fields"], "properties": {
+                           "fields": {"type": "object",
+                                      "additionalProperties": {"type": "string"}}}}}}}},
     "Token": {"type": "object", "properties": {
         "token": {"type": "string"}, "token_type": {"type": "string", "enum": ["Bearer"]},
         "expires_at": DATETIME}},

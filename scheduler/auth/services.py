@@ -7,12 +7,11 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from ..audit.services import diff, record, snapshot
-from ..core.access import require
+from ..core.access import reach_condition, require
 from ..core.errors import DomainError, Forbidden, NotFound, ValidationError
 from ..core.timeutil import utcnow
 from ..extensions import db
 from ..units.models import Unit
-from ..units import services as unit_services  # module import: units imports this package too
 from .models import ROLES, ApiToken, LoginAttempt, User
 
 MIN_PASSWORD_LENGTH = 8
@@ -139,7 +138,7 @@ def _require_manages(actor: User, user: User) -> None:
 def users_query(actor: User, *, unit=None, role: str | None = None, search: str | None = None):
     """SELECT of the users `actor` manages (admin: everyone), narrowed to `unit`'s subtree, a
     role and a text found in the username, name or e-mail."""
-    query = sa.select(User).join(User.unit).where(unit_services.reach_condition(actor, "manage"))
+    query = sa.select(User).join(User.unit).where(reach_condition(actor, "manage"))
     if unit is not None:
         require("manage", unit, user=actor)
         query = query.where(Unit.in_subtree(unit))

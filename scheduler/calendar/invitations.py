@@ -1,6 +1,6 @@
 """Invitation e-mails (giấy mời họp) with an iCalendar part, queued on every meeting change.
 
-The booking service calls `queue_invitations` (registered with `on_meeting_change`) inside its
+The booking service calls `queue_invitations` (registered in create_app) inside its
 transaction, so a refused or rolled-back booking queues nothing. It stores one small outbox
 row per message (recipients, subject, method); the `send-mail` job builds each body and
 iCalendar part from the meeting just before sending it, so a booking that invites 50 units
@@ -22,8 +22,7 @@ from ..core.i18n import stored_text
 from ..core.timeutil import utcnow
 from ..extensions import db
 from ..mail.models import OutgoingMail
-from ..mail.services import new_message_id, register_renderer, send_again, smtp_configured
-from ..meetings.events import on_meeting_change
+from ..mail.services import new_message_id, send_again, smtp_configured
 from . import ical
 from .feeds import links
 
@@ -169,6 +168,3 @@ def resend(actor, meeting, mail_id: int, now) -> OutgoingMail:
            changes={"mail": mail.id, "last_error": mail.last_error})
     return mail
 
-
-on_meeting_change(queue_invitations)
-register_renderer(PURPOSE, render_invitation)

@@ -1,11 +1,14 @@
-"""Who may do what, and where: the single authorisation check every view and API route uses.
+"""Who may do what, and where: the one place that answers the access question.
 
 A permission is granted to a role over a reach: `own` (the user's unit only), `subtree` (the
-user's unit and every unit below it) or `all`.
+user's unit and every unit below it) or `all`. Everything that decides what a user may see or
+change asks `reach()`: `allowed()` for one unit, `reach_condition()` as SQL over `Unit` for
+lists, searches, feeds and reports, `unit_ids_in_reach()` as an id set. An inactive user
+reaches nothing.
 """
 from functools import wraps
 
-from flask import abort
+from flask import current_app
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -27,16 +30,50 @@ PERMISSIONS: dict[str, dict[str, str]] = {
 }
 
 
+def reach(user, permission: str) -> str | None:
+    """How far `user` holds `permission`: OWN, SUBTREE, ALL, or None (not at all)."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.active:
+        return None
+    return PERMISSIONS[permission].get(user.role)
+
+
+def reach_condition(user, permission: str = "view"):
+    """SQL condition on Unit: the units where `user` holds `permission` (an indexed path prefix
+    for a subtree, so a list stays one query whatever the depth of the tree)."""
+    import sqlalchemy as sa
+
+    from ..units.models import Unit
+
+    how_far = reach(user, permission)
+    if how_far is None:
+        return sa.false()
+    if how_far == ALL:
+        return sa.true()
+    if how_far == OWN:
+        return Unit.id == user.unit_id
+    return Unit.in_subtree(user.unit)
+
+
+def unit_ids_in_reach(user, permission: str = "view"):
+    """SQL selectable of the ids of the units in reach; None when that is every unit (so the
+    caller adds no filter at all)."""
+    import sqlalchemy as sa
+
+    from ..units.models import Unit
+
+    if reach(user, permission) == ALL:
+        return None
+    return sa.select(Unit.id).where(reach_condition(user, permission))
+
+
 def allowed(user, permission: str, unit=None) -> bool:
     """True when `user` holds `permission` over `unit` (or anywhere, when unit is None)."""
-    if user is None or not getattr(user, "is_authenticated", False) or not user.active:
+    how_far = reach(user, permission)
+    if how_far is None:
         return False
-    reach = PERMISSIONS[permission].get(user.role)
-    if reach is None:
-        return False
-    if reach == ALL or unit is None:
+    if how_far == ALL or unit is None:
         return True
-    if reach == OWN:
+    if how_far == OWN:
         return unit.id == user.unit_id
     return unit.is_within(user.unit)
 
@@ -47,21 +84,14 @@ def require(permission: str, unit=None, user=None) -> None:
         raise Forbidden(_("Bạn không có quyền thực hiện thao tác này."))
 
 
-def scope_root(user, permission: str = "view"):
-    """The unit at the top of what the user may reach with `permission` (None = everything)."""
-    reach = PERMISSIONS[permission].get(user.role)
-    if reach == ALL:
-        return None
-    return user.unit
-
-
 def permission_required(permission: str):
     """View decorator: the user must hold `permission` somewhere (the unit is checked inside)."""
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
             if not current_user.is_authenticated:
-                abort(401)
+                # the sign-in page for a page, a JSON 401 for the API (auth/__init__.py)
+                return current_app.login_manager.unauthorized()
             require(permission)
             return view(*args, **kwargs)
         return wrapped

@@ -19,8 +19,20 @@ class DomainError(Exception):
 
 
 class ValidationError(DomainError):
+    """Invalid input: a 422 whose details always carry `fields`, {field: message} (empty when
+    no single field is at fault), whatever shape the raiser gave: {"field": name} becomes
+    {"fields": {name: message}}."""
     status = 422
     code = "invalid"
+
+    def __init__(self, message: str, details: dict | None = None):
+        details = dict(details or {})
+        fields = {str(k): str(v) for k, v in (details.get("fields") or {}).items()}
+        field = details.pop("field", None)
+        if field and str(field) not in fields:
+            fields[str(field)] = str(message)
+        details["fields"] = fields
+        super().__init__(message, details)
 
 
 class NotFound(DomainError):
@@ -109,7 +121,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(err: HTTPException):
         status = err.code or 500
-        if err.description != type(err).description:  # a message of ours, in the user's language
+        if getattr(err, "for_user", False):  # a message of ours, in the user's language
             message = err.description
         else:
             message = str(HTTP_MESSAGES[status]) if status in HTTP_MESSAGES else err.description

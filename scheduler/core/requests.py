@@ -21,6 +21,14 @@ TOO_LONG = _l("Danh sách trong dữ liệu gửi lên quá dài (tối đa %(n)
 NOT_UNICODE = _l("Dữ liệu gửi lên có chuỗi ký tự không hợp lệ (không phải Unicode).")
 
 
+def _refusal(kind, message):
+    """A werkzeug HTTP error whose description is ours (in the user's language) and is shown as
+    it is (core/errors.py); other HTTP errors get the generic message of their status."""
+    err = kind(str(message))
+    err.for_user = True
+    return err
+
+
 class IdConverter(IntegerConverter):
     """`<int:…>` in every route: a number beyond MAX_ID matches no route (404)."""
 
@@ -36,7 +44,7 @@ class CheckedJSONProvider(DefaultJSONProvider):
         try:
             data = json.loads(s, **kwargs)
         except RecursionError:
-            raise BadRequest(str(TOO_DEEP)) from None
+            raise _refusal(BadRequest, TOO_DEEP) from None
         _check(data)
         return data
 
@@ -49,9 +57,9 @@ def _check(data) -> None:
             _check_text(value)
         elif isinstance(value, (list, dict)):
             if depth >= MAX_JSON_DEPTH:
-                raise BadRequest(str(TOO_DEEP))
+                raise _refusal(BadRequest, TOO_DEEP)
             if len(value) > MAX_JSON_ITEMS:
-                raise RequestEntityTooLarge(str(TOO_LONG % {"n": MAX_JSON_ITEMS}))
+                raise _refusal(RequestEntityTooLarge, TOO_LONG % {"n": MAX_JSON_ITEMS})
             if isinstance(value, dict):
                 for key, item in value.items():
                     _check_text(key)
@@ -64,7 +72,7 @@ def _check_text(text: str) -> None:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        raise BadRequest(str(NOT_UNICODE)) from None
+        raise _refusal(BadRequest, NOT_UNICODE) from None
 
 
 def has_control_characters(path: str) -> bool:

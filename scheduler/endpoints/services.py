@@ -10,7 +10,7 @@ from sqlalchemy.orm import contains_eager
 from flask_babel import gettext as _
 
 from ..audit.services import diff, record, snapshot
-from ..core.access import require
+from ..core.access import reach_condition, require
 from ..core.errors import NotFound, ValidationError
 from ..core.timeutil import to_local
 from ..extensions import db
@@ -37,7 +37,7 @@ def list_endpoints(user, *, unit: Unit | None = None, subtree: bool = True, stat
     (with `subtree`, its descendants too) and to a live state."""
     state = check_state(state)
     query = (sa.select(Endpoint).join(Endpoint.unit).options(contains_eager(Endpoint.unit))
-             .where(unit_services.reach_condition(user, permission)))
+             .where(reach_condition(user, permission)))
     if unit is not None:
         require(permission, unit, user=user)
         query = query.where(Unit.in_subtree(unit) if subtree else Endpoint.unit_id == unit.id)

@@ -21,7 +21,6 @@ from ..endpoints.models import Endpoint
 from ..extensions import db
 from ..mail.models import OutgoingMail
 from ..mail.services import deliver_pending, enqueue_mail, smtp_configured
-from ..meetings.events import on_meeting_change
 from ..meetings.models import ONLINE_MODES, Meeting, Occurrence
 from . import notices
 from .models import EndpointCheck, NoticeDelivery
@@ -99,7 +98,6 @@ def _deliver_reminder(occurrence_id: int, start_at: datetime, kind: str, offset:
 REMINDER_KINDS = ("reminder", "tech_reminder")
 
 
-@on_meeting_change
 def withdraw_stale_reminders(meeting, change, occurrence=None) -> None:
     """A reminder e-mail still queued for a sitting that no longer takes place at that time
     (meeting cancelled or declined, sitting cancelled or moved) is withdrawn in the same

@@ -7,7 +7,6 @@ import sqlalchemy as sa
 
 from ..core.access import allowed
 from ..core.timeutil import to_local
-from ..units.models import Unit
 from .models import Meeting, Occurrence, meeting_participant
 
 
@@ -90,18 +89,6 @@ def occurrence_item(occ: Occurrence, viewer) -> dict:
     if not data["limited"]:
         data["held_mode"] = occ.held_mode
     return data
-
-
-def units_in_reach(viewer):
-    """SQL selectable of unit ids the viewer may `view` (None = every unit)."""
-    from ..core.access import PERMISSIONS, ALL, OWN
-
-    reach = PERMISSIONS["view"].get(viewer.role)
-    if reach == ALL:
-        return None
-    if reach == OWN:
-        return sa.select(sa.literal(viewer.unit_id))
-    return sa.select(Unit.id).where(Unit.in_subtree(viewer.unit))
 
 
 def involving(unit_ids):

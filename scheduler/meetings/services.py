@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 
 from ..audit.services import diff, record
 from .booking import audit_view, ensure_can_change  # noqa: F401
-from ..core.access import PERMISSIONS, ALL, allowed, require
+from ..core.access import reach, reach_condition, require, unit_ids_in_reach
 from ..core.db_setup import write_transaction
 from ..core.errors import NotFound
 from ..core.timeutil import utcnow
@@ -32,7 +32,7 @@ from .inputs import MeetingInput, invalid, parse_meeting_input
 from .lifecycle import (approve_meeting, cancel_meeting, cancel_occurrence,  # noqa: F401
                         decline_meeting, move_occurrence, restore_occurrence, set_held_mode)
 from .models import Meeting, Occurrence, meeting_room
-from .serializers import involving, meeting_to_dict, units_in_reach  # noqa: F401
+from .serializers import involving, meeting_to_dict  # noqa: F401
 from .updating import update_meeting  # noqa: F401
 
 def get_meeting(meeting_id) -> Meeting:
@@ -155,9 +155,9 @@ def find_occurrences(viewer, start: datetime, end: datetime, unit=None, room=Non
                                            .where(meeting_room.c.room_id.in_(ids))))
     if unit is None and room is None and rooms is None:
         require("view", user=viewer)
-        reach = units_in_reach(viewer)
-        if reach is not None:
-            query = query.where(involving(reach))
+        in_reach = unit_ids_in_reach(viewer, "view")
+        if in_reach is not None:
+            query = query.where(involving(in_reach))
     if after is not None:
         after_start, after_id = after
         query = query.where(sa.or_(Occurrence.start_at > after_start,
@@ -171,12 +171,10 @@ def find_occurrences(viewer, start: datetime, end: datetime, unit=None, room=Non
 def pending_approvals(user, offset: int = 0, limit: int | None = None) -> list[Meeting]:
     """Bookings waiting for this user's decision: pending meetings in a room that requires
     approval and belongs to a unit the user manages."""
-    reach = PERMISSIONS["manage"].get(getattr(user, "role", None))
-    if reach is None or not allowed(user, "manage"):
+    if reach(user, "manage") is None:
         return []
-    rooms = sa.select(Room.id).where(Room.requires_approval.is_(True))
-    if reach != ALL:
-        rooms = rooms.join(Unit, Room.unit_id == Unit.id).where(Unit.in_subtree(user.unit))
+    rooms = (sa.select(Room.id).join(Unit, Room.unit_id == Unit.id)
+             .where(Room.requires_approval.is_(True), reach_condition(user, "manage")))
     query = (sa.select(Meeting).where(
         Meeting.status == "pending",
         Meeting.id.in_(sa.select(meeting_room.c.meeting_id).where(meeting_room.c.room_id.in_(rooms))))

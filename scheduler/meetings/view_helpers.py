@@ -8,7 +8,7 @@ from flask import request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..core.access import ALL, OWN, PERMISSIONS, allowed, require
+from ..core.access import allowed, reach_condition, require
 from ..core.errors import NotFound, ValidationError
 from ..core.timeutil import LOCAL_TZ, local_day_bounds, today_local
 from ..extensions import db
@@ -18,25 +18,6 @@ from . import services
 from .forms import parse_day
 
 KIND_ORDER = {"city": 0, "department": 1, "district": 2, "ward": 3}
-
-
-def reach_condition(user, permission: str):
-    """SQL condition on Unit: the units where `user` holds `permission`."""
-    reach = PERMISSIONS[permission].get(user.role)
-    if reach is None:
-        return sa.false()
-    if reach == ALL:
-        return sa.true()
-    if reach == OWN:
-        return Unit.id == user.unit_id
-    return Unit.in_subtree(user.unit)
-
-
-def units_in_reach(user, permission: str = "view") -> list[Unit]:
-    today = today_local()
-    units = db.session.scalars(sa.select(Unit).where(
-        reach_condition(user, permission), Unit.active_on(today)))
-    return sorted(units, key=lambda u: (KIND_ORDER.get(u.kind, 9), u.code))
 
 
 def rooms_in_reach(user, permission: str = "view") -> list[Room]:

@@ -14,7 +14,8 @@ from ..units.models import Unit
 from . import bp, services
 from .forms import MeetingForm, options, parse_day
 from .models import Meeting
-from .view_helpers import all_active_units, rooms_in_reach, units_in_reach
+from ..units.services import units_in_reach
+from .view_helpers import all_active_units, rooms_in_reach
 
 # the service's field names that the form spells differently
 SERVICE_FIELDS = {"start": "start_time", "end": "end_time", "rrule": "repeat", "skip_dates": "repeat"}

@@ -18,12 +18,12 @@ from ..rooms.models import Room
 from ..units.models import Unit
 from . import bp
 from .forms import parse_day
+from ..core.access import unit_ids_in_reach
+from ..units.services import units_in_reach
 from .models import Meeting, Occurrence
 from .serializers import involving
-from .serializers import units_in_reach as units_in_reach_ids
-from .view_helpers import (local, monday_of, occurrences_between, requested_day,
-                           picker_rooms, picker_units, requested_room, requested_unit,
-                           units_in_reach)
+from .view_helpers import (local, monday_of, occurrences_between, picker_rooms, picker_units,
+                           requested_day, requested_room, requested_unit)
 
 FIRST_HOUR, LAST_HOUR = 7, 19  # the office day shown on the grids
 SLOT_MINUTES = 30
@@ -155,7 +155,7 @@ def schedule():
 
 def _search_query(user, args):
     query = sa.select(Meeting).join(Unit, Meeting.host_unit_id == Unit.id)
-    reach = units_in_reach_ids(user)
+    reach = unit_ids_in_reach(user)
     if reach is not None:
         query = query.where(involving(reach))
     if args["q"]:

@@ -6,7 +6,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..core.access import permission_required, require
+from ..core.access import permission_required, reach_condition, require
 from ..core.errors import ValidationError
 from ..core.timeutil import today_local
 from ..extensions import db
@@ -37,11 +37,8 @@ def month_ends(day: date, count: int) -> list[date]:
 
 def manageable_wards(scope: Unit, day: date) -> list[Unit]:
     """Wards of the scope the current user may record facts for (unit admins: their subtree)."""
-    if current_user.role not in ("admin", "unit_admin"):
-        return []
-    query = sa.select(Unit).where(Unit.kind == "ward", Unit.active_on(day), Unit.in_subtree(scope))
-    if current_user.role != "admin":
-        query = query.where(Unit.in_subtree(current_user.unit))
+    query = sa.select(Unit).where(Unit.kind == "ward", Unit.active_on(day), Unit.in_subtree(scope),
+                                  reach_condition(current_user, "manage"))
     return list(db.session.scalars(query.order_by(Unit.code).limit(2000)))
 
 

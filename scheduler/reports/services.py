@@ -10,7 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from ..core.access import require
+from ..core.access import reach_condition, require
 from ..core.errors import NotFound, ValidationError
 from ..core.timeutil import local_midnight_utc
 from ..extensions import db
@@ -274,7 +274,6 @@ def scope_choices(user, start: date, end: date, limit: int = 1000) -> list[Unit]
     district's table, which keeps the picker short with thousands of wards."""
     query = sa.select(Unit).where(sa.or_(Unit.kind != "ward", Unit.id == user.unit_id),
                                   Unit.overlapping_span(start, end))
-    if user.role != "admin":
-        query = query.where(Unit.in_subtree(user.unit))
+    query = query.where(reach_condition(user, "report"))
     kind_order = sa.case({"city": 0, "department": 1, "district": 2}, value=Unit.kind, else_=3)
     return list(db.session.scalars(query.order_by(kind_order, Unit.code).limit(limit)))

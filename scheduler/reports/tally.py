@@ -126,7 +126,6 @@ def _affected(session) -> tuple[set, list]:
     return ids, objects
 
 
-@event.listens_for(Session, "before_flush")
 def _before_flush(session, _context, _instances):
     session.info.pop(_PENDING, None)
     ids, objects = _affected(session)
@@ -137,7 +136,6 @@ def _before_flush(session, _context, _instances):
     session.info[_PENDING] = (ids, objects, before)
 
 
-@event.listens_for(Session, "after_flush")
 def _after_flush(session, _context):
     pending = session.info.pop(_PENDING, None)
     if pending is None:
@@ -147,15 +145,23 @@ def _after_flush(session, _context):
     apply(session.connection(), contributions(session.connection(), ids, sign=1, counts=counts))
 
 
-@event.listens_for(Session, "after_rollback")
 def _after_rollback(session):
     session.info.pop(_PENDING, None)
 
 
-def rebuild() -> int:
+def register() -> None:
+    """Keep the counts with every flush of every session (create_app wires this once)."""
+    for name, listener in (("before_flush", _before_flush), ("after_flush", _after_flush),
+                           ("after_rollback", _after_rollback)):
+        if not event.contains(Session, name, listener):
+            event.listen(Session, name, listener)
+
+
+def rebuild(connection=None) -> int:
     """Recount every tally row from the sittings (after bulk loads or a change of the tree's
-    paths). Returns the number of rows written."""
-    connection = db.session.connection()
+    paths; the migration that introduced the counts, on its own connection). Returns the number
+    of rows written."""
+    connection = connection if connection is not None else db.session.connection()
     connection.execute(sa.delete(OccurrenceTally))
     counts = defaultdict(lambda: [0, 0, 0, 0])
     query = _counted_sittings()
@@ -170,15 +176,14 @@ def rebuild() -> int:
     return len(keys)
 
 
-def count_if_missing() -> int | None:
+def count_if_missing(connection) -> int | None:
     """An installation upgraded to the running counts has meetings but no counts yet: count
-    them once (init-db runs this after upgrading) and commit. None when nothing was missing."""
-    if (db.session.scalar(sa.select(OccurrenceTally.unit_id).limit(1)) is not None
-            or db.session.scalar(sa.select(Occurrence.id).limit(1)) is None):
+    them once (the migration that follows the counts' table does this on its connection).
+    None when nothing was missing."""
+    if (connection.execute(sa.select(OccurrenceTally.unit_id).limit(1)).first() is not None
+            or connection.execute(sa.select(Occurrence.id).limit(1)).first() is None):
         return None
-    written = rebuild()
-    db.session.commit()
-    return written
+    return rebuild(connection)
 
 
 # -- reading them ----------------------------------------------------------------------------

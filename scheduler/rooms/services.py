@@ -8,11 +8,10 @@ from sqlalchemy.orm import contains_eager
 from flask_babel import gettext as _
 
 from ..audit.services import diff, record, snapshot
-from ..core.access import require
+from ..core.access import reach_condition, require
 from ..core.errors import NotFound, ValidationError
 from ..extensions import db
 from ..units.models import Unit
-from ..units import services as unit_services  # module import: units imports this package too
 from .models import Room
 
 ROOM_FIELDS = ("name", "capacity", "paperless", "has_endpoint", "requires_approval",
@@ -25,7 +24,7 @@ def list_rooms(user, *, unit: Unit | None = None, subtree: bool = True, permissi
     """Rooms of the units where `user` holds `permission`; narrowed to `unit` (and, with
     `subtree`, the units below it), which must itself lie within reach."""
     query = (sa.select(Room).join(Room.unit).options(contains_eager(Room.unit))
-             .where(unit_services.reach_condition(user, permission)))
+             .where(reach_condition(user, permission)))
     if unit is not None:
         require(permission, unit, user=user)
         query = query.where(Unit.in_subtree(unit) if subtree else Room.unit_id == unit.id)

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from ..audit.services import diff, record, snapshot
-from ..core.access import ALL, OWN, PERMISSIONS, require
+from ..core.access import reach_condition, require
 from ..core.errors import NotFound, ValidationError
 from ..core.timeutil import today_local
 from ..extensions import db
@@ -89,20 +89,7 @@ def update_contacts(actor, unit: Unit, values: dict) -> Unit:
     return unit
 
 
-def reach_condition(user, permission: str = "view"):
-    """SQL condition on Unit: the units where `user` holds `permission` (an indexed path prefix
-    match for a subtree, so lists stay one query whatever the depth of the tree)."""
-    reach = PERMISSIONS[permission].get(user.role)
-    if reach is None or not user.active:
-        return sa.false()
-    if reach == ALL:
-        return sa.true()
-    if reach == OWN:
-        return Unit.id == user.unit_id
-    return Unit.in_subtree(user.unit)
-
-
-def units_in_reach(user, permission: str = "manage", on: date | None = None) -> list[Unit]:
+def units_in_reach(user, permission: str = "view", on: date | None = None) -> list[Unit]:
     """The units (existing on `on`, today by default) where `user` holds `permission`, in tree
     order: each unit right after its parent, so a select list reads like the tree."""
     units = list(db.session.scalars(sa.select(Unit).where(

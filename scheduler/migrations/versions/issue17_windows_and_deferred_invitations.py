@@ -2,7 +2,7 @@
 invitations built by the job runner (outgoing_mail.render)
 
 Revision ID: issue17_windows
-Revises: a3c5e7f9b1d2
+Revises: b4d6f8a0c2e4
 Create Date: 2026-12-01 00:00:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'issue17_windows'
-down_revision = 'a3c5e7f9b1d2'
+down_revision = 'b4d6f8a0c2e4'
 branch_labels = None
 depends_on = None
 

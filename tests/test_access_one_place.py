@@ -1,0 +1,56 @@
+"""Every page, API route, feed and report that shows or changes units' data answers "which
+units may this user reach" through scheduler.core.access.reach — the one place — so that a new
+rule (an inactive user, a new role) holds everywhere at once."""
+import pytest
+
+from scheduler.core import access
+from scheduler.extensions import db
+from scheduler.meetings import services
+from tests.booking_helpers import at, request_for, rooms  # noqa: F401  (fixture)
+
+# routes that decide nothing about units: sign-in and one's own password, static files, the
+# API's description, the language switch, feeds whose secret token is the key, and the unit
+# directory (every signed-in user sees the whole tree: it is what they invite from)
+NO_UNIT_QUESTION = {
+    "auth.login", "auth.logout", "auth.change_password", "auth.set_language", "static",
+    "bootstrap.static", "api.openapi_document", "api.create_token", "calendar.unit_feed",
+    "calendar.room_feed", "calendar.user_feed", "api.list_units", "api.get_unit",
+}
+
+
+@pytest.fixture
+def asked(monkeypatch):
+    calls = []
+    real = access.reach
+
+    def recording(user, permission):
+        calls.append(permission)
+        return real(user, permission)
+
+    monkeypatch.setattr(access, "reach", recording)
+    return calls
+
+
+def test_every_route_asks_the_one_access_function(app, tree, rooms, client, auth, asked):  # noqa: F811
+    meeting = services.book_meeting(tree.users.ward_staff, request_for(
+        tree.phuc_xa, at(3), rooms=[rooms["phuc_xa"].id]))
+    db.session.commit()
+    values = {"meeting_id": meeting.id, "occurrence_id": meeting.occurrences[0].id,
+              "room_id": rooms["phuc_xa"].id, "code": "00001", "unit_id": tree.phuc_xa.id,
+              "user_id": tree.users.ward_staff.id, "endpoint_id": 1, "year": 2026}
+    auth.login("qt_badinh")
+    silent = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in NO_UNIT_QUESTION or "GET" not in rule.methods:
+            continue
+        if any(arg not in values for arg in rule.arguments):
+            continue
+        with app.test_request_context():
+            from flask import url_for
+
+            url = url_for(rule.endpoint, **{a: values[a] for a in rule.arguments})
+        asked.clear()
+        status = client.get(url).status_code
+        if status in (200, 403) and not asked:
+            silent.append(f"{rule.endpoint} {url} ({status})")
+    assert silent == [], "routes deciding access without core.access.reach:\n" + "\n".join(silent)
