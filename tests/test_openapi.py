@@ -257,6 +257,7 @@ def test_every_422_carries_fields_in_one_shape(tree, client, auth):
         client.get("/api/v1/meetings?room=abc", headers=bearer),
         client.post("/api/v1/meetings", json={"title": "", "category": "không-có"}, headers=bearer),
         client.get("/api/v1/reports/targets?start=2026-13-01", headers=bearer),
+        client.post("/api/v1/tokens", json={"username": ""}),
     ]
     for resp in answers:
         assert resp.status_code == 422, resp.get_json()

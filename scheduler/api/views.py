@@ -16,7 +16,8 @@ def create_token():
     data = json_body()
     username, password = data.get("username"), data.get("password")
     if not isinstance(username, str) or not isinstance(password, str):
-        raise ValidationError(_("Cần có username và password."), {"fields": ["username", "password"]})
+        message = _("Cần có username và password.")
+        raise ValidationError(message, {"fields": {"username": message, "password": message}})
     try:
         user = auth_services.authenticate(username, password, request.remote_addr)
     except ValidationError:

@@ -27,7 +27,10 @@ class ValidationError(DomainError):
 
     def __init__(self, message: str, details: dict | None = None):
         details = dict(details or {})
-        fields = {str(k): str(v) for k, v in (details.get("fields") or {}).items()}
+        given = details.get("fields") or {}
+        if not isinstance(given, dict):  # a list of the fields at fault
+            given = {name: message for name in given}
+        fields = {str(k): str(v) for k, v in given.items()}
         field = details.pop("field", None)
         if field and str(field) not in fields:
             fields[str(field)] = str(message)
