@@ -122,7 +122,7 @@ def build_units(conn) -> Tree:
             next_id += 1
     conn.execute(sa.insert(Unit), rows)
     conn.execute(sa.insert(Endpoint), [
-        dict(id=uid, unit_id=uid, name=f"Điểm cầu {tree.code_of[uid]}", host="10.0.0.1", port=5060,
+        dict(id=uid, unit_id=uid, name=f"Điểm cầu {tree.code_of[uid]}", host="127.0.0.1", port=5060,
              protocol="sip", active=True, wan_connected_on=date(2018, 1, 1),
              vc_deployed_on=date(2019, 1, 1), state="reachable") for uid in tree.units])
     rooms, room_id = [], 0

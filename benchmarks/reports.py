@@ -103,7 +103,7 @@ def build_endpoints(conn, tree: Tree, rnd: random.Random, year: int) -> None:
     for n, (wid, valid_from, _valid_to) in enumerate(tree.wards):
         since = valid_from or date(2018, 1, 1) + timedelta(days=rnd.randrange(365))
         deployed = rnd.random() < 0.93
-        endpoints.append(dict(id=n + 1, unit_id=wid, name=f"Điểm cầu {wid}", host="10.0.0.1",
+        endpoints.append(dict(id=n + 1, unit_id=wid, name=f"Điểm cầu {wid}", host="127.0.0.1",
                               port=5060, protocol="sip", active=True, wan_connected_on=since,
                               vc_deployed_on=since + timedelta(days=200) if deployed else None,
                               state="reachable" if rnd.random() < 0.9 else "unreachable"))

@@ -19,7 +19,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     _configure_secret_key(app, testing=test_config is not None)
 
     from . import extensions, models  # noqa: F401  (models: the full metadata)
-    from .core import db_setup, errors, i18n, replica, requests, templating
+    from .core import db_setup, errors, i18n, replica, requests, security, templating
     from .core.types import include_migration_object, render_migration_item
 
     requests.init_app(app)
@@ -36,6 +36,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     i18n.init_app(app)
     templating.init_app(app)
     errors.init_app(app)
+    security.init_app(app)
 
     from . import api, auth, cli, meetings, units, rooms, endpoints, audit
 
@@ -55,6 +56,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import jobs
 
     app.register_blueprint(jobs.bp)
+    from .paperless.views import bp as paperless_bp
+
+    app.register_blueprint(paperless_bp)
     app.register_blueprint(api.bp)
     cli.init_app(app)
     _wire_side_effects()

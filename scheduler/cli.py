@@ -29,7 +29,8 @@ def init_db_command():
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @with_appcontext
 def import_units_command(path):
-    """Load or update units from a CSV or JSON file; a bad file changes nothing."""
+    """Load or update units from a CSV or JSON file (or the predecessors of units: columns
+    successor, predecessor, share); a bad file changes nothing."""
     from .units.importer import import_file
 
     try:
@@ -38,7 +39,8 @@ def import_units_command(path):
         db.session.rollback()
         raise click.ClickException("the file was refused, nothing was written:\n" + err.message)
     db.session.commit()
-    click.echo(f"{report.created} units created, {report.updated} updated, {report.closed} closed.")
+    click.echo(f"{report.created} units created, {report.updated} updated, {report.closed} closed"
+               + (f", {report.successions} predecessor links added." if report.successions else "."))
 
 
 @click.command("create-user")

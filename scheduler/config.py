@@ -1,5 +1,6 @@
 """Default settings. An installation overrides them in instance/config.py or the environment."""
 import os
+from datetime import timedelta
 
 
 def env_flag(name: str, default: bool) -> bool:
@@ -22,6 +23,13 @@ class DefaultConfig:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = env_flag("SESSION_COOKIE_SECURE", True)
     PERMANENT_SESSION_LIFETIME = 8 * 3600  # one working day
+    # "Remember me" keeps a browser signed in this long at most (sign-out, a password change and
+    # deactivation end it sooner, on the server side: scheduler/auth/sessions.py)
+    REMEMBER_COOKIE_DURATION = timedelta(days=int(os.environ.get("REMEMBER_COOKIE_DAYS", "30")))
+
+    # Trusted reverse proxies in front of the application (0: X-Forwarded-* headers are ignored,
+    # the client is the peer of the TCP connection). scheduler/core/security.py
+    PROXY_HOPS = int(os.environ.get("PROXY_HOPS", "0"))
 
     WTF_CSRF_TIME_LIMIT = None  # a form left open over lunch must still submit
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024
@@ -50,7 +58,8 @@ class DefaultConfig:
     # server (`flask --app wsgi jobs serve`) when JOBS_IN_DEV_SERVER is on.
     JOBS_IN_DEV_SERVER = env_flag("JOBS_IN_DEV_SERVER", False)
     JOBS_INTERVALS = {"send-reminders": 60, "send-mail": 30, "close-meetings": 300,
-                      "probe-endpoints": 300}  # seconds; monthly-report runs daily
+                      "probe-endpoints": 300, "conclusion-notices": 3600}
+    # (seconds; monthly-report runs daily)
     # one interval for every job at once (tests, demos); unset = JOBS_INTERVALS
     JOBS_INTERVAL_SECONDS = float(os.environ["JOBS_INTERVAL_SECONDS"]) if os.environ.get(
         "JOBS_INTERVAL_SECONDS") else None
@@ -62,6 +71,14 @@ class DefaultConfig:
         "REMINDER_OFFSETS_MINUTES", "1440,60").split(",") if m.strip()]
     PROBE_TIMEOUT_SECONDS = 3
     PROBE_HISTORY_DAYS = 90
+    # connects in flight at once: 10,000 wards, a third of them silent, take about
+    # ceil(3,334 / PROBE_CONCURRENCY) timeouts. Each needs a file descriptor: the job raises
+    # its soft limit towards the hard one (`ulimit -Hn`) and stays below it.
+    PROBE_CONCURRENCY = int(os.environ.get("PROBE_CONCURRENCY", "4000"))
+    # the only networks the probe job may connect to (comma-separated in the environment):
+    # never loopback or link-local, so an endpoint cannot point the server at itself
+    PROBE_ALLOWED_NETWORKS = [n.strip() for n in os.environ.get(
+        "PROBE_ALLOWED_NETWORKS", "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16").split(",") if n.strip()]
 
     # Outgoing mail; no SMTP_HOST = notifications stay in the application only.
     SMTP_HOST = os.environ.get("SMTP_HOST")
@@ -76,3 +93,16 @@ class DefaultConfig:
     # where links in e-mails and calendar entries point
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
     CITY_NAME = "Hà Nội"
+
+    # Paperless meetings (scheduler/paperless/): documents live under DOCUMENT_DIR (default
+    # instance/documents, never under static/), each at most DOCUMENT_MAX_MB, due
+    # DOCUMENT_LEAD_DAYS before the meeting; the conclusion notice is due
+    # CONCLUSION_DUE_WORKING_DAYS working days after it. WORKDAY_SWAPS adds the year's swapped
+    # days the `holidays` package does not know yet: [("2027-02-11", "2027-02-20"), ...], each
+    # (day off, working day). The overdue job looks back CONCLUSION_OVERDUE_LOOKBACK_DAYS.
+    DOCUMENT_DIR = os.environ.get("DOCUMENT_DIR")
+    DOCUMENT_MAX_MB = float(os.environ.get("DOCUMENT_MAX_MB", "20"))
+    DOCUMENT_LEAD_DAYS = int(os.environ.get("DOCUMENT_LEAD_DAYS", "3"))
+    CONCLUSION_DUE_WORKING_DAYS = 5
+    CONCLUSION_OVERDUE_LOOKBACK_DAYS = 30
+    WORKDAY_SWAPS: list = []

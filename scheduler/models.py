@@ -4,6 +4,8 @@ from .auth.models import ApiToken, LoginAttempt, User  # noqa: F401
 from .endpoints.models import Endpoint  # noqa: F401
 from .jobs.models import EndpointCheck, JobRun, NoticeDelivery, Notification, SchedulerLock  # noqa: F401
 from .mail.models import OutgoingMail  # noqa: F401
+from .paperless.models import (AgendaItem, Attendance, Ballot, DocumentRead,  # noqa: F401
+                               MeetingDocument, Minutes, Vote)
 from .meetings.models import Meeting, Occurrence, Reservation  # noqa: F401
 from .reports.models import ConnectionFactChange, Target, TargetCategory, TargetThreshold  # noqa: F401
 from .rooms.models import Room  # noqa: F401

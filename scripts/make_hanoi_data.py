@@ -6,8 +6,11 @@ generated CSVs and never imports the package.
 
     pip download --no-deps vietnam-provinces==0.6.0 -d /tmp/vp06
     pip download --no-deps vietnam-provinces==2025.10.1 -d /tmp/vp25
+    pip download --no-deps vietnamadminunits==1.0.4 vietnam-address-converter==1.0.5 -d /tmp/vau
     python scripts/make_hanoi_data.py /tmp/vp06/vietnam_provinces-0.6.0-py3-none-any.whl \\
-        /tmp/vp25/vietnam_provinces-2025.10.1-py3-none-any.whl
+        /tmp/vp25/vietnam_provinces-2025.10.1-py3-none-any.whl \\
+        /tmp/vau/vietnamadminunits-1.0.4-py3-none-any.whl \\
+        /tmp/vau/vietnam_address_converter-1.0.5-py3-none-any.whl
 
 Writes:
 - hanoi_2024.csv: the three-level tree before 1 July 2025 — the city, its departments (readable
@@ -16,6 +19,14 @@ Writes:
 - hanoi_2025.csv: the reform of 1 July 2025 for `flask import-units` — the 126 communes and wards
   straight under the city (valid from 2025-07-01; some reuse an old ward's code) and rows closing
   the 30 districts and 526 old wards on 2025-06-30.
+
+- hanoi_2025_predecessors.csv: which former wards and communes formed each 2025 unit (see
+  predecessors.py beside this script).
+
+The 2025 codes: vietnam-provinces 2025.10.1 and vietnamadminunits 1.0.4 agree on the 126 names
+but give 27 of them different codes; the statistics office's list (letter 1027/CTK-CSCL of
+25 June 2025, Hà Nội's page: 00070 Phường Hoàn Kiếm, 00082 Phường Cửa Nam, 00229 Phường Kim
+Liên, 00331 Phường Hoàng Mai…) agrees with vietnamadminunits, so its codes are the ones written.
 
 Contacts are invented but plausible and deterministic (a fixed random seed), so re-running the
 script reproduces the same files byte for byte.
@@ -143,13 +154,17 @@ def rows_2024(city: dict) -> list[dict]:
     return rows
 
 
-def rows_2025(city_2025: dict, old_rows: list[dict]) -> list[dict]:
+def rows_2025(city_2025: dict, old_rows: list[dict], official: dict[str, str]) -> list[dict]:
+    """`official`: name -> GSO code of the 2025 units (vietnamadminunits, see above)."""
     contacts = Contacts(seed=2025)
     rows = []
     for ward in city_2025["wards"]:
         slug = ascii_slug(ward["name"])
         kind_tag = "phuong" if ward["name"].startswith("Phường") else "xa"
-        row = contacts.row(f"{ward['code']:05d}", ward["name"], "ward", CITY,
+        code = official[ward["name"]]
+        if code != f"{ward['code']:05d}":
+            print(f"  {ward['name']}: {code} (vietnam-provinces says {ward['code']:05d})")
+        row = contacts.row(code, ward["name"], "ward", CITY,
                            contacts.mailbox(f"ubnd.{kind_tag}{slug}"),
                            contacts.mailbox(f"kythuat.{kind_tag}{slug}"))
         row["valid_from"] = REFORM_DAY
@@ -171,15 +186,20 @@ def write(path: Path, rows: list[dict]) -> None:
     print(f"{path}: {len(rows)} rows")
 
 
-def main(wheel_2024: str, wheel_2025: str) -> None:
+def main(wheel_2024: str, wheel_2025: str, wheel_vau: str, wheel_vac: str) -> None:
+    from predecessors import official_codes, predecessor_rows, write_predecessors
+
     old = rows_2024(load_city(wheel_2024))
-    new = rows_2025(load_city(wheel_2025), old)
+    print("2025 codes taken from vietnamadminunits where the sources differ:")
+    new = rows_2025(load_city(wheel_2025), old, official_codes(wheel_vau))
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     write(OUT_DIR / "hanoi_2024.csv", old)
     write(OUT_DIR / "hanoi_2025.csv", new)
+    write_predecessors(OUT_DIR / "hanoi_2025_predecessors.csv",
+                       predecessor_rows(wheel_vau, wheel_vac, old, new))
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3:
+    if len(sys.argv) != 5:
         sys.exit(__doc__)
-    main(sys.argv[1], sys.argv[2])
+    main(*sys.argv[1:])

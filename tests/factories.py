@@ -53,7 +53,7 @@ def create_endpoint():
     def _create(unit, name=None, deployed=True, wan=True, **kw):
         kw.setdefault("protocol", "sip")
         ep = Endpoint(unit=unit, name=name or f"Điểm cầu {unit.name}",
-                      host=kw.pop("host", "10.0.0.1"), port=kw.pop("port", 5060),
+                      host=kw.pop("host", "127.0.0.2"), port=kw.pop("port", 5060),
                       wan_connected_on=date(2018, 1, 1) if wan else None,
                       vc_deployed_on=date(2019, 1, 1) if deployed else None, **kw)
         db.session.add(ep)

@@ -14,7 +14,7 @@ def room_form(unit, **overrides) -> dict:
 
 
 def endpoint_form(unit, **overrides) -> dict:
-    data = {"unit_id": unit.id, "name": "Điểm cầu hội trường", "host": "10.1.2.3", "port": "5060",
+    data = {"unit_id": unit.id, "name": "Điểm cầu hội trường", "host": "127.0.1.3", "port": "5060",
             "protocol": "sip", "wan_connected_on": "15/03/2018", "vc_deployed_on": "2019-06-01"}
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}

@@ -15,6 +15,8 @@ NO_UNIT_QUESTION = {
     "auth.login", "auth.logout", "auth.change_password", "auth.set_language", "static",
     "bootstrap.static", "api.openapi_document", "api.create_token", "calendar.unit_feed",
     "calendar.room_feed", "calendar.user_feed", "api.list_units", "api.get_unit",
+    # the signed-in user's own notices: a list of the user's, about no unit
+    "api.list_notifications",
 }
 
 

@@ -10,7 +10,6 @@ from scheduler.auth import services as auth_services
 from scheduler.extensions import db
 from scheduler.meetings import services
 from tests.booking_helpers import at, request_for, rooms  # noqa: F401  (fixture)
-from tests.conftest import ROOT
 
 
 def test_the_api_never_answers_5xx_nor_outside_its_schema(app, tree, rooms, live_server,  # noqa: F811
@@ -27,8 +26,11 @@ def test_the_api_never_answers_5xx_nor_outside_its_schema(app, tree, rooms, live
          f"{live_server.base}/api/v1/openapi.json", "-H", f"Authorization: Bearer {token}",
          "--checks", "not_a_server_error,response_schema_conformance",
          "--max-examples", "20", "--max-time", seconds, "--generation-database", "none",
-         "--report-dir", str(tmp_path), "--no-color"],
-        cwd=ROOT, capture_output=True, text=True, timeout=int(seconds) + 240)
+         "--report-dir", str(tmp_path), "--no-color",
+         # it revokes the very token the fuzzer uses: everything after it would be a 401
+         # (tests/test_sessions_tokens.py checks it)
+         "--exclude-operation-id", "delete_api_revoke_current_token"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=int(seconds) + 240)
     summary = result.stdout[-6000:]
     assert result.returncode == 0, summary
     assert "generated" in summary and "failed" not in summary.split("SUMMARY")[-1], summary

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask import abort, g
 
 from scheduler.auth import services as auth_services
-from scheduler.auth.models import ApiToken, LoginAttempt, User
+from scheduler.auth.models import ApiToken, LoginAttempt, LoginThrottle, User
 from scheduler.config import DefaultConfig, env_flag
 from scheduler.core.access import require
 from scheduler.extensions import db
@@ -51,8 +51,9 @@ def test_username_is_case_insensitive(tree, client, auth):
 
 
 def _age_attempts(minutes: int) -> None:
-    for attempt in db.session.scalars(sa.select(LoginAttempt)):
-        attempt.at -= timedelta(minutes=minutes)
+    """Move the throttle's windows into the past, as if `minutes` had gone by."""
+    for counter in db.session.scalars(sa.select(LoginThrottle)):
+        counter.window_start -= timedelta(minutes=minutes)
     db.session.commit()
 
 
@@ -81,6 +82,21 @@ def test_many_failures_from_one_address_lock_every_username(app, tree, client, a
     for i in range(limit * 4):
         assert auth.login(f"doan{i}", "saimatkhau").status_code == 401
     assert auth.login("admin").status_code == 429
+
+
+def test_a_stopped_address_leaves_no_trace_of_new_names_and_old_counters_go(app, tree, client, auth):
+    limit = app.config["LOGIN_MAX_FAILURES"]
+    for i in range(limit * 4):
+        auth.login(f"doan{i}", "saimatkhau")
+    rows = count(LoginThrottle)
+    for i in range(10):
+        assert auth.login(f"ten-moi-{i}", "saimatkhau").status_code == 429
+    assert count(LoginThrottle) == rows  # no row per name tried while stopped
+    _age_attempts(app.config["LOGIN_FAILURE_WINDOW_MINUTES"] + 1)
+    assert auth.login("vp_phucxa").status_code == 302
+    # the expired counters are gone; what is left is this sign-in's address (given back to 0)
+    remaining = db.session.scalars(sa.select(LoginThrottle)).all()
+    assert [(c.scope, c.failures) for c in remaining] == [("address", 0)]
 
 
 def test_deactivated_user_cannot_sign_in(tree, client, auth):

@@ -248,7 +248,8 @@ def test_sittings_of_one_series_may_not_overlap(tree):
     ("FREQ=WEEKLY;BYDAY=MO,TH;COUNT=6", "Hằng tuần vào Thứ Hai, Thứ Năm; 6 lần"),
     ("FREQ=WEEKLY;INTERVAL=2;BYDAY=FR;UNTIL=20261231", "2 tuần một lần vào Thứ Sáu; đến ngày 31/12/2026"),
     ("FREQ=MONTHLY;BYDAY=-1FR;COUNT=3", "Hằng tháng vào Thứ Sáu cuối cùng của tháng; 3 lần"),
-    ("FREQ=MONTHLY;BYDAY=2TU;COUNT=4", "Hằng tháng vào Thứ Ba thứ 2 của tháng; 4 lần"),
+    ("FREQ=MONTHLY;BYDAY=2TU;COUNT=4", "Hằng tháng vào Thứ Ba, lần 2 trong tháng; 4 lần"),
+    ("FREQ=MONTHLY;BYDAY=MO;BYSETPOS=1;COUNT=4", "Hằng tháng vào Thứ Hai đầu tiên của tháng; 4 lần"),
     ("FREQ=MONTHLY;BYMONTHDAY=15;COUNT=12", "Hằng tháng vào ngày 15; 12 lần"),
 ])
 def test_a_series_is_described_in_words_on_the_meeting_page(tree, client, auth, rule, said):

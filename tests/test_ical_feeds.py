@@ -1,6 +1,8 @@
 """Calendar feeds: secret tokens (revocable, regenerable, audited), conditional GET, content."""
 from datetime import timedelta
 
+import re
+
 import icalendar
 import recurring_ical_events
 import sqlalchemy as sa
@@ -23,6 +25,12 @@ def enable(client, auth, kind, owner_id, username="qt_phucxa", action="regenerat
     return resp
 
 
+def shown_token(response, kind) -> str:
+    """The token of the link the page shows once, right after it was made."""
+    assert response.status_code == 200
+    return re.search(rf"/calendar/{kind}/([\w-]+)\.ics", response.get_data(as_text=True)).group(1)
+
+
 def test_unit_feed_lists_the_units_meetings_for_two_parsers(client, auth, contacts):
     hosted = book(contacts, title="Họp của phường")
     invited = book(contacts, user=contacts.users.district_staff, host_unit="001",
@@ -32,9 +40,7 @@ def test_unit_feed_lists_the_units_meetings_for_two_parsers(client, auth, contac
     book(contacts, user=contacts.users.district_staff, host_unit="001", participants=["00004"],
          title="Không liên quan", start=(hosted.start_at + timedelta(days=2)).isoformat(),
          end=(hosted.end_at + timedelta(days=2)).isoformat())
-    assert enable(client, auth, "unit", contacts.phuc_xa.id).status_code == 302
-    db.session.expire_all()
-    token = contacts.phuc_xa.feed_token
+    token = shown_token(enable(client, auth, "unit", contacts.phuc_xa.id), "unit")
     resp = client.get(f"/calendar/unit/{token}.ics")
     assert resp.status_code == 200
     assert resp.mimetype == "text/calendar"
@@ -106,7 +112,7 @@ def test_unchanged_feed_answers_304_and_a_change_refreshes_it(client, auth, cont
 
 def test_feed_state_does_not_build_the_feed(app, contacts, monkeypatch):
     make_meeting(contacts.phuc_xa, at(working_monday(), 8))
-    contacts.phuc_xa.feed_token = "t" * 43
+    contacts.phuc_xa.feed_token = feeds.hash_token("t" * 43)
     db.session.commit()
 
     def refuse(*_args, **_kw):
@@ -123,15 +129,13 @@ def test_tokens_revoke_and_regenerate_with_audit(client, auth, contacts):
     unit = contacts.phuc_xa
     assert client.get("/calendar/unit/nothing.ics").status_code == 404
     # staff may switch the unit's feed on, but not cut off subscribers
-    assert enable(client, auth, "unit", unit.id, "vp_phucxa").status_code == 302
+    old = shown_token(enable(client, auth, "unit", unit.id, "vp_phucxa"), "unit")
+    assert client.get(f"/calendar/unit/{old}.ics").status_code == 200
     db.session.expire_all()
-    old = unit.feed_token
-    assert old and client.get(f"/calendar/unit/{old}.ics").status_code == 200
+    assert unit.feed_token == feeds.hash_token(old)  # the database keeps only the hash
     assert enable(client, auth, "unit", unit.id, "vp_phucxa").status_code == 403
     assert enable(client, auth, "unit", unit.id, "vp_hangbac").status_code == 403
-    assert enable(client, auth, "unit", unit.id, "qt_phucxa").status_code == 302
-    db.session.expire_all()
-    new = unit.feed_token
+    new = shown_token(enable(client, auth, "unit", unit.id, "qt_phucxa"), "unit")
     assert new != old
     assert client.get(f"/calendar/unit/{old}.ics").status_code == 404
     assert client.get(f"/calendar/unit/{new}.ics").status_code == 200
@@ -154,23 +158,23 @@ def test_personal_and_room_feeds(client, auth, contacts):
     book(contacts, title="Không phòng", start=(in_room.start_at + timedelta(days=1)).isoformat(),
          end=(in_room.end_at + timedelta(days=1)).isoformat())
     user = contacts.users.ward_staff
-    assert enable(client, auth, "user", user.id, "vp_phucxa").status_code == 302
+    personal = shown_token(enable(client, auth, "user", user.id, "vp_phucxa"), "user")
     assert enable(client, auth, "user", user.id, "vp_hangbac").status_code == 403
     assert enable(client, auth, "room", hall.id, "vp_phucxa").status_code == 403
-    assert enable(client, auth, "room", hall.id, "qt_phucxa").status_code == 302
+    hall_token = shown_token(enable(client, auth, "room", hall.id, "qt_phucxa"), "room")
     db.session.expire_all()
-    mine = icalendar.Calendar.from_ical(client.get(f"/calendar/user/{user.feed_token}.ics").data)
+    mine = icalendar.Calendar.from_ical(client.get(f"/calendar/user/{personal}.ics").data)
     assert {str(e["SUMMARY"]) for e in mine.walk("VEVENT")} == {"Trong phòng", "Không phòng"}
-    room = icalendar.Calendar.from_ical(client.get(f"/calendar/room/{hall.feed_token}.ics").data)
+    room = icalendar.Calendar.from_ical(client.get(f"/calendar/room/{hall_token}.ics").data)
     assert [str(e["SUMMARY"]) for e in room.walk("VEVENT")] == ["Trong phòng"]
     # a deactivated user's personal feed stops
     user.active = False
     db.session.commit()
-    assert client.get(f"/calendar/user/{user.feed_token}.ics").status_code == 404
+    assert client.get(f"/calendar/user/{personal}.ics").status_code == 404
 
 
 def test_feed_window_leaves_out_old_meetings(app, contacts):
-    contacts.phuc_xa.feed_token = "w" * 43
+    contacts.phuc_xa.feed_token = feeds.hash_token("w" * 43)
     make_meeting(contacts.phuc_xa, utcnow() - timedelta(days=120), title="Quá cũ")
     make_meeting(contacts.phuc_xa, utcnow() - timedelta(days=30), title="Tháng trước")
     make_meeting(contacts.phuc_xa, utcnow() + timedelta(days=400), title="Quá xa")
@@ -184,12 +188,15 @@ def test_subscriptions_page_shows_links_and_instructions(client, auth, contacts)
     page = client.get("/calendar").get_data(as_text=True)
     assert "Chưa bật liên kết lịch" in page
     assert "Google Calendar" in page and "Outlook" in page and "Từ URL" in page
-    client.post(f"/calendar/tokens/unit/{contacts.phuc_xa.id}/regenerate")
-    page = client.get("/calendar").get_data(as_text=True)
-    db.session.expire_all()
-    token = contacts.phuc_xa.feed_token
-    assert f"webcal://" in page and f"/calendar/unit/{token}.ics" in page
+    made = client.post(f"/calendar/tokens/unit/{contacts.phuc_xa.id}/regenerate")
+    token = shown_token(made, "unit")
+    page = made.get_data(as_text=True)
+    assert "webcal://" in page and f"/calendar/unit/{token}.ics" in page
     assert "Thu hồi" not in page  # staff cannot revoke
+    assert made.headers["Cache-Control"] == "no-store"
+    # shown once: later visits say the link is on, without showing it
+    later = client.get("/calendar").get_data(as_text=True)
+    assert token not in later and 'data-testid="link-hidden"' in later
     auth.logout()
     auth.login("vp_hangbac")
     assert client.get("/calendar?unit=00001").status_code == 403

@@ -138,7 +138,7 @@ def test_admin_jobs_page_shows_each_jobs_runs_schedule_and_errors(
     assert "Bộ chạy tác vụ đang hoạt động: may-chu-1:4242:abcd" in html
     closing = cells(job_row(html, "close-meetings"))
     assert closing[1].startswith("thành công") and "1 occurrences held" in closing[1]
-    assert re.fullmatch(r"\d+\.\d giây", closing[2])  # duration
+    assert re.fullmatch(r"\d+,\d giây", closing[2])  # duration, with the Vietnamese decimal comma
     assert closing[3] == "—"  # no stored schedule yet
     assert closing[4] == "—"  # never failed
     probing = cells(job_row(html, "probe-endpoints"))

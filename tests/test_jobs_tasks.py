@@ -89,7 +89,7 @@ def test_probe_records_state_latency_and_history(app, tree, create_endpoint, lis
     down = create_endpoint(tree.hang_bac, "Điểm cầu tắt", host="127.0.0.1", port=closed_port)
     retired = create_endpoint(tree.hang_bac, "Điểm cầu cũ", host="127.0.0.1", port=closed_port,
                               active=False)
-    db.session.execute(sa.update(Endpoint).where(Endpoint.host == "10.0.0.1")
+    db.session.execute(sa.update(Endpoint).where(Endpoint.host == "127.0.0.2")
                        .values(active=False))  # the tree's fake addresses are not probed
     db.session.commit()
     now = local(2026, 12, 10, 7, 0)

@@ -155,7 +155,9 @@ SPEC_ROUTES = {("POST", f"{PREFIX}/tokens"), ("GET", f"{PREFIX}/units"),
                ("GET", f"{PREFIX}/openapi.json"), ("GET", f"{M}/pending"),
                ("POST", f"{ONE}/approve"), ("POST", f"{ONE}/decline"), ("POST", f"{ONE}/restore"),
                ("POST", f"{SITTING}/cancel"), ("POST", f"{SITTING}/move"),
-               ("POST", f"{SITTING}/held-mode"), ("GET", f"{ONE}/mail-status")}
+               ("POST", f"{SITTING}/held-mode"), ("GET", f"{ONE}/mail-status"),
+               ("GET", f"{PREFIX}/notifications"),
+               ("POST", f"{PREFIX}/notifications/{{notification_id}}/read")}
 
 
 def test_real_responses_match_the_documented_ones(app, client, tree, rooms, document):
@@ -186,6 +188,8 @@ def test_real_responses_match_the_documented_ones(app, client, tree, rooms, docu
     api.call("POST", M, M, ward, expect=422, json={**body, "mode": "qua thu"})
     one = f"{M}/{series['id']}"
     api.call("GET", f"{M}?start={local_day(start).isoformat()}&unit=00001", M, ward)
+    found = api.call("GET", f"{M}?start={local_day(start).isoformat()}&q=GIAO+BAN+tuan", M, ward)
+    assert found["meetings"] and api.call("GET", f"{M}?q=khong+co+dau", M, ward)["meetings"] == []
     api.call("GET", one, ONE, ward)
     api.call("GET", one, ONE, tokens["other_ward_staff"])  # public facts only
     api.call("GET", f"{M}/999999", ONE, ward, expect=404)
@@ -225,6 +229,14 @@ def test_real_responses_match_the_documented_ones(app, client, tree, rooms, docu
     api.call("POST", f"{M}/{pending[0]['id']}/approve", f"{ONE}/approve", tokens["district_admin"])
     api.call("POST", f"{M}/{pending[1]['id']}/decline", f"{ONE}/decline", tokens["district_admin"],
              json={"reason": "Phòng đang sửa chữa"})
+
+    # the booker heard of both decisions
+    notices = api.call("GET", f"{PREFIX}/notifications", f"{PREFIX}/notifications",
+                       tokens["district_staff"])["notifications"]
+    api.call("POST", f"{PREFIX}/notifications/{notices[0]['id']}/read",
+             f"{PREFIX}/notifications/{{notification_id}}/read", tokens["district_staff"])
+    api.call("POST", f"{PREFIX}/notifications/999999/read",
+             f"{PREFIX}/notifications/{{notification_id}}/read", tokens["district_staff"], expect=404)
 
     api.call("GET", f"{PREFIX}/reports/targets?unit=01", f"{PREFIX}/reports/targets", tokens["admin"])
     api.call("GET", f"{PREFIX}/reports/connectivity?unit=01", f"{PREFIX}/reports/connectivity",
@@ -267,3 +279,52 @@ def test_every_422_carries_fields_in_one_shape(tree, client, auth):
                    for k, v in details["fields"].items())
     assert set(answers[1].get_json()["error"]["details"]["fields"]) == {"start"}
     assert {"title", "category"} <= set(answers[3].get_json()["error"]["details"]["fields"])
+
+
+def test_paperless_responses_match_the_documented_ones(app, client, tree, document, create_user,
+                                                      tmp_path):
+    import io
+
+    from scheduler.paperless.openapi import OPERATIONS as PAPERLESS
+    from tests.paperless_helpers import PDF_BYTES
+
+    app.config["DOCUMENT_DIR"] = str(tmp_path)
+    api = Checker(client, document)
+    guest = create_user("vp_trucbach", "staff", tree.truc_bach)
+    tokens = {name: auth_services.issue_token(user)[0] for name, user in (
+        ("host", tree.users.ward_staff), ("guest", guest), ("stranger", tree.users.other_ward_staff))}
+    db.session.commit()
+    host = tokens["host"]
+    meeting = api.call("POST", M, M, host, expect=201, json=request_for(
+        tree.phuc_xa, at(12, 8), paperless=True, participants=["00004"]))
+    one = f"{M}/{meeting['id']}"
+    items = api.call("PUT", f"{one}/agenda", f"{ONE}/agenda", host, json={"items": [
+        {"title": "Báo cáo", "presenter": "Văn phòng", "minutes": 20}]})["items"]
+    api.call("PUT", f"{one}/agenda", f"{ONE}/agenda", host, expect=422, json={"items": "x"})
+    api.call("GET", f"{one}/agenda", f"{ONE}/agenda", tokens["guest"])
+    api.call("GET", f"{one}/agenda", f"{ONE}/agenda", tokens["stranger"], expect=403)
+    doc = api.call("POST", f"{one}/documents", f"{ONE}/documents", host, expect=201,
+                   data={"file": (io.BytesIO(PDF_BYTES), "a.pdf"), "agenda_item": str(items[0]["id"])},
+                   content_type="multipart/form-data")
+    api.call("POST", f"{one}/documents", f"{ONE}/documents", host, expect=415,
+             data={"file": (io.BytesIO(b"MZ" * 50), "a.pdf")}, content_type="multipart/form-data")
+    api.call("GET", f"{PREFIX}/documents/{doc['id']}", f"{PREFIX}/documents/{{document_id}}",
+             tokens["guest"]).close()
+    api.call("GET", f"{one}/documents", f"{ONE}/documents", host)
+    api.call("PUT", f"{one}/attendance/00004", f"{ONE}/attendance/{{unit_code}}", host,
+             json={"status": "present_online", "substitute": "Phó Chủ tịch"})
+    api.call("GET", f"{one}/attendance", f"{ONE}/attendance", host)
+    vote = api.call("POST", f"{one}/votes", f"{ONE}/votes", host, expect=201,
+                    json={"question": "Thông qua", "agenda_item": items[0]["id"]})
+    ballots = f"{PREFIX}/votes/{{vote_id}}/ballots"
+    api.call("POST", f"{PREFIX}/votes/{vote['id']}/ballots", ballots, tokens["guest"], expect=201,
+             json={"choice": "dong_y"})
+    api.call("POST", f"{PREFIX}/votes/{vote['id']}/ballots", ballots, tokens["guest"], expect=409,
+             json={"choice": "dong_y"})
+    api.call("POST", f"{PREFIX}/votes/{vote['id']}/close", f"{PREFIX}/votes/{{vote_id}}/close", host)
+    api.call("GET", f"{one}/votes", f"{ONE}/votes", host)
+    api.call("PUT", f"{one}/minutes", f"{ONE}/minutes", host,
+             json={"conclusions": "Thống nhất.", "conclusion_issued": True})
+    api.call("GET", f"{one}/minutes", f"{ONE}/minutes", tokens["guest"])
+    exercised = {(method, path) for method, path, _status in api.seen}
+    assert set(PAPERLESS) - exercised == set()

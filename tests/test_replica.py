@@ -6,6 +6,7 @@ import sqlite3
 
 import pytest
 
+from scheduler.calendar.feeds import hash_token
 from scheduler.extensions import db
 from scheduler.meetings import services
 from tests.booking_helpers import at, request_for
@@ -20,7 +21,7 @@ def app_config(tmp_path):
 def copied(app, tree, tmp_path, is_postgres):
     if is_postgres:
         pytest.skip("the replica is made by copying the SQLite primary file")
-    tree.phuc_xa.feed_token = "phucxa-feed"
+    tree.phuc_xa.feed_token = hash_token("phucxa-feed")
     db.session.commit()
     services.book_meeting(tree.users.admin, request_for(tree.phuc_xa, at(3), title="Họp trước khi sao"))
     db.session.commit()
@@ -48,7 +49,7 @@ def test_feeds_and_reports_read_the_replica_and_bookings_the_primary(client, aut
 
 def test_without_a_replica_everything_reads_the_primary(app, client, tree):
     app.extensions.pop("read_replica_engine")
-    tree.phuc_xa.feed_token = "phucxa-feed"
+    tree.phuc_xa.feed_token = hash_token("phucxa-feed")
     db.session.commit()
     services.book_meeting(tree.users.admin, request_for(tree.phuc_xa, at(4), title="Họp mới"))
     db.session.commit()

@@ -19,13 +19,16 @@ def figures(actor, scope, period, now=NOW, today=date(2025, 12, 1)):
 
 
 def test_defaults_are_seeded_once(app):
-    assert ensure_default_targets() == 4
+    assert ensure_default_targets() == 5
     assert ensure_default_targets() == 0
     online_80 = get_target("online_80")
     assert set(online_80.categories) == {"trien_khai", "so_ket", "tong_ket", "tap_huan"}
     assert float(online_80.threshold_for(2026)) == 80.0
     assert float(get_target("online_30").threshold_for(2026)) == 30.0
-    assert [t.code for t in active_targets()] == ["online_80", "online_30", "ward_vc", "ward_wan"]
+    assert [t.code for t in active_targets()] == ["online_80", "online_30", "ward_vc", "ward_wan",
+                                                  "paperless"]
+    # the paperless share comes with no threshold: the city sets it
+    assert get_target("paperless").threshold_for(2026) is None
 
 
 def test_share_counts_held_online_over_held(tree):
@@ -172,7 +175,7 @@ def test_api_shape(april_meetings, client, auth):
     auth.login("admin")
     data = client.get("/api/v1/reports/targets?start=2024-04-01&end=2024-04-30&unit=01").get_json()
     codes = [t["code"] for t in data["targets"]]
-    assert codes == ["online_80", "online_30", "ward_vc", "ward_wan"]
+    assert codes == ["online_80", "online_30", "ward_vc", "ward_wan", "paperless"]
     t = data["targets"][0]
     assert {k: t[k] for k in ("numerator", "denominator", "share", "met", "threshold")} == \
         {"numerator": 1, "denominator": 2, "share": 50.0, "met": False, "threshold": 80.0}
@@ -210,8 +213,8 @@ def test_page_shows_gauges_table_and_drilldown(april_meetings, client, auth):
     db.session.commit()
     auth.login("lanhdao")
     page = client.get("/reports?start=2024-04-01&end=2024-04-30&sort=share_asc").get_data(as_text=True)
-    assert page.count('<svg class="gauge"') == 4 and '<svg class="trend"' in page
-    assert "33.3 %" in page and "below-target" in page
+    assert page.count('<svg class="gauge"') == 5 and '<svg class="trend"' in page
+    assert "33,3 %" in page and "below-target" in page  # decimal comma in Vietnamese
     assert page.index('data-unit="002"') < page.index('data-unit="001"')  # 0 % before 50 %
     drill = client.get("/reports/drilldown?target=online_80&unit=001&which=held"
                        "&start=2024-04-01&end=2024-04-30").get_data(as_text=True)

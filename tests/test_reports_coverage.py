@@ -94,7 +94,7 @@ def test_api_and_page(reform, client, auth):
         "code": "001", "name": "Quận Ba Đình", "wards_total": 2, "wan_connected": 2, "vc_deployed": 2}
     assert client.get("/api/v1/reports/connectivity?date=2025-02-30").status_code == 422
     page = client.get("/reports/coverage?date=2025-07-01").get_data(as_text=True)
-    assert "2/2 xã, phường, thị trấn kết nối mạng diện rộng" in page
+    assert "2/2 xã, phường kết nối mạng diện rộng" in page
     assert "50 % UBND các xã, phường" in page and '<svg class="coverage-chart"' in page
     assert 'data-testid="fact-form"' not in page  # viewers do not edit
 

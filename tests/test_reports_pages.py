@@ -73,7 +73,7 @@ def test_every_period_kind_on_the_page(tree, client, auth, query, label):
     auth.login("lanhdao")
     html = page(client, f"/reports?{query}")
     assert label in html
-    assert html.count('<svg class="gauge"') == 4
+    assert html.count('<svg class="gauge"') == 5
 
 
 def test_period_bounds_decide_what_counts(tree, client, auth):
@@ -99,7 +99,7 @@ def test_period_bounds_decide_what_counts(tree, client, auth):
         t = data["targets"][0]
         assert (t["numerator"], t["denominator"]) == (online, held), query
         html = page(client, f"/reports?{query}")
-        assert shown_share(html, "online_80") == f"{100 * online / held:.1f} %", query
+        assert shown_share(html, "online_80") == f"{100 * online / held:.1f} %".replace(".", ","), query
 
 
 def test_month_period_page_and_trend_drilldown(april, client, auth):
@@ -107,9 +107,9 @@ def test_month_period_page_and_trend_drilldown(april, client, auth):
     collide with it (it used to be a 500)."""
     auth.login("admin")
     html = page(client, "/reports?period=month&year=2024&month=4")
-    assert shown_share(html, "online_80") == "66.7 %"
+    assert shown_share(html, "online_80") == "66,7 %"
     links = re.findall(r'<a href="([^"]+)" data-month="2024-04">', html)
-    assert len(links) == 2  # one bar per share target
+    assert len(links) == 3  # one bar per meeting share target (online 80, online 30, paperless)
     url = links[0].replace("&amp;", "&")
     assert "in_month=2024-04" in url and "month=4" in url
     assert drill_total(client, url) == 3
@@ -133,7 +133,7 @@ def test_trend_chart_has_a_bar_per_month_with_data(april, client, auth):
     chart = card.split('<svg class="trend"')[1].split("</svg>")[0]
     assert [m for m in re.findall(r">(\d\d/24)</text>", chart)] == \
         [f"{m:02d}/24" for m in range(1, 13)]
-    assert "2024-04: 66.7 %" in chart and "2024-09: 0 %" in chart  # 2 of 3, then 0 of 1
+    assert "2024-04: 66,7 %" in chart and "2024-09: 0 %" in chart  # 2 of 3, then 0 of 1
     assert chart.count("Chưa có dữ liệu") == 10  # the other months: no data, not 0 %
     september = re.search(r'<a href="([^"]+)" data-month="2024-09">', chart).group(1)
     drill = page(client, september.replace("&amp;", "&"))
@@ -182,7 +182,7 @@ def test_excel_workbook_cell_by_cell(april, client, auth):
     assert response.headers["Content-Disposition"] == \
         'attachment; filename="bao-cao-chi-tieu-01-20240401-20240430.xlsx"'
     book = openpyxl.load_workbook(io.BytesIO(response.data))
-    assert book.sheetnames == ["online_80", "online_30", "ward_vc", "ward_wan"]
+    assert book.sheetnames == ["online_80", "online_30", "ward_vc", "ward_wan", "paperless"]
     label = "Tháng 4/2024: 01/04/2024 – 30/04/2024"
     headers = ["Mã đơn vị", "Đơn vị", "Tử số (trực tuyến / đạt)", "Mẫu số (tổng số)", "Tỷ lệ (%)",
                "Chỉ tiêu (%)", "Đánh giá", "Tỷ lệ kế hoạch (%)"]
@@ -225,7 +225,7 @@ def test_csv_export(april, client, auth):
                        "Tử số (trực tuyến / đạt)", "Mẫu số (tổng số)", "Tỷ lệ (%)", "Chỉ tiêu (%)",
                        "Đánh giá", "Tỷ lệ kế hoạch (%)"]
     by_key = {(r[0], r[3]): r for r in rows[1:]}
-    assert len(rows) == 1 + 4 * 4  # each target: the city and its three children
+    assert len(rows) == 1 + 5 * 4  # each target: the city and its three children
     assert by_key[("online_80", "001")][4:] == ["Quận Ba Đình", "1", "2", "50.0", "80.0",
                                                 "Không đạt", ""]
     assert by_key[("online_80", "01-STTTT")][5:10] == ["0", "0", "", "80.0", "Chưa có dữ liệu"]
@@ -243,7 +243,7 @@ def test_staff_cannot_export_or_see_coverage(tree, client, auth):
 def test_admin_edits_targets_on_the_settings_page(april, client, auth):
     auth.login("admin")
     html = page(client, "/reports/settings")
-    assert html.count("<section class=\"card mb-3\" data-target=") == 4
+    assert html.count("<section class=\"card mb-3\" data-target=") == 5
     response = client.post("/reports/settings/online_80", data={
         "online_80-name": "Họp triển khai trực tuyến", "online_80-categories": ["trien_khai"]})
     assert response.status_code == 302
@@ -344,9 +344,9 @@ def test_coverage_over_time_chart(tree, client, auth):
     chart = html.split('<svg class="coverage-chart"')[1].split("</svg>")[0]
     wan_line = re.search(r'<polyline points="([^"]+)" fill="none" stroke="#0d6efd"', chart).group(1)
     heights = [float(p.split(",")[1]) for p in wan_line.split()]
-    assert len(heights) == 24  # two years of month ends
+    assert len(heights) == 76  # month by month since January 2018
     # 2/3 of the wards on the WAN until February 2024, all three from March: the line rises once
-    assert heights[:-2] == [heights[0]] * 22 and heights[-2] == heights[-1] < heights[0]
+    assert heights[:-2] == [heights[0]] * 74 and heights[-2] == heights[-1] < heights[0]
 
 
 def test_drilldown_of_a_retired_ward_whose_code_was_reused(client, auth, reform):

@@ -1,5 +1,5 @@
 """`flask seed-demo`: the Hà Nội demo data set, idempotent, and consistent with the booking rules."""
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -32,11 +32,18 @@ def test_seed_builds_hanoi_and_running_it_again_changes_nothing(runner, client, 
     output = seed(runner)
     assert "admin" in output and "matkhau123" in output
 
-    for demo in DEMO_USERS:  # every demo login works
+    for demo in DEMO_USERS:  # every demo login works, in a unit that exists today
         assert auth.login(demo.username).status_code == 302, demo.username
         auth.logout()
+        assert Unit.by_code(demo.unit).exists_on(date.today()), demo.username
     auth.login("lanhdao")
-    units = client.get("/api/v1/units?limit=1000").get_json()["units"]
+    today = client.get("/api/v1/units?limit=1000").get_json()["units"]
+    assert {k: sum(u["kind"] == k for u in today) for k in ("city", "department", "district", "ward")} == \
+        {"city": 1, "department": 21, "district": 0, "ward": 126}
+    assert all(u["wan_connected"] and u["vc_deployed"] for u in today if u["kind"] == "ward")
+    coverage = client.get("/api/v1/reports/connectivity").get_json()
+    assert coverage["headlines"][0] == "126/126 xã, phường kết nối mạng diện rộng"
+    units = client.get("/api/v1/units?on=2025-06-30&limit=1000").get_json()["units"]
     by_kind = {kind: [u for u in units if u["kind"] == kind]
                for kind in ("city", "department", "district", "ward")}
     assert [u["code"] for u in by_kind["city"]] == ["01"]
@@ -52,9 +59,14 @@ def test_seed_builds_hanoi_and_running_it_again_changes_nothing(runner, client, 
     # connection facts: most wards connected, a handful not, and the API tells them apart
     unconnected = [u for u in by_kind["ward"] if not (u["wan_connected"] and u["vc_deployed"])]
     assert 10 <= len(unconnected) <= 15
+    before = client.get("/api/v1/reports/connectivity?date=2025-06-30").get_json()
+    assert before["wards_total"] == 526 and 10 <= len(before["unconnected"]) <= 15
+    # the new units' endpoints have no address: the demo reaches nothing on the network
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Endpoint).join(Unit).where(
+        Unit.valid_from == date(2025, 7, 1), Endpoint.host.is_not(None))) == 0
     assert phuc_xa["wan_connected"] and phuc_xa["vc_deployed"]
     one = unconnected[0]
-    detail = client.get(f"/api/v1/units/{one['code']}").get_json()
+    detail = client.get(f"/api/v1/units/{one['code']}?on=2025-06-30").get_json()
     assert detail["vc_deployed"] is False
     endpoints = db.session.scalars(sa.select(Endpoint).join(Unit).where(Unit.code == one["code"])).all()
     assert all(ep.vc_deployed_on is None for ep in endpoints)
@@ -63,7 +75,7 @@ def test_seed_builds_hanoi_and_running_it_again_changes_nothing(runner, client, 
     assert before["Meeting"] >= 1000 and before["Occurrence"] >= 1300
 
     # a user's own data survives a second run, which adds nothing
-    ba_dinh = Unit.by_code("001")
+    ba_dinh = Unit.by_code("00004")
     db.session.add(Room(unit=ba_dinh, name="Phòng họp mới của quận", capacity=12))
     db.session.commit()
     before = counts()
@@ -97,7 +109,7 @@ def test_seeded_meetings_follow_the_booking_rules(runner):
     assert all(o.status == "held" and o.held_mode in MODES for o in past)
     assert all(o.status == "scheduled" and o.held_mode is None for o in future)
     assert 0 < sum(o.status == "cancelled" for o in occurrences) < len(occurrences) * 0.1
-    assert min(o.start_at for o in occurrences) > now - timedelta(days=340)
+    assert min(o.start_at for o in occurrences) >= datetime(2024, 1, 1, tzinfo=LOCAL_TZ)
     assert max(o.start_at for o in occurrences) < now + timedelta(days=32)
     assert all(o.start_at.astimezone(LOCAL_TZ).weekday() < 5 for o in occurrences)
 
@@ -118,8 +130,57 @@ def test_seeded_meetings_follow_the_booking_rules(runner):
     assert 0.7 < held_online_share(("trien_khai", "so_ket", "tong_ket", "tap_huan")) < 0.9
     assert 0.2 < held_online_share(("giao_ban", "lam_viec", "khac")) < 0.45
 
-    # the demo users' units have a calendar of their own
-    for code in ("001", "00001"):
+    # both trees have their meetings, and every host and participant exists on its sittings' days
+    reform = datetime(2025, 7, 1, tzinfo=LOCAL_TZ)
+    assert sum(o.start_at < reform for o in occurrences) > 1000
+    assert sum(o.start_at >= reform for o in occurrences) > 1000
+    for m in meetings:
+        days = {o.start_at.astimezone(LOCAL_TZ).date() for o in m.occurrences}
+        assert all(u.exists_on(d) for u in [m.host_unit, *m.participants] for d in days), m.title
+
+    # the demo users' units have a calendar of their own, before and since the reform
+    for code in ("001", "00001", "00004", "00097"):
         unit = Unit.by_code(code)
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Meeting)
                                  .where(Meeting.host_unit_id == unit.id)) >= 20
+
+
+def test_demo_sends_nothing_and_its_history_says_it_is_demo_data(app, runner, client, auth):
+    """Demo endpoints have no address, so the probe job connects nowhere; their state history is
+    recorded as demo data and shown as such."""
+    from scheduler.jobs.models import EndpointCheck
+    from scheduler.jobs.tasks import probe_endpoints
+    from scheduler.core.timeutil import utcnow
+
+    seed(runner)
+    assert count(Endpoint) > 500
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Endpoint).where(
+        Endpoint.host.is_not(None))) == 0
+    sources = set(db.session.scalars(sa.select(EndpointCheck.source).distinct()))
+    assert sources == {"demo"}
+    assert probe_endpoints(utcnow()) == "0/0 endpoints reachable"
+
+    phuc_xa = db.session.scalars(sa.select(Endpoint).join(Unit).where(Unit.code == "00001")).one()
+    auth.login("admin")  # the demo's ward users work for the wards formed in 2025
+    page = client.get(f"/endpoints/{phuc_xa.id}").get_data(as_text=True)
+    assert 'data-testid="demo-history"' in page and "Dữ liệu mẫu" in page
+    since = (datetime.now(LOCAL_TZ) - timedelta(days=8)).date().isoformat()
+    history = client.get(f"/api/v1/endpoints/{phuc_xa.id}/history?start={since}").get_json()
+    assert history["uptime"] == 1.0  # the demo keeps the demo users' own endpoint up
+    assert [(c["state"], c["source"]) for c in history["changes"]] == [("reachable", "demo")]
+
+
+def test_seed_clears_the_made_up_addresses_of_older_demo_installations(runner):
+    from scheduler.audit.models import AuditEntry
+
+    seed(runner)
+    old, edited = db.session.scalars(sa.select(Endpoint).order_by(Endpoint.id).limit(2)).all()
+    old.host, old.port = "10.10.0.20", 5060          # what earlier versions wrote
+    edited.host, edited.port = "10.10.0.21", 5060    # ... and an operator later confirmed
+    db.session.add(AuditEntry(action="endpoint.update", object_type="endpoint",
+                              object_id=str(edited.id), summary="", changes={}))
+    db.session.commit()
+    seed(runner)
+    db.session.expire_all()
+    assert (old.host, old.port) == (None, None)
+    assert (edited.host, edited.port) == ("10.10.0.21", 5060)

@@ -16,6 +16,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from scheduler.calendar.feeds import hash_token
 from scheduler.core.timeutil import utcnow
 from scheduler.extensions import db
 from scheduler.jobs.runner import JOBSTORE_TABLE
@@ -58,7 +59,7 @@ def layout(database_url, is_postgres, tree, rooms, tmp_path):  # noqa: F811
         if sa.inspect(conn).has_table(JOBSTORE_TABLE):
             conn.execute(sa.text(f"DELETE FROM {JOBSTORE_TABLE}"))
     engine.dispose()
-    tree.phuc_xa.feed_token = "phucxa-feed"
+    tree.phuc_xa.feed_token = hash_token("phucxa-feed")
     db.session.commit()
     started, bases = [], []
     try:

@@ -9,7 +9,10 @@ import sqlalchemy as sa
 
 from scheduler.audit.models import AuditEntry
 from scheduler.extensions import db
+from scheduler.meetings import services
 from scheduler.meetings.models import Meeting
+from tests.booking_helpers import request_for
+from tests.factories import local
 from scheduler.units.models import Unit
 from tests.conftest import count
 
@@ -21,12 +24,16 @@ def import_units(runner, path):
     return runner.invoke(args=["import-units", str(path)])
 
 
-def test_the_2025_reform_closes_the_districts_and_keeps_their_history(runner, client, auth):
-    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+def test_the_2025_reform_closes_the_districts_and_keeps_their_history(runner, client, auth,
+                                                                     create_user):
+    assert import_units(runner, DATA / "hanoi_2024.csv").exit_code == 0
     old_ba_dinh = Unit.by_code("001")
-    old_meetings = db.session.scalar(sa.select(sa.func.count()).select_from(Meeting)
-                                     .where(Meeting.host_unit_id == old_ba_dinh.id))
-    assert old_meetings > 0
+    admin = create_user("admin", role="admin", unit=Unit.by_code("01"))
+    db.session.commit()
+    services.book_meeting(admin, request_for(old_ba_dinh, local(2024, 3, 5)))
+    db.session.commit()
+    auth.login("admin")
+    old_meetings = 1
 
     result = import_units(runner, DATA / "hanoi_2025.csv")
     assert result.exit_code == 0, result.output
@@ -52,7 +59,6 @@ def test_the_2025_reform_closes_the_districts_and_keeps_their_history(runner, cl
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Meeting)
                              .where(Meeting.host_unit_id == old_ba_dinh.id)) == old_meetings
 
-    auth.login("admin")
     units = client.get("/api/v1/units?limit=1000").get_json()["units"]
     assert client.get("/api/v1/units?kind=district").get_json()["units"] == []
     wards = client.get("/api/v1/units?kind=ward&limit=1000").get_json()["units"]

@@ -24,7 +24,10 @@ def _csrf_for_cookie_sessions():
 
 from . import views  # noqa: E402,F401
 from . import resources  # noqa: E402,F401  (rooms and endpoints)
+from . import endpoints  # noqa: E402,F401  (endpoint writes and history)
 from . import meetings  # noqa: E402,F401
 from . import openapi  # noqa: E402,F401
 from . import reports  # noqa: E402,F401
 from . import calendar  # noqa: E402,F401
+from ..paperless import api as paperless_api  # noqa: E402,F401
+from . import notifications  # noqa: E402,F401

@@ -64,8 +64,12 @@ def list_meetings():
     start, end = _list_window()
     unit = get_unit(request.args["unit"]) if request.args.get("unit") else None
     room = _room_arg()
+    words = (request.args.get("q") or "").strip()
+    if len(words) > 200:
+        raise ValidationError(_("Từ khóa tìm kiếm dài tối đa 200 ký tự."),
+                              {"fields": {"q": _("Tối đa %(n)d ký tự.", n=200)}})
     occurrences, following = sitting_page(lambda after, limit: services.find_occurrences(
-        current_user, start, end, unit=unit, room=room, after=after, limit=limit))
+        current_user, start, end, unit=unit, room=room, words=words, after=after, limit=limit))
     return jsonify({"meetings": [occurrence_item(o, current_user) for o in occurrences],
                     "next": following})
 

@@ -75,7 +75,11 @@ SCHEMAS = {
         "parent": NULL_STR, "valid_from": {"type": "string", "format": "date", "nullable": True},
         "valid_to": {"type": "string", "format": "date", "nullable": True},
         "wan_connected": {"type": "boolean"}, "vc_deployed": {"type": "boolean"},
-        "email": NULL_STR, "tech_contact": {"type": "object", "nullable": True}}},
+        "email": NULL_STR, "tech_contact": {"type": "object", "nullable": True},
+        "predecessors": {"type": "array", "items": {"type": "string"},
+                         "description": "codes of the former units this one was formed from"},
+        "successors": {"type": "array", "items": {"type": "string"},
+                       "description": "codes of the units this one was merged into"}}},
     "Room": {"type": "object", "properties": {
         "id": {"type": "integer"}, "unit": {"type": "string"}, "name": {"type": "string"},
         "capacity": {"type": "integer"}, "paperless": {"type": "boolean"},
@@ -90,6 +94,23 @@ SCHEMAS = {
         "vc_deployed_on": {"type": "string", "format": "date", "nullable": True},
         "state": {"type": "string", "enum": ["reachable", "unreachable", "unknown"]},
         "last_checked": NULL_DATETIME}},
+    "EndpointInput": {"type": "object", "properties": {
+        "unit": {"type": "string", "description": "unit code (required when creating)"},
+        "name": {"type": "string", "maxLength": 200},
+        "host": {"type": "string", "nullable": True, "maxLength": 255,
+                 "description": "IP or name; every address must lie in PROBE_ALLOWED_NETWORKS"},
+        "port": {"type": "integer", "nullable": True, "minimum": 1, "maximum": 65535},
+        "protocol": {"type": "string", "enum": ["sip", "h323", "webrtc"]},
+        "wan_connected_on": {"type": "string", "format": "date", "nullable": True},
+        "vc_deployed_on": {"type": "string", "format": "date", "nullable": True}}},
+    "EndpointHistory": {"type": "object", "required": ["uptime", "changes"], "properties": {
+        "id": {"type": "integer"}, "start": DATETIME, "end": DATETIME,
+        "uptime": {"type": "number", "nullable": True, "minimum": 0, "maximum": 1,
+                   "description": "share of the period's probes that reached it; null = no probe"},
+        "changes": {"type": "array", "items": {"type": "object", "properties": {
+            "at": DATETIME, "state": {"type": "string", "enum": ["reachable", "unreachable"]},
+            "latency_ms": {"type": "number", "nullable": True},
+            "source": {"type": "string", "enum": ["probe", "demo"]}}}}}},
     "Occurrence": {"type": "object", "properties": {
         "id": {"type": "integer"}, "start": DATETIME, "end": DATETIME,
         "original_start": DATETIME, "status": {"type": "string", "enum": STATUSES},
@@ -138,6 +159,9 @@ SCHEMAS = {
                                  "(at most 370 sittings within 2 years)"},
         "skip_dates": {"type": "array", "items": {"type": "string", "format": "date"}},
         "on_conflict": {"type": "string", "enum": ["fail", "skip"], "default": "fail"},
+        "skip_holidays": {"type": "boolean", "default": False,
+                          "description": "a series leaves out its sittings on Vietnamese public "
+                                         "holidays (listed in `skipped`)"},
         "holiday_override_reason": {"type": "string", "maxLength": 500}}},
     "Conflict": {"type": "object", "properties": {
         "meeting_id": {"type": "integer"}, "title": {"type": "string"}, "unit": {"type": "string"},
@@ -159,7 +183,7 @@ SCHEMAS = {
         "next_attempt_at": {**NULL_DATETIME, "description": "null once given up (failed)"}}},
     "TargetFigure": {"type": "object", "properties": {
         "code": {"type": "string"}, "name": {"type": "string"},
-        "measure": {"type": "string", "enum": ["share", "ward_vc", "ward_wan"]},
+        "measure": {"type": "string", "enum": ["share", "ward_vc", "ward_wan", "paperless"]},
         "threshold": {"type": "number", "nullable": True, "description": "percent"},
         **FIGURE,
         "children": {"type": "array", "description": "the same per child unit",
@@ -171,11 +195,24 @@ SCHEMAS = {
                   "items": {"type": "object", "properties": {
                       "month": {"type": "string", "description": "YYYY-MM"},
                       "numerator": {"type": "integer"}, "denominator": {"type": "integer"},
-                      "share": {"type": "number", "nullable": True}}}}}},
+                      "share": {"type": "number", "nullable": True}}}},
+        "includes_predecessors": {
+            "type": "array", "description": "former units whose meetings the figures count, for "
+            "the part of the period before the unit existed (whole: merged entirely into it)",
+            "items": {"type": "object", "properties": {
+                "code": {"type": "string"}, "name": {"type": "string"},
+                "valid_to": {"type": "string", "format": "date"}, "whole": {"type": "boolean"}}}}}},
     "TargetReport": {"type": "object", "required": ["targets"], "properties": {
         "unit": ref("UnitRef"), "start": {"type": "string", "format": "date"},
         "end": {"type": "string", "format": "date"},
         "targets": {"type": "array", "items": ref("TargetFigure")}}},
+    "Notification": {"type": "object", "required": ["id", "kind", "text", "created_at", "read"],
+                     "properties": {
+        "id": {"type": "integer"},
+        "kind": {"type": "string", "description": "invitation, change, cancellation, "
+                 "approval_request, approved, declined, reminder, tech_reminder, monthly_report…"},
+        "meeting_id": {"type": "integer", "nullable": True}, "text": {"type": "string"},
+        "body": {"type": "string"}, "created_at": DATETIME, "read": {"type": "boolean"}}},
     "UnitRef": {"type": "object", "properties": {"code": {"type": "string"}, "name": {"type": "string"}}},
     "Connectivity": {"type": "object", "properties": {
         "date": {"type": "string", "format": "date"}, "unit": ref("UnitRef"),
@@ -210,20 +247,48 @@ OPERATIONS = {
         "responses": {**ok(ref("Token"), "201", "Token issued"),
                       "429": {"description": "Too many failed sign-ins; try again later",
                               "content": json_content(ref("Error"))}}},
+    ("DELETE", f"{P}/tokens/current"): {
+        "summary": "Revoke the bearer token this request carries",
+        "responses": ok({"type": "object", "required": ["revoked", "id"], "properties": {
+            "revoked": {"type": "boolean"}, "id": {"type": "integer"}}},
+            "200", "Revoked: the token no longer opens the API")},
     ("GET", f"{P}/units"): {
         "summary": "List units", "responses": ok(paged("units", "Unit")),
         "parameters": [query("kind", "city, department, district or ward"),
-                       query("parent", "parent unit code")] + PAGE},
-    ("GET", f"{P}/units/{{code}}"): {"summary": "One unit", "responses": ok(ref("Unit"))},
+                       query("parent", "parent unit code"),
+                       query("on", "the day whose tree is listed, YYYY-MM-DD (default today); "
+                             "422 with details.fields.on when it is not a date"),
+                       query("all", "1: also the units not existing on that day"),
+                       query("q", "words of the name (case and Vietnamese marks ignored) or part "
+                             "of the code")] + PAGE},
+    ("GET", f"{P}/units/{{code}}"): {
+        "summary": "One unit: the holder of the code on a day (codes are reused after mergers)",
+        "parameters": [query("on", "YYYY-MM-DD, default today")], "responses": ok(ref("Unit"))},
     ("GET", f"{P}/rooms"): {"summary": "List rooms", "parameters": [query("unit", "unit code")] + PAGE,
                             "responses": ok(paged("rooms", "Room"))},
     ("GET", f"{P}/endpoints"): {
         "summary": "List endpoints", "responses": ok(paged("endpoints", "Endpoint")),
         "parameters": [query("unit", "unit code"),
                        query("state", "reachable, unreachable or unknown")] + PAGE},
+    ("POST", f"{P}/endpoints"): {
+        "summary": "Add an endpoint to a unit the caller manages",
+        "requestBody": {"required": True, "content": json_content(ref("EndpointInput"))},
+        "responses": ok(ref("Endpoint"), "201", "Created")},
+    ("PATCH", f"{P}/endpoints/{{endpoint_id}}"): {
+        "summary": "Change an endpoint (only the fields given)",
+        "requestBody": {"required": True, "content": json_content(ref("EndpointInput"))},
+        "responses": ok(ref("Endpoint"))},
+    ("GET", f"{P}/endpoints/{{endpoint_id}}/history"): {
+        "summary": "State changes and uptime of an endpoint",
+        "parameters": [query("start", "ISO 8601 date or date-time (default: 6 days before end)"),
+                       query("end", "ISO 8601 date (inclusive) or date-time (default: today)")],
+        "responses": ok(ref("EndpointHistory"))},
     ("GET", f"{P}/meetings"): {
         "summary": "Meetings hosted by or involving a unit, one item per sitting",
-        "parameters": RANGE + [query("unit", "unit code"), query("room", "room id", "integer")] + PAGE,
+        "parameters": RANGE + [query("unit", "unit code"), query("room", "room id", "integer"),
+                               query("q", "words found in the title or the host unit's name, "
+                                     "ignoring case and Vietnamese marks (\"tong ket ba dinh\"); "
+                                     "at most 200 characters")] + PAGE,
         "responses": ok(paged("meetings", "Meeting"))},
     ("POST", f"{P}/meetings"): {
         "summary": "Book a meeting or a series",
@@ -237,7 +302,9 @@ OPERATIONS = {
         "requestBody": {"required": True, "content": json_content(ref("MeetingInput"))},
         "responses": {**MEETING, **CONFLICT}},
     ("POST", f"{P}/meetings/{{meeting_id}}/cancel"): {
-        "summary": "Cancel a meeting", "requestBody": REASON_BODY, "responses": MEETING},
+        "summary": "Cancel a meeting, or withdraw one recorded as held (reason required: 422 "
+                   "without it); either leaves the reports", "requestBody": REASON_BODY,
+        "responses": MEETING},
     ("POST", f"{P}/meetings/{{meeting_id}}/approve"): {
         "summary": "Approve a pending booking", "requestBody": REASON_BODY, "responses": MEETING},
     ("POST", f"{P}/meetings/{{meeting_id}}/decline"): {
@@ -273,11 +340,28 @@ OPERATIONS = {
         "responses": ok(listing("mail_problems", "MailProblem"))},
     ("GET", f"{P}/reports/targets"): {
         "summary": "Every target's figure",
-        "parameters": RANGE + [query("unit", "unit code (scope)")],
+        "parameters": RANGE + [query("unit", "unit code (scope)"),
+                               query("unit_on", "YYYY-MM-DD: the unit holding the code that day "
+                                     "(default: its holder during the period)")],
         "responses": ok(ref("TargetReport"))},
     ("GET", f"{P}/reports/connectivity"): {
         "summary": "Ward coverage", "parameters": [query("unit", "unit code (scope)")],
         "responses": ok(ref("Connectivity"))},
+    ("GET", f"{P}/notifications"): {
+        "summary": "My notices, newest first (at most 100)",
+        "parameters": [query("unread", "1: only the unread ones")],
+        "responses": ok({"type": "object", "required": ["notifications", "unread"], "properties": {
+            "notifications": {"type": "array", "items": ref("Notification")},
+            "unread": {"type": "integer", "description": "how many are unread in all"}}})},
+    ("POST", f"{P}/notifications/{{notification_id}}/read"): {
+        "summary": "Mark one of my notices read", "requestBody": {"required": False,
+        "content": json_content({"type": "object"})}, "responses": ok(ref("Notification"))},
     ("GET", f"{P}/openapi.json"): {"summary": "This document", "public": True,
                                    "responses": ok({"type": "object"})},
 }
+
+# the paperless routes describe themselves next to their code
+from ..paperless import openapi as _paperless  # noqa: E402
+
+SCHEMAS.update(_paperless.SCHEMAS)
+OPERATIONS.update(_paperless.OPERATIONS)

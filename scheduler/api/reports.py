@@ -14,9 +14,15 @@ from . import bp
 @login_required
 @reads_replica
 def report_targets():
-    """?start=&end= (ISO dates; or the page's period arguments) &unit=CODE."""
+    """?start=&end= (ISO dates; or the page's period arguments) &unit=CODE, the code's holder
+    during the period, or on day `unit_on` (a 2025 ward's report of 2024, for one: its
+    predecessors' figures)."""
     period = parse_period(request.args, today_local())
-    scope = services.resolve_scope(current_user, request.args.get("unit"), period.start, period.end)
+    if request.args.get("unit") and request.args.get("unit_on"):
+        day = date_arg(request.args, "unit_on")
+        scope = services.resolve_scope(current_user, request.args["unit"], day, day)
+    else:
+        scope = services.resolve_scope(current_user, request.args.get("unit"), period.start, period.end)
     require("report", scope)
     reports = services.target_reports(current_user, scope, period, utcnow(), today_local())
     return jsonify({"unit": {"code": scope.code, "name": scope.name},

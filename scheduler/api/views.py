@@ -1,9 +1,12 @@
+from datetime import date
+
 from flask import jsonify, request
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from ..auth import services as auth_services
-from ..core.errors import ValidationError
+from ..auth import services as auth_services, sessions
+from ..core.errors import Unauthorized, ValidationError
+from ..core.timeutil import utcnow
 from ..extensions import db
 from ..units import services as unit_services
 from . import bp
@@ -29,20 +32,46 @@ def create_token():
                     "expires_at": token.expires_at.isoformat()}), 201
 
 
+@bp.delete("/tokens/current")
+def revoke_current_token():
+    """Revoke the bearer token this request carries (a script signing off)."""
+    token = sessions.bearer_token(request.headers.get("Authorization", ""), utcnow())
+    if token is None:
+        raise Unauthorized(_("Cần mã truy cập API hợp lệ trong tiêu đề Authorization."))
+    sessions.revoke_token(token.user, token.id)
+    db.session.commit()
+    return jsonify({"revoked": True, "id": token.id})
+
+
+def _requested_day():
+    """The `on` parameter: the day whose tree is read (today without it)."""
+    raw = request.args.get("on")
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw.strip())
+    except ValueError:
+        message = _("Ngày không hợp lệ: %(value)s (định dạng YYYY-MM-DD).", value=raw[:40])
+        raise ValidationError(message, {"fields": {"on": message}}) from None
+
+
 @bp.get("/units")
 @login_required
 def list_units():
+    day = _requested_day()
     parent = None
     if request.args.get("parent"):
-        parent = unit_services.get_unit(request.args["parent"])
+        parent = unit_services.get_unit(request.args["parent"], day)
     units, following = offset_page("units", lambda offset, limit: unit_services.list_units(
-        kind=request.args.get("kind") or None, parent=parent,
-        include_retired=request.args.get("all") == "1", page=(offset, limit)))
-    return jsonify({"units": unit_services.units_as_dicts(units), "next": following})
+        kind=request.args.get("kind") or None, parent=parent, on=day,
+        include_retired=request.args.get("all") == "1",
+        search=(request.args.get("q") or "").strip()[:200] or None, page=(offset, limit)))
+    return jsonify({"units": unit_services.units_as_dicts(units, day), "next": following})
 
 
 @bp.get("/units/<code>")
 @login_required
 def get_unit(code):
-    unit = unit_services.get_unit(code)
-    return jsonify(unit_services.units_as_dicts([unit])[0])
+    day = _requested_day()
+    unit = unit_services.get_unit(code, day)
+    return jsonify(unit_services.units_as_dicts([unit], day)[0])

@@ -5,9 +5,12 @@ from ..core.access import permission_required
 from ..core.errors import DomainError
 from ..extensions import db
 from . import bp
+from .presenting import action_label, present
 from .search import audit_query, known_actions, parse_day
 
 PER_PAGE = 50
+
+bp.add_app_template_global(action_label, "action_label")
 
 
 @bp.route("/audit")
@@ -27,4 +30,5 @@ def index():
         page = db.paginate(query, per_page=PER_PAGE, error_out=False)
     status = error.status if error else 200
     return render_template("audit/index.html", page=page, filters=filters, error=error,
+                           entries=present(page.items) if page else [],
                            actions=known_actions()), status

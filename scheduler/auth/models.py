@@ -1,5 +1,6 @@
 """Users bound to a unit with a role, API tokens, and the record of sign-in attempts."""
 import hashlib
+import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -13,6 +14,10 @@ from ..core.types import UTCDateTime
 from ..extensions import db
 
 ROLES = ("staff", "unit_admin", "viewer", "admin")
+
+
+def new_session_key() -> str:
+    return secrets.token_hex(16)
 
 
 class User(UserMixin, db.Model):
@@ -34,14 +39,22 @@ class User(UserMixin, db.Model):
     feed_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Part of every session and remember-me cookie (see get_id); a new key ends them all.
+    session_key: Mapped[str] = mapped_column(sa.String(32), default=new_session_key)
 
     unit = relationship("Unit")
 
     def set_password(self, password: str) -> None:
-        # scrypt by default; the test suite picks a cheap method through the configuration
-        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if has_app_context() else "scrypt"
-        self.password_hash = generate_password_hash(password, method=method)
+        """A new password also ends every session of the user (a changed password is what one
+        does after a leak)."""
+        self.password_hash = generate_password_hash(password, method=password_hash_method())
         self.password_changed_at = utcnow()
+        self.end_sessions()
+
+    def end_sessions(self) -> None:
+        """Every session and remember-me cookie issued so far stops working: they carry the
+        old key. Server-side, unlike the cookies themselves, which a browser may keep."""
+        self.session_key = new_session_key()
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
@@ -51,14 +64,20 @@ class User(UserMixin, db.Model):
         return self.active
 
     def get_id(self) -> str:
-        # The session remembers a fingerprint of the password hash: a reset or change signs out
-        # other sessions. (The change time in whole seconds missed a reset made within the same
-        # second as the sign-in.)
-        stamp = hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
-        return f"{self.id}:{stamp}"
+        # Flask-Login's "alternative id": the session and the remember-me cookie hold the user's
+        # current session key, so a new key (sign-out, password change or reset, deactivation,
+        # "sign out everywhere") makes every earlier cookie unknown.
+        if self.session_key is None:  # a new user, not flushed yet
+            self.session_key = new_session_key()
+        return f"{self.id}:{self.session_key}"
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role}>"
+
+
+def password_hash_method() -> str:
+    # scrypt by default; the test suite picks a cheap method through the configuration
+    return current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if has_app_context() else "scrypt"
 
 
 class ApiToken(db.Model):
@@ -72,6 +91,7 @@ class ApiToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked: Mapped[bool] = mapped_column(default=False)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user = relationship("User")
 
@@ -81,8 +101,8 @@ class ApiToken(db.Model):
 
 
 class LoginAttempt(db.Model):
-    """Every sign-in attempt; failures within a window throttle further attempts. Kept in the
-    database so that throttling holds across several web workers."""
+    """Every sign-in attempt whose password was checked: the history behind the counters of
+    LoginThrottle."""
 
     __tablename__ = "login_attempt"
     __table_args__ = (
@@ -95,3 +115,25 @@ class LoginAttempt(db.Model):
     address: Mapped[str | None] = mapped_column(sa.String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     success: Mapped[bool] = mapped_column(default=False)
+
+
+THROTTLE_SCOPES = ("account", "address")
+
+
+class LoginThrottle(db.Model):
+    """Sign-in failures in the current window, one row per key: `account` keys are a username
+    as tried from one address (the lock), `address` keys one client address (the limit). Kept
+    in the database so that throttling holds across web workers, and counted with one locked
+    upsert so that it holds under parallel requests (scheduler/auth/throttle.py)."""
+
+    __tablename__ = "login_throttle"
+    __table_args__ = (
+        sa.CheckConstraint(f"scope IN {THROTTLE_SCOPES}", name="scope_known"),
+        sa.CheckConstraint("failures >= 0", name="failures_not_negative"),
+        sa.Index("ix_login_throttle_window_start", "window_start"),  # forgetting expired ones
+    )
+
+    scope: Mapped[str] = mapped_column(sa.String(10), primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,83 +1,23 @@
-"""Authentication, throttling, tokens and user management."""
-import secrets
-from datetime import timedelta
-
+"""User management, and the names the views use for sign-in and tokens."""
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 
 from ..audit.services import diff, record, snapshot
 from ..core.access import reach_condition, require
-from ..core.errors import DomainError, Forbidden, NotFound, ValidationError
-from ..core.timeutil import utcnow
+from ..core.errors import Forbidden, NotFound, ValidationError
 from ..extensions import db
 from ..units.models import Unit
-from .models import ROLES, ApiToken, LoginAttempt, User
+from . import sessions
+from .models import ROLES, User
+from .throttle import Throttled, sign_in  # noqa: F401  (Throttled: part of this API)
 
 MIN_PASSWORD_LENGTH = 8
 
 
-class Throttled(DomainError):
-    status = 429
-    code = "too_many_requests"
-
-
-# -- loading the signed-in user -----------------------------------------------------------
-def load_session_user(session_id: str) -> User | None:
-    try:
-        user_id, stamp = session_id.split(":")
-        user = db.session.get(User, int(user_id))
-    except (ValueError, TypeError):
-        return None
-    if user is None or user.get_id() != f"{user_id}:{stamp}":
-        return None
-    return user
-
-
-def load_bearer_user(request) -> User | None:
-    header = request.headers.get("Authorization", "")
-    if not header.startswith("Bearer "):
-        return None
-    token = db.session.scalars(sa.select(ApiToken).where(
-        ApiToken.token_hash == ApiToken.hash(header[7:].strip()),
-        ApiToken.revoked.is_(False), ApiToken.expires_at > utcnow())).first()
-    if token is None or not token.user.active:
-        return None
-    return token.user
-
-
-# -- sign-in with throttling ------------------------------------------------------------------
-def _recent_failures(column, value) -> int:
-    window = timedelta(minutes=current_app.config["LOGIN_FAILURE_WINDOW_MINUTES"])
-    return db.session.scalar(sa.select(sa.func.count()).select_from(LoginAttempt).where(
-        column == value, LoginAttempt.success.is_(False), LoginAttempt.at > utcnow() - window))
-
-
-def authenticate(username: str, password: str, address: str | None) -> User:
-    """The user for these credentials; raises Throttled after too many recent failures (for
-    the username or the address) and ValidationError for wrong credentials. Attempts are
-    recorded either way; the caller commits."""
-    username = (username or "").strip().lower()
-    limit = current_app.config["LOGIN_MAX_FAILURES"]
-    if _recent_failures(LoginAttempt.username, username) >= limit or (
-            address and _recent_failures(LoginAttempt.address, address) >= limit * 4):
-        raise Throttled(_("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau %(minutes)d phút.",
-                          minutes=current_app.config["LOGIN_FAILURE_WINDOW_MINUTES"]))
-    user = db.session.scalars(sa.select(User).where(User.username == username)).first()
-    ok = user is not None and user.active and user.check_password(password or "")
-    db.session.add(LoginAttempt(username=username[:80], address=address, success=ok))
-    if not ok:
-        raise ValidationError(_("Tên đăng nhập hoặc mật khẩu không đúng."))
-    return user
-
-
-def issue_token(user: User) -> tuple[str, ApiToken]:
-    raw = secrets.token_urlsafe(32)
-    days = current_app.config["API_TOKEN_LIFETIME_DAYS"]
-    token = ApiToken(user=user, token_hash=ApiToken.hash(raw), expires_at=utcnow() + timedelta(days=days))
-    db.session.add(token)
-    record(user, "token.create", "api_token", None, unit=user.unit, summary="API token issued")
-    return raw, token
+# -- sign-in, sessions and tokens live in throttle.py and sessions.py ------------------------
+authenticate = sign_in
+issue_token = sessions.issue_token
+load_session_user = sessions.load_session_user
 
 
 # -- user management ------------------------------------------------------------------------
@@ -147,9 +87,10 @@ def users_query(actor: User, *, unit=None, role: str | None = None, search: str 
             raise ValidationError(_("Vai trò không hợp lệ."), {"field": "role"})
         query = query.where(User.role == role)
     if search and search.strip():
-        like = f"%{search.strip()}%"
-        query = query.where(sa.or_(User.username.ilike(like), User.full_name.ilike(like),
-                                   User.email.ilike(like)))
+        text = search.strip()  # % and _ are searched for, not wildcards
+        query = query.where(sa.or_(User.username.icontains(text, autoescape=True),
+                                   User.full_name.icontains(text, autoescape=True),
+                                   User.email.icontains(text, autoescape=True)))
     return query.order_by(User.active.desc(), Unit.code, User.username)
 
 
@@ -160,6 +101,8 @@ def set_user_active(actor: User, user: User, active: bool) -> User:
         raise ValidationError(_("Bạn không thể tự khóa tài khoản của chính mình."))
     if user.active != active:
         user.active = active
+        if not active:
+            user.end_sessions()
         record(actor, "user.reactivate" if active else "user.deactivate", "user", user.id,
                unit=user.unit, summary=user.username, changes={"active": [not active, active]})
     return user
@@ -175,6 +118,8 @@ def update_user(actor: User, user: User, *, role: str, unit, full_name: str, ema
     if user.id == actor.id and (not active or role != actor.role):
         raise ValidationError(_("Bạn không thể tự đổi vai trò hoặc khóa tài khoản của chính mình."))
     before = snapshot(user, USER_FIELDS)
+    if user.active and not active:
+        user.end_sessions()
     user.role, user.unit, user.full_name, user.email, user.active = role, unit, full_name, email or None, active
     db.session.flush()
     changes = diff(before, snapshot(user, USER_FIELDS))
@@ -186,13 +131,24 @@ def update_user(actor: User, user: User, *, role: str, unit, full_name: str, ema
 def reset_password(actor: User, user: User, new_password: str) -> None:
     _require_manages(actor, user)
     check_password_strength(new_password)
-    user.set_password(new_password)
-    record(actor, "user.reset_password", "user", user.id, unit=user.unit, summary=user.username)
+    user.set_password(new_password)  # ends the user's sessions
+    revoked = sessions.revoke_all_tokens(user)
+    record(actor, "user.reset_password", "user", user.id, unit=user.unit, summary=user.username,
+           changes={"tokens_revoked": revoked})
 
 
 def change_own_password(user: User, current: str, new: str) -> None:
     if not user.check_password(current or ""):
         raise ValidationError(_("Mật khẩu hiện tại không đúng."))
     check_password_strength(new)
-    user.set_password(new)
-    record(user, "user.change_password", "user", user.id, unit=user.unit, summary=user.username)
+    user.set_password(new)  # ends the user's sessions; the view opens this one again
+    revoked = sessions.revoke_all_tokens(user)
+    record(user, "user.change_password", "user", user.id, unit=user.unit, summary=user.username,
+           changes={"tokens_revoked": revoked})
+
+
+def end_sessions_of(actor: User, user: User) -> None:
+    """An administrator's "sign out everywhere" for a user of their subtree, or anyone's own."""
+    if actor.id != user.id:
+        _require_manages(actor, user)
+    sessions.end_everywhere(actor, user)

@@ -111,3 +111,14 @@ def set_user_active(user_id):
     flash(_("Đã mở khóa tài khoản %(name)s.", name=user.username) if active
           else _("Đã khóa tài khoản %(name)s.", name=user.username), "success")
     return redirect(url_for("auth.users"))
+
+
+@bp.post("/users/<int:user_id>/sessions/end")
+@permission_required("manage")
+def end_user_sessions(user_id):
+    user = services.get_managed_user(current_user, user_id)
+    services.end_sessions_of(current_user, user)
+    db.session.commit()
+    flash(_("Đã đăng xuất %(name)s khỏi mọi nơi và thu hồi các mã truy cập API.",
+            name=user.username), "success")
+    return redirect(url_for("auth.users"))

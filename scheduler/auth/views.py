@@ -5,8 +5,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..core.errors import ValidationError
+from ..core.timeutil import utcnow
 from ..extensions import db
-from . import bp, services
+from . import bp, services, sessions
 from .forms import ChangePasswordForm, LoginForm
 
 
@@ -45,6 +46,10 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    if current_user.is_authenticated:
+        # server side: the cookies this browser (or anyone who copied them) holds stop working
+        sessions.sign_out(current_user)
+        db.session.commit()
     logout_user()
     flash(_("Bạn đã đăng xuất."), "info")
     return redirect(url_for("auth.login"))
@@ -61,8 +66,8 @@ def change_password():
             form.current.errors.append(err.message)
         else:
             db.session.commit()
-            # the session id carries the password's fingerprint: renew it (with the user
-            # object itself; the current_user proxy would end up pointing at itself)
+            # the new password drew a new session key: this session goes on with it (given the
+            # user object itself; the current_user proxy would end up pointing at itself)
             login_user(current_user._get_current_object())
             flash(_("Đã đổi mật khẩu."), "success")
             return redirect(url_for("units.home"))
@@ -77,3 +82,31 @@ def set_language(code):
     if code in current_app.config["LANGUAGES"]:
         response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
     return response
+
+
+@bp.get("/account")
+@login_required
+def account():
+    return render_template("auth/account.html",
+                           tokens=sessions.usable_tokens(current_user, utcnow()))
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id):
+    sessions.revoke_token(current_user, token_id)
+    db.session.commit()
+    flash(_("Đã thu hồi mã truy cập API; chương trình dùng mã này sẽ không truy cập được nữa."),
+          "success")
+    return redirect(url_for("auth.account"))
+
+
+@bp.post("/account/sessions/end")
+@login_required
+def end_own_sessions():
+    user = current_user._get_current_object()
+    services.end_sessions_of(user, user)
+    db.session.commit()
+    logout_user()
+    flash(_("Đã đăng xuất khỏi mọi nơi. Vui lòng đăng nhập lại."), "info")
+    return redirect(url_for("auth.login"))

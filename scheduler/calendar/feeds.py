@@ -21,7 +21,9 @@ from ..core.errors import Forbidden, NotFound, ValidationError
 from ..core.i18n import stored_text
 from ..core.timeutil import LOCAL_TZ, local_midnight_utc
 from ..extensions import db
-from ..meetings.models import ONLINE_MODES, Meeting, Occurrence, meeting_participant, meeting_room
+from ..meetings.models import (ONLINE_MODES, Meeting, Occurrence, meeting_participant,
+                               meeting_room)
+from ..paperless.models import AgendaItem
 from ..meetings.serializers import involving
 from ..rooms.models import Room
 from ..units.models import Unit
@@ -45,13 +47,19 @@ def window(now: datetime) -> tuple[datetime, datetime]:
     return start, local_midnight_utc(today + timedelta(days=FEED_DAYS_AHEAD))
 
 
+def hash_token(token: str) -> str:
+    """What the database keeps of a feed token: its SHA-256, so that a copy of the database
+    (a backup, a report export) opens no calendar. The token is shown once, when made."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 def owner_by_token(kind: str, token: str):
     """The unit, room or user a feed token belongs to; NotFound for unknown or revoked ones
     and for users who can no longer sign in."""
     model = FEED_KINDS.get(kind)
     if model is None or not token or len(token) > 64:
         raise NotFound(_("Không tìm thấy lịch."))
-    owner = db.session.scalar(sa.select(model).where(model.feed_token == token))
+    owner = db.session.scalar(sa.select(model).where(model.feed_token == hash_token(token)))
     if owner is None or (kind == "user" and not owner.active):
         raise NotFound(_("Không tìm thấy lịch."))
     return owner
@@ -133,6 +141,14 @@ class FeedOccurrence:
 
 
 @dataclass(slots=True)
+class FeedAgendaItem:
+    position: int
+    title: str
+    presenter: str
+    minutes: int | None
+
+
+@dataclass(slots=True)
 class FeedMeeting:
     id: int
     uid: str
@@ -153,6 +169,7 @@ class FeedMeeting:
     participants: list = field(default_factory=list)
     rooms: list = field(default_factory=list)
     occurrences: list = field(default_factory=list)
+    agenda_items: list = field(default_factory=list)  # FeedAgendaItem, in agenda order
 
     @property
     def is_online(self) -> bool:
@@ -188,6 +205,10 @@ def feed_meetings(kind: str, owner, now: datetime) -> list[FeedMeeting]:
                  .join(Room, Room.id == meeting_room.c.room_id)
                  .outerjoin(room_unit, room_unit.id == Room.unit_id)
                  .where(meeting_room.c.meeting_id.in_(ids)).order_by(Room.id))
+    agenda_rows = (sa.select(AgendaItem.meeting_id, AgendaItem.position, AgendaItem.title,
+                             AgendaItem.presenter, AgendaItem.minutes)
+                   .where(AgendaItem.meeting_id.in_(ids))
+                   .order_by(AgendaItem.meeting_id, AgendaItem.position, AgendaItem.id))
     # Core rows, each result fetched at once (iterated, psycopg fetches them one by one)
     conn = db.session.connection()
     units: dict[tuple, FeedUnit] = {}
@@ -208,6 +229,8 @@ def feed_meetings(kind: str, owner, now: datetime) -> list[FeedMeeting]:
     for meeting_id, name, unit_name, unit_email in conn.execute(room_rows).all():
         place_unit = unit(unit_name, unit_email) if unit_name is not None else None
         meetings[meeting_id].rooms.append(FeedRoom(name, place_unit))
+    for meeting_id, *values in conn.execute(agenda_rows).all():
+        meetings[meeting_id].agenda_items.append(FeedAgendaItem(*values))
     return list(meetings.values())
 
 
@@ -238,14 +261,15 @@ def may_enable_token(actor, kind: str, owner) -> bool:
 
 def change_feed_token(actor, kind: str, owner, action: str) -> str | None:
     """Regenerate (a new secret; old links stop working) or revoke a feed token. Audited,
-    without the secret itself."""
+    without the secret itself. Returns the new token: the only time it can be shown."""
     if action not in ("regenerate", "revoke"):
         raise ValidationError(_("Thao tác không hợp lệ."))
     permitted = (may_enable_token if action == "regenerate" else may_manage_token)(actor, kind, owner)
     if not permitted:
         raise Forbidden(_("Bạn không có quyền thực hiện thao tác này."))
     had_token = owner.feed_token is not None
-    owner.feed_token = secrets.token_urlsafe(32) if action == "regenerate" else None
+    token = secrets.token_urlsafe(32) if action == "regenerate" else None
+    owner.feed_token = hash_token(token) if token else None
     unit = _unit_of(kind, owner)
     if action == "regenerate":
         summary = (stored_text("Tạo lại liên kết lịch") if had_token else stored_text("Bật liên kết lịch"))
@@ -255,7 +279,7 @@ def change_feed_token(actor, kind: str, owner, action: str) -> str | None:
     record(actor, f"feed_token.{action}", kind, owner.id, unit=unit,
            summary=f"{summary}: {label}", changes={"had_token": had_token})
     db.session.flush()
-    return owner.feed_token
+    return token
 
 
 def feed_urls(kind: str, token: str | None) -> dict | None:
@@ -266,9 +290,10 @@ def feed_urls(kind: str, token: str | None) -> dict | None:
     return {"https": https, "webcal": "webcal://" + https.split("://", 1)[-1]}
 
 
-def subscription_targets(actor, unit: Unit) -> list[dict]:
+def subscription_targets(actor, unit: Unit, fresh: tuple[str, int, str] | None = None) -> list[dict]:
     """The feeds shown on the subscriptions page for `unit`: the user's own calendar (for their
-    own unit), the unit's, and its rooms'."""
+    own unit), the unit's, and its rooms'. Only the database's hash of a token is known, so a
+    link shows only right after it was made: `fresh` = (kind, owner id, token)."""
     require("view", unit, user=actor)
     targets = []
     if unit.id == actor.unit_id:
@@ -279,7 +304,9 @@ def subscription_targets(actor, unit: Unit) -> list[dict]:
     targets += [{"kind": "room", "owner": room} for room in rooms]
     for target in targets:
         kind, owner = target["kind"], target["owner"]
-        target.update(name=feed_name(kind, owner), urls=feed_urls(kind, owner.feed_token),
+        token = fresh[2] if fresh and fresh[:2] == (kind, owner.id) else None
+        target.update(name=feed_name(kind, owner), urls=feed_urls(kind, token),
+                      enabled=owner.feed_token is not None,
                       can_manage=may_manage_token(actor, kind, owner),
                       can_enable=may_enable_token(actor, kind, owner))
     return targets

@@ -195,9 +195,12 @@ def location_of(meeting) -> str:
 
 
 def description_of(meeting, links: Links) -> str:
+    from ..paperless.agenda import agenda_lines  # the paperless package reads this module
+
     parts = []
-    if meeting.agenda:
-        parts.append(meeting.agenda.strip())
+    agenda = agenda_lines(getattr(meeting, "agenda_items", None), meeting.agenda)
+    if agenda:
+        parts.append("\n".join(agenda))
     if meeting.chair:
         parts.append(f"Chủ trì: {meeting.chair}")
     if meeting.participants:

@@ -2,7 +2,7 @@
 management, and the .ics import."""
 from datetime import datetime
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import Response, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.http import http_date
@@ -97,16 +97,22 @@ def _owner(kind: str, owner_id: int):
 @login_required
 def change_token(kind, owner_id, action):
     owner = _owner(kind, owner_id)
-    feeds.change_feed_token(current_user, kind, owner, action)
+    token = feeds.change_feed_token(current_user, kind, owner, action)
     db.session.commit()
+    unit = owner if kind == "unit" else owner.unit
     if action == "revoke":
         flash(_("Đã thu hồi liên kết lịch; các lịch đã đăng ký bằng liên kết cũ sẽ ngừng cập nhật."),
               "success")
-    else:
-        flash(_("Đã tạo liên kết lịch mới; liên kết cũ (nếu có) không còn dùng được."), "success")
-    unit = owner if kind == "unit" else owner.unit
-    args = {} if unit.id == current_user.unit_id else {"unit": unit.code}
-    return redirect(url_for("calendar.subscriptions", **args))
+        args = {} if unit.id == current_user.unit_id else {"unit": unit.code}
+        return redirect(url_for("calendar.subscriptions", **args))
+    # the new link is shown on this answer only (no redirect): the database keeps its hash
+    flash(_("Đã tạo liên kết lịch mới; liên kết cũ (nếu có) không còn dùng được. Hãy sao chép "
+            "liên kết ngay: vì lý do bảo mật, nó chỉ hiện lần này."), "success")
+    targets = feeds.subscription_targets(current_user, unit, fresh=(kind, owner.id, token))
+    response = make_response(render_template("calendar/subscriptions.html", unit=unit,
+                                             targets=targets))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/meetings/<int:meeting_id>/mail/<int:mail_id>/resend")

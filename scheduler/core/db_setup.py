@@ -17,6 +17,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from ..extensions import db
+from . import textsearch
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 # set while the current thread runs something that writes (a request with an unsafe method, a
@@ -70,6 +71,7 @@ def _tune_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         # SQLite's lower() (and so ILIKE) folds ASCII only: "HỌP" would not find "Họp"
         dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
+        textsearch.register_sqlite(dbapi_connection)  # search without marks (vi_fold)
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=15000")
         if engine.url.database not in (None, "", ":memory:"):

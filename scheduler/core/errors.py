@@ -38,6 +38,11 @@ class ValidationError(DomainError):
         super().__init__(message, details)
 
 
+class Unauthorized(DomainError):
+    status = 401
+    code = "unauthorized"
+
+
 class NotFound(DomainError):
     status = 404
     code = "not_found"
@@ -129,8 +134,15 @@ def init_app(app: Flask) -> None:
         else:
             message = str(HTTP_MESSAGES[status]) if status in HTTP_MESSAGES else err.description
         if wants_json():
-            return json_error(status, HTTP_CODES.get(status, "error"), message)
-        return render_template("error.html", status=status, message=message), status
+            response = json_error(status, HTTP_CODES.get(status, "error"), message)
+        else:
+            response = app.make_response((render_template("error.html", status=status,
+                                                          message=message), status))
+        # werkzeug's own answer carries them (Allow on a 405, WWW-Authenticate on a 401...)
+        for name, value in err.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception):
@@ -142,3 +154,13 @@ def init_app(app: Flask) -> None:
         if wants_json():
             return json_error(500, "server_error", message)
         return render_template("error.html", status=500, message=message), 500
+
+
+class TooLarge(DomainError):
+    status = 413
+    code = "too_large"
+
+
+class UnsupportedMediaType(DomainError):
+    status = 415
+    code = "unsupported_media_type"

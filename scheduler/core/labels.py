@@ -38,6 +38,18 @@ LABELS = {
         "cancelled": _l("Đã hủy"),
     },
     "protocol": {"sip": "SIP", "h323": "H.323", "webrtc": "WebRTC"},
+    "attendance": {
+        "present_in_person": _l("Có mặt trực tiếp"),
+        "present_online": _l("Tham dự trực tuyến"),
+        "absent": _l("Vắng mặt"),
+        "not_checked_in": _l("Chưa điểm danh"),
+    },
+    "choice": {
+        "dong_y": _l("Đồng ý"),
+        "khong_dong_y": _l("Không đồng ý"),
+        "phieu_trang": _l("Phiếu trắng"),
+    },
+    "vote_status": {"open": _l("Đang biểu quyết"), "closed": _l("Đã kết thúc")},
     "endpoint_state": {
         "reachable": _l("Kết nối được"),
         "unreachable": _l("Mất kết nối"),

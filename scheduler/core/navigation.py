@@ -15,6 +15,7 @@ MENU = [
     ("meetings.week", _l("Lịch họp"), "view", None),
     ("meetings.schedule", _l("Lịch công tác tuần"), "view", None),
     ("meetings.new", _l("Đặt lịch họp"), "book", None),
+    ("meetings.approvals", _l("Duyệt lịch"), "manage", None),
     ("units.tree", _l("Đơn vị"), None, None),
     ("reports.targets", _l("Báo cáo"), "report", None),
     ("rooms.index", _l("Phòng họp"), "manage", ADMIN),

@@ -2,7 +2,7 @@
 from flask import Flask
 from flask_babel import get_locale
 
-from . import timeutil
+from . import numbers, textsearch, timeutil
 from .labels import label
 from .navigation import nav_items
 
@@ -12,6 +12,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["vn_datetime"] = timeutil.format_datetime_vi
     app.jinja_env.filters["local"] = timeutil.to_local
     app.jinja_env.filters["label"] = label
+    app.jinja_env.filters["decimal"] = numbers.one_decimal
+    app.jinja_env.filters["fold"] = textsearch.fold
     from ..meetings.series import describe
 
     app.jinja_env.filters["describe_rule"] = describe

@@ -1,4 +1,7 @@
-"""A year of demo meetings: ~1,500 sittings from 11 months ago to 1 month ahead.
+"""The demo meetings, in two eras of Hà Nội's tree: from January 2024 to 30 June 2025 among the
+city, departments, districts and wards of the three-level structure, and from 1 July 2025 to a
+month ahead among the city, departments and the 126 communes and wards of the two-level one.
+No meeting crosses the reform: each era plans its own weekly series, ended with the era.
 
 The mix follows the city's targets closely enough for the report to tell a story: the
 categories of `online_80` are held online about four times in five, the others about one time in
@@ -22,7 +25,7 @@ from dateutil.relativedelta import relativedelta
 from ..core.timeutil import LOCAL_TZ, UTC, utcnow
 from ..endpoints.models import Endpoint
 from ..extensions import db
-from ..jobs.workdays import is_working_day
+from ..jobs import workdays
 from ..meetings.conflicts import lead_time
 from ..meetings.models import Meeting, Occurrence, Reservation, meeting_participant, meeting_room
 from ..meetings.series import expand
@@ -32,13 +35,23 @@ from .planning import Spec, single_specs
 
 RANDOM_SEED = 2025
 UID_PREFIX = "demo-"
-SINGLE_MEETINGS = 1150
+SINGLE_MEETINGS_PER_MONTH = 62
+FIRST_DEMO_DAY = date(2024, 1, 1)
+REFORM_DAY = date(2025, 7, 1)
+
+
+def is_working_day(day) -> bool:
+    """The demo's meetings keep to Monday–Friday: a Saturday worked in a swap of days off is a
+    working day, but offices do not schedule their regular meetings on it."""
+    return day.weekday() < 5 and workdays.is_working_day(day)
+
+
 CANCELLED_SHARE, DOWNGRADED_SHARE = 0.03, 0.04
 MORNING = [time(7, 30), time(8, 0), time(8, 30), time(9, 0), time(9, 30), time(10, 0)]
 AFTERNOON = [time(13, 30), time(14, 0), time(14, 30), time(15, 0), time(15, 30)]
 # weekly meetings of leadership (giao ban), planned before anything else:
 # host, title, RRULE days, local start, minutes, mode, who takes part
-SERIES = [
+SERIES_BEFORE_REFORM = [
     ("01", "Giao ban Thường trực UBND Thành phố", "BYDAY=MO", time(8, 0), 120, "hybrid",
      ["01-VPUB", "01-SNV", "01-STC", "01-SKHDT"]),
     ("001", "Giao ban tuần UBND quận Ba Đình", "BYDAY=MO", time(14, 0), 90, "hybrid", "children"),
@@ -49,6 +62,22 @@ SERIES = [
     ("268", "Giao ban tuần UBND quận Hà Đông", "BYDAY=MO", time(8, 0), 90, "in_person", []),
     ("271", "Giao ban tuần UBND huyện Ba Vì", "BYDAY=MO", time(14, 0), 90, "hybrid", "children"),
 ]
+SERIES_SINCE_REFORM = [
+    ("01", "Giao ban Thường trực UBND Thành phố", "BYDAY=MO", time(8, 0), 120, "hybrid",
+     ["01-VPUB", "01-SNV", "01-STC", "01-SKHDT"]),
+    ("00004", "Giao ban tuần UBND phường Ba Đình", "BYDAY=MO", time(14, 0), 90, "hybrid", []),
+    ("00097", "Giao ban tuần UBND phường Hồng Hà", "BYDAY=TU", time(8, 0), 60, "in_person", []),
+    ("01-STTTT", "Giao ban chuyển đổi số với các xã, phường", "INTERVAL=2;BYDAY=FR",
+     time(14, 0), 90, "online", "wards"),
+    ("00070", "Giao ban tuần UBND phường Hoàn Kiếm", "BYDAY=MO", time(8, 0), 90, "in_person", []),
+    ("09556", "Giao ban tuần UBND phường Hà Đông", "BYDAY=MO", time(8, 0), 90, "in_person", []),
+    ("09700", "Giao ban tuần UBND xã Ba Vì", "BYDAY=MO", time(14, 0), 90, "hybrid", []),
+]
+# the hosts of each era's meetings: which level, and the demo users' own units (their calendars)
+HOSTS_BEFORE_REFORM = {"city": 7, "department": 30, "district": 38, "ward": 25}
+HOSTS_SINCE_REFORM = {"city": 7, "department": 33, "ward": 60}
+FAVOURITES_BEFORE_REFORM = {"001": 0.05, "00001": 0.03}
+FAVOURITES_SINCE_REFORM = {"00004": 0.05, "00097": 0.03}
 
 
 @dataclass
@@ -88,22 +117,39 @@ class Calendar:
                 self.busy[(res, day)].append((start, end))
 
 
-class World:
-    """The tree, rooms and endpoints the planner works with, loaded once."""
+@dataclass
+class Era:
+    """A stretch of days over which the tree stays the same."""
+    first_day: date
+    last_day: date
+    series: list
+    hosts: dict
+    favourites: dict
 
-    def __init__(self, city, units, now: datetime):
-        self.city, self.now = city, now
-        today = now.astimezone(LOCAL_TZ).date()
-        self.first_day = today - relativedelta(months=11)
-        self.last_day = today + relativedelta(months=1)
+
+def eras(now: datetime) -> list[Era]:
+    last = now.astimezone(LOCAL_TZ).date() + relativedelta(months=1)
+    found = [Era(FIRST_DEMO_DAY, min(last, REFORM_DAY - timedelta(days=1)), SERIES_BEFORE_REFORM,
+                 HOSTS_BEFORE_REFORM, FAVOURITES_BEFORE_REFORM)]
+    if last >= REFORM_DAY:
+        found.append(Era(REFORM_DAY, last, SERIES_SINCE_REFORM, HOSTS_SINCE_REFORM,
+                         FAVOURITES_SINCE_REFORM))
+    return found
+
+
+class World:
+    """The tree of one era (the units existing on every day of it), rooms and endpoints the
+    planner works with, loaded once."""
+
+    def __init__(self, city, units, now: datetime, era: Era):
+        self.city, self.now, self.era = city, now, era
+        self.first_day, self.last_day = era.first_day, era.last_day
         self.workdays = [self.first_day + timedelta(days=i)
                          for i in range((self.last_day - self.first_day).days + 1)
                          if is_working_day(self.first_day + timedelta(days=i))]
+        units = [u for u in units if u.exists_on(era.first_day) and u.exists_on(era.last_day)]
         self.units = units
-        self.by_code = {}
-        for unit in units:  # the holder of a code today (a reused code: the newest)
-            if unit.code not in self.by_code or unit.exists_on(today):
-                self.by_code[unit.code] = unit
+        self.by_code = {unit.code: unit for unit in units}  # one holder per code within an era
         self.children = defaultdict(list)
         for unit in units:
             self.children[unit.parent_id].append(unit)
@@ -133,21 +179,24 @@ class World:
 def seed_meetings(city, units, now: datetime | None = None) -> str:
     if db.session.scalar(sa.select(Meeting.id).where(Meeting.uid.startswith(UID_PREFIX)).limit(1)):
         return "Cuộc họp: 0 cuộc họp mới (dữ liệu mẫu đã có)."
-    world = World(city, units, now or utcnow())
+    now = now or utcnow()
     rnd = random.Random(RANDOM_SEED)
-    calendar = Calendar(*_bounds(world))
-    placed = [p for p in (_place_series(world, spec, calendar) for spec in _series_specs(world)) if p]
-    singles = single_specs(world, rnd, SINGLE_MEETINGS)
-    # the widest meetings first: they need the most endpoints free at once
-    singles.sort(key=lambda s: -len(s.participants) if s.mode != "in_person" else 0)
-    left_out = 0
-    for spec in singles:
-        found = _place_single(world, spec, calendar, rnd)
-        if found is None:
-            left_out += 1
-        else:
-            placed.append(found)
-    sittings = _write(world, placed, rnd)
+    worlds = [World(city, units, now, era) for era in eras(now)]
+    calendar = Calendar(_bounds(worlds[0])[0], _bounds(worlds[-1])[1])
+    placed, left_out = [], 0
+    for world in worlds:
+        placed += [p for p in (_place_series(world, spec, calendar) for spec in _series_specs(world)) if p]
+        months = (world.last_day - world.first_day).days / 30.4
+        singles = single_specs(world, rnd, round(SINGLE_MEETINGS_PER_MONTH * months))
+        # the widest meetings first: they need the most endpoints free at once
+        singles.sort(key=lambda s: -len(s.participants) if s.mode != "in_person" else 0)
+        for spec in singles:
+            found = _place_single(world, spec, calendar, rnd)
+            if found is None:
+                left_out += 1
+            else:
+                placed.append(found)
+    sittings = _write(worlds[-1], placed, rnd)
     return (f"Cuộc họp: {len(placed)} cuộc họp mới ({sittings} buổi họp), "
             f"{left_out} bỏ qua vì trùng lịch.")
 
@@ -159,14 +208,14 @@ def _bounds(world: World) -> tuple[datetime, datetime]:
 
 def _series_specs(world: World) -> list[Spec]:
     specs = []
-    for code, title, days, start, minutes, mode, who in SERIES:
+    for code, title, days, start, minutes, mode, who in world.era.series:
         host = world.by_code.get(code)
         if host is None or not host.exists_on(world.first_day):
             continue
         if who == "children":
             people = list(world.children[host.id])
-        elif who == "districts":
-            people = world.of_kind("district")
+        elif who in ("districts", "wards"):
+            people = world.of_kind(who[:-1])
         else:
             people = [world.by_code[c] for c in who if c in world.by_code]
         people = [u for u in people if u.exists_on(world.first_day)]

@@ -9,10 +9,6 @@ from . import catalog
 # share of each category among single meetings
 CATEGORY_WEIGHTS = {"trien_khai": 16, "so_ket": 8, "tong_ket": 5, "tap_huan": 9,
                     "giao_ban": 14, "lam_viec": 32, "khac": 16}
-# which level hosts them
-HOST_WEIGHTS = {"city": 7, "department": 30, "district": 38, "ward": 25}
-# the demo users' own units host a good share, so their calendars are full
-FAVOURITES = {"001": 0.05, "00001": 0.03}
 MINUTES = {"trien_khai": (90, 120), "so_ket": (120, 150), "tong_ket": (150, 180),
            "tap_huan": (180, 210), "giao_ban": (60, 90), "lam_viec": (60, 90, 120),
            "khac": (60, 90)}
@@ -41,16 +37,17 @@ class Spec:
 
 
 def single_specs(world, rnd: random.Random, count: int) -> list[Spec]:
-    hosts = {kind: [u for u in world.of_kind(kind) if u.exists_on(world.first_day)]
-             for kind in HOST_WEIGHTS}
-    favourites = {code: world.by_code[code] for code in FAVOURITES if code in world.by_code}
+    weights = world.era.hosts
+    hosts = {kind: world.of_kind(kind) for kind in weights}
+    favourites = {code: (world.by_code[code], share)
+                  for code, share in world.era.favourites.items() if code in world.by_code}
     # the working days each category may fall on (reviews keep to their season)
     pools = {c: [d for d in world.workdays if d.month in SEASON.get(c, range(1, 13))] or world.workdays
              for c in CATEGORY_WEIGHTS}
     specs = []
     for _ in range(count):
         category = rnd.choices(list(CATEGORY_WEIGHTS), list(CATEGORY_WEIGHTS.values()))[0]
-        host = _host(rnd, hosts, favourites)
+        host = _host(rnd, hosts, weights, favourites)
         if host is None:
             continue
         days = _days(rnd, pools[category])
@@ -65,13 +62,13 @@ def single_specs(world, rnd: random.Random, count: int) -> list[Spec]:
     return specs
 
 
-def _host(rnd, hosts, favourites):
+def _host(rnd, hosts, weights, favourites):
     draw = rnd.random()
-    for code, share in FAVOURITES.items():
-        if draw < share and code in favourites:
-            return favourites[code]
+    for unit, share in favourites.values():
+        if draw < share:
+            return unit
         draw -= share
-    kind = rnd.choices(list(HOST_WEIGHTS), list(HOST_WEIGHTS.values()))[0]
+    kind = rnd.choices(list(weights), list(weights.values()))[0]
     return rnd.choice(hosts[kind]) if hosts[kind] else None
 
 
@@ -84,11 +81,12 @@ def _days(rnd, pool: list[date]) -> list[date]:
 def _participants(world, rnd, category, host) -> list:
     wide = category in ("trien_khai", "so_ket", "tong_ket", "tap_huan")
     departments = [u for u in world.of_kind("department") if u.id != host.id]
-    districts = world.of_kind("district")
+    # the level below the city: districts before the reform, communes and wards since
+    districts = world.of_kind("district") or world.of_kind("ward")
     if host.kind == "city":
         if wide:
             found = departments + districts
-            if category != "tap_huan" and rnd.random() < DOWN_TO_WARDS:
+            if category != "tap_huan" and world.of_kind("district") and rnd.random() < DOWN_TO_WARDS:
                 found += world.of_kind("ward")
             return found
         if category == "giao_ban":
@@ -106,7 +104,7 @@ def _participants(world, rnd, category, host) -> list:
             return wards
         extra = [rnd.choice(departments)] if departments and rnd.random() < 0.3 else []
         return rnd.sample(wards, min(len(wards), rnd.randint(0, 4))) + extra
-    siblings = [u for u in world.children[host.parent_id] if u.id != host.id]
+    siblings = [u for u in world.children[host.parent_id] if u.id != host.id and u.kind == "ward"]
     if category in ("lam_viec", "khac") and siblings:
         return rnd.sample(siblings, min(len(siblings), rnd.randint(0, 2)))
     return []

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("endpoints", __name__)
 
-from . import views  # noqa: E402,F401
+from . import views, views_inventory  # noqa: E402,F401

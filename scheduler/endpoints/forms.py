@@ -1,7 +1,8 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, IntegerField, SelectField, StringField
+from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from ..core.form_fields import LocalDateField
 from ..core.form_messages import Form, select_choices
 from ..core.labels import choices
 
@@ -14,11 +15,10 @@ class EndpointForm(Form):
     host = StringField(_l("Địa chỉ (tên miền hoặc IP)"), validators=[Optional(), Length(max=255)])
     port = IntegerField(_l("Cổng"), validators=[Optional(), NumberRange(min=1, max=65535)])
     protocol = SelectField(_l("Giao thức"), choices=select_choices(choices("protocol")))
-    # ISO first: the browser's date input sends and expects it; dd/mm/yyyy is what people type
-    wan_connected_on = DateField(_l("Ngày kết nối mạng diện rộng"), format=["%Y-%m-%d", "%d/%m/%Y"],
-                                 validators=[Optional()])
-    vc_deployed_on = DateField(_l("Ngày triển khai hội nghị truyền hình"), format=["%Y-%m-%d", "%d/%m/%Y"],
-                               validators=[Optional()])
+    wan_connected_on = LocalDateField(_l("Ngày kết nối mạng diện rộng (dd/mm/yyyy)"),
+                                      validators=[Optional()])
+    vc_deployed_on = LocalDateField(_l("Ngày triển khai hội nghị truyền hình (dd/mm/yyyy)"),
+                                    validators=[Optional()])
 
     def values(self) -> dict:
         return {name: self[name].data for name in (

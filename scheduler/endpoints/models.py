@@ -34,6 +34,10 @@ class Endpoint(db.Model):
     state: Mapped[str] = mapped_column(sa.String(12), default="unknown")
     last_checked: Mapped[datetime | None] = mapped_column(UTCDateTime)
     latency_ms: Mapped[float | None]
+    # the outage in progress: its first failed probe and how many probes failed in a row
+    # (the alert waits for two, so one lost packet does not wake anybody)
+    down_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failed_probes: Mapped[int] = mapped_column(default=0, server_default="0")
 
     unit = relationship("Unit")
 

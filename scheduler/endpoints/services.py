@@ -3,6 +3,7 @@
 Writes are authorised against the endpoint's unit (and the target unit when it moves) and
 audited with the changed fields; callers commit.
 """
+import ipaddress
 import re
 
 import sqlalchemy as sa
@@ -17,6 +18,7 @@ from ..extensions import db
 from ..units.models import Unit
 from ..units import services as unit_services  # module import: units imports this package too
 from .models import PROTOCOLS, STATES, Endpoint
+from .probing import validate_host
 
 ENDPOINT_FIELDS = ("name", "host", "port", "protocol", "wan_connected_on", "vc_deployed_on")
 # a DNS name, an IPv4 address or a bracket-less IPv6 address; no spaces, no scheme
@@ -61,7 +63,16 @@ def get_managed_endpoint(actor, endpoint_id: int) -> Endpoint:
 
 
 def _invalid(field: str, message: str) -> ValidationError:
-    return ValidationError(message, {"field": field})
+    # "field" puts it next to the form's field, "fields" is what the API's 422 carries
+    return ValidationError(message, {"field": field, "fields": {field: message}})
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def _clean(values: dict) -> dict:
@@ -71,8 +82,9 @@ def _clean(values: dict) -> dict:
     if len(name) > 200:
         raise _invalid("name", _("Tên điểm cầu dài tối đa 200 ký tự."))
     host = (values.get("host") or "").strip() or None
-    if host is not None and (len(host) > 255 or not HOST_PATTERN.match(host)):
+    if host is not None and (len(host) > 255 or not (HOST_PATTERN.match(host) or _is_ip(host))):
         raise _invalid("host", _("Địa chỉ không hợp lệ: chỉ gồm tên miền hoặc địa chỉ IP, không có dấu cách."))
+    validate_host(host)
     port = values.get("port")
     if port is not None and (not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= 65535):
         raise _invalid("port", _("Cổng phải là số nguyên từ 1 đến 65535."))
@@ -84,11 +96,29 @@ def _clean(values: dict) -> dict:
             "vc_deployed_on": values.get("vc_deployed_on")}
 
 
+def clean_values(values: dict) -> dict:
+    """The endpoint fields checked and normalised as the form's service does (ValidationError
+    naming the field otherwise)."""
+    return _clean(values)
+
+
+def _dated(units: list[Unit], change) -> None:
+    """Run `change()` so that the wards' coverage on past days stays as it was (a removed
+    date ends the fact today rather than erasing its past; see units/facts.py)."""
+    from ..core.timeutil import today_local
+    from ..units.facts import endpoint_change
+
+    if not units:
+        change()
+        return
+    endpoint_change(units[0], today_local(), lambda: _dated(units[1:], change))
+
+
 def create_endpoint(actor, unit: Unit, values: dict) -> Endpoint:
     require("manage", unit, user=actor)
     cleaned = _clean(values)
     endpoint = Endpoint(unit=unit, state="unknown", **cleaned)
-    db.session.add(endpoint)
+    _dated([unit], lambda: db.session.add(endpoint))
     db.session.flush()
     record(actor, "endpoint.create", "endpoint", endpoint.id, unit=unit, summary=endpoint.name,
            changes={**cleaned, "unit": unit.code})
@@ -104,9 +134,14 @@ def update_endpoint(actor, endpoint: Endpoint, unit: Unit, values: dict) -> Endp
             endpoint.host, endpoint.port, endpoint.protocol):
         # a new address has not been probed yet: the old state would mislead
         endpoint.state, endpoint.last_checked, endpoint.latency_ms = "unknown", None, None
-    for field, value in cleaned.items():
-        setattr(endpoint, field, value)
-    endpoint.unit = unit
+        # nor does the old address's outage: no recovery notice for a device never probed
+        endpoint.failed_probes, endpoint.down_since = 0, None
+    def change():
+        for field, value in cleaned.items():
+            setattr(endpoint, field, value)
+        endpoint.unit = unit
+
+    _dated(list({u.id: u for u in (endpoint.unit, unit)}.values()), change)
     db.session.flush()
     changes = diff(before, {**snapshot(endpoint, ENDPOINT_FIELDS), "unit": unit.code})
     if changes:
@@ -144,3 +179,31 @@ def endpoint_to_dict(endpoint: Endpoint) -> dict:
         "state": endpoint.state,
         "last_checked": to_local(endpoint.last_checked).isoformat() if endpoint.last_checked else None,
     }
+
+
+def unreachable_unit_ids(unit_ids) -> set[int]:
+    """Units among `unit_ids` with an active endpoint whose endpoints all failed their last
+    probe (a unit never probed yet is not counted as down)."""
+    ids = list(dict.fromkeys(unit_ids))
+    if not ids:
+        return set()
+    reachable = sa.func.max(sa.case((Endpoint.state == "reachable", 1), else_=0))
+    unreachable = sa.func.max(sa.case((Endpoint.state == "unreachable", 1), else_=0))
+    return set(db.session.scalars(
+        sa.select(Endpoint.unit_id).where(Endpoint.unit_id.in_(ids), Endpoint.active.is_(True))
+        .group_by(Endpoint.unit_id).having(reachable == 0, unreachable == 1)))
+
+
+def unreachable_before_start(meeting, now, lead_minutes: int) -> list[Unit]:
+    """The meeting's units (host first) whose endpoint is unreachable, when it is an online
+    meeting with a sitting starting within the connection-test lead time; else []."""
+    from datetime import timedelta
+
+    if meeting.status != "scheduled" or not meeting.is_online:
+        return []
+    if not any(o.status == "scheduled" and now < o.start_at <= now + timedelta(minutes=lead_minutes)
+               for o in meeting.occurrences):
+        return []
+    units = [meeting.host_unit] + [u for u in meeting.participants if u.id != meeting.host_unit_id]
+    down = unreachable_unit_ids(u.id for u in units)
+    return [u for u in units if u.id in down]

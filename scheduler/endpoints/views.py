@@ -1,15 +1,19 @@
 """Endpoint management pages, scoped to the units the signed-in user manages."""
+from datetime import timedelta
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_required
 
-from ..core.access import permission_required
+from ..core.access import allowed, permission_required
+from ..core.timeutil import to_local
 from ..core.form_messages import select_choices
 from ..core.management import filter_unit, form_unit, save_form
 from ..core.labels import choices
 from ..extensions import db
 from ..units import services as unit_services
-from . import bp, services
+from ..reports import charts
+from . import bp, history, services
 from .forms import EndpointForm
 
 
@@ -74,3 +78,32 @@ def set_active(endpoint_id):
     flash(_("Đã kích hoạt lại điểm cầu %(name)s.", name=endpoint.name) if active
           else _("Đã ngừng sử dụng điểm cầu %(name)s.", name=endpoint.name), "success")
     return redirect(url_for("endpoints.index"))
+
+
+def _period_args():
+    """(start, end) local dates from ?start=&end= (either may be absent)."""
+    from ..reports.periods import date_arg
+
+    return tuple(date_arg(request.args, name) if request.args.get(name) else None
+                 for name in ("start", "end"))
+
+
+@bp.route("/endpoints/<int:endpoint_id>")
+@login_required
+def detail(endpoint_id):
+    """One endpoint: its facts, uptime over the chosen period, state and latency chart and the
+    state changes the probes saw."""
+    endpoint = history.get_viewable_endpoint(current_user, endpoint_id)
+    start_at, end_at = history.period_bounds(*_period_args())
+    buckets = history.timeline(endpoint.id, start_at, end_at)
+    first, last = to_local(start_at), to_local(end_at - timedelta(seconds=1))
+    span = last - first
+    labels = [f"{first + span * i / 4:%d/%m %H:%M}" for i in range(5)]
+    chart = charts.endpoint_timeline(buckets, _("Trạng thái và độ trễ của %(name)s",
+                                                name=endpoint.name), labels)
+    changes = history.state_changes(endpoint.id, start_at, end_at)
+    return render_template(
+        "endpoints/detail.html", endpoint=endpoint, chart=chart,
+        uptime=history.uptime(endpoint.id, start_at, end_at), changes=list(reversed(changes)),
+        start=first.date(), end=last.date(), demo=history.has_demo_history(endpoint.id),
+        can_manage=allowed(current_user, "manage", endpoint.unit))

@@ -20,6 +20,7 @@ JOBS = {
     "close-meetings": tasks.close_meetings,
     "probe-endpoints": tasks.probe_endpoints,
     "monthly-report": tasks.monthly_report,
+    "conclusion-notices": tasks.conclusion_notices,
 }
 
 

@@ -10,7 +10,9 @@ from ..core.types import UTCDateTime
 from ..extensions import db
 
 RUN_STATUSES = ("running", "ok", "error")
-NOTICE_KINDS = ("reminder", "tech_reminder", "monthly_report")
+NOTICE_KINDS = ("reminder", "tech_reminder", "monthly_report", "endpoint_down", "endpoint_up",
+                "meeting_unreachable", "conclusion_overdue")
+CHECK_SOURCES = ("probe", "demo")
 
 
 class JobRun(db.Model):
@@ -99,11 +101,13 @@ class Notification(db.Model):
 
 
 class EndpointCheck(db.Model):
-    """The state history of an endpoint: one row per probe."""
+    """The state history of an endpoint: one row per probe. `source` tells a real probe from
+    the made-up history the demo data set ships with, so nobody mistakes one for the other."""
 
     __tablename__ = "endpoint_check"
     __table_args__ = (
         sa.CheckConstraint("state IN ('reachable', 'unreachable')", name="state_known"),
+        sa.CheckConstraint(f"source IN {CHECK_SOURCES}", name="source_known"),
         sa.Index("ix_endpoint_check_endpoint_id_at", "endpoint_id", "at"),
         sa.Index("ix_endpoint_check_at", "at"),
     )
@@ -113,6 +117,7 @@ class EndpointCheck(db.Model):
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     state: Mapped[str] = mapped_column(sa.String(12))
     latency_ms: Mapped[float | None]
+    source: Mapped[str] = mapped_column(sa.String(10), default="probe", server_default="probe")
 
     endpoint = relationship("Endpoint")
 

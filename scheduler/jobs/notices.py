@@ -35,6 +35,23 @@ def claim_delivery(key: str, kind: str, now: datetime, *, occurrence_id: int | N
     return db.session.execute(statement).scalar() is not None
 
 
+def claim_deliveries(rows: list[dict]) -> list[str]:
+    """claim_delivery for many notices at once: the keys claimed now (the others were
+    delivered before). Each row carries key, kind, delivered_at and whatever else. One
+    executemany, which SQLAlchemy batches into multi-row INSERT ... RETURNING statements."""
+    if not rows:
+        return []
+    if db.engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    defaults = {"occurrence_id": None, "offset_minutes": None, "start_at": None,
+                "recipients": 0, "summary": ""}
+    statement = (insert(NoticeDelivery).on_conflict_do_nothing(index_elements=["key"])
+                 .returning(NoticeDelivery.key))
+    return list(db.session.scalars(statement, [{**defaults, **row} for row in rows]))
+
+
 def complete_delivery(key: str, recipients: int, summary: str) -> None:
     db.session.execute(sa.update(NoticeDelivery).where(NoticeDelivery.key == key)
                        .values(recipients=recipients, summary=summary[:300]))
@@ -91,7 +108,8 @@ def meeting_facts(meeting, occurrence) -> list[str]:
 LATE_MINUTES = 15  # a reminder later than this says how much time is really left
 
 
-def _ahead(minutes: int) -> str:
+def ahead_words(minutes: int) -> str:
+    """1440 as "1 ngày", 120 as "2 giờ", 90 as "90 phút"."""
     if minutes % 1440 == 0:
         return _("%(n)d ngày", n=minutes // 1440)
     if minutes % 60 == 0:
@@ -109,10 +127,10 @@ def reminder_text(meeting, occurrence, offset_minutes: int, now: datetime | None
     if left is not None and left < offset_minutes - LATE_MINUTES:
         rounded = round(left / 60) * 60 if left >= 120 else max(left, 1)
         intro = _("Nhắc lịch: cuộc họp sau đây bắt đầu lúc %(when)s, chỉ còn khoảng %(left)s.",
-                  when=format_datetime_vi(occurrence.start_at), left=_ahead(rounded))
+                  when=format_datetime_vi(occurrence.start_at), left=ahead_words(rounded))
     else:
         intro = _("Nhắc lịch: cuộc họp sau đây bắt đầu lúc %(when)s (nhắc trước %(ahead)s).",
-                  when=format_datetime_vi(occurrence.start_at), ahead=_ahead(offset_minutes))
+                  when=format_datetime_vi(occurrence.start_at), ahead=ahead_words(offset_minutes))
     body = "\n".join([intro, ""] + meeting_facts(meeting, occurrence) + ["", _footer()])
     return subject, body
 

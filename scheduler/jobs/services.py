@@ -20,6 +20,7 @@ JOB_DESCRIPTIONS = {
     "close-meetings": _l("Chuyển các cuộc họp đã qua giờ kết thúc sang trạng thái đã họp"),
     "probe-endpoints": _l("Kiểm tra kết nối các điểm cầu và ghi lịch sử trạng thái"),
     "monthly-report": _l("Gửi báo cáo chỉ tiêu tháng trước cho quản trị vào ngày làm việc đầu tháng"),
+    "conclusion-notices": _l("Báo đơn vị chủ trì và quản trị khi thông báo kết luận cuộc họp quá hạn"),
 }
 
 
@@ -70,10 +71,12 @@ def recent_deliveries(limit: int = 30) -> list[NoticeDelivery]:
                                            NoticeDelivery.id.desc()).limit(limit)))
 
 
-def user_notifications(user, limit: int = 100) -> list[Notification]:
+def user_notifications(user, limit: int = 100, unread_only: bool = False) -> list[Notification]:
+    query = sa.select(Notification).where(Notification.user_id == user.id)
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))
     return list(db.session.scalars(
-        sa.select(Notification).where(Notification.user_id == user.id)
-        .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)))
+        query.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)))
 
 
 def mark_read(user, notification_id: int, now: datetime) -> Notification:

@@ -7,9 +7,6 @@ same transaction as the notifications and outbox e-mails it creates, and commits
 A second run, a second runner or a restart after a crash finds the key taken and sends nothing;
 a crash before the commit leaves nothing, so the next run sends it.
 """
-import socket
-import time
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -17,13 +14,12 @@ from flask import current_app
 
 from ..audit.services import record
 from ..core.db_setup import write_transaction
-from ..endpoints.models import Endpoint
 from ..extensions import db
 from ..mail.models import OutgoingMail
 from ..mail.services import deliver_pending, enqueue_mail, smtp_configured
 from ..meetings.models import ONLINE_MODES, Meeting, Occurrence
 from . import notices
-from .models import EndpointCheck, NoticeDelivery
+from .models import NoticeDelivery
 
 
 # -- send-reminders --------------------------------------------------------------------------
@@ -90,7 +86,7 @@ def _deliver_reminder(occurrence_id: int, start_at: datetime, kind: str, offset:
             mail = enqueue_mail(addresses, subject, body, purpose=kind, meeting=meeting,
                                 expires_at=start_at)
         notices.complete_delivery(key, notified + (len(mail.recipients) if mail else 0),
-                                  f"{meeting.title} @ {start_at.isoformat()}")
+                                  meeting.title)  # the page shows start_at in local time
         db.session.commit()
         return True
 
@@ -150,41 +146,7 @@ def close_meetings(now: datetime) -> str:
 
 
 # -- probe-endpoints -------------------------------------------------------------------------
-def probe(host: str, port: int, timeout: float) -> float | None:
-    """Latency in milliseconds of a TCP connect to host:port, or None when it fails."""
-    started = time.perf_counter()
-    try:
-        with socket.create_connection((host, port), timeout=timeout):
-            return round((time.perf_counter() - started) * 1000, 1)
-    except OSError:
-        return None
-
-
-def probe_endpoints(now: datetime) -> str:
-    """TCP-connect to every active endpoint that has an address, concurrently (a dead ward must
-    not hold up the others for its whole timeout), and record state, latency and history."""
-    cfg = current_app.config
-    timeout = float(cfg.get("PROBE_TIMEOUT_SECONDS", 3))
-    targets = db.session.execute(
-        sa.select(Endpoint.id, Endpoint.host, Endpoint.port)
-        .where(Endpoint.active.is_(True), Endpoint.host.is_not(None), Endpoint.host != "",
-               Endpoint.port.is_not(None)).order_by(Endpoint.id)).all()
-    db.session.rollback()  # no transaction held open while the network is slow
-    with ThreadPoolExecutor(max_workers=max(1, min(32, len(targets)))) as pool:
-        latencies = list(pool.map(lambda t: probe(t.host, t.port, timeout), targets))
-    reachable = 0
-    with write_transaction():
-        for target, latency in zip(targets, latencies):
-            state = "unreachable" if latency is None else "reachable"
-            reachable += latency is not None
-            db.session.execute(sa.update(Endpoint).where(Endpoint.id == target.id)
-                               .values(state=state, latency_ms=latency, last_checked=now))
-            db.session.add(EndpointCheck(endpoint_id=target.id, at=now, state=state,
-                                         latency_ms=latency))
-        keep = timedelta(days=int(cfg.get("PROBE_HISTORY_DAYS", 90)))
-        db.session.execute(sa.delete(EndpointCheck).where(EndpointCheck.at < now - keep))
-        db.session.commit()
-    return f"{reachable}/{len(targets)} endpoints reachable"
+from .probe_job import probe_endpoints  # noqa: E402,F401  (its own module: probing and alerts)
 
 
 # -- monthly-report and send-mail ------------------------------------------------------------
@@ -194,6 +156,13 @@ def monthly_report(now: datetime) -> str:
     from .monthly import send_monthly_report
 
     return send_monthly_report(now)
+
+
+def conclusion_notices(now: datetime) -> str:
+    """Tell the host unit and the admins about each conclusion notice past its due date."""
+    from ..paperless.overdue import notify_overdue_conclusions
+
+    return notify_overdue_conclusions(now)
 
 
 def send_mail(now: datetime) -> str:

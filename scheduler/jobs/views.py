@@ -9,7 +9,7 @@ from ..core.access import permission_required
 from ..core.db_setup import write_transaction
 from ..core.timeutil import utcnow
 from ..extensions import db
-from . import bp, lock, services
+from . import bp, lock, notices, services
 from .models import Notification
 
 
@@ -21,6 +21,11 @@ def _notification_count():
             return 0
         return Notification.unread_count(current_user.id)
     return {"unread_notifications": unread_notifications}
+
+
+@bp.app_template_filter("minutes_ahead")
+def minutes_ahead(minutes: int) -> str:
+    return notices.ahead_words(int(minutes))
 
 
 @bp.route("/admin/jobs")

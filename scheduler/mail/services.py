@@ -11,6 +11,7 @@ from flask import current_app
 from sqlalchemy.exc import OperationalError
 
 from ..extensions import db
+from .headers import subject_header
 from .models import OutgoingMail
 
 MAX_ATTEMPTS = 8
@@ -60,7 +61,7 @@ def _domain(address: str) -> str:
 
 def build_message(mail: OutgoingMail, sender: str) -> EmailMessage:
     msg = EmailMessage()
-    msg["Subject"] = " ".join(mail.subject.split())  # a header holds no line break
+    msg["Subject"] = subject_header(mail.subject)
     msg["From"] = sender
     msg["To"] = ", ".join(mail.recipients)
     # fixed when the message was queued: a message sent again (a runner killed between the

@@ -33,19 +33,29 @@ def authorise_rooms(actor, host_unit, rooms) -> None:
                           room=room.name, unit=room.unit.name))
 
 
-def endpoint_plan(host_unit, participants, online: bool) -> list[int]:
-    """The endpoints an online/hybrid meeting takes; 422 naming every unit without video
-    conference deployed."""
+def endpoint_plan(host_unit, participants, online: bool, hybrid: bool = False) -> list[int]:
+    """The endpoints an online/hybrid meeting takes. A unit without video conference deployed
+    cannot join online: in a hybrid meeting it attends in person (at the host's room) and takes
+    no endpoint; otherwise 422 naming every such unit (details.units_without_vc: their codes,
+    so the form can offer to remove them in one click)."""
     if not online:
         return []
     units = [host_unit, *participants]
     found = conflict_rules.vc_endpoints(units)
     missing = [u for u in units if u.id not in found]
+    if hybrid and host_unit.id in found:
+        return [found[u.id] for u in units if u.id in found]
     if missing:
         field = "host_unit" if host_unit in missing and len(missing) == 1 else "participants"
         names = ", ".join(f"{u.name} ({u.code})" for u in missing)
-        raise invalid({field: _("Đơn vị chưa triển khai hội nghị truyền hình, không thể họp "
-                                "trực tuyến: %(names)s", names=names)})
+        message = _("Đơn vị chưa triển khai hội nghị truyền hình, không thể họp trực tuyến: "
+                    "%(names)s", names=names)
+        if field == "participants" and host_unit not in missing:
+            message += " " + _("Chọn hình thức trực tiếp kết hợp trực tuyến để các đơn vị này dự "
+                               "trực tiếp, hoặc bỏ các đơn vị này khỏi thành phần.")
+        error = invalid({field: message})
+        error.details["units_without_vc"] = [u.code for u in missing if u is not host_unit]
+        raise error
     return [found[u.id] for u in units]
 
 
@@ -78,6 +88,11 @@ def conflict_error(found, needs, instances, rooms, exclude_meeting_id=None,
         f"{c['title']} ({c['unit_name']}, {_when(c)})" for c in described))
     dates = sorted({c["date"] for c in described})
     message = _("Trùng lịch với: %(titles)s.", titles=titles[:600])
+    if any(c.get("resource_kind") == "endpoint" for c in described):
+        # the clash may lie only in the connection test before one of the meetings
+        message += " " + _("Điểm cầu được giữ từ %(n)d phút trước giờ họp để kết nối thử, nên "
+                           "hai cuộc họp trực tuyến cần cách nhau ít nhất chừng ấy thời gian.",
+                           n=int(conflict_rules.lead_time().total_seconds() // 60))
     if len(dates) > 1:
         message += " " + _("Các ngày trùng: %(dates)s.", dates=", ".join(
             format_date_vi(datetime.fromisoformat(d).date()) for d in dates[:20]))

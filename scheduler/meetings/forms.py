@@ -7,13 +7,14 @@ Vietnamese conventions offices use.
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
-from wtforms import (BooleanField, DateField, HiddenField, IntegerField, SelectField, SelectMultipleField,
-                     StringField, TextAreaField, TimeField)
+from wtforms import (BooleanField, HiddenField, IntegerField, SelectField, SelectMultipleField,
+                     StringField, TextAreaField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError as WTFValidationError
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget, TextInput
+from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..core.form_fields import ClockField, LocalDateField, parse_local_date
 from ..core.form_messages import Form
 from ..core.labels import LABELS
 from ..core.timeutil import LOCAL_TZ, UTC
@@ -25,10 +26,12 @@ REPEATS = (
     ("none", _l("Không lặp lại")),
     ("weekly", _l("Hằng tuần (hoặc N tuần một lần) vào các thứ đã chọn")),
     ("monthly_date", _l("Hằng tháng theo ngày")),
-    ("monthly_weekday", _l("Hằng tháng vào thứ … của tuần thứ n")),
+    ("monthly_weekday", _l("Hằng tháng vào một ngày trong tuần (ví dụ: Thứ Hai đầu tiên của tháng)")),
 )
-SETPOS = (("1", _l("thứ nhất")), ("2", _l("thứ hai")), ("3", _l("thứ ba")),
-          ("4", _l("thứ tư")), ("-1", _l("cuối cùng")))
+# "thứ hai" (and "thứ 2") also means Monday: the ordinal is said as "lần 2", never "thứ 2"
+SETPOS = (("1", _l("Lần đầu tiên trong tháng")), ("2", _l("Lần 2 trong tháng")),
+          ("3", _l("Lần 3 trong tháng")), ("4", _l("Lần 4 trong tháng")),
+          ("-1", _l("Lần cuối cùng trong tháng")))
 
 
 def options(pairs) -> list[SelectChoice]:
@@ -47,12 +50,12 @@ class MeetingForm(Form):
     category = SelectField(_l("Loại cuộc họp"), choices=options(LABELS["category"].items()))
     host_unit = SelectField(_l("Đơn vị chủ trì"), validators=[DataRequired()])
     chair = StringField(_l("Người chủ trì"), validators=[Optional(), Length(max=200)])
-    day = DateField(_l("Ngày họp (dd/mm/yyyy)"), format="%d/%m/%Y", widget=TextInput(),
-                    validators=[InputRequired(message=_l("Nhập ngày theo dạng dd/mm/yyyy."))])
-    start_time = TimeField(_l("Bắt đầu (HH:MM)"), format="%H:%M", widget=TextInput(),
-                           validators=[InputRequired(message=_l("Nhập giờ theo dạng HH:MM."))])
-    end_time = TimeField(_l("Kết thúc (HH:MM)"), format="%H:%M", widget=TextInput(),
-                         validators=[InputRequired(message=_l("Nhập giờ theo dạng HH:MM."))])
+    day = LocalDateField(_l("Ngày họp (dd/mm/yyyy)"),
+                         validators=[InputRequired(message=_l("Nhập ngày theo dạng dd/mm/yyyy."))])
+    start_time = ClockField(_l("Bắt đầu (HH:MM)"),
+                            validators=[InputRequired(message=_l("Nhập giờ theo dạng HH:MM."))])
+    end_time = ClockField(_l("Kết thúc (HH:MM)"),
+                          validators=[InputRequired(message=_l("Nhập giờ theo dạng HH:MM."))])
     mode = SelectField(_l("Hình thức"), choices=options(LABELS["mode"].items()))
     paperless = BooleanField(_l("Họp không giấy tờ"))
     rooms = SelectMultipleField(_l("Phòng họp"), coerce=int, validate_choice=True)
@@ -67,11 +70,12 @@ class MeetingForm(Form):
                             validators=[Optional(), NumberRange(min=1, max=52)])
     weekdays = MultiCheckboxField(_l("Vào các thứ"),
                                   choices=options(zip(WEEKDAY_CODES, WEEKDAY_LABELS)))
-    setpos = SelectField(_l("Tuần thứ"), choices=options(SETPOS), default="1")
-    setpos_weekday = SelectField(_l("Thứ"), choices=options(zip(WEEKDAY_CODES, WEEKDAY_LABELS)))
-    until = DateField(_l("Đến ngày (dd/mm/yyyy)"), format="%d/%m/%Y", widget=TextInput(),
-                      validators=[Optional()])
+    setpos = SelectField(_l("Lần trong tháng"), choices=options(SETPOS), default="1")
+    setpos_weekday = SelectField(_l("Ngày trong tuần"), choices=options(zip(WEEKDAY_CODES, WEEKDAY_LABELS)))
+    until = LocalDateField(_l("Đến ngày (dd/mm/yyyy)"), validators=[Optional()])
     count = IntegerField(_l("Hoặc số lần họp"), validators=[Optional(), NumberRange(min=1, max=200)])
+    skip_holidays = BooleanField(_l("Bỏ qua các ngày nghỉ lễ"),
+                                 description=_l("Các buổi rơi vào ngày nghỉ lễ được liệt kê để xác nhận trước khi đặt."))
     holiday_override_reason = StringField(_l("Lý do họp vào ngày nghỉ, ngày lễ"),
                                           validators=[Optional(), Length(max=500)])
 
@@ -120,6 +124,7 @@ class MeetingForm(Form):
             "conclusion": self.conclusion.data or "",
             "rrule": build_rrule(self),
             "skip_dates": [],
+            "skip_holidays": bool(self.skip_holidays.data) and self.repeat.data != "none",
             "holiday_override_reason": (self.holiday_override_reason.data or "").strip() or None,
         }
 
@@ -190,16 +195,7 @@ def fill_recurrence(form: MeetingForm, rrule: str | None) -> None:
 
 def parse_day(value: str | None) -> date | None:
     """A day from a query string: ISO (yyyy-mm-dd) from links, dd/mm/yyyy from people."""
-    if not value:
-        return None
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            day = datetime.strptime(value.strip(), fmt).date()
-        except ValueError:
-            continue
-        # far-off years would overflow the week and month arithmetic of the calendars
-        return day if 1900 <= day.year <= 2999 else None
-    return None
+    return parse_local_date(value) if value else None
 
 
 class CancelForm(Form):
@@ -211,12 +207,12 @@ class DecisionForm(Form):
 
 
 class MoveOccurrenceForm(Form):
-    day = DateField(_l("Ngày mới (dd/mm/yyyy)"), format="%d/%m/%Y", widget=TextInput(),
-                    validators=[InputRequired(message=_l("Nhập ngày theo dạng dd/mm/yyyy."))])
-    start_time = TimeField(_l("Bắt đầu (HH:MM)"), format="%H:%M", widget=TextInput(),
-                           validators=[InputRequired(message=_l("Nhập giờ theo dạng HH:MM."))])
-    end_time = TimeField(_l("Kết thúc (HH:MM)"), format="%H:%M", widget=TextInput(),
-                         validators=[InputRequired(message=_l("Nhập giờ theo dạng HH:MM."))])
+    day = LocalDateField(_l("Ngày mới (dd/mm/yyyy)"),
+                         validators=[InputRequired(message=_l("Nhập ngày theo dạng dd/mm/yyyy."))])
+    start_time = ClockField(_l("Bắt đầu (HH:MM)"),
+                            validators=[InputRequired(message=_l("Nhập giờ theo dạng HH:MM."))])
+    end_time = ClockField(_l("Kết thúc (HH:MM)"),
+                          validators=[InputRequired(message=_l("Nhập giờ theo dạng HH:MM."))])
 
 
 class RestoreForm(Form):

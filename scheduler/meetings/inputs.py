@@ -12,12 +12,14 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from ..core.errors import ValidationError
-from ..core.timeutil import to_utc
+from ..core.timeutil import format_date_vi, to_utc
 from ..extensions import db
 from ..core.types import MAX_ID
 from ..rooms.models import Room
 from ..units.models import Unit
 from . import series
+from .rules import holidays_of_series
+from .series import local_day
 from .models import CATEGORIES, MAX_MEETING_HOURS, MODES  # noqa: F401 (re-exported)
 
 TITLE_MAX = 300
@@ -33,7 +35,7 @@ EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 FIELDS = ("title", "category", "host_unit", "chair", "start", "end", "mode", "paperless",
           "rooms", "participants", "agenda", "conclusion", "rrule", "skip_dates", "on_conflict",
-          "holiday_override_reason")
+          "skip_holidays", "holiday_override_reason")
 
 
 @dataclass
@@ -53,6 +55,7 @@ class MeetingInput:
     rrule: str | None = None
     skip_dates: set = field(default_factory=set)
     on_conflict: str = "fail"
+    skip_holidays: bool = False
     holiday_override_reason: str | None = None
     instances: list = field(default_factory=list)  # (start, end) UTC of every RRULE instance
 
@@ -91,12 +94,12 @@ def _text(errors, data, name, maximum, required=False, default=""):
     return value
 
 
-def _unit_codes(errors, name, codes) -> list[Unit]:
+def _unit_codes(errors, name, codes, on: date | None = None) -> list[Unit]:
     if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
         errors[name] = _("Cần một danh sách mã đơn vị.")
         return []
     units, unknown = [], []
-    found = _current_units(list(dict.fromkeys(c.strip() for c in codes)))
+    found = _holders(list(dict.fromkeys(c.strip() for c in codes)), on)
     for code in dict.fromkeys(c.strip() for c in codes):
         unit = found.get(code)
         (units.append(unit) if unit is not None else unknown.append(code))
@@ -105,15 +108,24 @@ def _unit_codes(errors, name, codes) -> list[Unit]:
     return units
 
 
-def _current_units(codes: list[str]) -> dict[str, Unit]:
-    """code -> unit, as Unit.by_code(code) picks it (the current holder of the code, else the
-    most recent one), in one query for all the codes."""
+def _holders(codes: list[str], on: date | None) -> dict[str, Unit]:
+    """code -> unit, in one query for all the codes: the unit holding the code on day `on` (GSO
+    codes are reused after mergers: 00004 is Phường Trúc Bạch in 2024 and Phường Ba Đình since
+    1 July 2025). A code nobody holds that day names the holder nearest to it, so that the
+    validity check can say when that unit ended or begins. Without a day, as Unit.by_code picks
+    it: the current holder, else the most recent one."""
     if not codes:
         return {}
     rows = db.session.scalars(sa.select(Unit).where(Unit.code.in_(codes)))
     earliest = date.min
 
     def rank(unit):
+        if on is not None:
+            if unit.exists_on(on):
+                return (2, date.min)
+            if unit.valid_to is not None and unit.valid_to < on:
+                return (1, unit.valid_to)  # the latest one to end before the day
+            return (0, date.max - (unit.valid_from - earliest))  # the first one to begin after
         return (unit.valid_to is None, unit.valid_to or earliest, unit.valid_from or earliest)
 
     best: dict[str, Unit] = {}
@@ -197,6 +209,10 @@ def _choices(errors, values: MeetingInput, data) -> None:
     if not isinstance(paperless, bool):
         errors["paperless"] = _("Giá trị phải là true hoặc false.")
     values.paperless = bool(paperless) if isinstance(paperless, bool) else False
+    skip_holidays = data.get("skip_holidays", False)
+    if not isinstance(skip_holidays, bool):
+        errors["skip_holidays"] = _("Giá trị phải là true hoặc false.")
+    values.skip_holidays = skip_holidays is True
     values.on_conflict = data.get("on_conflict") or "fail"
     if values.on_conflict not in ("fail", "skip"):
         errors["on_conflict"] = _("on_conflict chỉ nhận 'fail' hoặc 'skip'.")
@@ -214,17 +230,19 @@ def parse_meeting_input(data: dict) -> MeetingInput:
     values.conclusion = _text(errors, data, "conclusion", AGENDA_MAX)
     values.holiday_override_reason = _text(errors, data, "holiday_override_reason", REASON_MAX) or None
     _choices(errors, values, data)
+    values.rooms = _rooms(errors, data.get("rooms") or [])
+    values.skip_dates = _skip_dates(errors, data.get("skip_dates"))
+    _times(errors, values, data)
+    # a code names the unit holding it on the day of the (first) sitting
+    on = local_day(values.start) if values.start else None
     host = data.get("host_unit")
     if not isinstance(host, str) or not host.strip():
         errors["host_unit"] = _("Cần mã đơn vị chủ trì cuộc họp.")
     else:
-        hosts = _unit_codes(errors, "host_unit", [host])
+        hosts = _unit_codes(errors, "host_unit", [host], on)
         values.host_unit = hosts[0] if hosts else None
-    values.participants = [u for u in _unit_codes(errors, "participants", data.get("participants") or [])
+    values.participants = [u for u in _unit_codes(errors, "participants", data.get("participants") or [], on)
                            if values.host_unit is None or u.id != values.host_unit.id]
-    values.rooms = _rooms(errors, data.get("rooms") or [])
-    values.skip_dates = _skip_dates(errors, data.get("skip_dates"))
-    _times(errors, values, data)
     rule = data.get("rrule") or None
     if rule is not None and not isinstance(rule, str):
         errors["rrule"] = _("Quy tắc lặp phải là chuỗi RRULE.")
@@ -237,9 +255,51 @@ def parse_meeting_input(data: dict) -> MeetingInput:
                 errors["rrule"] = str(err)
     if not values.rrule and values.start and values.end:
         values.instances = [(values.start, values.end)]
+    if values.rrule and values.skip_holidays:
+        # the sittings on public holidays become skipped dates (EXDATE), listed on the meeting
+        values.skip_dates |= {day for day, _name in holidays_of_series(values.instances)}
+    check_units_exist(errors, values)
     if errors:
         raise invalid(errors)
     return values
+
+
+def check_units_exist(errors: dict[str, str], values: MeetingInput) -> None:
+    """The host and every participant must exist on the day of each sitting (a ward closed on
+    30/06/2025 hosts nothing in 2026); a series whose sittings fall on both sides of a unit's
+    first or last day — the reform of 1 July 2025 — is refused as a whole."""
+    days = sorted({local_day(start) for start, _end in values.instances} - values.skip_dates)
+    if not days:
+        return
+    first, last = days[0], days[-1]
+    problems: dict[str, list[str]] = {"host_unit": [], "participants": []}
+    crossing = None
+    units = [("host_unit", values.host_unit)] if values.host_unit else []
+    for field_name, unit in units + [("participants", u) for u in values.participants]:
+        if unit.exists_on(first) and unit.exists_on(last):
+            continue
+        problems[field_name].append(_validity_problem(unit, first, last))
+        if values.rrule and crossing is None and any(unit.exists_on(d) for d in days):
+            crossing = unit
+    for field_name, found in problems.items():
+        if found and field_name not in errors:
+            errors[field_name] = " ".join(found)
+    if crossing is not None and "rrule" not in errors:
+        boundary = (crossing.valid_to + timedelta(days=1) if crossing.valid_to and crossing.valid_to < last
+                    else crossing.valid_from)
+        errors["rrule"] = _("Chuỗi họp vượt qua ngày %(day)s, khi %(name)s thay đổi hiệu lực: hãy kết "
+                            "thúc chuỗi trước ngày đó và đặt chuỗi mới với các đơn vị từ ngày đó.",
+                            day=format_date_vi(boundary), name=crossing.name)
+
+
+def _validity_problem(unit: Unit, first: date, last: date) -> str:
+    if unit.valid_to is not None and unit.valid_to < last:
+        return _("%(name)s (%(code)s) chỉ có hiệu lực đến ngày %(end)s, không thể dự họp ngày %(day)s.",
+                 name=unit.name, code=unit.code, end=format_date_vi(unit.valid_to),
+                 day=format_date_vi(max(first, unit.valid_to + timedelta(days=1))))
+    return _("%(name)s (%(code)s) chỉ có hiệu lực từ ngày %(start)s, không thể dự họp ngày %(day)s.",
+             name=unit.name, code=unit.code, start=format_date_vi(unit.valid_from),
+             day=format_date_vi(first))
 
 
 def invalid(errors: dict[str, str]) -> ValidationError:

@@ -33,14 +33,16 @@ def _audit(actor, meeting, action, summary, changes=None):
 
 
 def cancel_meeting(actor, meeting, reason=None, expected_version=None):
-    reason = booking.require_text(reason, "reason", required=False)
+    """Cancel a coming meeting, or withdraw one recorded as held that did not take place (a
+    reason is then required); either way its sittings leave the reports."""
     with changing(meeting, expected_version):
         booking.ensure_can_change(actor, meeting)
         if meeting.status == "cancelled":
             raise Conflict(_("Cuộc họp đã bị hủy trước đó."))
-        if meeting.status == "held":
-            raise Conflict(_("Cuộc họp đã diễn ra, không thể hủy."))
-        stopped = [o for o in meeting.occurrences if o.status in LIVE]
+        withdrawn = meeting.status == "held"
+        reason = booking.require_text(reason, "reason", required=withdrawn)
+        stopped = [o for o in meeting.occurrences
+                   if o.status in LIVE or (withdrawn and o.status == "held")]
         for occ in stopped:
             occ.status = "cancelled"
         booking.deactivate(stopped)
@@ -48,7 +50,7 @@ def cancel_meeting(actor, meeting, reason=None, expected_version=None):
         meeting.status, meeting.cancel_reason = "cancelled", reason
         meeting.sequence += 1
         db.session.flush()
-        _audit(actor, meeting, "meeting.cancel", reason or "",
+        _audit(actor, meeting, "meeting.withdraw" if withdrawn else "meeting.cancel", reason or "",
                {"status": [before, "cancelled"], "reason": [None, reason]})
         meeting_changed(meeting, "cancelled")
     return meeting
@@ -99,7 +101,8 @@ def _times(start, end):
 
 def _check_slot(meeting, start, end, exclude_occurrence_id=None, exclude_meeting_id=None):
     online = meeting.is_online
-    endpoint_ids = booking.endpoint_plan(meeting.host_unit, meeting.participants, online)
+    endpoint_ids = booking.endpoint_plan(meeting.host_unit, meeting.participants, online,
+                                         hybrid=meeting.mode == "hybrid")
     rooms = list(meeting.rooms)
     booking.check_room_rules(rooms, [(start, end)], meeting.holiday_override_reason)
     needs = conflict_rules.needs_for([(start, end)], rooms, endpoint_ids, online)

@@ -97,6 +97,8 @@ class Meeting(db.Model):
     created_by = relationship("User", foreign_keys=[created_by_id])
     participants = relationship("Unit", secondary=meeting_participant, order_by="Unit.code")
     rooms = relationship("Room", secondary=meeting_room, order_by="Room.id")
+    # the paperless agenda (scheduler/paperless); read here for invites and schedules
+    agenda_items = relationship("AgendaItem", order_by="AgendaItem.position", viewonly=True)
     occurrences: Mapped[list["Occurrence"]] = relationship(
         back_populates="meeting", order_by="Occurrence.start_at", cascade="all, delete-orphan")
 

@@ -22,6 +22,17 @@ def holiday_name(day: date) -> str | None:
     return _holidays_of(day.year).get(day)
 
 
+def holidays_of_series(instances) -> list[tuple[date, str]]:
+    """(local day, holiday name) of the sittings that start on a public holiday."""
+    found = []
+    for start, _end in instances:
+        day = start.astimezone(LOCAL_TZ).date()
+        name = holiday_name(day)
+        if name:
+            found.append((day, name))
+    return found
+
+
 def _local_days(start: datetime, end: datetime) -> list[date]:
     first = start.astimezone(LOCAL_TZ).date()
     last = (end - timedelta(microseconds=1)).astimezone(LOCAL_TZ).date()

@@ -164,10 +164,14 @@ def describe(rule: str | None) -> str:
                 return rule
             position, name = match.groups()
             day = str(_WEEKDAY_NAMES[name])
+            if not position and parts.get("BYSETPOS", "").lstrip("-").isdigit():
+                position = parts["BYSETPOS"]  # the form's "Thứ Hai of the 2nd week"
             if position:
                 number = int(position)
+                # never "Thứ Ba thứ 2": "thứ 2" is also Monday
                 day = (_("%(day)s cuối cùng của tháng", day=day) if number == -1
-                       else _("%(day)s thứ %(n)d của tháng", day=day, n=number))
+                       else _("%(day)s đầu tiên của tháng", day=day) if number == 1
+                       else _("%(day)s, lần %(n)d trong tháng", day=day, n=number))
             days.append(day)
         text += " " + _("vào %(days)s", days=", ".join(days))
     if parts.get("BYMONTHDAY"):

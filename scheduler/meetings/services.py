@@ -31,7 +31,8 @@ from .events import meeting_changed
 from .inputs import MeetingInput, invalid, parse_meeting_input
 from .lifecycle import (approve_meeting, cancel_meeting, cancel_occurrence,  # noqa: F401
                         decline_meeting, move_occurrence, restore_occurrence, set_held_mode)
-from .models import Meeting, Occurrence, meeting_room
+from .models import Meeting, Occurrence, Reservation, meeting_room
+from .queries import text_condition
 from .serializers import involving, meeting_to_dict  # noqa: F401
 from .updating import update_meeting  # noqa: F401
 
@@ -60,7 +61,8 @@ def book_meeting(actor, data: dict) -> Meeting:
         require("book", values.host_unit, user=actor)
         booking.authorise_rooms(actor, values.host_unit, values.rooms)
         endpoint_ids = booking.endpoint_plan(values.host_unit, values.participants,
-                                             values.mode in ("online", "hybrid"))
+                                             values.mode in ("online", "hybrid"),
+                                             hybrid=values.mode == "hybrid")
         kept, skipped = _apply_skips(values)
         booking.check_room_rules(values.rooms, [values.instances[i] for i in kept],
                                  values.holiday_override_reason)
@@ -128,14 +130,16 @@ def _create(actor, values: MeetingInput, endpoint_ids, kept, skipped) -> Meeting
 
 
 def find_occurrences(viewer, start: datetime, end: datetime, unit=None, room=None, rooms=None,
-                     after: tuple[datetime, int] | None = None, limit: int | None = None
-                     ) -> list[Occurrence]:
+                     words: str | None = None, after: tuple[datetime, int] | None = None,
+                     limit: int | None = None, with_agenda: bool = False) -> list[Occurrence]:
     """Sittings overlapping [start, end) of meetings hosted by or involving `unit` (or using
     `room`, or any of `rooms`), limited to the units the viewer may see; all of them for an
-    admin. In (start, id) order: `after` continues a page that ended at that sitting.
+    admin. `words` narrows them to the meetings the text search finds (see queries.py). In
+    (start, id) order: `after` continues a page that ended at that sitting.
 
     Each sitting comes with its meeting, host unit, participants and rooms, read in one
-    statement per kind whatever the number of sittings (calendars and lists show them all)."""
+    statement per kind whatever the number of sittings (calendars and lists show them all);
+    `with_agenda` reads their agenda items too (the printed work schedule lists them)."""
     if rooms is not None and not rooms:
         return []
     query = (sa.select(Occurrence).join(Meeting, Occurrence.meeting_id == Meeting.id)
@@ -144,6 +148,10 @@ def find_occurrences(viewer, start: datetime, end: datetime, unit=None, room=Non
                  joinedload(Meeting.host_unit), selectinload(Meeting.participants),
                  selectinload(Meeting.rooms)))
              .order_by(Occurrence.start_at, Occurrence.id))
+    if with_agenda:
+        query = query.options(contains_eager(Occurrence.meeting).selectinload(Meeting.agenda_items))
+    if words:
+        query = query.where(text_condition(words))
     if unit is not None:
         require("view", unit, user=viewer)
         query = query.where(involving([unit.id]))
@@ -168,18 +176,50 @@ def find_occurrences(viewer, start: datetime, end: datetime, unit=None, room=Non
     return list(db.session.scalars(query).unique())
 
 
-def pending_approvals(user, offset: int = 0, limit: int | None = None) -> list[Meeting]:
+def rooms_busy(room_ids, start: datetime, end: datetime) -> dict[int, tuple]:
+    """room id -> (title, start, end) of a live sitting holding it within [start, end)."""
+    if not room_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(Reservation.resource_id, Meeting.title, Occurrence.start_at, Occurrence.end_at)
+        .join(Occurrence, Reservation.occurrence_id == Occurrence.id)
+        .join(Meeting, Occurrence.meeting_id == Meeting.id)
+        .where(Reservation.resource_kind == "room", Reservation.active.is_(True),
+               Reservation.resource_id.in_(room_ids), Reservation.starts_at < end,
+               Reservation.ends_at > start)
+        .order_by(Occurrence.start_at))
+    busy: dict[int, tuple] = {}
+    for room_id, title, sitting_start, sitting_end in rows:
+        busy.setdefault(room_id, (title, sitting_start, sitting_end))
+    return busy
+
+
+def _pending_approvals_query(user):
     """Bookings waiting for this user's decision: pending meetings in a room that requires
-    approval and belongs to a unit the user manages."""
+    approval and belongs to a unit the user manages (None: the user approves nothing)."""
     if reach(user, "manage") is None:
-        return []
+        return None
     rooms = (sa.select(Room.id).join(Unit, Room.unit_id == Unit.id)
              .where(Room.requires_approval.is_(True), reach_condition(user, "manage")))
-    query = (sa.select(Meeting).where(
+    return sa.select(Meeting).where(
         Meeting.status == "pending",
         Meeting.id.in_(sa.select(meeting_room.c.meeting_id).where(meeting_room.c.room_id.in_(rooms))))
-        .order_by(Meeting.start_at, Meeting.id)
+
+
+def pending_approvals(user, offset: int = 0, limit: int | None = None) -> list[Meeting]:
+    query = _pending_approvals_query(user)
+    if query is None:
+        return []
+    return list(db.session.scalars(
+        query.order_by(Meeting.start_at, Meeting.id)
         .options(joinedload(Meeting.host_unit), selectinload(Meeting.participants),
                  selectinload(Meeting.rooms), selectinload(Meeting.occurrences))
-        .offset(offset).limit(limit))
-    return list(db.session.scalars(query))
+        .offset(offset).limit(limit)))
+
+
+def pending_approval_count(user) -> int:
+    """How many bookings wait for the user (the count beside "Duyệt lịch" in the menu)."""
+    query = _pending_approvals_query(user)
+    if query is None:
+        return 0
+    return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0

@@ -89,7 +89,8 @@ def _replan(actor, meeting, values, timing: bool) -> None:
     """Re-reserve the sittings still to come (all sittings of a single meeting)."""
     now = utcnow()
     online = values.mode in ("online", "hybrid")
-    endpoint_ids = booking.endpoint_plan(values.host_unit, values.participants, online)
+    endpoint_ids = booking.endpoint_plan(values.host_unit, values.participants, online,
+                                         hybrid=values.mode == "hybrid")
     past = [o for o in meeting.occurrences if meeting.rrule and o.end_at <= now]
     coming = [o for o in meeting.occurrences if o not in past]
     if timing:

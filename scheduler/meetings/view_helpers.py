@@ -50,8 +50,9 @@ def picker_rooms(user, around: Unit, room: Room | None = None) -> list[Room]:
     return list(db.session.scalars(query))
 
 
-def all_active_units() -> list[Unit]:
-    units = db.session.scalars(sa.select(Unit).where(Unit.active_on(today_local())))
+def all_active_units(on: date | None = None) -> list[Unit]:
+    """The tree of day `on` (today by default): who may host or be invited that day."""
+    units = db.session.scalars(sa.select(Unit).where(Unit.active_on(on or today_local())))
     return sorted(units, key=lambda u: (KIND_ORDER.get(u.kind, 9), u.code))
 
 
@@ -92,11 +93,12 @@ def monday_of(day: date) -> date:
 
 
 def occurrences_between(viewer, first_day: date, last_day: date, unit=None, room=None,
-                        rooms=None) -> list:
+                        rooms=None, with_agenda: bool = False) -> list:
     """Occurrences on the local days first_day..last_day, in time order, cancelled ones left out
     (they block nothing and offices do not want them on the wall)."""
     start, end = local_day_bounds(first_day, last_day)
-    found = services.find_occurrences(viewer, start, end, unit=unit, room=room, rooms=rooms)
+    found = services.find_occurrences(viewer, start, end, unit=unit, room=room, rooms=rooms,
+                                      with_agenda=with_agenda)
     return sorted((o for o in found if o.status != "cancelled"), key=lambda o: o.start_at)
 
 

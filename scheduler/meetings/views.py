@@ -5,7 +5,7 @@ from datetime import timedelta
 from flask_login import current_user
 
 from ..core.timeutil import today_local, utcnow
-from . import bp, services, views_booking, views_calendar, views_detail  # noqa: F401
+from . import bp, services, views_approvals, views_booking, views_calendar, views_detail  # noqa: F401
 from .view_helpers import local, may_book_somewhere, occurrences_between
 
 bp.add_app_template_global(may_book_somewhere, "may_book_somewhere")

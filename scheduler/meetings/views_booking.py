@@ -2,32 +2,39 @@
 commits once, and on a refusal shows the form again with everything typed kept."""
 from datetime import date, datetime, timedelta
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..core.access import permission_required, require
 from ..core.errors import Conflict, NotFound, PreconditionFailed, ValidationError
-from ..core.timeutil import LOCAL_TZ, today_local
+from ..core.form_fields import parse_clock
+from ..core.timeutil import LOCAL_TZ, today_local, utcnow
 from ..extensions import db
 from ..units.models import Unit
 from . import bp, services
 from .forms import MeetingForm, options, parse_day
+from .conflicts import vc_endpoints
 from .models import Meeting
+from .rules import holidays_of_series
+from .series import SeriesError, expand
 from ..units.services import units_in_reach
-from .view_helpers import all_active_units, rooms_in_reach
+from .view_helpers import all_active_units, local, rooms_in_reach
 
 # the service's field names that the form spells differently
 SERVICE_FIELDS = {"start": "start_time", "end": "end_time", "rrule": "repeat", "skip_dates": "repeat"}
 
 
 def participant_groups(units: list[Unit]) -> list[tuple[str, str]]:
-    """The bulk choices offices use: every ward of a district (or of the city, in the two-level
-    structure), every district, every department."""
+    """The bulk choices offices use, from the tree of the meeting's day: every commune and ward
+    of the city in the two-level structure (since 1 July 2025), every ward of a district before
+    it, every district, every department."""
     groups = []
     parents = {u.parent_id for u in units if u.kind == "ward"}
     for unit in units:
-        if unit.id in parents:
+        if unit.id in parents and unit.kind == "city":
+            groups.append((f"wards:{unit.code}", _("Tất cả xã, phường")))
+        elif unit.id in parents:
             groups.append((f"wards:{unit.code}", _("Tất cả phường, xã của %(name)s", name=unit.name)))
     if any(u.kind == "district" for u in units):
         groups.append(("districts", _("Tất cả quận, huyện, thị xã")))
@@ -48,21 +55,39 @@ def _group_members(key: str, units: list[Unit]) -> list[str]:
     return [u.code for u in units if key and unit_groups(u, codes_by_id) == key]
 
 
+def _tree_day(meeting: Meeting | None) -> date:
+    """The day whose tree the form offers: the day typed (a group button sends the form back
+    with it), else the meeting's own day, else the day asked for in the link, else today."""
+    if request.method == "POST":
+        typed = parse_day(request.form.get("day"))
+        if typed:
+            return typed
+    if meeting is not None:
+        return meeting.start_at.astimezone(LOCAL_TZ).date()
+    return parse_day(request.args.get("date")) or today_local()
+
+
 def _prepare(form: MeetingForm, meeting: Meeting | None = None) -> dict:
-    """Fill the form's choices from what the user may reach; return the participant picker's data."""
-    hosts = units_in_reach(current_user, "book")
+    """Fill the form's choices from what the user may reach on the meeting's day; return the
+    participant picker's data."""
+    day = _tree_day(meeting)
+    hosts = units_in_reach(current_user, "book", day)
     if meeting is not None and meeting.host_unit not in hosts:
         hosts.insert(0, meeting.host_unit)
     form.host_unit.choices = options((u.code, f"{u.name} ({u.code})") for u in hosts)
     rooms = rooms_in_reach(current_user, "view")
     extra_rooms = [r for r in (meeting.rooms if meeting else []) if r not in rooms]
     form.rooms.choices = options((r.id, f"{r.name} — {r.unit.name}") for r in extra_rooms + rooms)
-    units = all_active_units()
+    units = all_active_units(day)
     units += [u for u in (meeting.participants if meeting else []) if u not in units]
     form.participants.choices = options((u.code, u.name) for u in units)
     codes_by_id = {u.id: u.code for u in units}
+    with_vc = vc_endpoints(units)
     return {"participant_units": [(u, unit_groups(u, codes_by_id)) for u in units],
-            "groups": participant_groups(units), "all_units": units}
+            "groups": participant_groups(units), "all_units": units, "tree_day": day,
+            "without_vc": {u.code for u in units if u.id not in with_vc},
+            "room_units": {r.id: r.unit_id for r in extra_rooms + rooms},
+            "host_ids": {u.code: u.id for u in hosts}}
 
 
 def _check_host(form: MeetingForm) -> None:
@@ -113,6 +138,17 @@ def _conflict_view(err: Conflict) -> dict:
     return {"conflicts": conflicts, "next_free": free, "dates": dates}
 
 
+def series_holidays(data: dict) -> list[tuple[date, str]]:
+    """(day, holiday name) of the sittings of the booked series that fall on public holidays."""
+    if not data.get("rrule"):
+        return []
+    try:
+        instances = expand(data["rrule"], data["start"], data["end"])
+    except SeriesError:
+        return []  # the booking service explains what is wrong with the rule
+    return holidays_of_series(instances)
+
+
 def _form_version(form: MeetingForm) -> int | None:
     raw = (form.version.data or "").strip()
     return int(raw) if raw.isdigit() and len(raw) < 10 else None
@@ -123,15 +159,32 @@ def _submit(form: MeetingForm, meeting: Meeting | None, picker: dict):
     template = "meetings/form.html"
     context = dict(picker, form=form, meeting=meeting)
     if request.form.get("add_group"):
-        added = _group_members(request.form["add_group"], picker["all_units"])
+        key = request.form["add_group"]
+        if key == "selected":  # the group list's button; a link may still name the group itself
+            key = request.form.get("group", "")
+        added = _group_members(key, picker["all_units"])
         form.participants.data = list(dict.fromkeys(list(form.participants.data or []) + added))
         return render_template(template, **context)
+    if request.form.get("drop_units"):
+        # "remove these N units" offered after an online meeting was refused for them
+        dropped = set(request.form["drop_units"].split())
+        form.participants.data = [c for c in form.participants.data or [] if c not in dropped]
+        return render_template(template, dropped=len(dropped), **context)
     if request.form.get("use_slot"):
         _apply_slot(form)
     if not form.validate():
         return render_template(template, **context), 422
     data = form.to_data()
     data["on_conflict"] = "skip" if request.form.get("on_conflict") == "skip" else "fail"
+    if request.form.get("holidays") == "skip":
+        data["skip_holidays"] = True
+    holidays = series_holidays(data) if meeting is None else []
+    if holidays and request.form.get("holidays") not in ("skip", "keep"):
+        # the sittings on public holidays are listed before anything is booked
+        return render_template(template, holidays=holidays, **context)
+    if meeting is None and data["end"] <= utcnow() and request.form.get("confirm_past") != "1":
+        # a past end records the meeting as held at once: a date typo must not do that unasked
+        return render_template(template, past=local(data["start"]), **context)
     try:
         if meeting is None:
             meeting = services.book_meeting(current_user, data)
@@ -143,7 +196,9 @@ def _submit(form: MeetingForm, meeting: Meeting | None, picker: dict):
         return render_template(template, general_errors=[err.message], stale=True, **context), 409
     except ValidationError as err:
         db.session.rollback()
-        return render_template(template, general_errors=_show_service_errors(form, err), **context), 422
+        return render_template(template, general_errors=_show_service_errors(form, err),
+                               refused_without_vc=err.details.get("units_without_vc") or [],
+                               **context), 422
     except Conflict as err:
         db.session.rollback()
         return render_template(template, conflict=_conflict_view(err), series=bool(data["rrule"]),
@@ -165,12 +220,14 @@ def new():
     own = current_user.unit.code
     form.host_unit.data = own if any(c.value == own for c in form.host_unit.choices) else None
     form.day.data = parse_day(request.args.get("date")) or today_local()
-    try:
-        start = datetime.strptime(request.args.get("start", ""), "%H:%M")
-        form.start_time.data = start.time()
-        form.end_time.data = (start + timedelta(hours=1)).time()
-    except ValueError:
-        pass  # no start time offered: the user types one
+    start, end = parse_clock(request.args.get("start")), parse_clock(request.args.get("end"))
+    if start is not None:  # a slot picked on a calendar (the end one hour later unless given)
+        form.start_time.data = start
+        later = (datetime.combine(date.today(), start) + timedelta(hours=1)).time()
+        form.end_time.data = end if end is not None and end > start else max(later, start)
+    unit = request.args.get("unit", "")
+    if any(c.value == unit for c in form.host_unit.choices):
+        form.host_unit.data = unit
     room = request.args.get("room", "")
     if room.isdigit() and any(c.value == int(room) for c in form.rooms.choices):
         form.rooms.data = [int(room)]
@@ -191,3 +248,21 @@ def edit(meeting_id: int):
         return _submit(form, meeting, picker)
     form.fill_from(meeting)
     return render_template("meetings/form.html", form=form, meeting=meeting, **picker)
+
+
+@bp.route("/meetings/room-availability")
+@login_required
+@permission_required("book")
+def room_availability():
+    """For the booking form: which of the given rooms are taken between start and end of a
+    day, {"busy": {room id: "title HH:MM–HH:MM"}}. Only rooms the user may see are answered."""
+    day = parse_day(request.args.get("date"))
+    start, end = parse_clock(request.args.get("start")), parse_clock(request.args.get("end"))
+    ids = [int(v) for v in (request.args.get("rooms") or "").split(",") if v.isdigit() and len(v) < 12]
+    if day is None or start is None or end is None or end <= start or not ids:
+        return jsonify({"busy": {}})
+    visible = {r.id for r in rooms_in_reach(current_user, "view")}
+    busy = services.rooms_busy([i for i in ids if i in visible][:200],
+                               datetime.combine(day, start, LOCAL_TZ), datetime.combine(day, end, LOCAL_TZ))
+    return jsonify({"busy": {str(room_id): f"{title} {local(s):%H:%M}–{local(e):%H:%M}"
+                             for room_id, (title, s, e) in busy.items()}})

@@ -12,21 +12,18 @@ from flask_login import current_user, login_required
 from ..core.access import permission_required
 from ..core.errors import ValidationError
 from ..core.labels import LABELS
-from ..core.timeutil import LOCAL_TZ, WEEKDAY_NAMES_VI, local_day_bounds, official_date_line, today_local
+from ..core.timeutil import LOCAL_TZ, WEEKDAY_NAMES_VI, official_date_line, today_local
 from ..extensions import db
 from ..rooms.models import Room
-from ..units.models import Unit
-from . import bp
+from . import bp, queries
 from .forms import parse_day
-from ..core.access import unit_ids_in_reach
 from ..units.services import units_in_reach
-from .models import Meeting, Occurrence
-from .serializers import involving
 from .view_helpers import (local, monday_of, occurrences_between, picker_rooms, picker_units,
                            requested_day, requested_room, requested_unit)
 
 FIRST_HOUR, LAST_HOUR = 7, 19  # the office day shown on the grids
 SLOT_MINUTES = 30
+SEARCH_PER_PAGE = 25
 
 
 def _pickers(unit, room) -> dict:
@@ -51,6 +48,31 @@ def _row_key(occurrence) -> int:
     return -1 if hour < FIRST_HOUR else min(hour, LAST_HOUR)
 
 
+def _spans(items) -> dict[int, dict]:
+    """Where each sitting of the office hours sits in its day's column, so the page's script can
+    draw it over the hours it lasts: minutes after its hour row begins, minutes it lasts (up to
+    the end of the grid), and its lane among the day's overlapping sittings."""
+    spans: dict[int, dict] = {}
+    lanes_end: dict = defaultdict(list)  # day -> end of the last sitting in each lane
+    for occurrence in items:
+        start, end = local(occurrence.start_at), local(occurrence.end_at)
+        if not FIRST_HOUR <= start.hour < LAST_HOUR:
+            continue
+        closing = start.replace(hour=LAST_HOUR, minute=0)
+        lanes = lanes_end[start.date()]
+        lane = next((i for i, busy_until in enumerate(lanes) if busy_until <= start), len(lanes))
+        if lane == len(lanes):
+            lanes.append(end)
+        else:
+            lanes[lane] = end
+        spans[occurrence.id] = {"offset": start.minute,
+                                "minutes": max(15, int((min(end, closing) - start).total_seconds() // 60)),
+                                "lane": lane, "day": start.date()}
+    for span in spans.values():
+        span["lanes"] = len(lanes_end[span.pop("day")])
+    return spans
+
+
 @bp.route("/meetings/week")
 @login_required
 @permission_required("view")
@@ -63,9 +85,13 @@ def week():
     cells = defaultdict(list)
     for occurrence in items:
         cells[(local(occurrence.start_at).date(), _row_key(occurrence))].append(occurrence)
+    by_day = defaultdict(list)
+    for occurrence in items:
+        by_day[local(occurrence.start_at).date()].append(occurrence)
     return render_template(
         "meetings/week.html", unit=unit, room=room, days=days, rows=_hour_rows(items),
-        cells=cells, weekday_names=WEEKDAY_NAMES_VI, today=today_local(),
+        cells=cells, spans=_spans(items), by_day=by_day, first_hour=FIRST_HOUR,
+        weekday_names=WEEKDAY_NAMES_VI, today=today_local(),
         prev_day=monday - timedelta(days=7), next_day=monday + timedelta(days=7),
         **_pickers(unit, room))
 
@@ -90,6 +116,7 @@ def month():
         cursor += timedelta(days=7)
     return render_template(
         "meetings/month.html", unit=unit, room=room, first=first, weeks=weeks, by_day=by_day,
+        month_days=[first + timedelta(days=i) for i in range(last.day)],
         weekday_names=WEEKDAY_NAMES_VI, today=today_local(),
         prev_day=(first - timedelta(days=1)).replace(day=1), next_day=last + timedelta(days=1),
         **_pickers(unit, room))
@@ -141,7 +168,7 @@ def schedule():
     monday = monday_of(requested_day())
     sunday = monday + timedelta(days=6)
     grouped = defaultdict(lambda: {"morning": [], "afternoon": []})
-    for occurrence in occurrences_between(current_user, monday, sunday, unit=unit):
+    for occurrence in occurrences_between(current_user, monday, sunday, unit=unit, with_agenda=True):
         start = local(occurrence.start_at)
         grouped[start.date()]["morning" if start.hour < 12 else "afternoon"].append(occurrence)
     # Offices print every working day, even an empty one; the weekend only when it has meetings.
@@ -151,24 +178,6 @@ def schedule():
         grouped=grouped, weekday_names=WEEKDAY_NAMES_VI, units=picker_units(current_user, unit),
         dateline=official_date_line(current_app.config["CITY_NAME"], today_local()),
         prev_day=monday - timedelta(days=7), next_day=monday + timedelta(days=7))
-
-
-def _search_query(user, args):
-    query = sa.select(Meeting).join(Unit, Meeting.host_unit_id == Unit.id)
-    reach = unit_ids_in_reach(user)
-    if reach is not None:
-        query = query.where(involving(reach))
-    if args["q"]:
-        query = query.where(Meeting.title.ilike(f"%{args['q']}%", escape="\\"))
-    if args["category"]:
-        query = query.where(Meeting.category == args["category"])
-    if args["unit"] is not None:
-        query = query.where(involving([args["unit"].id]))
-    if args["from"] or args["to"]:
-        start, end = local_day_bounds(args["from"] or date(1900, 1, 1), args["to"] or date(9999, 1, 1))
-        query = query.where(Meeting.id.in_(sa.select(Occurrence.meeting_id).where(
-            Occurrence.start_at >= start, Occurrence.start_at < end)))
-    return query.order_by(Meeting.start_at.desc()).limit(200)
 
 
 def _search_args() -> dict:
@@ -183,7 +192,6 @@ def _search_args() -> dict:
             raise ValidationError(_("Ngày không hợp lệ: %(value)s (định dạng dd/mm/yyyy).", value=raw))
     if request.args.get("unit"):
         args["unit"] = requested_unit()
-    args["q"] = args["q"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return args
 
 
@@ -193,7 +201,12 @@ def _search_args() -> dict:
 def search():
     args = _search_args()
     searched = any(request.args.get(k) for k in ("q", "unit", "category", "from", "to"))
-    results = list(db.session.scalars(_search_query(current_user, args))) if searched else []
+    results = None
+    if searched:
+        query = queries.search_meetings(current_user, words=args["q"], unit=args["unit"],
+                                        category=args["category"], start_day=args["from"],
+                                        end_day=args["to"])
+        results = db.paginate(query, per_page=SEARCH_PER_PAGE, error_out=False)
     return render_template("meetings/search.html", results=results, searched=searched,
                            units=units_in_reach(current_user), args=request.args,
                            categories=LABELS["category"])

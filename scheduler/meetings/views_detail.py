@@ -33,8 +33,10 @@ def _occurrence(meeting: Meeting, occurrence_id: int) -> Occurrence:
     return occurrence
 
 
-def _history(meeting: Meeting) -> list[AuditEntry]:
-    return list(db.session.scalars(
+def _history(meeting: Meeting) -> list:
+    from ..audit.presenting import present  # the audit package imports the domains' views
+
+    return present(db.session.scalars(
         sa.select(AuditEntry).where(AuditEntry.object_type == "meeting",
                                     AuditEntry.object_id == str(meeting.id))
         .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())))
@@ -52,7 +54,19 @@ def detail(meeting_id: int):
         may_approve=may_approve, history=_history(meeting) if full else [],
         cancel_form=CancelForm(), decision_form=DecisionForm(), move_form=MoveOccurrenceForm(),
         held_form=HeldModeForm(), restore_form=RestoreForm(),
-        skipped=sorted(datetime.fromisoformat(v) for v in meeting.exdates or []))
+        skipped=sorted(datetime.fromisoformat(v) for v in meeting.exdates or []),
+        unreachable=_unreachable(meeting) if may_book else [])
+
+
+def _unreachable(meeting: Meeting) -> list:
+    """Units whose endpoint is down while the connection test of the meeting is due."""
+    from flask import current_app
+
+    from ..core.timeutil import utcnow
+    from ..endpoints.services import unreachable_before_start
+
+    return unreachable_before_start(meeting, utcnow(),
+                                    int(current_app.config.get("ENDPOINT_TEST_LEAD_MINUTES", 30)))
 
 
 def _run(meeting: Meeting, action, done: str):

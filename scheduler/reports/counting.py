@@ -48,6 +48,15 @@ def online_condition():
     return sa.func.coalesce(Occurrence.held_mode, Meeting.mode).in_(ONLINE_MODES)
 
 
+def paperless_condition():
+    return Meeting.paperless.is_(True)
+
+
+def numerator_condition(target: Target):
+    """What a meeting share target counts in its numerator: held online, or held paperless."""
+    return paperless_condition() if target.measure == "paperless" else online_condition()
+
+
 def _month_index(period: Period):
     """SQL: the index in period.buckets of the (local) month an occurrence starts in. Compared
     against UTC month boundaries so it works the same on SQLite and PostgreSQL."""
@@ -57,7 +66,8 @@ def _month_index(period: Period):
     return sa.case(*whens, else_=len(buckets) - 1) if whens else sa.literal(0)
 
 
-def share_query(targets: list[Target], scope: Unit, period: Period, now: datetime):
+def share_query(targets: list[Target], scope: Unit, period: Period, now: datetime,
+                numerator=None):
     """Rows (child_id, month_index, then for each target: held_online, held, planned_online,
     planned).
 
@@ -72,7 +82,8 @@ def share_query(targets: list[Target], scope: Unit, period: Period, now: datetim
     per_row = (sa.select(hosts.c.child_id, _month_index(period).label("month_index"),
                          Meeting.category.label("category"),
                          sa.case((held, 1), (planned, 2), else_=0).label("state"),
-                         sa.case((online_condition(), 1), else_=0).label("online"))
+                         sa.case((numerator if numerator is not None else online_condition(), 1),
+                                 else_=0).label("online"))
                .select_from(Occurrence)
                .join(Meeting, Meeting.id == Occurrence.meeting_id)
                .join(hosts, hosts.c.unit_id == Meeting.host_unit_id)
@@ -92,11 +103,13 @@ def share_query(targets: list[Target], scope: Unit, period: Period, now: datetim
             .group_by(per_row.c.child_id, per_row.c.month_index))
 
 
-def share_rows(targets: list[Target], scope: Unit, period: Period, now: datetime):
-    """share_query's rows, one ShareRow per target."""
+def share_rows(targets: list[Target], scope: Unit, period: Period, now: datetime,
+               numerator=None):
+    """share_query's rows, one ShareRow per target (`numerator`: the condition the targets
+    count in their numerator, held online by default)."""
     rows = []
     for child_id, month_index, *counts in db.session.execute(
-            share_query(targets, scope, period, now)):
+            share_query(targets, scope, period, now, numerator)):
         for i, target in enumerate(targets):
             rows.append(ShareRow(target.code, child_id, month_index, *counts[4 * i:4 * i + 4]))
     return rows

@@ -17,7 +17,7 @@ from ..core.access import require
 from ..core.errors import ValidationError
 from ..endpoints.models import Endpoint
 from ..extensions import db
-from ..units.models import Unit
+from ..units.models import TWO_LEVEL_SINCE, Unit
 from .models import FACTS, ConnectionFactChange
 from .sql import analytic_transaction, child_id_under
 
@@ -184,9 +184,14 @@ def headlines(figures: dict) -> list[str]:
     if not total:
         return [_("Không có xã, phường, thị trấn nào trong phạm vi tại ngày này.")]
     vc_percent = format_decimal(round(100 * figures["vc_deployed"] / total, 1), format="#,##0.#")
+    if date.fromisoformat(figures["date"]) >= TWO_LEVEL_SINCE:  # no towns (thị trấn) any more
+        wan = _("%(n)d/%(total)d xã, phường kết nối mạng diện rộng", n=figures["wan_connected"],
+                total=total)
+    else:
+        wan = _("%(n)d/%(total)d xã, phường, thị trấn kết nối mạng diện rộng",
+                n=figures["wan_connected"], total=total)
     return [
-        _("%(n)d/%(total)d xã, phường, thị trấn kết nối mạng diện rộng",
-          n=figures["wan_connected"], total=total),
+        wan,
         _("%(p)s %% UBND các xã, phường được triển khai hệ thống hội nghị truyền hình",
           p=vc_percent),
     ]

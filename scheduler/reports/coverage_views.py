@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from ..core.access import permission_required, reach_condition, require
 from ..core.errors import ValidationError
 from ..core.timeutil import today_local
+from ..endpoints.history import period_bounds, uptime_by_child
 from ..extensions import db
 from ..units.models import Unit
 from ..core.replica import reads_replica
@@ -16,7 +17,8 @@ from . import bp, charts, coverage, services
 from .forms import FactForm
 from .periods import date_arg
 
-HISTORY_MONTHS = 24
+HISTORY_SINCE = date(2018, 1, 1)  # the city's plans count wards connected since 2018
+MONITORING_DAYS = 30  # default period of the "reachable over the period" column
 
 
 def coverage_request() -> tuple[Unit, date]:
@@ -35,6 +37,25 @@ def month_ends(day: date, count: int) -> list[date]:
     return list(reversed(ends))
 
 
+def months_since(first: date, day: date) -> int:
+    """How many month ends month_ends() needs to reach back to the month of `first`."""
+    return max((day.year - first.year) * 12 + day.month - first.month + 1, 1)
+
+
+def monitoring_period(day: date) -> tuple[date, date]:
+    """The period of the reachability column: ?since= (default MONITORING_DAYS before the
+    report's day) to the report's day."""
+    try:
+        since = (date_arg(request.args, "since") if request.args.get("since")
+                 else day - timedelta(days=MONITORING_DAYS - 1))
+    except OverflowError:
+        since = day
+    if since > day:
+        raise ValidationError(_("Ngày bắt đầu kỳ giám sát phải trước ngày xem báo cáo."),
+                              {"fields": {"since": _("Phải trước ngày xem.")}})
+    return since, day
+
+
 def manageable_wards(scope: Unit, day: date) -> list[Unit]:
     """Wards of the scope the current user may record facts for (unit admins: their subtree)."""
     query = sa.select(Unit).where(Unit.kind == "ward", Unit.active_on(day), Unit.in_subtree(scope),
@@ -49,7 +70,12 @@ def manageable_wards(scope: Unit, day: date) -> list[Unit]:
 def coverage_page():
     scope, day = coverage_request()
     figures = coverage.connectivity(current_user, scope, day)
-    over_time = coverage.coverage_over_time(scope, month_ends(day, HISTORY_MONTHS))
+    since, _until = monitoring_period(day)
+    children = dict(db.session.execute(sa.select(Unit.id, Unit.code).where(
+        Unit.parent_id == scope.id, Unit.active_on(day))).all())
+    shares = uptime_by_child(scope, list(children), *period_bounds(since, day))
+    uptimes = {children.get(key, key): share for key, share in shares.items()}
+    over_time = coverage.coverage_over_time(scope, month_ends(day, months_since(HISTORY_SINCE, day)))
     chart = charts.coverage_lines(
         [(f"{d:%m/%y}", c["total"], c["wan"], c["vc"]) for d, c in over_time],
         _("Tỷ lệ phường, xã kết nối theo tháng"))
@@ -61,7 +87,7 @@ def coverage_page():
     history = coverage.fact_history([w.id for w in wards]) if wards else []
     return render_template("reports/coverage.html", scope=scope, day=day, figures=figures,
                            headlines=coverage.headlines(figures), chart=chart, form=form,
-                           history=history,
+                           history=history, since=since, uptimes=uptimes,
                            choices=services.scope_choices(current_user, day, day))
 
 

@@ -11,6 +11,31 @@ from openpyxl.utils import get_column_letter
 from .periods import Period
 from .services import Figure, TargetReport
 
+# A text beginning with one of these is read as a formula by Excel and LibreOffice (a unit
+# named "=HYPERLINK(...)" would become a live link or worse): OWASP's CSV-injection advice.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def is_formula_like(value) -> bool:
+    return isinstance(value, str) and value.startswith(FORMULA_STARTS)
+
+
+def csv_safe(value):
+    """A CSV field that a spreadsheet shows as the text it is: a formula-like text gets a
+    leading apostrophe; numbers, including negative ones, stay numbers."""
+    return "'" + value if is_formula_like(value) else value
+
+
+def _append(sheet, row: list) -> None:
+    """Append a row; a formula-like text is stored as a text cell (openpyxl would otherwise
+    store it as a formula) and marked quote-prefixed, so editing it keeps it text."""
+    sheet.append(row)
+    for cell, value in zip(sheet[sheet.max_row], row):
+        if is_formula_like(value):
+            cell.value = value
+            cell.data_type = "s"
+            cell.quotePrefix = True
+
 
 def verdict(figure: Figure) -> str:
     if figure.met is None:
@@ -51,16 +76,16 @@ def workbook(scope, period: Period, reports: list[TargetReport]) -> bytes:
     below = PatternFill("solid", fgColor="F8D7DA")
     for report in reports:
         sheet = book.create_sheet(_sheet_title(report.target.code, used))
-        sheet.append([report.target.name])
+        _append(sheet, [report.target.name])
         sheet["A1"].font = Font(bold=True, size=13)
-        sheet.append([_("Phạm vi"), f"{scope.name} ({scope.code})"])
-        sheet.append([_("Kỳ báo cáo"), period.label])
+        _append(sheet, [_("Phạm vi"), f"{scope.name} ({scope.code})"])
+        _append(sheet, [_("Kỳ báo cáo"), period.label])
         sheet.append([])
         sheet.append(table_headers())
         for cell in sheet[5]:
             cell.font = bold
         for row in table_rows(scope, report):
-            sheet.append(row)
+            _append(sheet, row)
             if row[6] == _("Không đạt"):
                 for cell in sheet[sheet.max_row]:
                     cell.fill = below
@@ -80,9 +105,10 @@ def workbook(scope, period: Period, reports: list[TargetReport]) -> bytes:
 def csv_text(scope, period: Period, reports: list[TargetReport]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
+    # None becomes an empty field (csv's own rule)
     writer.writerow([_("Mã chỉ tiêu"), _("Chỉ tiêu"), _("Kỳ báo cáo"), *table_headers()])
     for report in reports:
         for row in table_rows(scope, report):
-            writer.writerow([report.target.code, report.target.name, period.label,
-                             *["" if v is None else v for v in row]])
+            writer.writerow([csv_safe(v) for v in (report.target.code, report.target.name,
+                                                   period.label, *row)])
     return buffer.getvalue().encode("utf-8-sig")

@@ -1,10 +1,11 @@
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, DecimalField, IntegerField, SelectField, SelectMultipleField, StringField
+from wtforms import IntegerField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..core.form_fields import LocalDateField, LocalDecimalField
 from ..core.labels import choices
 
 
@@ -24,7 +25,7 @@ class TargetForm(FlaskForm):
 
 class ThresholdForm(FlaskForm):
     year = IntegerField(_l("Năm"), validators=[DataRequired(), NumberRange(2000, 2100)])
-    percent = DecimalField(_l("Ngưỡng (%)"), places=1,
+    percent = LocalDecimalField(_l("Ngưỡng (%)"), places=1,
                            validators=[InputRequired(), NumberRange(0, 100)])
 
 
@@ -32,7 +33,7 @@ class FactForm(FlaskForm):
     ward = SelectField(_l("Phường, xã"), choices={}, validators=[DataRequired()])
     fact = SelectField(_l("Loại kết nối"), choices={})
     value = SelectField(_l("Trạng thái"), choices={})
-    effective_on = DateField(_l("Có hiệu lực từ ngày"), validators=[DataRequired()])
+    effective_on = LocalDateField(_l("Có hiệu lực từ ngày (dd/mm/yyyy)"), validators=[DataRequired()])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -12,8 +12,10 @@ from ..core.types import UTCDateTime
 from ..extensions import db
 
 # `share`: held-online share of the meetings of the target's categories;
+# `paperless`: held-paperless share of the meetings of the target's categories;
 # `ward_vc` / `ward_wan`: share of existing wards with video conference deployed / WAN connected.
-MEASURES = ("share", "ward_vc", "ward_wan")
+MEASURES = ("share", "ward_vc", "ward_wan", "paperless")
+MEETING_MEASURES = ("share", "paperless")  # the shares of meetings, with their drill-down
 FACTS = ("wan", "vc")
 
 
@@ -33,6 +35,11 @@ class Target(db.Model):
         back_populates="target", cascade="all, delete-orphan", order_by="TargetCategory.category")
     thresholds: Mapped[list["TargetThreshold"]] = relationship(
         back_populates="target", cascade="all, delete-orphan", order_by="TargetThreshold.year")
+
+    @property
+    def counts_meetings(self) -> bool:
+        """A share of meetings (online or paperless), as opposed to a share of wards."""
+        return self.measure in MEETING_MEASURES
 
     @property
     def categories(self) -> list[str]:

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
 
+from ..core.form_fields import parse_local_date
 from ..core.errors import ValidationError
 from ..core.timeutil import to_local
 
@@ -129,16 +130,20 @@ def _int_arg(args, name: str, low: int, high: int, default: int | None = None) -
 
 
 def date_arg(args, name: str) -> date:
-    """A local date from an ISO 8601 date, or from a datetime (taken on its local day)."""
+    """A local date from an ISO 8601 date, dd/mm/yyyy (typed in the pages), or a datetime
+    (taken on its local day)."""
     raw = (args.get(name) or "").strip()
     try:
         return date.fromisoformat(raw)
     except ValueError:
         pass
+    typed = parse_local_date(raw)
+    if typed is not None:
+        return typed
     try:
         moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError:
-        raise ValidationError(_("Ngày %(name)s không hợp lệ: %(value)s (định dạng YYYY-MM-DD).",
+        raise ValidationError(_("Ngày %(name)s không hợp lệ: %(value)s (định dạng dd/mm/yyyy).",
                                 name=name, value=raw), {"field": name}) from None
     return to_local(moment).date() if moment.tzinfo else moment.date()
 

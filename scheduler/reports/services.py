@@ -18,8 +18,8 @@ from ..meetings.models import Meeting, Occurrence
 from ..units.models import Unit
 from . import coverage
 from .models import Target
-from .counting import (counted_occurrences, held_condition, online_condition, planned_condition,
-                       tallied_rows)
+from .counting import (counted_occurrences, held_condition, numerator_condition,
+                       paperless_condition, planned_condition, share_rows, tallied_rows)
 from .periods import Period
 from .targets import active_targets
 from .sql import analytic_transaction
@@ -32,6 +32,12 @@ class Figure:
     planned_numerator: int = 0
     planned_denominator: int = 0
     threshold: Decimal | None = None
+
+    def merge(self, other: "Figure") -> None:
+        self.numerator += other.numerator
+        self.denominator += other.denominator
+        self.planned_numerator += other.planned_numerator
+        self.planned_denominator += other.planned_denominator
 
     def add(self, row) -> None:
         self.numerator += int(row.held_online or 0)
@@ -71,6 +77,9 @@ class TargetReport:
     total: Figure
     children: list[tuple[Unit, Figure]] = field(default_factory=list)
     trend: list[tuple[str, Figure]] = field(default_factory=list)
+    # the former units whose figures the total includes, before the scope existed:
+    # (unit, merged whole)
+    predecessors: list[tuple[Unit, bool]] = field(default_factory=list)
 
 
 def month_key(year: int, month: int) -> str:
@@ -104,7 +113,10 @@ def threshold_year(period: Period) -> int:
 
 
 def share_reports(targets: list[Target], scope: Unit, period: Period, now: datetime,
-                  children: list[Unit]) -> list[TargetReport]:
+                  children: list[Unit], rows=None) -> list[TargetReport]:
+    """Meeting share targets. The online shares read the running counts (tallied_rows); the
+    paperless share passes `rows` counted by one grouped query over the sittings (the tally
+    does not count paperless meetings)."""
     year = threshold_year(period)
     keys = [key for key, _first, _last in period.buckets]
     reports = {}
@@ -114,7 +126,9 @@ def share_reports(targets: list[Target], scope: Unit, period: Period, now: datet
         reports[target.code] = (TargetReport(target, threshold, fig()),
                               {c.id: fig() for c in children}, [fig() for _ in keys])
     if targets:
-        for row in tallied_rows(targets, scope, period, now, children):
+        if rows is None:
+            rows = tallied_rows(targets, scope, period, now, children)
+        for row in rows:
             report, by_child, by_month = reports[row.target_code]
             if row.in_total:
                 report.total.add(row)
@@ -166,23 +180,53 @@ def target_reports(actor, scope: Unit, period: Period, now: datetime, today: dat
     analytic_transaction()
     targets = targets if targets is not None else active_targets()
     children = child_units(scope, period)
-    shares = share_reports([t for t in targets if t.measure == "share"], scope, period, now,
-                           children)
-    wards = ward_reports([t for t in targets if t.measure != "share"], scope, period, today,
+    share_targets = [t for t in targets if t.measure == "share"]
+    shares = share_reports(share_targets, scope, period, now, children)
+    add_predecessors(shares, share_targets, scope, period, now)
+    paperless = [t for t in targets if t.measure == "paperless"]
+    if paperless:
+        shares += share_reports(paperless, scope, period, now, children, rows=share_rows(
+            paperless, scope, period, now, numerator=paperless_condition()))
+    wards = ward_reports([t for t in targets if not t.counts_meetings], scope, period, today,
                          children)
     by_code = {r.target.code: r for r in shares + wards}
     return [by_code[t.code] for t in targets]
 
 
+def add_predecessors(reports: list[TargetReport], targets: list[Target], scope: Unit,
+                     period: Period, now: datetime) -> None:
+    """A unit formed on a later day (a 2025 commune or ward) has no meetings of its own before
+    it: for the part of the period before its first day, its report counts those of the former
+    units that formed it (their whole figures, also of those only partly merged), so that this
+    year compares with last year for the same area. Each report lists them."""
+    from ..units.succession import predecessor_units
+
+    if not reports or scope.valid_from is None or period.start >= scope.valid_from:
+        return
+    formers = predecessor_units(scope)
+    if not formers:
+        return
+    by_target = {r.target.id: r for r in reports}
+    for unit, _whole in formers:
+        for former in share_reports(targets, unit, period, now, []):
+            report = by_target[former.target.id]
+            report.total.merge(former.total)
+            for (_key, mine), (_k, theirs) in zip(report.trend, former.trend):
+                mine.merge(theirs)
+    for report in reports:
+        report.predecessors = formers
+
+
 def drilldown(actor, target: Target, scope: Unit, period: Period, now: datetime,
               which: str = "held", month: str | None = None, limit: int = 500):
-    """The occurrences behind a figure: `held` (denominator), `online` (numerator) or
-    `planned`; optionally of one month ("2026-01"). Returns (rows, total count)."""
+    """The occurrences behind a figure: `held` (denominator), `online` (numerator: held online,
+    or held paperless for the paperless share) or `planned`; optionally of one month
+    ("2026-01"). Returns (rows, total count)."""
     require("report", scope, user=actor)
     analytic_transaction()
     query = counted_occurrences(target.categories, scope, period)
     conditions = {"held": held_condition(now), "planned": planned_condition(now),
-                  "online": sa.and_(held_condition(now), online_condition())}
+                  "online": sa.and_(held_condition(now), numerator_condition(target))}
     if which not in conditions:
         raise ValidationError(_("Loại số liệu không hợp lệ: %(value)s.", value=which))
     query = query.where(conditions[which])
@@ -225,6 +269,9 @@ def report_as_dict(report: TargetReport) -> dict:
                         for unit, fig in report.children]
     data["trend"] = [{"month": key, "numerator": fig.numerator, "denominator": fig.denominator,
                       "share": fig.share} for key, fig in report.trend]
+    data["includes_predecessors"] = [
+        {"code": unit.code, "name": unit.name, "valid_to": unit.valid_to.isoformat() if unit.valid_to else None,
+         "whole": whole} for unit, whole in report.predecessors]
     return data
 
 

@@ -20,6 +20,8 @@ DEFAULT_TARGETS = (
      ("giao_ban", "lam_viec", "khac"), 30),
     ("ward_vc", "Phường/xã có hệ thống hội nghị truyền hình", "ward_vc", (), 100),
     ("ward_wan", "Phường/xã kết nối mạng diện rộng", "ward_wan", (), 100),
+    # the paperless share is reported beside the online share; the city sets its threshold
+    ("paperless", "Họp không giấy tờ", "paperless", CATEGORIES, None),
 )
 # The year the seeded thresholds start from; later years fall back to it until a plan changes them.
 DEFAULT_THRESHOLD_YEAR = 2018
@@ -29,7 +31,8 @@ def _default_target(position: int) -> Target:
     code, name, measure, categories, percent = DEFAULT_TARGETS[position]
     target = Target(code=code, name=name, measure=measure, position=position)
     target.category_rows = [TargetCategory(category=c) for c in categories]
-    target.thresholds = [TargetThreshold(year=DEFAULT_THRESHOLD_YEAR, percent=Decimal(percent))]
+    target.thresholds = ([] if percent is None else
+                         [TargetThreshold(year=DEFAULT_THRESHOLD_YEAR, percent=Decimal(percent))])
     return target
 
 
@@ -100,7 +103,7 @@ def update_target(actor, target: Target, name: str, categories: list[str] | None
                               {"field": "name"})
     before = {"name": target.name, "categories": target.categories}
     target.name = name
-    if target.measure == "share" and categories is not None:
+    if target.counts_meetings and categories is not None:
         unknown = [c for c in categories if c not in CATEGORIES]
         if unknown or not categories:
             raise ValidationError(_("Cần chọn ít nhất một loại cuộc họp hợp lệ."),
@@ -144,7 +147,7 @@ def delete_threshold(actor, target: Target, year: int) -> None:
     row = next((t for t in target.thresholds if t.year == year), None)
     if row is None:
         raise NotFound(_("Không có ngưỡng năm %(year)s.", year=year))
-    if len(target.thresholds) == 1:
+    if len(target.thresholds) == 1 and target.measure != "paperless":
         raise ValidationError(_("Chỉ tiêu phải có ít nhất một ngưỡng."))
     target.thresholds.remove(row)
     db.session.flush()

@@ -53,7 +53,7 @@ def targets_page():
 
 def _trend_links(report, scope, period) -> list[str] | None:
     """Each month's bar of a share target leads to the meetings held that month."""
-    if report.target.measure != "share":
+    if not report.target.counts_meetings:
         return None
     return [url_for("reports.drilldown", target=report.target.code, unit=scope.code,
                     which="held", in_month=key, **period.query_args())
@@ -67,7 +67,7 @@ def _trend_links(report, scope, period) -> list[str] | None:
 def drilldown():
     scope, period = report_request()
     target = targets.get_target(request.args.get("target", ""))
-    if target.measure != "share":
+    if not target.counts_meetings:
         return redirect(url_for("reports.coverage", unit=scope.code,
                                 date=min(period.end, today_local()).isoformat()))
     which = request.args.get("which", "held")
@@ -127,7 +127,7 @@ def update_target(code):
     if not form.validate_on_submit():
         raise ValidationError(_("Dữ liệu không hợp lệ: %(errors)s", errors=_form_errors(form)))
     targets.update_target(current_user, target, form.name.data,
-                          form.categories.data if target.measure == "share" else None)
+                          form.categories.data if target.counts_meetings else None)
     db.session.commit()
     flash(_("Đã lưu chỉ tiêu %(name)s.", name=target.name), "success")
     return redirect(url_for("reports.settings"))

@@ -1,7 +1,8 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, IntegerField, SelectField, StringField, TimeField
+from wtforms import BooleanField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from ..core.form_fields import ClockField
 from ..core.form_messages import Form
 
 
@@ -17,8 +18,8 @@ class RoomForm(Form):
     paperless = BooleanField(_l("Phòng họp không giấy tờ"))
     has_endpoint = BooleanField(_l("Có điểm cầu hội nghị truyền hình"))
     requires_approval = BooleanField(_l("Đặt phòng cần phê duyệt"))
-    open_from = TimeField(_l("Mở cửa từ"), validators=[Optional()])
-    open_until = TimeField(_l("Đến"), validators=[Optional()])
+    open_from = ClockField(_l("Mở cửa từ (HH:MM)"), validators=[Optional()])
+    open_until = ClockField(_l("Đến (HH:MM)"), validators=[Optional()])
     max_duration_minutes = IntegerField(_l("Thời lượng tối đa mỗi cuộc họp (phút)"),
                                         validators=[Optional(), NumberRange(min=1, max=24 * 60)])
     max_advance_days = IntegerField(_l("Đặt trước tối đa (ngày)"),

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from ..audit.services import diff, record, snapshot
 from ..core.access import reach_condition, require
 from ..core.errors import NotFound, ValidationError
+from ..core.textsearch import contains
 from ..extensions import db
 from ..units.models import Unit
 from .models import Room
@@ -18,22 +19,26 @@ ROOM_FIELDS = ("name", "capacity", "paperless", "has_endpoint", "requires_approv
                "open_from", "open_until", "max_duration_minutes", "max_advance_days")
 
 
-def list_rooms(user, *, unit: Unit | None = None, subtree: bool = True, permission: str = "view",
-               include_inactive: bool = False, search: str | None = None,
-               page: tuple[int, int] | None = None) -> list[Room]:
-    """Rooms of the units where `user` holds `permission`; narrowed to `unit` (and, with
-    `subtree`, the units below it), which must itself lie within reach."""
-    query = (sa.select(Room).join(Room.unit).options(contains_eager(Room.unit))
-             .where(reach_condition(user, permission)))
+def rooms_query(user, *, unit: Unit | None = None, subtree: bool = True, permission: str = "view",
+                include_inactive: bool = False, search: str | None = None):
+    """A select of the rooms of the units where `user` holds `permission`; narrowed to `unit`
+    (and, with `subtree`, the units below it), which must itself lie within reach; `search`
+    finds words of the room's name, ignoring case and Vietnamese marks."""
+    query = sa.select(Room).join(Room.unit).where(reach_condition(user, permission))
     if unit is not None:
         require(permission, unit, user=user)
         query = query.where(Unit.in_subtree(unit) if subtree else Room.unit_id == unit.id)
     if not include_inactive:
         query = query.where(Room.active.is_(True))
     if search:
-        query = query.where(Room.name.ilike(f"%{search.strip()}%"))
-    query = query.order_by(Room.active.desc(), Unit.code, Room.name, Room.id)
-    if page is not None:  # (offset, limit)
+        query = query.where(contains(Room.name, search))
+    return query.order_by(Room.active.desc(), Unit.code, Room.name, Room.id)
+
+
+def list_rooms(user, *, page: tuple[int, int] | None = None, **filters) -> list[Room]:
+    """The rooms of rooms_query, each with its unit; `page` = (offset, limit) reads a part."""
+    query = rooms_query(user, **filters).options(contains_eager(Room.unit))
+    if page is not None:
         query = query.offset(page[0]).limit(page[1])
     return list(db.session.scalars(query))
 

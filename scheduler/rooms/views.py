@@ -11,14 +11,17 @@ from ..units import services as unit_services
 from . import bp, services
 from .forms import RoomForm
 
+PER_PAGE = 50
+
 
 @bp.route("/rooms")
 @permission_required("manage")
 def index():
     unit = filter_unit()
-    rooms = services.list_rooms(current_user, unit=unit, permission="manage", include_inactive=True,
-                                search=request.args.get("q"))
-    return render_template("rooms/index.html", rooms=rooms, unit=unit,
+    query = services.rooms_query(current_user, unit=unit, permission="manage",
+                                 include_inactive=True, search=request.args.get("q"))
+    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    return render_template("rooms/index.html", rooms=page.items, page=page, unit=unit,
                            units=unit_services.units_in_reach(current_user, "manage"))
 
 

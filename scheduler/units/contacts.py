@@ -14,7 +14,8 @@ from ..core.timeutil import today_local
 from ..endpoints.services import list_endpoints
 from ..extensions import db
 from ..rooms.services import list_rooms
-from . import bp, services
+from ..auth.models import User
+from . import bp, services, succession
 from .models import Unit
 
 PHONE = Regexp(r"^[0-9 +().\-]*$", message=_l("Số điện thoại chỉ gồm chữ số, dấu cách và + ( ) . -"))
@@ -41,8 +42,15 @@ def detail(unit_id):
     children = list(db.session.scalars(sa.select(Unit).where(
         Unit.parent_id == unit.id, Unit.active_on(today_local())).order_by(Unit.code)))
     facts = services.connection_facts([unit.id, *[c.id for c in children]])
+    today = today_local()
+    may_move = allowed(current_user, "manage", unit) and not unit.exists_on(today)
+    users = list(db.session.scalars(sa.select(User).where(User.unit_id == unit.id)
+                                    .order_by(User.username))) if may_move else []
     return render_template(
         "units/detail.html", unit=unit, children=children, facts=facts,
+        predecessors=succession.predecessor_units(unit), successors=succession.successor_units(unit),
+        users_to_move=users,
+        move_choices=succession.successor_choices(unit, today) if users else [],
         ancestors=unit.ancestors(),
         rooms=list_rooms(current_user, unit=unit, subtree=False) if may_view else None,
         endpoints=list_endpoints(current_user, unit=unit, subtree=False) if may_view else None,

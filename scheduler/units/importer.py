@@ -41,6 +41,7 @@ class ImportReport:
     created: int = 0
     updated: int = 0
     closed: int = 0
+    successions: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -74,6 +75,8 @@ def read_rows(path: str | Path) -> list[dict]:
         return data
     try:
         reader = csv.DictReader(io.StringIO(text))
+        if {"successor", "predecessor"} <= set(reader.fieldnames or []):
+            return list(reader)  # a file of predecessors (units/succession.py)
         missing = {"code", "name", "kind"} - set(reader.fieldnames or [])
         if missing:
             raise ValidationError(_("CSV: thiếu cột %(columns)s.", columns=", ".join(sorted(missing))))
@@ -87,8 +90,14 @@ def _is_json(path: str | Path) -> bool:
 
 
 def import_file(path: str | Path, actor=None) -> "ImportReport":
-    """Read and apply a CSV or JSON file (the caller commits, or rolls back on error)."""
-    return import_units(read_rows(path), actor, first_row_number=1 if _is_json(path) else 2)
+    """Read and apply a CSV or JSON file (the caller commits, or rolls back on error): units,
+    or the predecessors of units (columns successor, predecessor, share)."""
+    from .succession import import_successions, is_succession_file
+
+    rows, first = read_rows(path), 1 if _is_json(path) else 2
+    if is_succession_file(rows):
+        return ImportReport(successions=import_successions(rows, actor, first_row_number=first))
+    return import_units(rows, actor, first_row_number=first)
 
 
 def _date(value, label, errors, number):

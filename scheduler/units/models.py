@@ -9,6 +9,9 @@ from ..core.types import UTCDateTime
 from ..extensions import db
 
 UNIT_KINDS = ("city", "department", "district", "ward")
+# the two-level local government (Resolution 1656/NQ-UBTVQH15 for Hà Nội): no districts and no
+# towns (thị trấn) from this day, only communes and wards under the province or city
+TWO_LEVEL_SINCE = date(2025, 7, 1)
 
 
 class Unit(db.Model):
@@ -114,3 +117,37 @@ class Unit(db.Model):
             return []
         found = {u.id: u for u in db.session.scalars(sa.select(Unit).where(Unit.id.in_(ids)))}
         return [found[i] for i in ids if i in found]
+
+
+class UnitSuccession(db.Model):
+    """One former unit (wholly or in part) became part of a later one: the wards and communes
+    that formed each unit of the 2025 reform ("Thành lập từ …" / "Sáp nhập vào …"), and the
+    link that reports follow to show a new unit's figures before its creation."""
+
+    __tablename__ = "unit_succession"
+    __table_args__ = (
+        sa.UniqueConstraint("predecessor_id", "successor_id", name="uq_unit_succession_pair"),
+        sa.CheckConstraint("predecessor_id <> successor_id", name="distinct_units"),
+        sa.Index("ix_unit_succession_successor_id", "successor_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    predecessor_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id", ondelete="CASCADE"))
+    successor_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id", ondelete="CASCADE"))
+    # False: only part of the former unit's area went to this successor
+    whole: Mapped[bool] = mapped_column(sa.Boolean, default=True)
+
+    predecessor: Mapped[Unit] = relationship(foreign_keys=[predecessor_id])
+    successor: Mapped[Unit] = relationship(foreign_keys=[successor_id])
+
+    @classmethod
+    def predecessors_of(cls, unit: Unit) -> list["UnitSuccession"]:
+        return list(db.session.scalars(
+            sa.select(cls).join(Unit, Unit.id == cls.predecessor_id)
+            .where(cls.successor_id == unit.id).order_by(cls.whole.desc(), Unit.code)))
+
+    @classmethod
+    def successors_of(cls, unit: Unit) -> list["UnitSuccession"]:
+        return list(db.session.scalars(
+            sa.select(cls).join(Unit, Unit.id == cls.successor_id)
+            .where(cls.predecessor_id == unit.id).order_by(cls.whole.desc(), Unit.code)))

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 
 from ..audit.services import diff, record, snapshot
 from ..core.access import reach_condition, require
+from ..core.textsearch import contains
 from ..core.errors import NotFound, ValidationError
 from ..core.timeutil import today_local
 from ..extensions import db
@@ -43,8 +44,8 @@ def list_units(kind: str | None = None, parent: Unit | None = None, on: date | N
     if not include_retired:
         query = query.where(Unit.active_on(on or today_local()))
     if search:
-        like = f"%{search.strip()}%"
-        query = query.where(sa.or_(Unit.name.ilike(like), Unit.code.ilike(like)))
+        query = query.where(sa.or_(contains(Unit.name, search),
+                                   Unit.code.icontains(search.strip(), autoescape=True)))
     if page is not None:
         query = query.offset(page[0]).limit(page[1])
     return list(db.session.scalars(query))
@@ -66,12 +67,43 @@ def unit_to_dict(unit: Unit, facts: dict[int, tuple[bool, bool]], parents: dict[
     }
 
 
-def units_as_dicts(units: list[Unit]) -> list[dict]:
-    facts = connection_facts([u.id for u in units])
+def units_as_dicts(units: list[Unit], on: date | None = None) -> list[dict]:
+    """The API's units, with their connection facts on day `on` (today by default), each with
+    the codes of the units it was formed from and merged into."""
+    facts = connection_facts([u.id for u in units], on)
     parent_ids = {u.parent_id for u in units if u.parent_id}
     parents = dict(db.session.execute(sa.select(Unit.id, Unit.code).where(Unit.id.in_(parent_ids))).all()) \
         if parent_ids else {}
-    return [unit_to_dict(u, facts, parents) for u in units]
+    links = succession_codes([u.id for u in units])
+    return [dict(unit_to_dict(u, facts, parents), **links.get(u.id, EMPTY_LINKS)) for u in units]
+
+
+EMPTY_LINKS = {"predecessors": [], "successors": []}
+
+
+def succession_codes(unit_ids: list[int]) -> dict[int, dict[str, list[str]]]:
+    """{unit id: {"predecessors": [codes], "successors": [codes]}} in one query."""
+    from .models import UnitSuccession
+
+    if not unit_ids:
+        return {}
+    other = sa.orm.aliased(Unit)
+    found: dict[int, dict[str, list[str]]] = {}
+    seen = set()
+    for ids in (unit_ids[i:i + 500] for i in range(0, len(unit_ids), 500)):
+        rows = db.session.execute(
+            sa.select(UnitSuccession.predecessor_id, UnitSuccession.successor_id, other.code, Unit.code)
+            .join(other, other.id == UnitSuccession.predecessor_id)
+            .join(Unit, Unit.id == UnitSuccession.successor_id)
+            .where(sa.or_(UnitSuccession.predecessor_id.in_(ids), UnitSuccession.successor_id.in_(ids)))
+            .order_by(other.code, Unit.code))
+        for pred_id, succ_id, pred_code, succ_code in rows:
+            if (pred_id, succ_id) in seen:
+                continue
+            seen.add((pred_id, succ_id))
+            found.setdefault(succ_id, {"predecessors": [], "successors": []})["predecessors"].append(pred_code)
+            found.setdefault(pred_id, {"predecessors": [], "successors": []})["successors"].append(succ_code)
+    return found
 
 
 CONTACT_FIELDS = ("email", "phone", "tech_name", "tech_phone", "tech_email")

@@ -6,6 +6,8 @@ from flask import render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..core.errors import ValidationError
+from ..core.form_fields import parse_local_date
 from ..core.timeutil import today_local
 from ..extensions import db
 from . import bp, services
@@ -21,12 +23,10 @@ def home():
 def _parse_day(value: str | None) -> date:
     if not value:
         return today_local()
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        from ..core.errors import ValidationError
-
-        raise ValidationError(_("Ngày không hợp lệ: %(value)s (định dạng YYYY-MM-DD).", value=value))
+    day = parse_local_date(value)
+    if day is None:
+        raise ValidationError(_("Ngày không hợp lệ: %(value)s (định dạng dd/mm/yyyy).", value=value))
+    return day
 
 
 @bp.route("/units")
@@ -58,4 +58,4 @@ def tree():
                            day=day, summary=summary)
 
 
-from . import contacts  # noqa: E402,F401  (unit page and contacts routes register on bp)
+from . import contacts, reform_views  # noqa: E402,F401  (unit page, contacts, reform routes)

@@ -50,21 +50,33 @@ def browser(playwright):
 
 @pytest.fixture
 def page(browser):
-    """A fresh browser profile (no cookies) for each test."""
+    """A fresh browser profile (no cookies) for each test. Whatever the page does must be
+    allowed by the Content-Security-Policy: a refused script, style or image fails the test."""
     context = browser.new_context(locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
     context.set_default_timeout(10_000)
     page = context.new_page()
+    refused: list[str] = []
+    page.on("console", lambda message: refused.append(message.text)
+            if "Content Security Policy" in message.text else None)
     yield page
     context.close()
+    assert not refused, f"the Content-Security-Policy refused: {refused}"
 
 
 @pytest.fixture
-def live_server(app, database_url):
+def live_server_config():
+    """Override in a test module for settings of the served application."""
+    return {}
+
+
+@pytest.fixture
+def live_server(app, database_url, live_server_config):
     """The application served over HTTP on 127.0.0.1 and a free port, sharing the test
     database with the `app` fixture (whose data the test creates). Yields the base URL.
 
     CSRF protection is on, as in production: the browser submits the real forms."""
-    served = create_app(make_config(database_url, SERVER_NAME=None, WTF_CSRF_ENABLED=True))
+    served = create_app(make_config(database_url, SERVER_NAME=None, WTF_CSRF_ENABLED=True,
+                                    **live_server_config))
     server = make_server("127.0.0.1", 0, served, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()

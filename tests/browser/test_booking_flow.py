@@ -38,7 +38,8 @@ def test_book_meet_a_conflict_and_see_the_week(tree, create_room, live_server, p
     page.goto(live_server + "/meetings/new")
     _fill_booking(page, "Họp triển khai kế hoạch chuyển đổi số", day)
     # the bulk button ticks the wards of the district in place (script), then one is unticked
-    page.get_by_role("button", name="Tất cả phường, xã của Quận Ba Đình").click()
+    page.get_by_label("Chọn theo nhóm").select_option(label="Tất cả phường, xã của Quận Ba Đình")
+    page.get_by_role("button", name="Thêm cả nhóm").click()
     expect(page.get_by_label("Phường Trúc Bạch (00004)")).to_be_checked()
     expect(page.get_by_label("Phường Hàng Bạc (00037)")).not_to_be_checked()
     page.get_by_label("Lọc theo tên hoặc mã đơn vị").fill("quận hoàn")

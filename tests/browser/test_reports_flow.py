@@ -54,19 +54,20 @@ def test_admin_reads_the_report_and_drills_down(april, live_server, page):
     expect(page.get_by_test_id("period-label")).to_contain_text(
         "Tháng 4/2024: 01/04/2024 – 30/04/2024")
 
-    # a gauge per target; online_80 at 2 of 3 = 66.7 %, below its 80 % threshold
-    expect(page.locator("svg.gauge")).to_have_count(4)
+    # a gauge per target, with the paperless share; online_80 at 2 of 3 = 66,7 % (decimal comma),
+    # below its 80 % threshold
+    expect(page.locator("svg.gauge")).to_have_count(5)
     card = page.locator('section[data-target="online_80"]')
-    expect(card.locator("svg.gauge")).to_have_attribute("aria-label", re.compile(r"66\.7 %"))
-    expect(card.get_by_test_id("share")).to_have_text("66.7 %")
+    expect(card.locator("svg.gauge")).to_have_attribute("aria-label", re.compile(r"66,7 %"))
+    expect(card.get_by_test_id("share")).to_have_text("66,7 %")
     expect(card.get_by_test_id("met")).to_have_text("Không đạt")
     expect(card.locator("svg.trend")).to_be_visible()
 
     table = page.get_by_test_id("children-online_80")
     ba_dinh, hoan_kiem = table.locator('tr[data-unit="001"]'), table.locator('tr[data-unit="002"]')
-    expect(ba_dinh).to_contain_text("50.0 %")
+    expect(ba_dinh).to_contain_text("50,0 %")
     expect(ba_dinh).to_have_class(re.compile(r"\bbelow-target\b"))
-    expect(hoan_kiem).to_contain_text("100.0 %")
+    expect(hoan_kiem).to_contain_text("100,0 %")
     expect(hoan_kiem).not_to_have_class(re.compile(r"\bbelow-target\b"))
     units = table.locator("tbody tr")
     expect(units.first).to_have_attribute("data-unit", "002")  # highest share first

@@ -28,13 +28,13 @@ def test_staff_signs_in_and_switches_language(demo, live_server, page):
     page.get_by_role("button", name="Đăng nhập").click()
 
     expect(page).to_have_url(live_server + "/")
-    expect(page.get_by_test_id("home-unit")).to_contain_text("Phường Phúc Xá")
+    expect(page.get_by_test_id("home-unit")).to_contain_text("Phường Hồng Hà")
     expect(page.get_by_role("button", name="Đăng xuất")).to_be_visible()
     assert page.locator("html").get_attribute("lang") == "vi"
 
     page.get_by_test_id("lang-switch").click()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
-    expect(page.get_by_test_id("home-unit")).to_contain_text("Phường Phúc Xá")
+    expect(page.get_by_test_id("home-unit")).to_contain_text("Phường Hồng Hà")
     assert page.locator("html").get_attribute("lang") == "en"
 
     page.get_by_test_id("lang-switch").click()

@@ -2,7 +2,7 @@
 invitations built by the job runner (outgoing_mail.render)
 
 Revision ID: issue17_windows
-Revises: b4d6f8a0c2e4
+Revises: 0493e27e7e94
 Create Date: 2026-12-01 00:00:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'issue17_windows'
-down_revision = 'b4d6f8a0c2e4'
+down_revision = '0493e27e7e94'
 branch_labels = None
 depends_on = None
 

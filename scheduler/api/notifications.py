@@ -1,0 +1,36 @@
+"""The signed-in user's in-app notices: list them, mark one read."""
+from flask import jsonify, request
+from flask_login import current_user, login_required
+
+from ..core.timeutil import utcnow
+from ..extensions import db
+from ..jobs import services
+from ..jobs.models import Notification
+from . import bp
+
+LIMIT = 100
+
+
+def notification_dict(notification: Notification) -> dict:
+    return {"id": notification.id, "kind": notification.kind,
+            "meeting_id": notification.meeting_id, "text": notification.title,
+            "body": notification.body, "created_at": notification.created_at.isoformat(),
+            "read": notification.read_at is not None}
+
+
+@bp.get("/notifications")
+@login_required
+def list_notifications():
+    unread_only = request.args.get("unread") in ("1", "true")
+    items = services.user_notifications(current_user, LIMIT, unread_only=unread_only)
+    return jsonify({"notifications": [notification_dict(n) for n in items],
+                    "unread": Notification.unread_count(current_user.id)})
+
+
+@bp.post("/notifications/<int:notification_id>/read")
+@login_required
+def read_notification(notification_id):
+    notification = services.mark_read(current_user, notification_id, utcnow())
+    body = notification_dict(notification)
+    db.session.commit()
+    return jsonify(body)

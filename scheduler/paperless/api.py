@@ -1,0 +1,147 @@
+"""The paperless routes of the JSON API (registered on the API blueprint). Each parses, calls
+a service and commits once."""
+from flask import current_app, jsonify, request, send_file
+from flask_login import current_user, login_required
+
+from ..api import bp
+from ..api.helpers import json_body
+from ..core.timeutil import to_local, utcnow
+from ..extensions import db
+from . import agenda, attendance, documents, minutes, votes
+from .access import get_meeting, is_host, require_reader
+from .documents import MB
+
+# multipart overhead allowed on top of DOCUMENT_MAX_MB, so that a file of exactly the limit
+# passes and the file's own size check gives the precise message
+MULTIPART_SLACK = 64 * 1024
+
+
+@bp.get("/meetings/<int:meeting_id>/agenda")
+@login_required
+def get_agenda(meeting_id):
+    meeting = get_meeting(meeting_id)
+    require_reader(current_user, meeting)
+    return jsonify({"items": [agenda.item_dict(i) for i in agenda.items_of(meeting)]})
+
+
+@bp.put("/meetings/<int:meeting_id>/agenda")
+@login_required
+def put_agenda(meeting_id):
+    meeting = get_meeting(meeting_id)
+    items = agenda.replace_agenda(current_user, meeting, json_body().get("items"))
+    body = {"items": [agenda.item_dict(i) for i in items]}
+    db.session.commit()
+    return jsonify(body)
+
+
+@bp.post("/meetings/<int:meeting_id>/documents")
+@login_required
+def upload_document(meeting_id):
+    request.max_content_length = int(
+        float(current_app.config.get("DOCUMENT_MAX_MB", 20)) * MB) + MULTIPART_SLACK
+    meeting = get_meeting(meeting_id)
+    upload = request.files.get("file")
+    document = documents.upload_document(
+        current_user, meeting, upload.stream if upload else None,
+        upload.filename if upload else None, request.form.get("agenda_item"))
+    body = documents.document_dict(document, meeting, current_user)
+    db.session.commit()
+    return jsonify(body), 201
+
+
+@bp.get("/meetings/<int:meeting_id>/documents")
+@login_required
+def list_documents(meeting_id):
+    meeting = get_meeting(meeting_id)
+    require_reader(current_user, meeting)
+    found = documents.documents_of(meeting)
+    warning = (documents.lead_warning(meeting, found, utcnow())
+               if is_host(current_user, meeting) else None)
+    return jsonify({"documents": [documents.document_dict(d, meeting, current_user) for d in found],
+                    "deadline": to_local(documents.lead_deadline(meeting)).isoformat(),
+                    "warning": warning})
+
+
+@bp.get("/documents/<int:document_id>")
+@login_required
+def download_document(document_id):
+    document = documents.get_document(document_id)
+    path = documents.open_document(current_user, document, utcnow())
+    db.session.commit()
+    return send_file(path, mimetype=document.content_type, as_attachment=True,
+                     download_name=document.name, max_age=0)
+
+
+@bp.get("/meetings/<int:meeting_id>/attendance")
+@login_required
+def get_attendance(meeting_id):
+    meeting = get_meeting(meeting_id)
+    require_reader(current_user, meeting)
+    rows = attendance.attendance_rows(meeting)
+    return jsonify({"attendance": rows, "summary": attendance.summary(rows)})
+
+
+@bp.put("/meetings/<int:meeting_id>/attendance/<unit_code>")
+@login_required
+def put_attendance(meeting_id, unit_code):
+    meeting = get_meeting(meeting_id)
+    attendance.set_attendance(current_user, meeting, unit_code, json_body())
+    rows = attendance.attendance_rows(meeting)
+    db.session.commit()
+    return jsonify(next(r for r in rows if r["unit"] == unit_code))
+
+
+@bp.get("/meetings/<int:meeting_id>/votes")
+@login_required
+def list_votes(meeting_id):
+    meeting = get_meeting(meeting_id)
+    require_reader(current_user, meeting)
+    return jsonify({"votes": [votes.vote_dict(v, current_user) for v in votes.votes_of(meeting)]})
+
+
+@bp.post("/meetings/<int:meeting_id>/votes")
+@login_required
+def open_vote(meeting_id):
+    vote = votes.open_vote(current_user, get_meeting(meeting_id), json_body())
+    body = votes.vote_dict(vote, current_user)
+    db.session.commit()
+    return jsonify(body), 201
+
+
+@bp.post("/votes/<int:vote_id>/ballots")
+@login_required
+def cast_ballot(vote_id):
+    data = json_body()
+    ballot = votes.cast_ballot(current_user, vote_id, data.get("choice"))
+    body = {"vote": vote_id, "choice": ballot.choice,
+            "cast_at": to_local(ballot.cast_at).isoformat()}
+    db.session.commit()
+    return jsonify(body), 201
+
+
+@bp.post("/votes/<int:vote_id>/close")
+@login_required
+def close_vote(vote_id):
+    vote = votes.close_vote(current_user, vote_id)
+    body = votes.vote_dict(vote, current_user)
+    db.session.commit()
+    return jsonify(body)
+
+
+@bp.get("/meetings/<int:meeting_id>/minutes")
+@login_required
+def get_minutes(meeting_id):
+    meeting = get_meeting(meeting_id)
+    require_reader(current_user, meeting)
+    return jsonify(minutes.minutes_dict(meeting, current_user, to_local(utcnow()).date()))
+
+
+@bp.put("/meetings/<int:meeting_id>/minutes")
+@login_required
+def put_minutes(meeting_id):
+    meeting = get_meeting(meeting_id)
+    now = utcnow()
+    minutes.save_minutes(current_user, meeting, json_body(), now)
+    body = minutes.minutes_dict(meeting, current_user, to_local(now).date())
+    db.session.commit()
+    return jsonify(body)
