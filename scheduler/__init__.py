@@ -19,12 +19,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     _configure_secret_key(app, testing=test_config is not None)
 
     from . import extensions, models  # noqa: F401  (models: the full metadata)
-    from .core import db_setup, errors, i18n, requests, security, templating
+    from .core import db_setup, errors, i18n, replica, requests, security, templating
     from .core.types import include_migration_object, render_migration_item
 
     requests.init_app(app)
     extensions.db.init_app(app)
     db_setup.init_app(app)
+    replica.init_app(app)
     extensions.migrate.init_app(
         app, extensions.db, directory=str(Path(__file__).parent / "migrations"),
         render_as_batch=True, compare_type=True, render_item=render_migration_item,
@@ -69,13 +70,15 @@ def _wire_side_effects() -> None:
     running counts follow each flush; invitations are queued and stale reminders withdrawn.
     Registered here, where they can be seen, rather than by importing a module; each
     registration is idempotent (tests build many apps)."""
-    from .calendar.invitations import queue_invitations
+    from .calendar.invitations import PURPOSE, queue_invitations, render_invitation
     from .jobs.tasks import withdraw_stale_reminders
+    from .mail.services import register_renderer
     from .meetings.events import on_meeting_change
     from .reports import tally
 
     tally.register()
     on_meeting_change(queue_invitations)
+    register_renderer(PURPOSE, render_invitation)  # the job runner builds queued invitations
     on_meeting_change(withdraw_stale_reminders)
 
 
@@ -84,11 +87,26 @@ def _configure_database(app: Flask) -> None:
     if not url:
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         url = "sqlite:///" + str(Path(app.instance_path) / "app.db")
+    app.config["SQLALCHEMY_DATABASE_URI"] = _driver_url(url)
+    read_url = app.config.get("SQLALCHEMY_READ_URI") or os.environ.get("DATABASE_READ_URL")
+    app.config["SQLALCHEMY_READ_URI"] = _driver_url(read_url) if read_url else None
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql") and not app.config.get(
+            "SQLALCHEMY_ENGINE_OPTIONS"):
+        # per process: a connection for each request thread (gunicorn.conf.py runs 4) and one
+        # spare, overflow for bursts (the job runner's threads, the tests' concurrent bookers);
+        # connections a restarted PostgreSQL or a proxy closed are found before use
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            "pool_size": int(os.environ.get("DB_POOL_SIZE", 5)),
+            "max_overflow": int(os.environ.get("DB_MAX_OVERFLOW", 10)),
+            "pool_timeout": 30, "pool_recycle": 1800, "pool_pre_ping": True}
+
+
+def _driver_url(url: str) -> str:
     if url.startswith("postgres://"):  # the form Heroku-style URLs use
         url = "postgresql://" + url[len("postgres://"):]
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
-    app.config["SQLALCHEMY_DATABASE_URI"] = url
+    return url
 
 
 def _configure_secret_key(app: Flask, testing: bool) -> None:

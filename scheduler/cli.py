@@ -17,6 +17,11 @@ def init_db_command():
         with db.engine.begin() as conn:
             conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS btree_gist")
     upgrade()
+    from .reports.targets import ensure_default_targets
+
+    if ensure_default_targets():
+        db.session.commit()
+        click.echo("Created the city's default targets.")
     click.echo("Database schema is up to date.")
 
 

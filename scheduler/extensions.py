@@ -22,7 +22,13 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+def _routing_session():
+    from .core.replica import RoutingSession
+
+    return RoutingSession
+
+
+db = SQLAlchemy(model_class=Base, session_options={"class_": _routing_session()})
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

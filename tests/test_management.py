@@ -345,7 +345,7 @@ def test_api_rooms_fields_and_scope(tree, client, auth, create_room):
     data = client.get("/api/v1/rooms").get_json()
     assert data == {"rooms": [{"id": room.id, "unit": "00001", "name": "Phòng họp Phúc Xá",
                                "capacity": 25, "paperless": True, "has_endpoint": False,
-                               "requires_approval": True}]}
+                               "requires_approval": True}], "next": None}
     auth.logout()
     auth.login("xem_badinh")
     names = {r["name"] for r in client.get("/api/v1/rooms").get_json()["rooms"]}

@@ -54,9 +54,9 @@ def kinds(units):
 
 
 def test_the_tree_on_each_side_of_the_reform(api):
-    before = api("GET", "/api/v1/units?on=2025-06-30").get_json()["units"]
-    after = api("GET", "/api/v1/units?on=2025-07-01").get_json()["units"]
-    today = api("GET", "/api/v1/units").get_json()["units"]
+    before = api("GET", "/api/v1/units?on=2025-06-30&limit=1000").get_json()["units"]
+    after = api("GET", "/api/v1/units?on=2025-07-01&limit=1000").get_json()["units"]
+    today = api("GET", "/api/v1/units?limit=1000").get_json()["units"]
     assert kinds(before) == {"city": 1, "department": 21, "district": 30, "ward": 526}
     assert kinds(after) == {"city": 1, "department": 21, "ward": 126}
     assert [u["code"] for u in today] == [u["code"] for u in after]

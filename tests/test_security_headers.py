@@ -98,9 +98,9 @@ def formula_names(tree):
     tree.hoan_kiem.name = "+cmd|' /C calc'!A0"
     tree.dept.name = "@SUM(1+1)"
     tree.city.name = "-2+3"
-    from scheduler.reports.targets import get_target
+    from scheduler.reports.targets import target_to_change
 
-    get_target("online_80").name = "\tTab đầu dòng"
+    target_to_change("online_80").name = "\tTab đầu dòng"
     create_meeting(tree.phuc_xa, local(2024, 4, 1), mode="online", title="Họp triển khai")
     db.session.commit()
     return tree

@@ -37,13 +37,13 @@ def test_seed_builds_hanoi_and_running_it_again_changes_nothing(runner, client, 
         auth.logout()
         assert Unit.by_code(demo.unit).exists_on(date.today()), demo.username
     auth.login("lanhdao")
-    today = client.get("/api/v1/units").get_json()["units"]
+    today = client.get("/api/v1/units?limit=1000").get_json()["units"]
     assert {k: sum(u["kind"] == k for u in today) for k in ("city", "department", "district", "ward")} == \
         {"city": 1, "department": 21, "district": 0, "ward": 126}
     assert all(u["wan_connected"] and u["vc_deployed"] for u in today if u["kind"] == "ward")
     coverage = client.get("/api/v1/reports/connectivity").get_json()
     assert coverage["headlines"][0] == "126/126 xã, phường kết nối mạng diện rộng"
-    units = client.get("/api/v1/units?on=2025-06-30").get_json()["units"]
+    units = client.get("/api/v1/units?on=2025-06-30&limit=1000").get_json()["units"]
     by_kind = {kind: [u for u in units if u["kind"] == kind]
                for kind in ("city", "department", "district", "ward")}
     assert [u["code"] for u in by_kind["city"]] == ["01"]

@@ -17,6 +17,7 @@ from ..rooms.services import get_room
 from ..units.services import get_unit
 from . import bp
 from .helpers import json_body, parse_date_or_datetime
+from .paging import offset_page, sitting_page
 
 MAX_LIST_DAYS = 400
 
@@ -62,13 +63,15 @@ def _room_arg():
 def list_meetings():
     start, end = _list_window()
     unit = get_unit(request.args["unit"]) if request.args.get("unit") else None
+    room = _room_arg()
     words = (request.args.get("q") or "").strip()
     if len(words) > 200:
         raise ValidationError(_("Từ khóa tìm kiếm dài tối đa 200 ký tự."),
                               {"fields": {"q": _("Tối đa %(n)d ký tự.", n=200)}})
-    occurrences = services.find_occurrences(current_user, start, end, unit=unit, room=_room_arg(),
-                                            words=words)
-    return jsonify({"meetings": [occurrence_item(o, current_user) for o in occurrences]})
+    occurrences, following = sitting_page(lambda after, limit: services.find_occurrences(
+        current_user, start, end, unit=unit, room=room, words=words, after=after, limit=limit))
+    return jsonify({"meetings": [occurrence_item(o, current_user) for o in occurrences],
+                    "next": following})
 
 
 @bp.post("/meetings")
@@ -85,8 +88,10 @@ def create_meeting():
 @bp.get("/meetings/pending")
 @login_required
 def list_pending_approvals():
-    meetings = services.pending_approvals(current_user)
-    return jsonify({"meetings": [meeting_to_dict(m, current_user) for m in meetings]})
+    meetings, following = offset_page("pending", lambda offset, limit: services.pending_approvals(
+        current_user, offset=offset, limit=limit))
+    return jsonify({"meetings": [meeting_to_dict(m, current_user) for m in meetings],
+                    "next": following})
 
 
 def _expected_version() -> int | None:

@@ -22,6 +22,16 @@ def listing(plural: str, item: str) -> dict:
             "properties": {plural: {"type": "array", "items": ref(item)}}}
 
 
+def paged(plural: str, item: str) -> dict:
+    """A page of a list: the items and the link to the next page (null on the last)."""
+    schema = listing(plural, item)
+    schema["required"] = [plural, "next"]
+    schema["properties"]["next"] = {
+        "type": "string", "nullable": True,
+        "description": "Relative URL of the next page (the same arguments and a cursor); null on the last page"}
+    return schema
+
+
 def query(name: str, description: str, kind: str = "string") -> dict:
     return {"name": name, "in": "query", "required": False, "description": description,
             "schema": {"type": kind}}
@@ -222,6 +232,8 @@ REASON_BODY = {"required": False, "content": json_content(
     {"type": "object", "properties": {"reason": {"type": "string", "maxLength": 500}}})}
 RANGE = [query("start", "ISO 8601 date or date-time (default: today)"),
          query("end", "ISO 8601 date (inclusive) or date-time (default: start + 31 days)")]
+PAGE = [query("limit", "Items per page, 1 to 1000 (default 100)", "integer"),
+        query("cursor", "Opaque position from the previous page's `next` link")]
 MEETING = ok(ref("Meeting"))
 CONFLICT = {"409": {"description": "Conflict: the clashing meetings and the next free slot",
                     "content": json_content(ref("ConflictError"))}}
@@ -241,22 +253,23 @@ OPERATIONS = {
             "revoked": {"type": "boolean"}, "id": {"type": "integer"}}},
             "200", "Revoked: the token no longer opens the API")},
     ("GET", f"{P}/units"): {
-        "summary": "List units", "responses": ok(listing("units", "Unit")),
+        "summary": "List units", "responses": ok(paged("units", "Unit")),
         "parameters": [query("kind", "city, department, district or ward"),
                        query("parent", "parent unit code"),
                        query("on", "the day whose tree is listed, YYYY-MM-DD (default today); "
                              "422 with details.fields.on when it is not a date"),
                        query("all", "1: also the units not existing on that day"),
                        query("q", "words of the name (case and Vietnamese marks ignored) or part "
-                             "of the code")]},
+                             "of the code")] + PAGE},
     ("GET", f"{P}/units/{{code}}"): {
         "summary": "One unit: the holder of the code on a day (codes are reused after mergers)",
         "parameters": [query("on", "YYYY-MM-DD, default today")], "responses": ok(ref("Unit"))},
-    ("GET", f"{P}/rooms"): {"summary": "List rooms", "parameters": [query("unit", "unit code")],
-                            "responses": ok(listing("rooms", "Room"))},
+    ("GET", f"{P}/rooms"): {"summary": "List rooms", "parameters": [query("unit", "unit code")] + PAGE,
+                            "responses": ok(paged("rooms", "Room"))},
     ("GET", f"{P}/endpoints"): {
-        "summary": "List endpoints", "responses": ok(listing("endpoints", "Endpoint")),
-        "parameters": [query("unit", "unit code"), query("state", "reachable, unreachable or unknown")]},
+        "summary": "List endpoints", "responses": ok(paged("endpoints", "Endpoint")),
+        "parameters": [query("unit", "unit code"),
+                       query("state", "reachable, unreachable or unknown")] + PAGE},
     ("POST", f"{P}/endpoints"): {
         "summary": "Add an endpoint to a unit the caller manages",
         "requestBody": {"required": True, "content": json_content(ref("EndpointInput"))},
@@ -275,14 +288,14 @@ OPERATIONS = {
         "parameters": RANGE + [query("unit", "unit code"), query("room", "room id", "integer"),
                                query("q", "words found in the title or the host unit's name, "
                                      "ignoring case and Vietnamese marks (\"tong ket ba dinh\"); "
-                                     "at most 200 characters")],
-        "responses": ok(listing("meetings", "Meeting"))},
+                                     "at most 200 characters")] + PAGE,
+        "responses": ok(paged("meetings", "Meeting"))},
     ("POST", f"{P}/meetings"): {
         "summary": "Book a meeting or a series",
         "requestBody": {"required": True, "content": json_content(ref("MeetingInput"))},
         "responses": {**ok(ref("Meeting"), "201", "Booked"), **CONFLICT}},
-    ("GET", f"{P}/meetings/pending"): {"summary": "Bookings awaiting my approval",
-                                       "responses": ok(listing("meetings", "Meeting"))},
+    ("GET", f"{P}/meetings/pending"): {"summary": "Bookings awaiting my approval", "parameters": PAGE,
+                                       "responses": ok(paged("meetings", "Meeting"))},
     ("GET", f"{P}/meetings/{{meeting_id}}"): {"summary": "One meeting", "responses": MEETING},
     ("PATCH", f"{P}/meetings/{{meeting_id}}"): {
         "summary": "Change a meeting (only the fields given)",

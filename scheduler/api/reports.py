@@ -4,14 +4,15 @@ from flask_login import current_user, login_required
 
 from ..core.access import require
 from ..core.timeutil import today_local, utcnow
-from ..extensions import db
 from ..reports import coverage, services
 from ..reports.periods import date_arg, parse_period
+from ..core.replica import reads_replica
 from . import bp
 
 
 @bp.get("/reports/targets")
 @login_required
+@reads_replica
 def report_targets():
     """?start=&end= (ISO dates; or the page's period arguments) &unit=CODE, the code's holder
     during the period, or on day `unit_on` (a 2025 ward's report of 2024, for one: its
@@ -24,7 +25,6 @@ def report_targets():
         scope = services.resolve_scope(current_user, request.args.get("unit"), period.start, period.end)
     require("report", scope)
     reports = services.target_reports(current_user, scope, period, utcnow(), today_local())
-    db.session.commit()  # the defaults may just have been seeded
     return jsonify({"unit": {"code": scope.code, "name": scope.name},
                     "start": period.start.isoformat(), "end": period.end.isoformat(),
                     "targets": [services.report_as_dict(r) for r in reports]})
@@ -32,6 +32,7 @@ def report_targets():
 
 @bp.get("/reports/connectivity")
 @login_required
+@reads_replica
 def report_connectivity():
     """?unit=CODE&date=YYYY-MM-DD (today by default)."""
     day = date_arg(request.args, "date") if request.args.get("date") else today_local()

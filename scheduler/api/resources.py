@@ -6,6 +6,7 @@ from ..endpoints import services as endpoint_services
 from ..rooms import services as room_services
 from ..units import services as unit_services
 from . import bp
+from .paging import offset_page
 
 
 def _unit_argument():
@@ -18,15 +19,18 @@ def _unit_argument():
 @bp.get("/rooms")
 @login_required
 def list_rooms():
-    rooms = room_services.list_rooms(current_user, unit=_unit_argument(),
-                                     subtree=request.args.get("subtree") == "1")
-    return jsonify({"rooms": [room_services.room_to_dict(r) for r in rooms]})
+    unit = _unit_argument()
+    rooms, following = offset_page("rooms", lambda offset, limit: room_services.list_rooms(
+        current_user, unit=unit, subtree=request.args.get("subtree") == "1", page=(offset, limit)))
+    return jsonify({"rooms": [room_services.room_to_dict(r) for r in rooms], "next": following})
 
 
 @bp.get("/endpoints")
 @login_required
 def list_endpoints():
-    endpoints = endpoint_services.list_endpoints(
-        current_user, unit=_unit_argument(), subtree=request.args.get("subtree") == "1",
-        state=request.args.get("state") or None)
-    return jsonify({"endpoints": [endpoint_services.endpoint_to_dict(e) for e in endpoints]})
+    unit = _unit_argument()
+    endpoints, following = offset_page("endpoints", lambda offset, limit: endpoint_services.list_endpoints(
+        current_user, unit=unit, subtree=request.args.get("subtree") == "1",
+        state=request.args.get("state") or None, page=(offset, limit)))
+    return jsonify({"endpoints": [endpoint_services.endpoint_to_dict(e) for e in endpoints],
+                    "next": following})

@@ -10,6 +10,7 @@ from ..core.timeutil import utcnow
 from ..extensions import db
 from ..units import services as unit_services
 from . import bp
+from .paging import offset_page
 from .helpers import json_body
 
 
@@ -61,10 +62,11 @@ def list_units():
     parent = None
     if request.args.get("parent"):
         parent = unit_services.get_unit(request.args["parent"], day)
-    units = unit_services.list_units(kind=request.args.get("kind") or None, parent=parent, on=day,
-                                     include_retired=request.args.get("all") == "1",
-                                     search=(request.args.get("q") or "").strip()[:200] or None)
-    return jsonify({"units": unit_services.units_as_dicts(units, day)})
+    units, following = offset_page("units", lambda offset, limit: unit_services.list_units(
+        kind=request.args.get("kind") or None, parent=parent, on=day,
+        include_retired=request.args.get("all") == "1",
+        search=(request.args.get("q") or "").strip()[:200] or None, page=(offset, limit)))
+    return jsonify({"units": unit_services.units_as_dicts(units, day), "next": following})
 
 
 @bp.get("/units/<code>")

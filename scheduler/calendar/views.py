@@ -18,6 +18,7 @@ from ..meetings.models import Meeting
 from ..meetings.services import book_meeting
 from ..rooms.models import Room
 from ..units.models import Unit
+from ..core.replica import reads_replica
 from . import bp, feeds, import_ics, invitations
 from .forms import ImportForm
 
@@ -28,6 +29,7 @@ def meeting_mail_problems(meeting_id: int):
     return mail_problems(meeting_id)
 
 
+@reads_replica
 def _feed_response(kind: str, token: str):
     owner = feeds.owner_by_token(kind, token)
     now = utcnow()

@@ -58,6 +58,15 @@ def render_migration_item(type_, obj, autogen_context):
     return False
 
 
+# indexes created on PostgreSQL only (`.ddl_if(dialect="postgresql")` in the models)
+POSTGRESQL_ONLY_INDEXES = {"ix_unit_path_pattern"}
+
+
 def include_migration_object(obj, name, type_, reflected, compare_to) -> bool:
-    """Alembic's filter: APScheduler creates and owns its job table; the migrations do not."""
+    """Alembic's filter: APScheduler creates and owns its job table; the migrations do not.
+    A PostgreSQL-only index is compared only where the database has it."""
+    if type_ == "index" and name in POSTGRESQL_ONLY_INDEXES and not reflected and compare_to is None:
+        from ..extensions import db
+
+        return db.engine.dialect.name == "postgresql"
     return not (type_ == "table" and name == "apscheduler_jobs")

@@ -7,6 +7,7 @@ import ipaddress
 import re
 
 import sqlalchemy as sa
+from sqlalchemy.orm import contains_eager
 from flask_babel import gettext as _
 
 from ..audit.services import diff, record, snapshot
@@ -32,11 +33,13 @@ def check_state(state: str | None) -> str | None:
 
 
 def list_endpoints(user, *, unit: Unit | None = None, subtree: bool = True, state: str | None = None,
-                   permission: str = "view", include_inactive: bool = False) -> list[Endpoint]:
+                   permission: str = "view", include_inactive: bool = False,
+                   page: tuple[int, int] | None = None) -> list[Endpoint]:
     """Endpoints of the units where `user` holds `permission`, optionally narrowed to `unit`
     (with `subtree`, its descendants too) and to a live state."""
     state = check_state(state)
-    query = sa.select(Endpoint).join(Endpoint.unit).where(reach_condition(user, permission))
+    query = (sa.select(Endpoint).join(Endpoint.unit).options(contains_eager(Endpoint.unit))
+             .where(reach_condition(user, permission)))
     if unit is not None:
         require(permission, unit, user=user)
         query = query.where(Unit.in_subtree(unit) if subtree else Endpoint.unit_id == unit.id)
@@ -44,7 +47,10 @@ def list_endpoints(user, *, unit: Unit | None = None, subtree: bool = True, stat
         query = query.where(Endpoint.state == state)
     if not include_inactive:
         query = query.where(Endpoint.active.is_(True))
-    return list(db.session.scalars(query.order_by(Endpoint.active.desc(), Unit.code, Endpoint.name)))
+    query = query.order_by(Endpoint.active.desc(), Unit.code, Endpoint.name, Endpoint.id)
+    if page is not None:  # (offset, limit)
+        query = query.offset(page[0]).limit(page[1])
+    return list(db.session.scalars(query))
 
 
 def get_managed_endpoint(actor, endpoint_id: int) -> Endpoint:

@@ -39,5 +39,9 @@ class OutgoingMail(db.Model):
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(sa.String(500))
+    # what the job runner still has to build before sending (body and iCalendar part), e.g.
+    # {"kind": "invitation", "change": "created", "unit_id": 7}: bookings store one small row
+    # per message instead of rendering 50 invitations inside the request; null once built
+    render: Mapped[dict | None] = mapped_column(sa.JSON)
     # a message useless after this moment (a reminder once its meeting has started) is not sent
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

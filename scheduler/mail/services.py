@@ -19,15 +19,25 @@ CLAIM_SECONDS = 300
 
 EXPIRED = "Expired: not delivered before the meeting began"
 
+# kind of deferred message -> function(mail) that fills in its body and iCalendar part
+RENDERERS: dict = {}
+
+
+def register_renderer(kind: str, render) -> None:
+    RENDERERS[kind] = render
+
+
 def smtp_configured() -> bool:
     return bool(current_app.config.get("SMTP_HOST"))
 
 
 def enqueue_mail(recipients: list[str], subject: str, body_text: str, *, body_html: str | None = None,
                  ical: str | None = None, ical_method: str | None = None, attachments=None,
-                 purpose: str = "", meeting=None, expires_at=None) -> OutgoingMail | None:
+                 purpose: str = "", meeting=None, expires_at=None,
+                 render: dict | None = None) -> OutgoingMail | None:
     """Queue a message in the current transaction. Returns None when there is no recipient.
-    A message not delivered by `expires_at` is given up (not sent late)."""
+    A message not delivered by `expires_at` is given up (not sent late). With `render`, the
+    body and iCalendar part are built by the job runner just before sending (RENDERERS)."""
     recipients = sorted({r.strip() for r in recipients if r and r.strip()})
     if not recipients:
         return None
@@ -35,9 +45,14 @@ def enqueue_mail(recipients: list[str], subject: str, body_text: str, *, body_ht
     mail = OutgoingMail(message_id=make_msgid(domain=_domain(sender)), recipients=recipients, subject=subject[:300], body_text=body_text,
                         body_html=body_html, ical=ical, ical_method=ical_method,
                         attachments=attachments, purpose=purpose,
-                        meeting_id=getattr(meeting, "id", meeting), expires_at=expires_at)
+                        meeting_id=getattr(meeting, "id", meeting), expires_at=expires_at,
+                        render=render)
     db.session.add(mail)
     return mail
+
+
+def new_message_id() -> str:
+    return make_msgid(domain=_domain(current_app.config.get("MAIL_SENDER", "lichhop@localhost")))
 
 
 def _domain(address: str) -> str:
@@ -132,6 +147,11 @@ def _deliver_one(mail_id: int, sender: str, now: datetime, counts: dict) -> None
     mail = db.session.get(OutgoingMail, mail_id)
     outcome, detail = "sent", None
     try:
+        if mail.render is not None:  # queued by a booking: built now, from the meeting as it is
+            RENDERERS[mail.render["kind"]](mail)
+            mail.render = None
+            db.session.commit()  # kept: a retry sends the very same message
+            mail = db.session.get(OutgoingMail, mail_id)
         message = build_message(mail, sender)
     except Exception as err:  # noqa: BLE001  (a message that cannot even be built)
         # must not stay claimed for ever nor hold up the messages behind it

@@ -20,14 +20,12 @@ from ..units.models import Unit
 from . import series
 from .rules import holidays_of_series
 from .series import local_day
-from .models import CATEGORIES, MODES
+from .models import CATEGORIES, MAX_MEETING_HOURS, MODES  # noqa: F401 (re-exported)
 
 TITLE_MAX = 300
 AGENDA_MAX = 20_000
 CHAIR_MAX = 200
 REASON_MAX = 500
-# longer gatherings are booked as a daily series; the bound also keeps conflict lookups narrow
-MAX_MEETING_HOURS = 72
 # meetings are booked at most this far ahead (series end within two years as well); in the
 # past, records go back to the year 2000
 BOOKING_HORIZON = timedelta(days=3 * 366)

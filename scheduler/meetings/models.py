@@ -10,7 +10,7 @@ so "each occurrence of a series counts as one meeting" is a plain SQL count.
 PostgreSQL an exclusion constraint forbids two active overlapping reservations of one resource,
 so that of two concurrent bookings at most one can commit.
 """
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
@@ -24,6 +24,10 @@ CATEGORIES = ("trien_khai", "so_ket", "tong_ket", "tap_huan", "giao_ban", "lam_v
 MODES = ("in_person", "online", "hybrid")
 ONLINE_MODES = ("online", "hybrid")
 STATUSES = ("pending", "scheduled", "held", "cancelled")
+# longer gatherings are booked as a daily series; the bound also gives every window query a
+# lower end on start_at, so the index range stays small however long the history grows
+MAX_MEETING_HOURS = 72
+LONGEST_SITTING = timedelta(hours=MAX_MEETING_HOURS)
 
 meeting_participant = sa.Table(
     "meeting_participant",
@@ -132,6 +136,13 @@ class Occurrence(db.Model):
     meeting: Mapped[Meeting] = relationship(back_populates="occurrences")
     reservations: Mapped[list["Reservation"]] = relationship(
         back_populates="occurrence", cascade="all, delete-orphan")
+
+    @classmethod
+    def overlapping(cls, start: datetime, end: datetime):
+        """SQL condition: the sitting overlaps [start, end). No sitting lasts longer than
+        LONGEST_SITTING, so the start is bounded on both sides (an index range on start_at)."""
+        return sa.and_(cls.start_at < end, cls.start_at > start - LONGEST_SITTING,
+                       cls.end_at > start)
 
 
 class Reservation(db.Model):

@@ -38,7 +38,9 @@ def occurrence_dict(occ: Occurrence) -> dict:
             "held_mode": occ.held_mode, "moved": occ.moved}
 
 
-def meeting_to_dict(meeting: Meeting, viewer) -> dict:
+def meeting_to_dict(meeting: Meeting, viewer, sittings: bool = True) -> dict:
+    """The meeting as the viewer may see it; `sittings=False` leaves out what is read from the
+    occurrences (lists describe one sitting per item and do not load them)."""
     if not may_see_details(viewer, meeting):
         return public_dict(meeting)
     data = {
@@ -47,7 +49,7 @@ def meeting_to_dict(meeting: Meeting, viewer) -> dict:
         "chair": meeting.chair, "start": _iso(meeting.start_at), "end": _iso(meeting.end_at),
         "mode": meeting.mode, "paperless": meeting.paperless,
         "rooms": [r.id for r in meeting.rooms], "participants": [u.code for u in meeting.participants],
-        "agenda": meeting.agenda, "conclusion": meeting.conclusion, "status": meeting.status, "held_mode": _held_mode(meeting),
+        "agenda": meeting.agenda, "conclusion": meeting.conclusion, "status": meeting.status,
         "rrule": meeting.rrule, "join_url": meeting.join_url, "sequence": meeting.sequence,
         "uid": meeting.uid, "limited": False,
         "decision_reason": meeting.decision_reason,
@@ -56,8 +58,12 @@ def meeting_to_dict(meeting: Meeting, viewer) -> dict:
         "cancel_reason": meeting.cancel_reason,
     }
     if meeting.rrule:
-        data["occurrences"] = [occurrence_dict(o) for o in meeting.occurrences]
         data["skipped"] = [_iso_text(v) for v in meeting.exdates or []]
+    if not sittings:
+        return data
+    data["held_mode"] = _held_mode(meeting)
+    if meeting.rrule:
+        data["occurrences"] = [occurrence_dict(o) for o in meeting.occurrences]
     return data
 
 
@@ -76,8 +82,7 @@ def _held_mode(meeting: Meeting):
 
 def occurrence_item(occ: Occurrence, viewer) -> dict:
     """One line of a calendar: the meeting's fields with this sitting's time and status."""
-    data = meeting_to_dict(occ.meeting, viewer)
-    data.pop("occurrences", None)
+    data = meeting_to_dict(occ.meeting, viewer, sittings=False)
     data.update({"meeting_id": occ.meeting_id, "occurrence_id": occ.id, "start": _iso(occ.start_at),
                  "end": _iso(occ.end_at), "status": occ.status,
                  "original_start": _iso(occ.original_start), "moved": occ.moved})
@@ -87,8 +92,11 @@ def occurrence_item(occ: Occurrence, viewer) -> dict:
 
 
 def involving(unit_ids):
-    """SQL condition on Meeting: hosted by or taking part is a unit among `unit_ids`."""
-    return sa.or_(Meeting.host_unit_id.in_(unit_ids),
-                  Meeting.id.in_(sa.select(meeting_participant.c.meeting_id)
-                                 .where(meeting_participant.c.unit_id.in_(unit_ids))))
+    """SQL condition on Meeting: hosted by or taking part is a unit among `unit_ids`.
 
+    A UNION of two id sets, each read from its own index (meeting's host_unit_id,
+    meeting_participant's unit_id): an OR of the two would make PostgreSQL scan every meeting."""
+    hosted = sa.select(Meeting.id).where(Meeting.host_unit_id.in_(unit_ids))
+    taking_part = (sa.select(meeting_participant.c.meeting_id)
+                   .where(meeting_participant.c.unit_id.in_(unit_ids)))
+    return Meeting.id.in_(sa.union(hosted, taking_part))

@@ -13,6 +13,7 @@ import uuid
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 from flask_babel import gettext as _
 
 from ..audit.services import diff, record
@@ -128,29 +129,51 @@ def _create(actor, values: MeetingInput, endpoint_ids, kept, skipped) -> Meeting
     return meeting
 
 
-def find_occurrences(viewer, start: datetime, end: datetime, unit=None, room=None,
-                     words: str | None = None) -> list[Occurrence]:
+def find_occurrences(viewer, start: datetime, end: datetime, unit=None, room=None, rooms=None,
+                     words: str | None = None, after: tuple[datetime, int] | None = None,
+                     limit: int | None = None, with_agenda: bool = False) -> list[Occurrence]:
     """Sittings overlapping [start, end) of meetings hosted by or involving `unit` (or using
-    `room`), limited to the units the viewer may see; all of them for an admin. `words`
-    narrows them to the meetings the text search finds (see queries.py)."""
+    `room`, or any of `rooms`), limited to the units the viewer may see; all of them for an
+    admin. `words` narrows them to the meetings the text search finds (see queries.py). In
+    (start, id) order: `after` continues a page that ended at that sitting.
+
+    Each sitting comes with its meeting, host unit, participants and rooms, read in one
+    statement per kind whatever the number of sittings (calendars and lists show them all);
+    `with_agenda` reads their agenda items too (the printed work schedule lists them)."""
+    if rooms is not None and not rooms:
+        return []
     query = (sa.select(Occurrence).join(Meeting, Occurrence.meeting_id == Meeting.id)
-             .where(Occurrence.start_at < end, Occurrence.end_at > start)
+             .where(Occurrence.overlapping(start, end))
+             .options(contains_eager(Occurrence.meeting).options(
+                 joinedload(Meeting.host_unit), selectinload(Meeting.participants),
+                 selectinload(Meeting.rooms)))
              .order_by(Occurrence.start_at, Occurrence.id))
+    if with_agenda:
+        query = query.options(contains_eager(Occurrence.meeting).selectinload(Meeting.agenda_items))
     if words:
         query = query.where(text_condition(words))
     if unit is not None:
         require("view", unit, user=viewer)
         query = query.where(involving([unit.id]))
-    if room is not None:
-        require("view", room.unit, user=viewer)
+    for one in ([room] if room is not None else list(rooms or ())):
+        require("view", one.unit, user=viewer)
+    if room is not None or rooms:
+        ids = [room.id] if room is not None else [r.id for r in rooms]
         query = query.where(Meeting.id.in_(sa.select(meeting_room.c.meeting_id)
-                                           .where(meeting_room.c.room_id == room.id)))
-    if unit is None and room is None:
+                                           .where(meeting_room.c.room_id.in_(ids))))
+    if unit is None and room is None and rooms is None:
         require("view", user=viewer)
-        reach = unit_ids_in_reach(viewer, "view")
-        if reach is not None:
-            query = query.where(involving(reach))
-    return list(db.session.scalars(query))
+        in_reach = unit_ids_in_reach(viewer, "view")
+        if in_reach is not None:
+            query = query.where(involving(in_reach))
+    if after is not None:
+        after_start, after_id = after
+        query = query.where(sa.or_(Occurrence.start_at > after_start,
+                                   sa.and_(Occurrence.start_at == after_start,
+                                           Occurrence.id > after_id)))
+    if limit is not None:
+        query = query.limit(limit)
+    return list(db.session.scalars(query).unique())
 
 
 def rooms_busy(room_ids, start: datetime, end: datetime) -> dict[int, tuple]:
@@ -183,11 +206,15 @@ def _pending_approvals_query(user):
         Meeting.id.in_(sa.select(meeting_room.c.meeting_id).where(meeting_room.c.room_id.in_(rooms))))
 
 
-def pending_approvals(user) -> list[Meeting]:
+def pending_approvals(user, offset: int = 0, limit: int | None = None) -> list[Meeting]:
     query = _pending_approvals_query(user)
     if query is None:
         return []
-    return list(db.session.scalars(query.order_by(Meeting.start_at, Meeting.id)))
+    return list(db.session.scalars(
+        query.order_by(Meeting.start_at, Meeting.id)
+        .options(joinedload(Meeting.host_unit), selectinload(Meeting.participants),
+                 selectinload(Meeting.rooms), selectinload(Meeting.occurrences))
+        .offset(offset).limit(limit)))
 
 
 def pending_approval_count(user) -> int:

@@ -3,6 +3,7 @@ arithmetic of the calendars, and reading occurrences through the booking service
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import contains_eager
 from flask import request
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -22,7 +23,30 @@ KIND_ORDER = {"city": 0, "department": 1, "district": 2, "ward": 3}
 
 def rooms_in_reach(user, permission: str = "view") -> list[Room]:
     query = (sa.select(Room).join(Unit, Room.unit_id == Unit.id)
+             .options(contains_eager(Room.unit))  # the pickers name each room's unit
              .where(Room.active.is_(True), reach_condition(user, permission))
+             .order_by(Unit.code, Room.name))
+    return list(db.session.scalars(query))
+
+
+def picker_units(user, around: Unit, permission: str = "view") -> list[Unit]:
+    """The calendars' unit picker: the shown unit, the units above it and its units one level
+    down, those the user may see, and the user's own unit — one step at a time through the
+    tree, so the page stays small for a province of five hundred wards."""
+    today = today_local()
+    ids = [int(part) for part in around.path.strip("/").split("/") if part]
+    near = sa.or_(Unit.id.in_(ids + [user.unit_id]), Unit.parent_id == around.id)
+    units = db.session.scalars(sa.select(Unit).where(
+        near, reach_condition(user, permission), Unit.active_on(today)))
+    return sorted(units, key=lambda u: (KIND_ORDER.get(u.kind, 9), u.code))
+
+
+def picker_rooms(user, around: Unit, room: Room | None = None) -> list[Room]:
+    """The calendars' room picker: the active rooms of the shown unit (and the shown room)."""
+    query = (sa.select(Room).join(Unit, Room.unit_id == Unit.id)
+             .options(contains_eager(Room.unit))
+             .where(Room.active.is_(True), reach_condition(user, "view"),
+                    sa.or_(Room.unit_id == around.id, Room.id == getattr(room, "id", None)))
              .order_by(Unit.code, Room.name))
     return list(db.session.scalars(query))
 
@@ -69,11 +93,13 @@ def monday_of(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def occurrences_between(viewer, first_day: date, last_day: date, unit=None, room=None) -> list:
+def occurrences_between(viewer, first_day: date, last_day: date, unit=None, room=None,
+                        rooms=None, with_agenda: bool = False) -> list:
     """Occurrences on the local days first_day..last_day, in time order, cancelled ones left out
     (they block nothing and offices do not want them on the wall)."""
     start, end = local_day_bounds(first_day, last_day)
-    found = services.find_occurrences(viewer, start, end, unit=unit, room=room)
+    found = services.find_occurrences(viewer, start, end, unit=unit, room=room, rooms=rooms,
+                                      with_agenda=with_agenda)
     return sorted((o for o in found if o.status != "cancelled"), key=lambda o: o.start_at)
 
 

@@ -18,12 +18,18 @@ from ..rooms.models import Room
 from . import bp, queries
 from .forms import parse_day
 from ..units.services import units_in_reach
-from .view_helpers import (local, monday_of, occurrences_between, requested_day, requested_room,
-                           requested_unit, rooms_in_reach)
+from .view_helpers import (local, monday_of, occurrences_between, picker_rooms, picker_units,
+                           requested_day, requested_room, requested_unit)
 
 FIRST_HOUR, LAST_HOUR = 7, 19  # the office day shown on the grids
 SLOT_MINUTES = 30
 SEARCH_PER_PAGE = 25
+
+
+def _pickers(unit, room) -> dict:
+    around = room.unit if room is not None else (unit or current_user.unit)
+    return {"units": picker_units(current_user, around),
+            "rooms": picker_rooms(current_user, around, room)}
 
 
 def _hour_rows(items) -> list[tuple[str, int | None]]:
@@ -87,7 +93,7 @@ def week():
         cells=cells, spans=_spans(items), by_day=by_day, first_hour=FIRST_HOUR,
         weekday_names=WEEKDAY_NAMES_VI, today=today_local(),
         prev_day=monday - timedelta(days=7), next_day=monday + timedelta(days=7),
-        units=units_in_reach(current_user), rooms=rooms_in_reach(current_user))
+        **_pickers(unit, room))
 
 
 @bp.route("/meetings/month")
@@ -113,7 +119,7 @@ def month():
         month_days=[first + timedelta(days=i) for i in range(last.day)],
         weekday_names=WEEKDAY_NAMES_VI, today=today_local(),
         prev_day=(first - timedelta(days=1)).replace(day=1), next_day=last + timedelta(days=1),
-        units=units_in_reach(current_user), rooms=rooms_in_reach(current_user))
+        **_pickers(unit, room))
 
 
 def _room_cells(day: date, occurrences) -> list[dict]:
@@ -142,11 +148,14 @@ def rooms_day():
     day = requested_day()
     rooms = list(db.session.scalars(sa.select(Room).where(Room.unit_id == unit.id, Room.active.is_(True))
                                     .order_by(Room.name)))
-    grid = [(room, _room_cells(day, occurrences_between(current_user, day, day, room=room)))
-            for room in rooms]
+    by_room = defaultdict(list)  # one query for every room of the unit
+    for occurrence in occurrences_between(current_user, day, day, rooms=rooms):
+        for room in occurrence.meeting.rooms:
+            by_room[room.id].append(occurrence)
+    grid = [(room, _room_cells(day, by_room[room.id])) for room in rooms]
     hours = list(range(FIRST_HOUR, LAST_HOUR))
     return render_template("meetings/rooms_day.html", unit=unit, day=day, grid=grid, hours=hours,
-                           slots_per_hour=60 // SLOT_MINUTES, units=units_in_reach(current_user),
+                           slots_per_hour=60 // SLOT_MINUTES, units=picker_units(current_user, unit),
                            weekday_name=WEEKDAY_NAMES_VI[day.weekday()],
                            prev_day=day - timedelta(days=1), next_day=day + timedelta(days=1))
 
@@ -159,14 +168,14 @@ def schedule():
     monday = monday_of(requested_day())
     sunday = monday + timedelta(days=6)
     grouped = defaultdict(lambda: {"morning": [], "afternoon": []})
-    for occurrence in occurrences_between(current_user, monday, sunday, unit=unit):
+    for occurrence in occurrences_between(current_user, monday, sunday, unit=unit, with_agenda=True):
         start = local(occurrence.start_at)
         grouped[start.date()]["morning" if start.hour < 12 else "afternoon"].append(occurrence)
     # Offices print every working day, even an empty one; the weekend only when it has meetings.
     days = [monday + timedelta(days=i) for i in range(7) if i < 5 or (monday + timedelta(days=i)) in grouped]
     return render_template(
         "meetings/schedule.html", unit=unit, monday=monday, sunday=sunday, days=days,
-        grouped=grouped, weekday_names=WEEKDAY_NAMES_VI, units=units_in_reach(current_user),
+        grouped=grouped, weekday_names=WEEKDAY_NAMES_VI, units=picker_units(current_user, unit),
         dateline=official_date_line(current_app.config["CITY_NAME"], today_local()),
         prev_day=monday - timedelta(days=7), next_day=monday + timedelta(days=7))
 

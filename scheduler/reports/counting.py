@@ -111,13 +111,13 @@ def share_rows(targets: list[Target], scope: Unit, period: Period, now: datetime
     for child_id, month_index, *counts in db.session.execute(
             share_query(targets, scope, period, now, numerator)):
         for i, target in enumerate(targets):
-            rows.append(ShareRow(target.id, child_id, month_index, *counts[4 * i:4 * i + 4]))
+            rows.append(ShareRow(target.code, child_id, month_index, *counts[4 * i:4 * i + 4]))
     return rows
 
 
 @dataclass
 class ShareRow:
-    target_id: int
+    target_code: str
     child_id: int | None
     month_index: int
     held_online: int
@@ -142,7 +142,7 @@ def tallied_rows(targets: list[Target], scope: Unit, period: Period, now: dateti
     def emit(child_id, outer, category, held, held_online, planned, planned_online, in_total=True):
         for target in targets:
             if category in target.categories:
-                rows.append(ShareRow(target.id, child_id, outer, held_online, held,
+                rows.append(ShareRow(target.code, child_id, outer, held_online, held,
                                      planned_online, planned, in_total))
 
     if whole:
@@ -172,13 +172,13 @@ def tallied_rows(targets: list[Target], scope: Unit, period: Period, now: dateti
         # the scope's own counts (its whole subtree), per month of the trend
         for outer, target, h, ho, p, po in read(
                 base.add_columns(outer_of, *measures).where(table.unit_id == scope.id).group_by(outer_of)):
-            rows.append(ShareRow(target.id, None, outer, ho, h, po, p))
+            rows.append(ShareRow(target.code, None, outer, ho, h, po, p))
         # each child's counts, for the table (not added to the total again)
         if child_ids:
             for unit_id, target, h, ho, p, po in read(
                     base.add_columns(table.unit_id, *measures)
                     .where(table.unit_id.in_(child_ids)).group_by(table.unit_id)):
-                rows.append(ShareRow(target.id, unit_id, 0, ho, h, po, p, in_total=False))
+                rows.append(ShareRow(target.code, unit_id, 0, ho, h, po, p, in_total=False))
         # around `now`: sittings still scheduled whose end has passed are held already
         for first, last, outer in [(f, l, o) for i, f, l, o, s in parts if s == "open"]:
             begins, ends = local_day_bounds(first, last)

@@ -13,6 +13,7 @@ from ..endpoints.history import period_bounds, uptime_by_child
 from ..core.types import parse_id
 from ..extensions import db
 from ..units.models import Unit
+from ..core.replica import reads_replica
 from . import bp, charts, coverage, services
 from .forms import FactForm
 from .periods import date_arg
@@ -66,6 +67,7 @@ def manageable_wards(scope: Unit, day: date) -> list[Unit]:
 @bp.route("/coverage", endpoint="coverage")
 @login_required
 @permission_required("report")
+@reads_replica
 def coverage_page():
     scope, day = coverage_request()
     figures = coverage.connectivity(current_user, scope, day)

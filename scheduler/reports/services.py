@@ -123,13 +123,13 @@ def share_reports(targets: list[Target], scope: Unit, period: Period, now: datet
     for target in targets:
         threshold = target.threshold_for(year)
         fig = lambda: Figure(threshold=threshold)  # noqa: E731
-        reports[target.id] = (TargetReport(target, threshold, fig()),
+        reports[target.code] = (TargetReport(target, threshold, fig()),
                               {c.id: fig() for c in children}, [fig() for _ in keys])
     if targets:
         if rows is None:
             rows = tallied_rows(targets, scope, period, now, children)
         for row in rows:
-            report, by_child, by_month = reports[row.target_id]
+            report, by_child, by_month = reports[row.target_code]
             if row.in_total:
                 report.total.add(row)
                 by_month[row.month_index].add(row)
@@ -189,8 +189,8 @@ def target_reports(actor, scope: Unit, period: Period, now: datetime, today: dat
             paperless, scope, period, now, numerator=paperless_condition()))
     wards = ward_reports([t for t in targets if not t.counts_meetings], scope, period, today,
                          children)
-    by_id = {r.target.id: r for r in shares + wards}
-    return [by_id[t.id] for t in targets]
+    by_code = {r.target.code: r for r in shares + wards}
+    return [by_code[t.code] for t in targets]
 
 
 def add_predecessors(reports: list[TargetReport], targets: list[Target], scope: Unit,

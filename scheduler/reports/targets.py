@@ -27,18 +27,24 @@ DEFAULT_TARGETS = (
 DEFAULT_THRESHOLD_YEAR = 2018
 
 
+def _default_target(position: int) -> Target:
+    code, name, measure, categories, percent = DEFAULT_TARGETS[position]
+    target = Target(code=code, name=name, measure=measure, position=position)
+    target.category_rows = [TargetCategory(category=c) for c in categories]
+    target.thresholds = ([] if percent is None else
+                         [TargetThreshold(year=DEFAULT_THRESHOLD_YEAR, percent=Decimal(percent))])
+    return target
+
+
 def ensure_default_targets() -> int:
-    """Create the seeded targets that are missing (idempotent). Returns how many were added."""
+    """Create the seeded targets that are missing (idempotent; `flask init-db` runs it).
+    Returns how many were added."""
     existing = set(db.session.scalars(sa.select(Target.code)))
     added = 0
-    for position, (code, name, measure, categories, percent) in enumerate(DEFAULT_TARGETS):
+    for position, (code, *_rest) in enumerate(DEFAULT_TARGETS):
         if code in existing:
             continue
-        target = Target(code=code, name=name, measure=measure, position=position)
-        target.category_rows = [TargetCategory(category=c) for c in categories]
-        target.thresholds = ([] if percent is None else
-                             [TargetThreshold(year=DEFAULT_THRESHOLD_YEAR, percent=Decimal(percent))])
-        db.session.add(target)
+        db.session.add(_default_target(position))
         added += 1
     if added:
         db.session.flush()
@@ -52,17 +58,26 @@ def _query():
 
 
 def active_targets() -> list[Target]:
-    """Every target in display order; seeds the defaults when none exist yet."""
+    """Every target in display order. A database that `init-db` has not seeded yet reads the
+    defaults without storing them: report pages only read (and may read from a replica)."""
     targets = list(db.session.scalars(_query()))
     if not targets:
-        ensure_default_targets()
-        targets = list(db.session.scalars(_query()))
+        targets = [_default_target(position) for position in range(len(DEFAULT_TARGETS))]
     return targets
 
 
 def get_target(code: str) -> Target:
+    """The target to read (a default one, unsaved, on a database not seeded yet)."""
+    target = next((t for t in active_targets() if t.code == code), None)
+    if target is None:
+        raise NotFound(_("Không tìm thấy chỉ tiêu %(code)s.", code=code))
+    return target
+
+
+def target_to_change(code: str) -> Target:
+    """The stored target an admin edits; seeds the defaults first on a fresh database."""
     target = db.session.scalar(_query().where(Target.code == code))
-    if target is None and ensure_default_targets():  # a fresh database: seed, then look again
+    if target is None and ensure_default_targets():
         target = db.session.scalar(_query().where(Target.code == code))
     if target is None:
         raise NotFound(_("Không tìm thấy chỉ tiêu %(code)s.", code=code))

@@ -8,6 +8,7 @@ from ..core.access import allowed, permission_required, require
 from ..core.errors import ValidationError
 from ..core.timeutil import today_local, utcnow
 from ..extensions import db
+from ..core.replica import reads_replica
 from . import bp, charts, export, services, targets
 from .forms import TargetForm, ThresholdForm
 from .periods import parse_period
@@ -25,13 +26,13 @@ def report_request():
 @bp.route("", endpoint="targets")
 @login_required
 @permission_required("report")
+@reads_replica
 def targets_page():
     scope, period = report_request()
     sort = request.args.get("sort", "share_desc")
     if sort not in services.SORTS:
         sort = "share_desc"
     reports = services.target_reports(current_user, scope, period, utcnow(), today_local())
-    db.session.commit()  # the defaults may just have been seeded
     cards = []
     for report in reports:
         cards.append({
@@ -62,6 +63,7 @@ def _trend_links(report, scope, period) -> list[str] | None:
 @bp.route("/drilldown")
 @login_required
 @permission_required("report")
+@reads_replica
 def drilldown():
     scope, period = report_request()
     target = targets.get_target(request.args.get("target", ""))
@@ -72,7 +74,6 @@ def drilldown():
     # not "month": that one is the period's own month number (period=month&month=4)
     month = request.args.get("in_month") or None
     rows, total = services.drilldown(current_user, target, scope, period, utcnow(), which, month)
-    db.session.commit()  # the defaults may just have been seeded
     return render_template("reports/drilldown.html", scope=scope, period=period, target=target,
                            rows=rows, total=total, which=which, month=month,
                            period_args=period.query_args())
@@ -81,7 +82,6 @@ def drilldown():
 def _export(kind: str):
     scope, period = report_request()
     reports = services.target_reports(current_user, scope, period, utcnow(), today_local())
-    db.session.commit()
     name = f"bao-cao-chi-tieu-{scope.code}-{period.start:%Y%m%d}-{period.end:%Y%m%d}"
     if kind == "xlsx":
         return Response(export.workbook(scope, period, reports),
@@ -94,6 +94,7 @@ def _export(kind: str):
 @bp.route("/export.xlsx")
 @login_required
 @permission_required("report")
+@reads_replica
 def export_xlsx():
     return _export("xlsx")
 
@@ -101,6 +102,7 @@ def export_xlsx():
 @bp.route("/export.csv")
 @login_required
 @permission_required("report")
+@reads_replica
 def export_csv():
     return _export("csv")
 
@@ -110,7 +112,6 @@ def export_csv():
 @permission_required("administer")
 def settings():
     items = targets.active_targets()
-    db.session.commit()
     forms = {t.code: (TargetForm(obj=t, prefix=t.code, categories=t.categories),
                       ThresholdForm(prefix=f"{t.code}-th", year=today_local().year))
              for t in items}
@@ -121,7 +122,7 @@ def settings():
 @login_required
 @permission_required("administer")
 def update_target(code):
-    target = targets.get_target(code)
+    target = targets.target_to_change(code)
     form = TargetForm(prefix=code)
     if not form.validate_on_submit():
         raise ValidationError(_("Dữ liệu không hợp lệ: %(errors)s", errors=_form_errors(form)))
@@ -136,7 +137,7 @@ def update_target(code):
 @login_required
 @permission_required("administer")
 def set_threshold(code):
-    target = targets.get_target(code)
+    target = targets.target_to_change(code)
     form = ThresholdForm(prefix=f"{code}-th")
     if not form.validate_on_submit():
         raise ValidationError(_("Dữ liệu không hợp lệ: %(errors)s", errors=_form_errors(form)))
@@ -151,7 +152,7 @@ def set_threshold(code):
 @login_required
 @permission_required("administer")
 def delete_threshold(code, year):
-    target = targets.get_target(code)
+    target = targets.target_to_change(code)
     targets.delete_threshold(current_user, target, year)
     db.session.commit()
     flash(_("Đã xóa ngưỡng năm %(year)s.", year=year), "success")

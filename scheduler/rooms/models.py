@@ -18,6 +18,7 @@ class Room(db.Model):
         sa.CheckConstraint("max_advance_days IS NULL OR max_advance_days > 0",
                            name="max_advance_positive"),
         sa.Index("ix_room_unit_id", "unit_id"),
+        sa.Index("ix_room_updated_at", "updated_at"),  # the calendar feeds' version read
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

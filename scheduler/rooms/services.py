@@ -4,6 +4,7 @@ Every write is authorised against the room's unit (and the target unit when a ro
 recorded in the audit log with the changed fields; callers commit.
 """
 import sqlalchemy as sa
+from sqlalchemy.orm import contains_eager
 from flask_babel import gettext as _
 
 from ..audit.services import diff, record, snapshot
@@ -34,8 +35,12 @@ def rooms_query(user, *, unit: Unit | None = None, subtree: bool = True, permiss
     return query.order_by(Room.active.desc(), Unit.code, Room.name, Room.id)
 
 
-def list_rooms(user, **filters) -> list[Room]:
-    return list(db.session.scalars(rooms_query(user, **filters)))
+def list_rooms(user, *, page: tuple[int, int] | None = None, **filters) -> list[Room]:
+    """The rooms of rooms_query, each with its unit; `page` = (offset, limit) reads a part."""
+    query = rooms_query(user, **filters).options(contains_eager(Room.unit))
+    if page is not None:
+        query = query.offset(page[0]).limit(page[1])
+    return list(db.session.scalars(query))
 
 
 def get_room(room_id: int) -> Room:

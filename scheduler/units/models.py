@@ -33,6 +33,12 @@ class Unit(db.Model):
         sa.CheckConstraint("valid_to IS NULL OR valid_from IS NULL OR valid_to >= valid_from",
                            name="validity_ordered"),
         sa.Index("ix_unit_path", "path"),
+        # a subtree is `path LIKE '/1/5/%'`: under a non-C collation PostgreSQL can use a B-tree
+        # for that prefix only with the pattern operator class
+        sa.Index("ix_unit_path_pattern", "path",
+                 postgresql_ops={"path": "varchar_pattern_ops"}).ddl_if(dialect="postgresql"),
+        # the calendar feeds' version read takes max(updated_at)
+        sa.Index("ix_unit_updated_at", "updated_at"),
         sa.Index("ix_unit_parent_id", "parent_id"),
         sa.Index("ix_unit_code", "code"),
     )

@@ -30,8 +30,10 @@ def connection_facts(unit_ids, on: date | None = None) -> dict[int, tuple[bool, 
 
 
 def list_units(kind: str | None = None, parent: Unit | None = None, on: date | None = None,
-               include_retired: bool = False, search: str | None = None) -> list[Unit]:
-    query = sa.select(Unit).order_by(Unit.code, Unit.valid_from)
+               include_retired: bool = False, search: str | None = None,
+               page: tuple[int, int] | None = None) -> list[Unit]:
+    """Units in code order; `page` = (offset, limit) reads a part of them."""
+    query = sa.select(Unit).order_by(Unit.code, Unit.valid_from, Unit.id)
     if kind:
         if kind not in UNIT_KINDS:
             raise ValidationError(_("Loại đơn vị không hợp lệ: %(kind)s.", kind=kind),
@@ -44,6 +46,8 @@ def list_units(kind: str | None = None, parent: Unit | None = None, on: date | N
     if search:
         query = query.where(sa.or_(contains(Unit.name, search),
                                    Unit.code.icontains(search.strip(), autoescape=True)))
+    if page is not None:
+        query = query.offset(page[0]).limit(page[1])
     return list(db.session.scalars(query))
 
 

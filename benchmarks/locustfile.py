@@ -1,0 +1,121 @@
+"""Locust users for benchmarks/load.py (which starts the server and Locust; run that, not this).
+
+LOAD_PHASE picks what every user does:
+  mixed     office staff and provincial administrators at work: week views, the year report,
+            feeds (first read, then 304s), the API's week list, bookings and invitations
+  hello     GET /hello, a route answering a constant (the server's ceiling on this machine)
+  week      the week view only
+  apiweek   the API's week list only
+LOAD_WARDS: comma-separated "ward:province" codes of the national data set: the ward has a feed
+(token feed-<code>), its province an administrator (qt_<code>) who signs in and works on both.
+"""
+import itertools
+import os
+import random
+import re
+from datetime import date, datetime, time, timedelta, timezone
+
+from locust import HttpUser, between, task
+
+PHASE = os.environ.get("LOAD_PHASE", "mixed")
+WARDS = [pair.split(":") for pair in os.environ.get("LOAD_WARDS", "").split(",") if pair]
+PASSWORD = "matkhau123"
+ICT = timezone(timedelta(hours=7))
+_users = itertools.count()
+_booking_days = itertools.count(1)
+
+
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+class Office(HttpUser):
+    wait_time = between(0, 0) if PHASE != "mixed" else between(0.05, 0.2)
+
+    def on_start(self):
+        number = next(_users)
+        self.ward, self.province = WARDS[number % len(WARDS)]
+        self.etag = None
+        self.meeting_ids = []
+        if PHASE == "hello":
+            return
+        page = self.client.get("/login", name="login page").text
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or \
+            re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+        self.client.post("/login", name="login", data={
+            "username": f"qt_{self.province.lower()}", "password": PASSWORD,
+            "csrf_token": token.group(1) if token else ""})
+        answer = self.client.post("/api/v1/tokens", name="token",
+                                  json={"username": f"qt_{self.province.lower()}", "password": PASSWORD})
+        self.bearer = {"Authorization": f"Bearer {answer.json()['token']}"}
+        self.week = _monday(date.today() + timedelta(days=random.randint(-60, 60)))
+
+    # -- the phases that measure one route -------------------------------------------------
+    @task
+    def one_route(self):
+        if PHASE == "hello":
+            self.client.get("/hello", name="hello")
+        elif PHASE == "week":
+            self.week_view()
+        elif PHASE == "apiweek":
+            self.api_week()
+        else:
+            self.mixed()
+
+    def week_view(self):
+        self.client.get(f"/meetings/week?unit={self.ward}&date={self.week.isoformat()}",
+                        name="week view")
+
+    def api_week(self):
+        end = self.week + timedelta(days=6)
+        self.client.get(f"/api/v1/meetings?unit={self.province}&start={self.week}&end={end}",
+                        name="API week list", headers=self.bearer)
+
+    # -- the mixed day ---------------------------------------------------------------------
+    def mixed(self):
+        roll = random.random()
+        if roll < 0.30:
+            self.week_view()
+        elif roll < 0.50:
+            self.api_week()
+        elif roll < 0.60:
+            self.feed()
+        elif roll < 0.66:
+            self.client.get(f"/reports?unit={self.province}&period=year", name="report (year)")
+        elif roll < 0.80:
+            self.feed()
+        elif roll < 0.90:
+            self.book()
+        else:
+            self.invite()
+
+    def feed(self):
+        headers = {"If-None-Match": self.etag} if self.etag else {}
+        with self.client.get(f"/calendar/unit/feed-{self.ward}.ics", headers=headers,
+                             name="feed (304)" if self.etag else "feed (200)",
+                             catch_response=True) as response:
+            if response.status_code in (200, 304):
+                self.etag = response.headers.get("ETag") or self.etag
+                response.success()
+
+    def book(self):
+        """An in-person meeting of the province's office without rooms (nothing to conflict
+        with), at noon on a day more than a year ahead (clear of the generated history)."""
+        day = date.today() + timedelta(days=400 + next(_booking_days) % 600)
+        start = datetime.combine(day, time(12, 0), ICT)
+        with self.client.post("/api/v1/meetings", name="booking", headers=self.bearer, json={
+                "title": "Họp kiểm thử tải", "category": "lam_viec", "host_unit": self.province,
+                "start": start.isoformat(), "end": (start + timedelta(hours=1)).isoformat(),
+                "mode": "in_person", "participants": [], "rooms": []},
+                catch_response=True) as response:
+            if response.status_code == 201:
+                self.meeting_ids.append(response.json()["id"])
+                response.success()
+            else:
+                response.failure(f"{response.status_code}: {response.text[:200]}")
+
+    def invite(self):
+        if not self.meeting_ids:
+            return self.book()
+        self.client.get(f"/api/v1/meetings/{random.choice(self.meeting_ids)}/invite.ics",
+                        name="invite.ics", headers=self.bearer)
