@@ -26,7 +26,7 @@ from scheduler.auth import services as auth_services
 from scheduler.auth.models import User
 from scheduler.core.errors import Conflict
 from scheduler.extensions import db
-from scheduler.meetings import conflicts, services
+from scheduler.meetings import conflicts, queries, services
 from scheduler.meetings.models import Meeting, Occurrence, Reservation
 from tests.booking_helpers import at, race, request_for
 from tests.conftest import count, make_config
@@ -260,7 +260,7 @@ def test_racing_reschedules_into_one_slot_exactly_one_wins(app, tree, hall, book
     class Reschedule(ServiceBooking):
         def __call__(self, index, user):
             try:
-                meeting = services.update_meeting(user, services.get_meeting(ids[index]), {
+                meeting = services.update_meeting(user, queries.get_meeting(ids[index]), {
                     "start": (target + timedelta(minutes=10 * index)).isoformat(),
                     "end": (target + timedelta(minutes=60 + 10 * index)).isoformat()})
                 db.session.commit()

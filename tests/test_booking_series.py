@@ -10,7 +10,7 @@ from scheduler.audit.models import AuditEntry
 from scheduler.core.errors import Conflict, ValidationError
 from scheduler.core.timeutil import LOCAL_TZ
 from scheduler.extensions import db
-from scheduler.meetings import services
+from scheduler.meetings import serializers, services
 from scheduler.meetings.models import Meeting, Occurrence, Reservation
 from tests.booking_helpers import at, request_for, rooms, weekly_start  # noqa: F401  (fixture)
 from tests.conftest import count
@@ -103,7 +103,7 @@ def test_series_conflicts_list_every_clashing_date(tree, rooms):
     meeting = series(tree.users.ward_staff, tree.phuc_xa, start, "FREQ=WEEKLY;COUNT=5", minutes=120,
                      rooms=[room], on_conflict="skip")
     assert len(meeting.occurrences) == 3
-    skipped = [v[:10] for v in services.meeting_to_dict(meeting, tree.users.ward_staff)["skipped"]]
+    skipped = [v[:10] for v in serializers.meeting_to_dict(meeting, tree.users.ward_staff)["skipped"]]
     assert skipped == clashing
 
 

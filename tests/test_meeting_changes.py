@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from scheduler.core.errors import PreconditionFailed
 from scheduler.extensions import db
-from scheduler.meetings import integrity, services
+from scheduler.meetings import integrity, queries, services
 from scheduler.meetings.models import Meeting, Occurrence, Reservation
 from tests.booking_helpers import at, request_for, rooms  # noqa: F401  (fixture)
 
@@ -32,7 +32,7 @@ def test_a_move_by_staff_waits_for_approval_again(tree, rooms):
     db.session.commit()
     assert meeting.status == "pending"
     assert [o.status for o in meeting.occurrences] == ["pending"]
-    assert meeting in services.pending_approvals(tree.users.district_admin)
+    assert meeting in queries.pending_approvals(tree.users.district_admin)
     # an approver moving it keeps it approved
     services.approve_meeting(tree.users.district_admin, meeting)
     services.update_meeting(tree.users.district_admin, meeting, {

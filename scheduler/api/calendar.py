@@ -1,33 +1,19 @@
 """A meeting's iCalendar invitation and the state of its invitation e-mails."""
 from flask import Response, jsonify
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..calendar import ical
 from ..calendar.feeds import links
-from ..core.errors import Forbidden, NotFound
 from ..core.timeutil import to_local
-from ..extensions import db
 from ..mail.services import mail_problems
-from ..meetings.models import Meeting
-from ..meetings.serializers import may_see_details
+from ..meetings.queries import readable_meeting
 from . import bp
-
-
-def _readable_meeting(meeting_id: int) -> Meeting:
-    """The meeting, if the user may read it (view over its host or a participating unit)."""
-    meeting = db.session.get(Meeting, meeting_id)
-    if meeting is None:
-        raise NotFound(_("Không tìm thấy cuộc họp."))
-    if not may_see_details(current_user, meeting):
-        raise Forbidden(_("Bạn không có quyền xem cuộc họp này."))
-    return meeting
 
 
 @bp.get("/meetings/<int:meeting_id>/invite.ics")
 @login_required
 def meeting_invite(meeting_id):
-    meeting = _readable_meeting(meeting_id)
+    meeting = readable_meeting(current_user, meeting_id)
     body = ical.invitation(meeting, links())
     method = "CANCEL" if meeting.status == "cancelled" else "REQUEST"
     return Response(body, content_type=f"text/calendar; charset=utf-8; method={method}",
@@ -39,7 +25,7 @@ def meeting_invite(meeting_id):
 @login_required
 def meeting_mail_status(meeting_id):
     """Invitation e-mails of the meeting that could not be delivered yet."""
-    meeting = _readable_meeting(meeting_id)
+    meeting = readable_meeting(current_user, meeting_id)
     return jsonify({"mail_problems": [
         {"id": m.id, "recipients": m.recipients, "subject": m.subject, "status": m.status,
          "attempts": m.attempts, "last_error": m.last_error,

@@ -12,6 +12,7 @@ from ..core.types import parse_id
 from ..core.timeutil import local_midnight_utc, to_utc, today_local
 from ..extensions import db
 from ..meetings import services
+from ..meetings import queries
 from ..meetings.serializers import meeting_to_dict, occurrence_dict, occurrence_item
 from ..rooms.services import get_room
 from ..units.services import get_unit
@@ -68,7 +69,7 @@ def list_meetings():
     if len(words) > 200:
         raise ValidationError(_("Từ khóa tìm kiếm dài tối đa 200 ký tự."),
                               {"fields": {"q": _("Tối đa %(n)d ký tự.", n=200)}})
-    occurrences, following = sitting_page(lambda after, limit: services.find_occurrences(
+    occurrences, following = sitting_page(lambda after, limit: queries.find_occurrences(
         current_user, start, end, unit=unit, room=room, words=words, after=after, limit=limit))
     return jsonify({"meetings": [occurrence_item(o, current_user) for o in occurrences],
                     "next": following})
@@ -88,7 +89,7 @@ def create_meeting():
 @bp.get("/meetings/pending")
 @login_required
 def list_pending_approvals():
-    meetings, following = offset_page("pending", lambda offset, limit: services.pending_approvals(
+    meetings, following = offset_page("pending", lambda offset, limit: queries.pending_approvals(
         current_user, offset=offset, limit=limit))
     return jsonify({"meetings": [meeting_to_dict(m, current_user) for m in meetings],
                     "next": following})
@@ -117,13 +118,13 @@ def _with_etag(meeting, status: int = 200):
 @bp.get("/meetings/<int:meeting_id>")
 @login_required
 def get_meeting(meeting_id):
-    return _with_etag(services.get_meeting(meeting_id))
+    return _with_etag(queries.get_meeting(meeting_id))
 
 
 @bp.patch("/meetings/<int:meeting_id>")
 @login_required
 def update_meeting(meeting_id):
-    meeting = services.update_meeting(current_user, services.get_meeting(meeting_id), json_body(),
+    meeting = services.update_meeting(current_user, queries.get_meeting(meeting_id), json_body(),
                                       expected_version=_expected_version())
     response = _with_etag(meeting)
     db.session.commit()
@@ -142,7 +143,7 @@ def _reason() -> str | None:
 @bp.post("/meetings/<int:meeting_id>/cancel")
 @login_required
 def cancel_meeting(meeting_id):
-    meeting = services.cancel_meeting(current_user, services.get_meeting(meeting_id), _reason(),
+    meeting = services.cancel_meeting(current_user, queries.get_meeting(meeting_id), _reason(),
         expected_version=_expected_version())
     response = _with_etag(meeting)
     db.session.commit()
@@ -152,7 +153,7 @@ def cancel_meeting(meeting_id):
 @bp.post("/meetings/<int:meeting_id>/approve")
 @login_required
 def approve_meeting(meeting_id):
-    meeting = services.approve_meeting(current_user, services.get_meeting(meeting_id), _reason(),
+    meeting = services.approve_meeting(current_user, queries.get_meeting(meeting_id), _reason(),
         expected_version=_expected_version())
     response = _with_etag(meeting)
     db.session.commit()
@@ -162,7 +163,7 @@ def approve_meeting(meeting_id):
 @bp.post("/meetings/<int:meeting_id>/decline")
 @login_required
 def decline_meeting(meeting_id):
-    meeting = services.decline_meeting(current_user, services.get_meeting(meeting_id), _reason(),
+    meeting = services.decline_meeting(current_user, queries.get_meeting(meeting_id), _reason(),
         expected_version=_expected_version())
     response = _with_etag(meeting)
     db.session.commit()
@@ -173,7 +174,7 @@ def decline_meeting(meeting_id):
 @login_required
 def restore_occurrence(meeting_id):
     data = json_body()
-    occ = services.restore_occurrence(current_user, services.get_meeting(meeting_id),
+    occ = services.restore_occurrence(current_user, queries.get_meeting(meeting_id),
                                       data.get("original_start"),
                                       expected_version=_expected_version())
     db.session.commit()
@@ -181,7 +182,7 @@ def restore_occurrence(meeting_id):
 
 
 def _occurrence(meeting_id, occurrence_id):
-    return services.get_occurrence(services.get_meeting(meeting_id), occurrence_id)
+    return queries.get_occurrence(queries.get_meeting(meeting_id), occurrence_id)
 
 
 @bp.post("/meetings/<int:meeting_id>/occurrences/<int:occurrence_id>/cancel")

@@ -24,7 +24,6 @@ from ..extensions import db
 from ..meetings.models import (ONLINE_MODES, Meeting, Occurrence, meeting_participant,
                                meeting_room)
 from ..paperless.models import AgendaItem
-from ..meetings.serializers import involving
 from ..rooms.models import Room
 from ..units.models import Unit
 from . import ical
@@ -69,7 +68,7 @@ def _meeting_condition(kind: str, owner):
     if kind == "room":
         return Meeting.id.in_(sa.select(meeting_room.c.meeting_id)
                               .where(meeting_room.c.room_id == owner.id))
-    return involving([owner.unit_id if kind == "user" else owner.id])
+    return Meeting.involving([owner.unit_id if kind == "user" else owner.id])
 
 
 def _in_window(start: datetime, end: datetime):

@@ -14,7 +14,7 @@ from ..core.errors import DomainError, NotFound, ValidationError
 from ..core.timeutil import utcnow
 from ..extensions import db
 from ..mail.services import mail_problems
-from ..meetings.models import Meeting
+from ..meetings.queries import get_meeting
 from ..meetings.services import book_meeting
 from ..rooms.models import Room
 from ..units.models import Unit
@@ -119,9 +119,7 @@ def change_token(kind, owner_id, action):
 @login_required
 def resend_mail(meeting_id, mail_id):
     """The meeting page's "send again" for an invitation e-mail that could not be delivered."""
-    meeting = db.session.get(Meeting, meeting_id)
-    if meeting is None:
-        raise NotFound(_("Không tìm thấy cuộc họp."))
+    meeting = get_meeting(meeting_id)
     try:
         with write_transaction():
             invitations.resend(current_user, meeting, mail_id, utcnow())

@@ -102,6 +102,17 @@ class Meeting(db.Model):
     occurrences: Mapped[list["Occurrence"]] = relationship(
         back_populates="meeting", order_by="Occurrence.start_at", cascade="all, delete-orphan")
 
+    @classmethod
+    def involving(cls, unit_ids):
+        """SQL condition: hosted by or taking part is a unit among `unit_ids` (ids or a select
+        of them). A UNION of two id sets, each read from its own index (meeting's
+        host_unit_id, meeting_participant's unit_id): an OR of the two would make PostgreSQL
+        scan every meeting."""
+        hosted = sa.select(cls.id).where(cls.host_unit_id.in_(unit_ids))
+        taking_part = (sa.select(meeting_participant.c.meeting_id)
+                       .where(meeting_participant.c.unit_id.in_(unit_ids)))
+        return cls.id.in_(sa.union(hosted, taking_part))
+
     @property
     def is_online(self) -> bool:
         return self.mode in ONLINE_MODES

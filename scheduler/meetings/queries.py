@@ -1,18 +1,55 @@
-"""Finding meetings by what people type: the one text search behind the search page and
-`GET /api/v1/meetings?q=`. Words match the title or the host unit's name, each word anywhere,
-without regard to case or Vietnamese marks ("tong ket ba dinh" finds "Hội nghị tổng kết" of
-"Quận Ba Đình"); see core/textsearch.py."""
-from datetime import date
+"""Reading meetings: the one home of the queries pages, the API, feeds and jobs share.
+
+- `get_meeting` / `get_occurrence` / `readable_meeting`: one id to one row, or the NotFound
+  (404) and Forbidden (403) every caller answers alike;
+- `find_occurrences`: the sittings of a window, limited to what the viewer may see, with
+  everything a calendar shows read in one statement per kind;
+- `search_meetings` and `text_condition`: finding meetings by what people type ("tong ket ba
+  dinh" finds "Hội nghị tổng kết" of "Quận Ba Đình": words match the title or the host unit's
+  name, each word anywhere, without regard to case or Vietnamese marks; see core/textsearch.py);
+- the bookings waiting for a user's approval, and which rooms are busy.
+
+"Hosted by or involving" is `Meeting.involving` on the model.
+"""
+from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
-from ..core.access import reach_condition
+from ..core.access import reach, reach_condition, require, unit_ids_in_reach
+from ..core.errors import Forbidden, NotFound
 from ..core.textsearch import contains, fold
 from ..core.timeutil import local_day_bounds
+from ..extensions import db
+from ..rooms.models import Room
 from ..units.models import Unit
-from .models import Meeting, Occurrence, meeting_participant
+from .models import Meeting, Occurrence, Reservation, meeting_room
+from .serializers import may_see_details
 
 MAX_QUERY = 200
+
+
+def get_meeting(meeting_id) -> Meeting:
+    meeting = db.session.get(Meeting, meeting_id) if isinstance(meeting_id, int) else None
+    if meeting is None:
+        raise NotFound(_("Không tìm thấy cuộc họp."))
+    return meeting
+
+
+def get_occurrence(meeting: Meeting, occurrence_id) -> Occurrence:
+    occ = db.session.get(Occurrence, occurrence_id) if isinstance(occurrence_id, int) else None
+    if occ is None or occ.meeting_id != meeting.id:
+        raise NotFound(_("Không tìm thấy buổi họp này trong chuỗi."))
+    return occ
+
+
+def readable_meeting(user, meeting_id) -> Meeting:
+    """The meeting, if the user may read its details (view over its host or an invited unit)."""
+    meeting = get_meeting(meeting_id)
+    if not may_see_details(user, meeting):
+        raise Forbidden(_("Bạn không có quyền xem cuộc họp này."))
+    return meeting
 
 
 def text_condition(words: str | None):
@@ -24,26 +61,114 @@ def text_condition(words: str | None):
     return sa.and_(*(sa.or_(contains(Meeting.title, t), contains(host_name, t)) for t in terms))
 
 
-def _involving(unit_ids):
-    """Hosted by or taking part: a UNION of two indexed id sets (see serializers.involving)."""
-    hosted = sa.select(Meeting.id).where(Meeting.host_unit_id.in_(unit_ids))
-    taking_part = (sa.select(meeting_participant.c.meeting_id)
-                   .where(meeting_participant.c.unit_id.in_(unit_ids)))
-    return Meeting.id.in_(sa.union(hosted, taking_part))
-
-
 def search_meetings(viewer, *, words: str | None = None, unit: Unit | None = None,
                     category: str | None = None, start_day: date | None = None,
                     end_day: date | None = None):
     """A select of the meetings the viewer may see that match, newest first (page it)."""
     visible_units = sa.select(Unit.id).where(reach_condition(viewer, "view"))
-    query = sa.select(Meeting).where(_involving(visible_units), text_condition(words))
+    query = sa.select(Meeting).where(Meeting.involving(visible_units), text_condition(words))
     if category:
         query = query.where(Meeting.category == category)
     if unit is not None:
-        query = query.where(_involving([unit.id]))
+        query = query.where(Meeting.involving([unit.id]))
     if start_day or end_day:
         start, end = local_day_bounds(start_day or date(1900, 1, 1), end_day or date(9999, 1, 1))
         query = query.where(Meeting.id.in_(sa.select(Occurrence.meeting_id).where(
             Occurrence.start_at >= start, Occurrence.start_at < end)))
     return query.order_by(Meeting.start_at.desc(), Meeting.id.desc())
+
+
+def find_occurrences(viewer, start: datetime, end: datetime, unit=None, room=None, rooms=None,
+                     words: str | None = None, after: tuple[datetime, int] | None = None,
+                     limit: int | None = None, with_agenda: bool = False) -> list[Occurrence]:
+    """Sittings overlapping [start, end) of meetings hosted by or involving `unit` (or using
+    `room`, or any of `rooms`), limited to the units the viewer may see; all of them for an
+    admin. `words` narrows them to the meetings the text search finds (see queries.py). In
+    (start, id) order: `after` continues a page that ended at that sitting.
+
+    Each sitting comes with its meeting, host unit, participants and rooms, read in one
+    statement per kind whatever the number of sittings (calendars and lists show them all);
+    `with_agenda` reads their agenda items too (the printed work schedule lists them)."""
+    if rooms is not None and not rooms:
+        return []
+    query = (sa.select(Occurrence).join(Meeting, Occurrence.meeting_id == Meeting.id)
+             .where(Occurrence.overlapping(start, end))
+             .options(contains_eager(Occurrence.meeting).options(
+                 joinedload(Meeting.host_unit), selectinload(Meeting.participants),
+                 selectinload(Meeting.rooms)))
+             .order_by(Occurrence.start_at, Occurrence.id))
+    if with_agenda:
+        query = query.options(contains_eager(Occurrence.meeting).selectinload(Meeting.agenda_items))
+    if words:
+        query = query.where(text_condition(words))
+    if unit is not None:
+        require("view", unit, user=viewer)
+        query = query.where(Meeting.involving([unit.id]))
+    for one in ([room] if room is not None else list(rooms or ())):
+        require("view", one.unit, user=viewer)
+    if room is not None or rooms:
+        ids = [room.id] if room is not None else [r.id for r in rooms]
+        query = query.where(Meeting.id.in_(sa.select(meeting_room.c.meeting_id)
+                                           .where(meeting_room.c.room_id.in_(ids))))
+    if unit is None and room is None and rooms is None:
+        require("view", user=viewer)
+        in_reach = unit_ids_in_reach(viewer, "view")
+        if in_reach is not None:
+            query = query.where(Meeting.involving(in_reach))
+    if after is not None:
+        after_start, after_id = after
+        query = query.where(sa.or_(Occurrence.start_at > after_start,
+                                   sa.and_(Occurrence.start_at == after_start,
+                                           Occurrence.id > after_id)))
+    if limit is not None:
+        query = query.limit(limit)
+    return list(db.session.scalars(query).unique())
+
+
+def rooms_busy(room_ids, start: datetime, end: datetime) -> dict[int, tuple]:
+    """room id -> (title, start, end) of a live sitting holding it within [start, end)."""
+    if not room_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(Reservation.resource_id, Meeting.title, Occurrence.start_at, Occurrence.end_at)
+        .join(Occurrence, Reservation.occurrence_id == Occurrence.id)
+        .join(Meeting, Occurrence.meeting_id == Meeting.id)
+        .where(Reservation.resource_kind == "room", Reservation.active.is_(True),
+               Reservation.resource_id.in_(room_ids), Reservation.starts_at < end,
+               Reservation.ends_at > start)
+        .order_by(Occurrence.start_at))
+    busy: dict[int, tuple] = {}
+    for room_id, title, sitting_start, sitting_end in rows:
+        busy.setdefault(room_id, (title, sitting_start, sitting_end))
+    return busy
+
+
+def _pending_approvals_query(user):
+    """Bookings waiting for this user's decision: pending meetings in a room that requires
+    approval and belongs to a unit the user manages (None: the user approves nothing)."""
+    if reach(user, "manage") is None:
+        return None
+    rooms = (sa.select(Room.id).join(Unit, Room.unit_id == Unit.id)
+             .where(Room.requires_approval.is_(True), reach_condition(user, "manage")))
+    return sa.select(Meeting).where(
+        Meeting.status == "pending",
+        Meeting.id.in_(sa.select(meeting_room.c.meeting_id).where(meeting_room.c.room_id.in_(rooms))))
+
+
+def pending_approvals(user, offset: int = 0, limit: int | None = None) -> list[Meeting]:
+    query = _pending_approvals_query(user)
+    if query is None:
+        return []
+    return list(db.session.scalars(
+        query.order_by(Meeting.start_at, Meeting.id)
+        .options(joinedload(Meeting.host_unit), selectinload(Meeting.participants),
+                 selectinload(Meeting.rooms), selectinload(Meeting.occurrences))
+        .offset(offset).limit(limit)))
+
+
+def pending_approval_count(user) -> int:
+    """How many bookings wait for the user (the count beside "Duyệt lịch" in the menu)."""
+    query = _pending_approvals_query(user)
+    if query is None:
+        return 0
+    return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0

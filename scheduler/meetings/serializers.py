@@ -3,11 +3,9 @@
 A unit not taking part in a meeting sees only its public facts (title, host unit, time,
 status): agenda, participants, rooms and the join link stay with those invited.
 """
-import sqlalchemy as sa
-
 from ..core.access import allowed
 from ..core.timeutil import to_local
-from .models import Meeting, Occurrence, meeting_participant
+from .models import Meeting, Occurrence
 
 
 def _iso(value):
@@ -89,14 +87,3 @@ def occurrence_item(occ: Occurrence, viewer) -> dict:
     if not data["limited"]:
         data["held_mode"] = occ.held_mode
     return data
-
-
-def involving(unit_ids):
-    """SQL condition on Meeting: hosted by or taking part is a unit among `unit_ids`.
-
-    A UNION of two id sets, each read from its own index (meeting's host_unit_id,
-    meeting_participant's unit_id): an OR of the two would make PostgreSQL scan every meeting."""
-    hosted = sa.select(Meeting.id).where(Meeting.host_unit_id.in_(unit_ids))
-    taking_part = (sa.select(meeting_participant.c.meeting_id)
-                   .where(meeting_participant.c.unit_id.in_(unit_ids)))
-    return Meeting.id.in_(sa.union(hosted, taking_part))

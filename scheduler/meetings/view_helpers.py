@@ -15,7 +15,7 @@ from ..core.types import parse_id
 from ..extensions import db
 from ..rooms.models import Room
 from ..units.models import Unit
-from . import services
+from . import queries
 from .forms import parse_day
 
 KIND_ORDER = {"city": 0, "department": 1, "district": 2, "ward": 3}
@@ -98,7 +98,7 @@ def occurrences_between(viewer, first_day: date, last_day: date, unit=None, room
     """Occurrences on the local days first_day..last_day, in time order, cancelled ones left out
     (they block nothing and offices do not want them on the wall)."""
     start, end = local_day_bounds(first_day, last_day)
-    found = services.find_occurrences(viewer, start, end, unit=unit, room=room, rooms=rooms,
+    found = queries.find_occurrences(viewer, start, end, unit=unit, room=room, rooms=rooms,
                                       with_agenda=with_agenda)
     return sorted((o for o in found if o.status != "cancelled"), key=lambda o: o.start_at)
 

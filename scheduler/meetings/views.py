@@ -5,7 +5,8 @@ from datetime import timedelta
 from flask_login import current_user
 
 from ..core.timeutil import today_local, utcnow
-from . import bp, services, views_approvals, views_booking, views_calendar, views_detail  # noqa: F401
+from . import bp, views_approvals, views_booking, views_calendar, views_detail  # noqa: F401
+from .queries import pending_approvals
 from .view_helpers import local, may_book_somewhere, occurrences_between
 
 bp.add_app_template_global(may_book_somewhere, "may_book_somewhere")
@@ -25,4 +26,4 @@ def home_meetings() -> dict:
     now = utcnow()
     coming = [o for o in occurrences_between(current_user, today, today + timedelta(days=6),
                                              unit=current_user.unit) if o.end_at > now]
-    return {"coming": coming, "approvals": services.pending_approvals(current_user)}
+    return {"coming": coming, "approvals": pending_approvals(current_user)}

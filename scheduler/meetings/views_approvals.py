@@ -9,26 +9,27 @@ from ..core.access import permission_required
 from ..core.errors import Conflict, ValidationError
 from ..extensions import db
 from . import bp, services
+from .queries import get_meeting, pending_approval_count, pending_approvals
 from .forms import DecisionForm
 
 
 @bp.app_template_global()
 def approvals_waiting() -> int:
     """The count beside "Duyệt lịch" in the menu."""
-    return services.pending_approval_count(current_user) if current_user.is_authenticated else 0
+    return pending_approval_count(current_user) if current_user.is_authenticated else 0
 
 
 @bp.route("/approvals")
 @permission_required("manage")
 def approvals():
-    return render_template("meetings/approvals.html", meetings=services.pending_approvals(current_user),
+    return render_template("meetings/approvals.html", meetings=pending_approvals(current_user),
                            form=DecisionForm())
 
 
 @bp.route("/approvals/<int:meeting_id>", methods=["POST"])
 @permission_required("manage")
 def decide(meeting_id: int):
-    meeting, form = services.get_meeting(meeting_id), DecisionForm()
+    meeting, form = get_meeting(meeting_id), DecisionForm()
     decision = request.form.get("decision")
     if not form.validate_on_submit() or decision not in ("approve", "decline"):
         flash(_("Chưa thực hiện được: %(errors)s", errors=_("Ghi chú, lý do tối đa 500 ký tự.")),

@@ -17,6 +17,7 @@ from . import bp, services
 from .forms import MeetingForm, options, parse_day
 from .conflicts import vc_endpoints
 from .models import Meeting
+from .queries import get_meeting, rooms_busy
 from .rules import holidays_of_series
 from .series import SeriesError, expand
 from ..units.services import units_in_reach
@@ -238,9 +239,7 @@ def new():
 @bp.route("/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(meeting_id: int):
-    meeting = db.session.get(Meeting, meeting_id)
-    if meeting is None:
-        raise NotFound(_("Không tìm thấy cuộc họp."))
+    meeting = get_meeting(meeting_id)
     require("book", meeting.host_unit)
     form = MeetingForm()
     picker = _prepare(form, meeting)
@@ -263,7 +262,7 @@ def room_availability():
     if day is None or start is None or end is None or end <= start or not ids:
         return jsonify({"busy": {}})
     visible = {r.id for r in rooms_in_reach(current_user, "view")}
-    busy = services.rooms_busy([i for i in ids if i in visible][:200],
+    busy = rooms_busy([i for i in ids if i in visible][:200],
                                datetime.combine(day, start, LOCAL_TZ), datetime.combine(day, end, LOCAL_TZ))
     return jsonify({"busy": {str(room_id): f"{title} {local(s):%H:%M}–{local(e):%H:%M}"
                              for room_id, (title, s, e) in busy.items()}})

@@ -1,5 +1,5 @@
 """Calendar pages: the week grid, the month, the rooms' day, the weekly work schedule (lịch công
-tác tuần) and the search. They only read, through the booking service's `find_occurrences`."""
+tác tuần) and the search. They only read, through `queries.find_occurrences`."""
 import calendar
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta

@@ -10,27 +10,14 @@ from flask_login import current_user, login_required
 
 from ..audit.models import AuditEntry
 from ..core.access import allowed
-from ..core.errors import Conflict, NotFound, ValidationError
+from ..core.errors import Conflict, ValidationError
 from ..core.timeutil import LOCAL_TZ
 from ..extensions import db
 from . import bp, services
+from .queries import get_meeting, get_occurrence, pending_approvals
 from .forms import CancelForm, DecisionForm, HeldModeForm, MoveOccurrenceForm, RestoreForm
-from .models import Meeting, Occurrence
+from .models import Meeting
 from .serializers import may_see_details
-
-
-def _meeting(meeting_id: int) -> Meeting:
-    meeting = db.session.get(Meeting, meeting_id)
-    if meeting is None:
-        raise NotFound(_("Không tìm thấy cuộc họp."))
-    return meeting
-
-
-def _occurrence(meeting: Meeting, occurrence_id: int) -> Occurrence:
-    occurrence = db.session.get(Occurrence, occurrence_id)
-    if occurrence is None or occurrence.meeting_id != meeting.id:
-        raise NotFound(_("Không tìm thấy buổi họp."))
-    return occurrence
 
 
 def _history(meeting: Meeting) -> list:
@@ -45,10 +32,10 @@ def _history(meeting: Meeting) -> list:
 @bp.route("/meetings/<int:meeting_id>")
 @login_required
 def detail(meeting_id: int):
-    meeting = _meeting(meeting_id)
+    meeting = get_meeting(meeting_id)
     full = may_see_details(current_user, meeting)
     may_book = allowed(current_user, "book", meeting.host_unit)
-    may_approve = meeting.status == "pending" and meeting in services.pending_approvals(current_user)
+    may_approve = meeting.status == "pending" and meeting in pending_approvals(current_user)
     return render_template(
         "meetings/detail.html", meeting=meeting, full=full, may_book=may_book,
         may_approve=may_approve, history=_history(meeting) if full else [],
@@ -93,7 +80,7 @@ def _invalid(meeting: Meeting, form):
 @bp.route("/meetings/<int:meeting_id>/cancel", methods=["POST"])
 @login_required
 def cancel(meeting_id: int):
-    meeting, form = _meeting(meeting_id), CancelForm()
+    meeting, form = get_meeting(meeting_id), CancelForm()
     if not form.validate_on_submit():
         return _invalid(meeting, form)
     return _run(meeting, lambda: services.cancel_meeting(current_user, meeting, form.reason.data.strip()),
@@ -103,7 +90,7 @@ def cancel(meeting_id: int):
 @bp.route("/meetings/<int:meeting_id>/approve", methods=["POST"])
 @login_required
 def approve(meeting_id: int):
-    meeting, form = _meeting(meeting_id), DecisionForm()
+    meeting, form = get_meeting(meeting_id), DecisionForm()
     if not form.validate_on_submit():
         return _invalid(meeting, form)
     return _run(meeting, lambda: services.approve_meeting(current_user, meeting, form.reason.data or ""),
@@ -113,7 +100,7 @@ def approve(meeting_id: int):
 @bp.route("/meetings/<int:meeting_id>/decline", methods=["POST"])
 @login_required
 def decline(meeting_id: int):
-    meeting, form = _meeting(meeting_id), DecisionForm()
+    meeting, form = get_meeting(meeting_id), DecisionForm()
     if not form.validate_on_submit():
         return _invalid(meeting, form)
     return _run(meeting, lambda: services.decline_meeting(current_user, meeting, form.reason.data or ""),
@@ -123,8 +110,8 @@ def decline(meeting_id: int):
 @bp.route("/meetings/<int:meeting_id>/occurrences/<int:occurrence_id>/cancel", methods=["POST"])
 @login_required
 def cancel_occurrence(meeting_id: int, occurrence_id: int):
-    meeting, form = _meeting(meeting_id), CancelForm()
-    occurrence = _occurrence(meeting, occurrence_id)
+    meeting, form = get_meeting(meeting_id), CancelForm()
+    occurrence = get_occurrence(meeting, occurrence_id)
     if not form.validate_on_submit():
         return _invalid(meeting, form)
     return _run(meeting, lambda: services.cancel_occurrence(current_user, occurrence, form.reason.data.strip()),
@@ -134,8 +121,8 @@ def cancel_occurrence(meeting_id: int, occurrence_id: int):
 @bp.route("/meetings/<int:meeting_id>/occurrences/<int:occurrence_id>/move", methods=["POST"])
 @login_required
 def move_occurrence(meeting_id: int, occurrence_id: int):
-    meeting, form = _meeting(meeting_id), MoveOccurrenceForm()
-    occurrence = _occurrence(meeting, occurrence_id)
+    meeting, form = get_meeting(meeting_id), MoveOccurrenceForm()
+    occurrence = get_occurrence(meeting, occurrence_id)
     if not form.validate_on_submit():
         return _invalid(meeting, form)
     start = datetime.combine(form.day.data, form.start_time.data, LOCAL_TZ)
@@ -147,7 +134,7 @@ def move_occurrence(meeting_id: int, occurrence_id: int):
 @bp.route("/meetings/<int:meeting_id>/restore", methods=["POST"])
 @login_required
 def restore_occurrence(meeting_id: int):
-    meeting, form = _meeting(meeting_id), RestoreForm()
+    meeting, form = get_meeting(meeting_id), RestoreForm()
     if not form.validate_on_submit():
         return _invalid(meeting, form)
     return _run(meeting, lambda: services.restore_occurrence(current_user, meeting, form.original_start.data),
@@ -157,8 +144,8 @@ def restore_occurrence(meeting_id: int):
 @bp.route("/meetings/<int:meeting_id>/occurrences/<int:occurrence_id>/held-mode", methods=["POST"])
 @login_required
 def held_mode(meeting_id: int, occurrence_id: int):
-    meeting, form = _meeting(meeting_id), HeldModeForm()
-    occurrence = _occurrence(meeting, occurrence_id)
+    meeting, form = get_meeting(meeting_id), HeldModeForm()
+    occurrence = get_occurrence(meeting, occurrence_id)
     if not form.validate_on_submit():
         return _invalid(meeting, form)
     return _run(meeting, lambda: services.set_held_mode(current_user, occurrence, form.mode.data),

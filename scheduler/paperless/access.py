@@ -8,17 +8,9 @@ invited unit.
 from flask_babel import gettext as _
 
 from ..core.access import allowed
-from ..core.errors import Conflict, Forbidden, NotFound
-from ..extensions import db
+from ..core.errors import Conflict, Forbidden
 from ..meetings.models import Meeting
 from ..meetings.serializers import involved_unit_ids, may_see_details
-
-
-def get_meeting(meeting_id) -> Meeting:
-    meeting = db.session.get(Meeting, meeting_id) if isinstance(meeting_id, int) else None
-    if meeting is None:
-        raise NotFound(_("Không tìm thấy cuộc họp."))
-    return meeting
 
 
 def require_reader(user, meeting: Meeting) -> None:

@@ -8,7 +8,8 @@ from ..api.helpers import json_body
 from ..core.timeutil import to_local, utcnow
 from ..extensions import db
 from . import agenda, attendance, documents, minutes, votes
-from .access import get_meeting, is_host, require_reader
+from ..meetings.queries import get_meeting
+from .access import is_host, require_reader
 from .documents import MB
 
 # multipart overhead allowed on top of DOCUMENT_MAX_MB, so that a file of exactly the limit

@@ -13,7 +13,8 @@ from ..core.timeutil import official_date_line, to_local, today_local, utcnow
 from ..core.types import parse_id
 from ..extensions import db
 from . import agenda, attendance, documents, minutes, votes
-from .access import get_meeting, is_host, is_invited_member, require_host, require_reader
+from ..meetings.queries import get_meeting
+from .access import is_host, is_invited_member, require_host, require_reader
 from .api import MULTIPART_SLACK
 from .documents import MB
 from .models import ATTENDANCE_STATUSES, CHOICES

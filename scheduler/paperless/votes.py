@@ -13,7 +13,8 @@ from ..core.timeutil import to_local, utcnow
 from ..extensions import db
 from ..meetings.inputs import _text as text_field
 from ..meetings.inputs import invalid
-from .access import get_meeting, is_invited_member, require_host, require_open_meeting
+from ..meetings.queries import get_meeting
+from .access import is_invited_member, require_host, require_open_meeting
 from .models import CHOICES, AgendaItem, Ballot, Vote
 
 QUESTION_MAX = 500
