@@ -26,8 +26,8 @@ def test_times_are_read_on_the_24_hour_clock(typed, read):
 
 def _form(day, **values):
     data = {"title": "Họp giao ban tuần", "category": "giao_ban", "host_unit": "00001",
-            "chair": "", "day": day.strftime("%d/%m/%Y"), "start_time": "14h30",
-            "end_time": "16h", "mode": "in_person", "agenda": "", "repeat": "none",
+            "chair": "", "day": day.strftime("%d/%m/%Y"), "start": "14h30",
+            "end": "16h", "mode": "in_person", "agenda": "", "rrule": "none",
             "interval": "1", "setpos": "1", "setpos_weekday": "MO"}
     data.update(values)
     return data

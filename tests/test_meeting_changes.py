@@ -96,8 +96,8 @@ def test_the_edit_form_refuses_to_overwrite_someone_elses_change(tree, client, a
     db.session.commit()
     start = at(4, 8)
     form = {"title": "Tên cũ ghi đè", "category": "giao_ban", "host_unit": "00001",
-            "day": start.strftime("%d/%m/%Y"), "start_time": "08:00", "end_time": "09:00",
-            "mode": "in_person", "repeat": "none", "interval": "1", "setpos": "1",
+            "day": start.strftime("%d/%m/%Y"), "start": "08:00", "end": "09:00",
+            "mode": "in_person", "rrule": "none", "interval": "1", "setpos": "1",
             "setpos_weekday": "MO", "version": version}
     resp = client.post(f"/meetings/{meeting.id}/edit", data=form)
     assert resp.status_code == 409

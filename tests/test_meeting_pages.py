@@ -11,6 +11,7 @@ from scheduler.core.timeutil import LOCAL_TZ, official_date_line, today_local
 from scheduler.extensions import db
 from scheduler.meetings import services
 from scheduler.meetings.models import Meeting
+from scheduler.core.errors import ValidationError
 from scheduler.meetings.rules import holiday_name
 from tests.factories import local
 
@@ -54,9 +55,9 @@ def book(tree):
 
 def _form(day, **values):
     data = {"title": "Họp giao ban tuần", "category": "giao_ban", "host_unit": "00001",
-            "chair": "Ông Nguyễn Văn A", "day": day.strftime("%d/%m/%Y"), "start_time": "09:00",
-            "end_time": "10:00", "mode": "in_person", "agenda": "Điểm 1: tình hình tuần",
-            "repeat": "none", "interval": "1", "setpos": "1", "setpos_weekday": "MO"}
+            "chair": "Ông Nguyễn Văn A", "day": day.strftime("%d/%m/%Y"), "start": "09:00",
+            "end": "10:00", "mode": "in_person", "agenda": "Điểm 1: tình hình tuần",
+            "rrule": "none", "interval": "1", "setpos": "1", "setpos_weekday": "MO"}
     data.update(values)
     return data
 
@@ -154,11 +155,12 @@ def test_booking_through_the_form(tree, client, auth, room, week):
 
 def test_form_keeps_typed_values_on_invalid_input(tree, client, auth, week):
     auth.login("vp_phucxa")
-    response = client.post("/meetings/new", data=_form(week, start_time="10:00", end_time="09:00",
+    response = client.post("/meetings/new", data=_form(week, start="10:00", end="09:00",
                                                         title="Họp đánh giá chuyển đổi số"))
     page = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "Giờ kết thúc phải sau giờ bắt đầu." in page
+    # the booking service's own words, next to the end time (the API says the same)
+    assert _field_error(page, "end") == "Thời gian kết thúc phải sau thời gian bắt đầu."
     assert 'value="Họp đánh giá chuyển đổi số"' in page and "Điểm 1: tình hình tuần" in page
     # a refusal of the service (a ward without video conference in an online meeting) lands
     # next to the participants, with the typed choices still ticked
@@ -167,6 +169,42 @@ def test_form_keeps_typed_values_on_invalid_input(tree, client, auth, week):
     assert response.status_code == 422
     assert "Phường Hàng Bạc" in page and "chưa triển khai hội nghị truyền hình" in page
     assert re.search(r'value="00037"\s+id="participant-00037" checked', page)
+    assert _meetings() == []
+
+
+def _field_error(page: str, name: str) -> str | None:
+    """The error shown under the form field `name`, or None."""
+    found = re.search(r'id="%s"[^>]*>(?:[^<]*</textarea>)?\s*<div class="invalid-feedback">([^<]*)</div>'
+                      % name, page)
+    return found.group(1) if found else None
+
+
+def test_the_form_and_the_api_refuse_with_the_same_words_on_the_same_fields(tree, client, auth, week):
+    """One set of checks (meetings/inputs.py) for the form and the API: each refusal lands on
+    the form field of the service's name, so no table translates between them."""
+    from scheduler.meetings.forms import MeetingForm
+    from scheduler.meetings.inputs import FIELDS
+
+    with client.application.test_request_context():
+        form_fields = set(MeetingForm(meta={"csrf": False})._fields)
+    assert set(FIELDS) - {"on_conflict", "skip_dates"} <= form_fields
+    auth.login("vp_phucxa")
+    typed = {"title": "Họp " + "x" * 300, "chair": "Ông " + "y" * 200, "agenda": "z" * 20001}
+    response = client.post("/meetings/new", data=_form(week, **typed))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    # what the API's POST /api/v1/meetings hands the same service
+    with pytest.raises(ValidationError) as refused:
+        services.book_meeting(tree.users.ward_staff, {
+            "title": typed["title"], "chair": typed["chair"], "agenda": typed["agenda"],
+            "category": "giao_ban", "host_unit": "00001", "mode": "in_person",
+            "start": f"{week.isoformat()}T09:00:00+07:00", "end": f"{week.isoformat()}T10:00:00+07:00"})
+    db.session.rollback()
+    fields = refused.value.details["fields"]
+    for name in ("title", "chair", "agenda"):
+        assert fields[name].startswith("Tối đa")
+        assert _field_error(page, name) == fields[name]
+    assert _field_error(page, "title") == fields["title"]
     assert _meetings() == []
 
 
@@ -193,7 +231,7 @@ def test_conflict_lists_the_clash_and_offers_the_next_free_slot(tree, client, au
 def test_series_conflict_can_skip_the_clashing_dates(tree, client, auth, book, room, week):
     book("Họp chi bộ", week + timedelta(days=7), 9, 10, rooms=[room.id])
     auth.login("vp_phucxa")
-    form = _form(week, rooms=[str(room.id)], title="Giao ban thứ Hai", repeat="weekly",
+    form = _form(week, rooms=[str(room.id)], title="Giao ban thứ Hai", rrule="weekly",
                  weekdays=["MO"], count="3")
     response = client.post("/meetings/new", data=form)
     page = response.get_data(as_text=True)
@@ -249,7 +287,7 @@ def test_edit_form_is_prefilled_and_saves(tree, client, auth, book, week):
     page = client.get(f"/meetings/{meeting.id}/edit").get_data(as_text=True)
     assert 'value="Họp sơ kết quý"' in page and f'value="{week:%d/%m/%Y}"' in page
     response = client.post(f"/meetings/{meeting.id}/edit",
-                           data=_form(week, title="Họp sơ kết quý III", start_time="14:00", end_time="15:30"))
+                           data=_form(week, title="Họp sơ kết quý III", start="14:00", end="15:30"))
     assert response.status_code == 302
     db.session.refresh(meeting)
     assert meeting.title == "Họp sơ kết quý III"
@@ -286,7 +324,7 @@ def test_series_occurrences_are_cancelled_and_moved_one_by_one(tree, client, aut
     client.post(f"/meetings/{series.id}/occurrences/{second.id}/cancel", data={"reason": "Trùng lịch HĐND"})
     new_day = week + timedelta(days=15)
     response = client.post(f"/meetings/{series.id}/occurrences/{third.id}/move",
-                           data={"day": f"{new_day:%d/%m/%Y}", "start_time": "14:00", "end_time": "15:00"})
+                           data={"day": f"{new_day:%d/%m/%Y}", "start": "14:00", "end": "15:00"})
     assert response.status_code == 302
     db.session.expire_all()
     assert [o.status for o in series.occurrences] == ["scheduled", "cancelled", "scheduled"]
@@ -296,7 +334,7 @@ def test_series_occurrences_are_cancelled_and_moved_one_by_one(tree, client, aut
     assert "Đã dời" in page and page.count("Hủy buổi này") == 2
     # a move typed wrongly is refused with a message, nothing changes
     client.post(f"/meetings/{series.id}/occurrences/{first.id}/move",
-                data={"day": "32/13/2026", "start_time": "14:00", "end_time": "15:00"})
+                data={"day": "32/13/2026", "start": "14:00", "end": "15:00"})
     assert "Chưa thực hiện được" in client.get(f"/meetings/{series.id}").get_data(as_text=True)
 
 

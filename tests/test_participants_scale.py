@@ -54,8 +54,8 @@ def test_the_host_still_needs_video_conference_for_a_hybrid_meeting(tree, client
 
 def _form(day, **values):
     data = {"title": "Họp trực tuyến toàn thành phố", "category": "trien_khai", "host_unit": "01",
-            "chair": "", "day": day.strftime("%d/%m/%Y"), "start_time": "09:00",
-            "end_time": "10:00", "mode": "online", "agenda": "", "repeat": "none", "interval": "1",
+            "chair": "", "day": day.strftime("%d/%m/%Y"), "start": "09:00",
+            "end": "10:00", "mode": "online", "agenda": "", "rrule": "none", "interval": "1",
             "setpos": "1", "setpos_weekday": "MO", "participants": ["00001", "00004", "00037"]}
     data.update(values)
     return data

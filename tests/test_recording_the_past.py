@@ -16,8 +16,8 @@ from tests.booking_helpers import at, request_for
 
 def _form(day, **values):
     data = {"title": "Họp giao ban tuần", "category": "giao_ban", "host_unit": "00001",
-            "chair": "Ông Nguyễn Văn A", "day": day.strftime("%d/%m/%Y"), "start_time": "09:00",
-            "end_time": "10:00", "mode": "in_person", "agenda": "", "repeat": "none",
+            "chair": "Ông Nguyễn Văn A", "day": day.strftime("%d/%m/%Y"), "start": "09:00",
+            "end": "10:00", "mode": "in_person", "agenda": "", "rrule": "none",
             "interval": "1", "setpos": "1", "setpos_weekday": "MO"}
     data.update(values)
     return data

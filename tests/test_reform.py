@@ -173,7 +173,7 @@ def test_participant_groups_follow_the_tree_of_the_meeting_day(hanoi, client, au
 
     # without script a group button sends the form back: the group of the day typed is ticked
     form = {"title": "Hội nghị", "category": "trien_khai", "host_unit": "01", "day": "10/12/2026",
-            "start_time": "08:00", "end_time": "09:00", "mode": "in_person", "add_group": "selected",
+            "start": "08:00", "end": "09:00", "mode": "in_person", "add_group": "selected",
             "group": "wards:01"}
     page = client.post("/meetings/new", data=form).get_data(as_text=True)
     assert page.count("checked") >= 126

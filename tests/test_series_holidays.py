@@ -45,8 +45,8 @@ def test_the_api_skips_public_holidays(tree, client):
 
 def _form(first, **values):
     data = {"title": "Giao ban tuần", "category": "giao_ban", "host_unit": "00001", "chair": "",
-            "day": first.strftime("%d/%m/%Y"), "start_time": "08:00", "end_time": "09:00",
-            "mode": "in_person", "agenda": "", "repeat": "weekly", "interval": "1",
+            "day": first.strftime("%d/%m/%Y"), "start": "08:00", "end": "09:00",
+            "mode": "in_person", "agenda": "", "rrule": "weekly", "interval": "1",
             "weekdays": [["MO", "TU", "WE", "TH", "FR"][first.weekday()]], "count": "3",
             "setpos": "1", "setpos_weekday": "MO"}
     data.update(values)

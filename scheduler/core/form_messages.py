@@ -58,14 +58,24 @@ class Form(FlaskForm):
             return VietnameseMessages()
 
 
-def show_error(form, err) -> None:
-    """Put a service's ValidationError next to the field it names (details["field"]), or at
-    the top of the form when it names none."""
-    field = form._fields.get((err.details or {}).get("field") or "")
-    if field is None:
-        form.form_errors.append(err.message)
-    else:
-        field.errors = [*field.errors, err.message]
+def show_error(form, err) -> list[str]:
+    """Put a service's ValidationError next to the fields it names — details["fields"] as
+    {field: message} (the one 422 shape), or details["field"] — and at the top of the form
+    what belongs to no field of it. Forms name their fields as the services do, so no table
+    translates between them. Returns the messages put at the top."""
+    details = err.details or {}
+    fields = details.get("fields") or ({details["field"]: err.message} if details.get("field") else {})
+    general = []
+    for name, message in fields.items():
+        field = form._fields.get(name)
+        if field is None or field.type in ("HiddenField", "CSRFTokenField"):
+            general.append(message)
+        else:
+            field.errors = [*field.errors, message]
+    if not fields:
+        general.append(err.message)
+    form.form_errors.extend(general)
+    return general
 
 
 def select_choices(pairs) -> list[SelectChoice]:

@@ -46,26 +46,30 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class MeetingForm(Form):
-    title = StringField(_l("Tên cuộc họp"), validators=[DataRequired(), Length(max=300)])
+    """The fields carry the booking service's names (start, end, rrule…): what the service
+    refuses lands on the field that was typed, and lengths, times and rules are checked once,
+    by the service, for the form and the API alike (meetings/inputs.py). The form itself only
+    reads dd/mm/yyyy and HH:MM and turns the recurrence controls into an RRULE."""
+    title = StringField(_l("Tên cuộc họp"))
     category = SelectField(_l("Loại cuộc họp"), choices=options(LABELS["category"].items()))
     host_unit = SelectField(_l("Đơn vị chủ trì"), validators=[DataRequired()])
-    chair = StringField(_l("Người chủ trì"), validators=[Optional(), Length(max=200)])
+    chair = StringField(_l("Người chủ trì"))
     day = LocalDateField(_l("Ngày họp (dd/mm/yyyy)"),
                          validators=[InputRequired(message=_l("Nhập ngày theo dạng dd/mm/yyyy."))])
-    start_time = ClockField(_l("Bắt đầu (HH:MM)"),
-                            validators=[InputRequired(message=_l("Nhập giờ theo dạng HH:MM."))])
-    end_time = ClockField(_l("Kết thúc (HH:MM)"),
-                          validators=[InputRequired(message=_l("Nhập giờ theo dạng HH:MM."))])
+    start = ClockField(_l("Bắt đầu (HH:MM)"),
+                       validators=[InputRequired(message=_l("Nhập giờ theo dạng HH:MM."))])
+    end = ClockField(_l("Kết thúc (HH:MM)"),
+                     validators=[InputRequired(message=_l("Nhập giờ theo dạng HH:MM."))])
     mode = SelectField(_l("Hình thức"), choices=options(LABELS["mode"].items()))
     paperless = BooleanField(_l("Họp không giấy tờ"))
     rooms = SelectMultipleField(_l("Phòng họp"), coerce=int, validate_choice=True)
     participants = MultiCheckboxField(_l("Đơn vị tham dự"))
-    agenda = TextAreaField(_l("Nội dung, chương trình"), validators=[Optional(), Length(max=20000)])
+    agenda = TextAreaField(_l("Nội dung, chương trình"))
     # the meeting's version the form was filled from: saving over someone else's change is refused
     version = HiddenField()
-    conclusion = TextAreaField(_l("Kết luận"), validators=[Optional(), Length(max=20000)],
-                               description=_l("Kết luận của cuộc họp, ghi sau khi họp."))
-    repeat = SelectField(_l("Kiểu lặp lại"), choices=options(REPEATS), default="none")
+    conclusion = TextAreaField(_l("Kết luận"), description=_l("Kết luận của cuộc họp, ghi sau khi họp."))
+    # the kind of repetition; with the controls below it becomes the RRULE (build_rrule)
+    rrule = SelectField(_l("Kiểu lặp lại"), choices=options(REPEATS), default="none")
     interval = IntegerField(_l("Mỗi N tuần/tháng"), default=1,
                             validators=[Optional(), NumberRange(min=1, max=52)])
     weekdays = MultiCheckboxField(_l("Vào các thứ"),
@@ -76,23 +80,18 @@ class MeetingForm(Form):
     count = IntegerField(_l("Hoặc số lần họp"), validators=[Optional(), NumberRange(min=1, max=200)])
     skip_holidays = BooleanField(_l("Bỏ qua các ngày nghỉ lễ"),
                                  description=_l("Các buổi rơi vào ngày nghỉ lễ được liệt kê để xác nhận trước khi đặt."))
-    holiday_override_reason = StringField(_l("Lý do họp vào ngày nghỉ, ngày lễ"),
-                                          validators=[Optional(), Length(max=500)])
+    holiday_override_reason = StringField(_l("Lý do họp vào ngày nghỉ, ngày lễ"))
 
     def validate_day(self, field):
         if field.data and not 1900 <= field.data.year <= 2999:
             raise WTFValidationError(str(_l("Ngày không hợp lệ (dd/mm/yyyy).")))
 
-    def validate_end_time(self, field):
-        if self.start_time.data and field.data and field.data <= self.start_time.data:
-            raise WTFValidationError(str(_l("Giờ kết thúc phải sau giờ bắt đầu.")))
-
     def validate_weekdays(self, field):
-        if self.repeat.data == "weekly" and not field.data:
+        if self.rrule.data == "weekly" and not field.data:
             raise WTFValidationError(str(_l("Chọn ít nhất một thứ trong tuần.")))
 
     def validate_count(self, field):
-        if self.repeat.data != "none" and not field.data and not self.until.data:
+        if self.rrule.data != "none" and not field.data and not self.until.data:
             raise WTFValidationError(str(_l("Chọn ngày kết thúc hoặc số lần họp của chuỗi cuộc họp.")))
 
     def validate_until(self, field):
@@ -103,14 +102,14 @@ class MeetingForm(Form):
 
     # -- to and from the service's data ---------------------------------------------------
     def interval_bounds(self) -> tuple[datetime, datetime]:
-        start = datetime.combine(self.day.data, self.start_time.data, LOCAL_TZ)
-        end = datetime.combine(self.day.data, self.end_time.data, LOCAL_TZ)
+        start = datetime.combine(self.day.data, self.start.data, LOCAL_TZ)
+        end = datetime.combine(self.day.data, self.end.data, LOCAL_TZ)
         return start.astimezone(UTC), end.astimezone(UTC)
 
     def to_data(self) -> dict:
         start, end = self.interval_bounds()
         return {
-            "title": self.title.data.strip(),
+            "title": (self.title.data or "").strip(),
             "category": self.category.data,
             "host_unit": self.host_unit.data,
             "chair": (self.chair.data or "").strip(),
@@ -124,7 +123,7 @@ class MeetingForm(Form):
             "conclusion": self.conclusion.data or "",
             "rrule": build_rrule(self),
             "skip_dates": [],
-            "skip_holidays": bool(self.skip_holidays.data) and self.repeat.data != "none",
+            "skip_holidays": bool(self.skip_holidays.data) and self.rrule.data != "none",
             "holiday_override_reason": (self.holiday_override_reason.data or "").strip() or None,
         }
 
@@ -134,7 +133,7 @@ class MeetingForm(Form):
         start, end = meeting.start_at.astimezone(LOCAL_TZ), meeting.end_at.astimezone(LOCAL_TZ)
         self.title.data, self.category.data = meeting.title, meeting.category
         self.host_unit.data, self.chair.data = meeting.host_unit.code, meeting.chair
-        self.day.data, self.start_time.data, self.end_time.data = start.date(), start.time(), end.time()
+        self.day.data, self.start.data, self.end.data = start.date(), start.time(), end.time()
         self.mode.data, self.paperless.data = meeting.mode, meeting.paperless
         self.rooms.data = [room.id for room in meeting.rooms]
         self.participants.data = [unit.code for unit in meeting.participants]
@@ -146,7 +145,7 @@ class MeetingForm(Form):
 
 def build_rrule(form: MeetingForm) -> str | None:
     """The RFC 5545 RRULE of what the recurrence controls say, or None for a single meeting."""
-    repeat = form.repeat.data
+    repeat = form.rrule.data
     if repeat == "none":
         return None
     interval = form.interval.data or 1
@@ -170,18 +169,18 @@ def build_rrule(form: MeetingForm) -> str | None:
 def fill_recurrence(form: MeetingForm, rrule: str | None) -> None:
     """Set the recurrence controls from an RRULE written by `build_rrule`."""
     if not rrule:
-        form.repeat.data = "none"
+        form.rrule.data = "none"
         return
     parts = dict(p.split("=", 1) for p in rrule.upper().removeprefix("RRULE:").split(";") if "=" in p)
     form.interval.data = int(parts.get("INTERVAL", "1") or 1)
     if parts.get("FREQ") == "WEEKLY":
-        form.repeat.data = "weekly"
+        form.rrule.data = "weekly"
         form.weekdays.data = [d for d in parts.get("BYDAY", "").split(",") if d in WEEKDAY_CODES]
     elif "BYSETPOS" in parts:
-        form.repeat.data = "monthly_weekday"
+        form.rrule.data = "monthly_weekday"
         form.setpos.data, form.setpos_weekday.data = parts["BYSETPOS"], parts.get("BYDAY", "MO")[-2:]
     else:
-        form.repeat.data = "monthly_date"
+        form.rrule.data = "monthly_date"
     if "COUNT" in parts:
         form.count.data = int(parts["COUNT"])
     elif "UNTIL" in parts:
@@ -209,10 +208,10 @@ class DecisionForm(Form):
 class MoveOccurrenceForm(Form):
     day = LocalDateField(_l("Ngày mới (dd/mm/yyyy)"),
                          validators=[InputRequired(message=_l("Nhập ngày theo dạng dd/mm/yyyy."))])
-    start_time = ClockField(_l("Bắt đầu (HH:MM)"),
-                            validators=[InputRequired(message=_l("Nhập giờ theo dạng HH:MM."))])
-    end_time = ClockField(_l("Kết thúc (HH:MM)"),
-                          validators=[InputRequired(message=_l("Nhập giờ theo dạng HH:MM."))])
+    start = ClockField(_l("Bắt đầu (HH:MM)"),
+                       validators=[InputRequired(message=_l("Nhập giờ theo dạng HH:MM."))])
+    end = ClockField(_l("Kết thúc (HH:MM)"),
+                     validators=[InputRequired(message=_l("Nhập giờ theo dạng HH:MM."))])
 
 
 class RestoreForm(Form):

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from ..core.access import permission_required, require
 from ..core.errors import Conflict, NotFound, PreconditionFailed, ValidationError
 from ..core.form_fields import parse_clock
+from ..core.form_messages import show_error
 from ..core.timeutil import LOCAL_TZ, today_local, utcnow
 from ..core.types import parse_id
 from ..extensions import db
@@ -22,10 +23,6 @@ from .rules import holidays_of_series
 from .series import SeriesError, expand
 from ..units.services import units_in_reach
 from .view_helpers import all_active_units, local, rooms_in_reach
-
-# the service's field names that the form spells differently
-SERVICE_FIELDS = {"start": "start_time", "end": "end_time", "rrule": "repeat", "skip_dates": "repeat"}
-
 
 def participant_groups(units: list[Unit]) -> list[tuple[str, str]]:
     """The bulk choices offices use, from the tree of the meeting's day: every commune and ward
@@ -109,20 +106,9 @@ def _apply_slot(form: MeetingForm) -> None:
         start, end = datetime.fromisoformat(start_text), datetime.fromisoformat(end_text)
     except ValueError:
         return
-    form.day.data, form.start_time.data, form.end_time.data = start.date(), start.time(), end.time()
+    form.day.data, form.start.data, form.end.data = start.date(), start.time(), end.time()
     form.day.raw_data = [start.strftime("%d/%m/%Y")]
-    form.start_time.raw_data, form.end_time.raw_data = [start.strftime("%H:%M")], [end.strftime("%H:%M")]
-
-
-def _show_service_errors(form: MeetingForm, err: ValidationError) -> list[str]:
-    general = []
-    for name, message in (err.details.get("fields") or {}).items():
-        field = getattr(form, SERVICE_FIELDS.get(name, name), None)
-        if field is not None and hasattr(field, "errors"):
-            field.errors = list(field.errors) + [message]
-        else:
-            general.append(message)
-    return general or ([err.message] if not err.details.get("fields") else [])
+    form.start.raw_data, form.end.raw_data = [start.strftime("%H:%M")], [end.strftime("%H:%M")]
 
 
 def _conflict_view(err: Conflict) -> dict:
@@ -198,7 +184,7 @@ def _submit(form: MeetingForm, meeting: Meeting | None, picker: dict):
         return render_template(template, general_errors=[err.message], stale=True, **context), 409
     except ValidationError as err:
         db.session.rollback()
-        return render_template(template, general_errors=_show_service_errors(form, err),
+        return render_template(template, general_errors=show_error(form, err),
                                refused_without_vc=err.details.get("units_without_vc") or [],
                                **context), 422
     except Conflict as err:
@@ -224,9 +210,9 @@ def new():
     form.day.data = parse_day(request.args.get("date")) or today_local()
     start, end = parse_clock(request.args.get("start")), parse_clock(request.args.get("end"))
     if start is not None:  # a slot picked on a calendar (the end one hour later unless given)
-        form.start_time.data = start
+        form.start.data = start
         later = (datetime.combine(date.today(), start) + timedelta(hours=1)).time()
-        form.end_time.data = end if end is not None and end > start else max(later, start)
+        form.end.data = end if end is not None and end > start else max(later, start)
     unit = request.args.get("unit", "")
     if any(c.value == unit for c in form.host_unit.choices):
         form.host_unit.data = unit

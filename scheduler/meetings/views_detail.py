@@ -125,8 +125,8 @@ def move_occurrence(meeting_id: int, occurrence_id: int):
     occurrence = get_occurrence(meeting, occurrence_id)
     if not form.validate_on_submit():
         return _invalid(meeting, form)
-    start = datetime.combine(form.day.data, form.start_time.data, LOCAL_TZ)
-    end = datetime.combine(form.day.data, form.end_time.data, LOCAL_TZ)
+    start = datetime.combine(form.day.data, form.start.data, LOCAL_TZ)
+    end = datetime.combine(form.day.data, form.end.data, LOCAL_TZ)
     return _run(meeting, lambda: services.move_occurrence(current_user, occurrence, start, end),
                 _("Đã dời buổi họp."))
 

@@ -172,9 +172,9 @@
     var timer = null;
     var check = function () {
       var ids = options.filter(function (o) { return !o.hidden; }).map(function (o) { return o.value; }).slice(0, 200);
-      if (!ids.length || !field("day") || !field("start_time") || !field("end_time")) { return; }
+      if (!ids.length || !field("day") || !field("start") || !field("end")) { return; }
       var url = box.dataset.availabilityUrl + "?" + new URLSearchParams({
-        date: field("day"), start: field("start_time"), end: field("end_time"), rooms: ids.join(",")});
+        date: field("day"), start: field("start"), end: field("end"), rooms: ids.join(",")});
       fetch(url, {credentials: "same-origin", headers: {Accept: "application/json"}})
         .then(function (response) { return response.ok ? response.json() : {busy: {}}; })
         .then(function (answer) {
@@ -201,7 +201,7 @@
     search.addEventListener("input", function () { show(); later(); });
     search.addEventListener("keydown", function (event) { if (event.key === "Enter") { event.preventDefault(); } });
     if (host) { host.addEventListener("change", function () { show(); later(); }); }
-    ["day", "start_time", "end_time"].forEach(function (name) {
+    ["day", "start", "end"].forEach(function (name) {
       var input = form.querySelector("[name=" + name + "]");
       if (input) { input.addEventListener("change", later); }
     });
@@ -282,7 +282,7 @@
 
   var recurrence = document.querySelector("[data-recurrence]");
   if (recurrence) {
-    var repeat = recurrence.querySelector("select[name=repeat]");
+    var repeat = recurrence.querySelector("select[name=rrule]");
     var show = function () {
       var value = repeat.value;
       recurrence.querySelectorAll("[data-repeat]").forEach(function (part) {
