@@ -128,13 +128,14 @@ def update_user(actor: User, user: User, *, role: str, unit, full_name: str, ema
     return user
 
 
-def reset_password(actor: User, user: User, new_password: str) -> None:
+def reset_password(actor: User, user: User, new_password: str) -> User:
     _require_manages(actor, user)
     check_password_strength(new_password)
     user.set_password(new_password)  # ends the user's sessions
     revoked = sessions.revoke_all_tokens(user)
     record(actor, "user.reset_password", "user", user.id, unit=user.unit, summary=user.username,
            changes={"tokens_revoked": revoked})
+    return user
 
 
 def change_own_password(user: User, current: str, new: str) -> None:

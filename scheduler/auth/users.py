@@ -1,31 +1,28 @@
 """User management pages (Người dùng): the users of the signed-in unit admin's subtree (an
 admin sees everyone), created, changed, deactivated and given new passwords through the
-services in auth/services.py, which authorise and audit every write."""
+services in auth/services.py, which authorise and audit every write. The pattern is the one
+rooms and endpoints share (core/management.py)."""
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..core.access import permission_required
-from ..core.errors import ValidationError
-from ..core.form_messages import select_choices, show_error
+from ..core.form_messages import select_choices
 from ..core.labels import choices
-from ..core.management import form_unit
+from ..core.management import filter_unit, form_page, listing, toggle_active
 from ..extensions import db
 from ..units import services as unit_services
 from . import bp, services
 from .user_forms import ResetPasswordForm, UserCreateForm, UserEditForm, role_choices
 
-PER_PAGE = 50
-
 
 @bp.route("/users")
 @permission_required("manage")
 def users():
-    code = (request.args.get("unit") or "").strip()
-    unit = unit_services.get_unit(code) if code else None
+    unit = filter_unit()
     role = request.args.get("role") or None
-    query = services.users_query(current_user, unit=unit, role=role, search=request.args.get("q"))
-    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    page = listing(services.users_query(current_user, unit=unit, role=role,
+                                        search=request.args.get("q")))
     return render_template("auth/users.html", page=page, unit=unit, role=role,
                            units=unit_services.units_in_reach(current_user, "manage"),
                            roles=choices("role"))
@@ -44,20 +41,11 @@ def create_user():
     if request.method == "GET":
         form.unit_id.data = current_user.unit_id
         form.role.data = "staff"
-        return render_template("auth/users_form.html", form=form, user=None)
-    unit = form_unit(form)
-    if form.validate_on_submit():
-        try:
-            user = services.create_user(current_user, form.username.data, form.password.data,
-                                        form.role.data, unit, full_name=form.full_name.data.strip(),
-                                        email=form.email.data)
-        except ValidationError as err:
-            show_error(form, err)
-        else:
-            db.session.commit()
-            flash(_("Đã tạo tài khoản %(name)s.", name=user.username), "success")
-            return redirect(url_for("auth.users"))
-    return render_template("auth/users_form.html", form=form, user=None), 422
+    return form_page(form, "auth/users_form.html", lambda unit: services.create_user(
+        current_user, form.username.data, form.password.data, form.role.data, unit,
+        full_name=form.full_name.data.strip(), email=form.email.data),
+        saved=lambda user: _("Đã tạo tài khoản %(name)s.", name=user.username),
+        back="auth.users", user=None)
 
 
 @bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
@@ -65,22 +53,11 @@ def create_user():
 def edit_user(user_id):
     user = services.get_managed_user(current_user, user_id)
     form = _prepare(UserEditForm(obj=user))
-    if request.method == "GET":
-        return render_template("auth/users_form.html", form=form, user=user)
-    unit = form_unit(form)
-    if form.validate_on_submit():
-        try:
-            services.update_user(current_user, user, role=form.role.data, unit=unit,
-                                 full_name=form.full_name.data.strip(), email=form.email.data,
-                                 active=user.active)
-        except ValidationError as err:
-            db.session.rollback()
-            show_error(form, err)
-        else:
-            db.session.commit()
-            flash(_("Đã lưu tài khoản %(name)s.", name=user.username), "success")
-            return redirect(url_for("auth.users"))
-    return render_template("auth/users_form.html", form=form, user=user), 422
+    return form_page(form, "auth/users_form.html", lambda unit: services.update_user(
+        current_user, user, role=form.role.data, unit=unit, full_name=form.full_name.data.strip(),
+        email=form.email.data, active=user.active),
+        saved=lambda user: _("Đã lưu tài khoản %(name)s.", name=user.username),
+        back="auth.users", user=user)
 
 
 @bp.route("/users/<int:user_id>/password", methods=["GET", "POST"])
@@ -88,29 +65,20 @@ def edit_user(user_id):
 def reset_user_password(user_id):
     user = services.get_managed_user(current_user, user_id)
     form = ResetPasswordForm()
-    if form.validate_on_submit():
-        try:
-            services.reset_password(current_user, user, form.password.data)
-        except ValidationError as err:
-            show_error(form, err)
-        else:
-            db.session.commit()
-            flash(_("Đã đặt lại mật khẩu cho %(name)s.", name=user.username), "success")
-            return redirect(url_for("auth.users"))
-    status = 422 if form.is_submitted() else 200
-    return render_template("auth/users_password.html", form=form, user=user), status
+    return form_page(form, "auth/users_password.html",
+                     lambda _unit: services.reset_password(current_user, user, form.password.data),
+                     saved=lambda user: _("Đã đặt lại mật khẩu cho %(name)s.", name=user.username),
+                     back="auth.users", user=user)
 
 
 @bp.post("/users/<int:user_id>/active")
 @permission_required("manage")
 def set_user_active(user_id):
     user = services.get_managed_user(current_user, user_id)
-    active = request.form.get("active") == "1"
-    services.set_user_active(current_user, user, active)  # refusing oneself: a 422 page
-    db.session.commit()
-    flash(_("Đã mở khóa tài khoản %(name)s.", name=user.username) if active
-          else _("Đã khóa tài khoản %(name)s.", name=user.username), "success")
-    return redirect(url_for("auth.users"))
+    # refusing oneself: a 422 page
+    return toggle_active(user, services.set_user_active, back="auth.users",
+                         on=_("Đã mở khóa tài khoản %(name)s.", name=user.username),
+                         off=_("Đã khóa tài khoản %(name)s.", name=user.username))
 
 
 @bp.post("/users/<int:user_id>/sessions/end")

@@ -1,12 +1,29 @@
-"""What the management pages (users, rooms, endpoints) share: the unit a submitted form names,
-authorised before anything else of the form is looked at, and writing a validated form
-through a service."""
-from flask import request
+"""What the management pages (users, rooms, endpoints) share, so that each behaves the same:
+
+- `listing`: a page of a list query, 50 rows, `?page=`, with the filter bar and pager of
+  templates/_manage.html;
+- `form_page`: a create or edit form — the unit a submitted form names authorised before
+  anything else of it is looked at, the form validated, written through the domain's service
+  (which authorises and audits), committed once, flashed and redirected; a refusal shows the
+  form again with everything typed and each message on its field (422);
+- `toggle_active`: the list's "stop using / resume" button.
+"""
+from collections.abc import Callable
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from ..core.access import require
 from ..core.errors import ValidationError
 from ..core.form_messages import show_error
 from ..extensions import db
+
+PER_PAGE = 50
+
+
+def listing(query, per_page: int = PER_PAGE):
+    """One page (?page=) of the list `query`; a page past the end is empty, not a 404."""
+    return db.paginate(query, per_page=per_page, error_out=False)
 
 
 def filter_unit():
@@ -29,7 +46,7 @@ def form_unit(form):
     return unit
 
 
-def save_form(form, write):
+def save_form(form, write: Callable[[], object]):
     """Validate the form and run `write()`; its result, or None when the form goes back with
     its errors (a refusal of the service shown on the form, the transaction rolled back)."""
     if not form.validate_on_submit():
@@ -40,3 +57,28 @@ def save_form(form, write):
         db.session.rollback()
         show_error(form, err)
         return None
+
+
+def form_page(form, template: str, save: Callable, *, saved: Callable[[object], str],
+              back: str, **context):
+    """GET: the form. POST: `save(unit)` with the unit the form names (see form_unit; None for
+    a form without one), then commit, flash `saved(result)` and go to the `back` endpoint."""
+    if request.method != "POST":
+        return render_template(template, form=form, **context)
+    unit = form_unit(form) if "unit_id" in form else None
+    result = save_form(form, lambda: save(unit))
+    if result is None:
+        return render_template(template, form=form, **context), 422
+    db.session.commit()
+    flash(saved(result), "success")
+    return redirect(url_for(back))
+
+
+def toggle_active(obj, set_active: Callable, *, on: str, off: str, back: str):
+    """The list's button: `set_active(actor, obj, active)` from the posted active=1/0 (the
+    service authorises, audits and may refuse), commit, flash `on` or `off`, back to the list."""
+    active = request.form.get("active") == "1"
+    set_active(current_user, obj, active)
+    db.session.commit()
+    flash(on if active else off, "success")
+    return redirect(url_for(back))

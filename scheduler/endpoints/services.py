@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from ..audit.services import diff, record, snapshot
 from ..core.access import reach_condition, require
 from ..core.errors import NotFound, ValidationError
+from ..core.textsearch import contains
 from ..core.timeutil import to_local
 from ..extensions import db
 from ..units.models import Unit
@@ -32,11 +33,12 @@ def check_state(state: str | None) -> str | None:
     return state or None
 
 
-def list_endpoints(user, *, unit: Unit | None = None, subtree: bool = True, state: str | None = None,
-                   permission: str = "view", include_inactive: bool = False,
-                   page: tuple[int, int] | None = None) -> list[Endpoint]:
-    """Endpoints of the units where `user` holds `permission`, optionally narrowed to `unit`
-    (with `subtree`, its descendants too) and to a live state."""
+def endpoints_query(user, *, unit: Unit | None = None, subtree: bool = True,
+                    state: str | None = None, permission: str = "view",
+                    include_inactive: bool = False, search: str | None = None):
+    """A select of the endpoints of the units where `user` holds `permission`, each with its
+    unit, optionally narrowed to `unit` (with `subtree`, its descendants too), to a live state
+    and to words of the endpoint's name (case and Vietnamese marks ignored)."""
     state = check_state(state)
     query = (sa.select(Endpoint).join(Endpoint.unit).options(contains_eager(Endpoint.unit))
              .where(reach_condition(user, permission)))
@@ -47,7 +49,14 @@ def list_endpoints(user, *, unit: Unit | None = None, subtree: bool = True, stat
         query = query.where(Endpoint.state == state)
     if not include_inactive:
         query = query.where(Endpoint.active.is_(True))
-    query = query.order_by(Endpoint.active.desc(), Unit.code, Endpoint.name, Endpoint.id)
+    if search:
+        query = query.where(contains(Endpoint.name, search))
+    return query.order_by(Endpoint.active.desc(), Unit.code, Endpoint.name, Endpoint.id)
+
+
+def list_endpoints(user, *, page: tuple[int, int] | None = None, **filters) -> list[Endpoint]:
+    """The endpoints of endpoints_query; `page` = (offset, limit) reads a part."""
+    query = endpoints_query(user, **filters)
     if page is not None:  # (offset, limit)
         query = query.offset(page[0]).limit(page[1])
     return list(db.session.scalars(query))

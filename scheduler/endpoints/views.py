@@ -1,16 +1,16 @@
-"""Endpoint management pages, scoped to the units the signed-in user manages."""
+"""Endpoint management pages, scoped to the units the signed-in user manages (core/management.py
+is the pattern they share with rooms and users); an endpoint's own page with its uptime."""
 from datetime import timedelta
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..core.access import allowed, permission_required
 from ..core.timeutil import to_local
 from ..core.form_messages import select_choices
-from ..core.management import filter_unit, form_unit, save_form
+from ..core.management import filter_unit, form_page, listing, toggle_active
 from ..core.labels import choices
-from ..extensions import db
 from ..units import services as unit_services
 from ..reports import charts
 from . import bp, history, services
@@ -22,62 +22,49 @@ from .forms import EndpointForm
 def index():
     unit = filter_unit()
     state = request.args.get("state") or None
-    endpoints = services.list_endpoints(current_user, unit=unit, state=state, permission="manage",
-                                        include_inactive=True)
-    return render_template("endpoints/index.html", endpoints=endpoints, unit=unit, state=state,
-                           units=unit_services.units_in_reach(current_user, "manage"),
+    page = listing(services.endpoints_query(current_user, unit=unit, state=state, permission="manage",
+                                            include_inactive=True, search=request.args.get("q")))
+    return render_template("endpoints/index.html", endpoints=page.items, page=page, unit=unit,
+                           state=state, units=unit_services.units_in_reach(current_user, "manage"),
                            states=choices("endpoint_state"))
 
 
-def _save(form: EndpointForm, unit, endpoint=None):
-    """The endpoint written, or None when the form goes back with errors."""
-    if endpoint is None:
-        return save_form(form, lambda: services.create_endpoint(current_user, unit, form.values()))
-    return save_form(form, lambda: services.update_endpoint(current_user, endpoint, unit, form.values()))
+def _form(endpoint=None) -> EndpointForm:
+    form = EndpointForm(obj=endpoint)
+    form.unit_id.choices = select_choices(unit_services.unit_choices(current_user))
+    return form
 
 
 @bp.route("/endpoints/new", methods=["GET", "POST"])
 @permission_required("manage")
 def create():
-    form = EndpointForm()
-    form.unit_id.choices = select_choices(unit_services.unit_choices(current_user))
-    if request.method == "POST":
-        endpoint = _save(form, form_unit(form))
-        if endpoint is not None:
-            db.session.commit()
-            flash(_("Đã thêm điểm cầu %(name)s.", name=endpoint.name), "success")
-            return redirect(url_for("endpoints.index"))
-        return render_template("endpoints/form.html", form=form, endpoint=None), 422
-    if request.args.get("unit"):
+    form = _form()
+    if request.method == "GET" and request.args.get("unit"):
         form.unit_id.data = unit_services.get_unit(request.args["unit"]).id
-    return render_template("endpoints/form.html", form=form, endpoint=None)
+    return form_page(form, "endpoints/form.html",
+                     lambda unit: services.create_endpoint(current_user, unit, form.values()),
+                     saved=lambda endpoint: _("Đã thêm điểm cầu %(name)s.", name=endpoint.name),
+                     back="endpoints.index", endpoint=None)
 
 
 @bp.route("/endpoints/<int:endpoint_id>/edit", methods=["GET", "POST"])
 @permission_required("manage")
 def edit(endpoint_id):
     endpoint = services.get_managed_endpoint(current_user, endpoint_id)
-    form = EndpointForm(obj=endpoint)
-    form.unit_id.choices = select_choices(unit_services.unit_choices(current_user))
-    if request.method == "POST":
-        if _save(form, form_unit(form), endpoint) is not None:
-            db.session.commit()
-            flash(_("Đã lưu điểm cầu %(name)s.", name=endpoint.name), "success")
-            return redirect(url_for("endpoints.index"))
-        return render_template("endpoints/form.html", form=form, endpoint=endpoint), 422
-    return render_template("endpoints/form.html", form=form, endpoint=endpoint)
+    form = _form(endpoint)
+    return form_page(form, "endpoints/form.html",
+                     lambda unit: services.update_endpoint(current_user, endpoint, unit, form.values()),
+                     saved=lambda endpoint: _("Đã lưu điểm cầu %(name)s.", name=endpoint.name),
+                     back="endpoints.index", endpoint=endpoint)
 
 
 @bp.post("/endpoints/<int:endpoint_id>/active")
 @permission_required("manage")
 def set_active(endpoint_id):
     endpoint = services.get_managed_endpoint(current_user, endpoint_id)
-    active = request.form.get("active") == "1"
-    services.set_endpoint_active(current_user, endpoint, active)
-    db.session.commit()
-    flash(_("Đã kích hoạt lại điểm cầu %(name)s.", name=endpoint.name) if active
-          else _("Đã ngừng sử dụng điểm cầu %(name)s.", name=endpoint.name), "success")
-    return redirect(url_for("endpoints.index"))
+    return toggle_active(endpoint, services.set_endpoint_active, back="endpoints.index",
+                         on=_("Đã kích hoạt lại điểm cầu %(name)s.", name=endpoint.name),
+                         off=_("Đã ngừng sử dụng điểm cầu %(name)s.", name=endpoint.name))
 
 
 def _period_args():

@@ -24,7 +24,8 @@ def rooms_query(user, *, unit: Unit | None = None, subtree: bool = True, permiss
     """A select of the rooms of the units where `user` holds `permission`; narrowed to `unit`
     (and, with `subtree`, the units below it), which must itself lie within reach; `search`
     finds words of the room's name, ignoring case and Vietnamese marks."""
-    query = sa.select(Room).join(Room.unit).where(reach_condition(user, permission))
+    query = (sa.select(Room).join(Room.unit).options(contains_eager(Room.unit))
+             .where(reach_condition(user, permission)))
     if unit is not None:
         require(permission, unit, user=user)
         query = query.where(Unit.in_subtree(unit) if subtree else Room.unit_id == unit.id)
@@ -37,7 +38,7 @@ def rooms_query(user, *, unit: Unit | None = None, subtree: bool = True, permiss
 
 def list_rooms(user, *, page: tuple[int, int] | None = None, **filters) -> list[Room]:
     """The rooms of rooms_query, each with its unit; `page` = (offset, limit) reads a part."""
-    query = rooms_query(user, **filters).options(contains_eager(Room.unit))
+    query = rooms_query(user, **filters)
     if page is not None:
         query = query.offset(page[0]).limit(page[1])
     return list(db.session.scalars(query))
