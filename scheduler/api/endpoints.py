@@ -78,7 +78,7 @@ def create_endpoint():
 @login_required
 def update_endpoint(endpoint_id):
     """Change an endpoint (only the fields given)."""
-    endpoint = endpoint_services.get_managed_endpoint(current_user, endpoint_id)
+    endpoint = endpoint_services.get_endpoint_for(current_user, endpoint_id)
     unit, values = _values(json_body(), endpoint)
     endpoint_services.update_endpoint(current_user, endpoint, unit, values)
     db.session.commit()
@@ -89,7 +89,7 @@ def update_endpoint(endpoint_id):
 @login_required
 def endpoint_history(endpoint_id):
     """State changes and uptime of an endpoint over [start, end] (default: the last 7 days)."""
-    endpoint = history.get_viewable_endpoint(current_user, endpoint_id)
+    endpoint = endpoint_services.get_endpoint_for(current_user, endpoint_id, "view")
     bounds = [parse_date_or_datetime(request.args[name], name) if request.args.get(name) else None
               for name in ("start", "end")]
     start_at, end_at = history.period_bounds(*bounds)

@@ -140,34 +140,32 @@ def _reason() -> str | None:
     return data.get("reason")
 
 
-@bp.post("/meetings/<int:meeting_id>/cancel")
-@login_required
-def cancel_meeting(meeting_id):
-    meeting = services.cancel_meeting(current_user, queries.get_meeting(meeting_id), _reason(),
-        expected_version=_expected_version())
+def _decide(action, meeting_id):
+    """Cancel, approve or decline: the reason from the body, If-Match honoured, the changed
+    meeting answered with its new ETag."""
+    meeting = action(current_user, queries.get_meeting(meeting_id), _reason(),
+                     expected_version=_expected_version())
     response = _with_etag(meeting)
     db.session.commit()
     return response
+
+
+@bp.post("/meetings/<int:meeting_id>/cancel")
+@login_required
+def cancel_meeting(meeting_id):
+    return _decide(services.cancel_meeting, meeting_id)
 
 
 @bp.post("/meetings/<int:meeting_id>/approve")
 @login_required
 def approve_meeting(meeting_id):
-    meeting = services.approve_meeting(current_user, queries.get_meeting(meeting_id), _reason(),
-        expected_version=_expected_version())
-    response = _with_etag(meeting)
-    db.session.commit()
-    return response
+    return _decide(services.approve_meeting, meeting_id)
 
 
 @bp.post("/meetings/<int:meeting_id>/decline")
 @login_required
 def decline_meeting(meeting_id):
-    meeting = services.decline_meeting(current_user, queries.get_meeting(meeting_id), _reason(),
-        expected_version=_expected_version())
-    response = _with_etag(meeting)
-    db.session.commit()
-    return response
+    return _decide(services.decline_meeting, meeting_id)
 
 
 @bp.post("/meetings/<int:meeting_id>/restore")

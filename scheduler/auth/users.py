@@ -9,7 +9,7 @@ from flask_login import current_user
 from ..core.access import permission_required
 from ..core.form_messages import select_choices
 from ..core.labels import choices
-from ..core.management import filter_unit, form_page, listing, toggle_active
+from ..core.management import ManagedPages, filter_unit, form_page, listing
 from ..extensions import db
 from ..units import services as unit_services
 from . import bp, services
@@ -34,30 +34,27 @@ def _prepare(form):
     return form
 
 
-@bp.route("/users/new", methods=["GET", "POST"])
-@permission_required("manage")
-def create_user():
-    form = _prepare(UserCreateForm())
-    if request.method == "GET":
-        form.unit_id.data = current_user.unit_id
-        form.role.data = "staff"
-    return form_page(form, "auth/users_form.html", lambda unit: services.create_user(
+def _form(user=None):
+    form = _prepare(UserEditForm(obj=user) if user is not None else UserCreateForm())
+    if user is None and request.method == "GET":
+        form.unit_id.data, form.role.data = current_user.unit_id, "staff"
+    return form
+
+
+ManagedPages(
+    bp, "/users", name="user", form=_form, template="auth/users_form.html", back="auth.users",
+    endpoints=("create_user", "edit_user", "set_user_active"), get=services.get_managed_user,
+    create=lambda form, unit: services.create_user(
         current_user, form.username.data, form.password.data, form.role.data, unit,
         full_name=form.full_name.data.strip(), email=form.email.data),
-        saved=lambda user: _("Đã tạo tài khoản %(name)s.", name=user.username),
-        back="auth.users", user=None)
-
-
-@bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
-@permission_required("manage")
-def edit_user(user_id):
-    user = services.get_managed_user(current_user, user_id)
-    form = _prepare(UserEditForm(obj=user))
-    return form_page(form, "auth/users_form.html", lambda unit: services.update_user(
+    update=lambda user, form, unit: services.update_user(
         current_user, user, role=form.role.data, unit=unit, full_name=form.full_name.data.strip(),
         email=form.email.data, active=user.active),
-        saved=lambda user: _("Đã lưu tài khoản %(name)s.", name=user.username),
-        back="auth.users", user=user)
+    set_active=services.set_user_active,  # refusing oneself: a 422 page
+    texts={"created": lambda user: _("Đã tạo tài khoản %(name)s.", name=user.username),
+           "saved": lambda user: _("Đã lưu tài khoản %(name)s.", name=user.username),
+           "resumed": lambda user: _("Đã mở khóa tài khoản %(name)s.", name=user.username),
+           "stopped": lambda user: _("Đã khóa tài khoản %(name)s.", name=user.username)})
 
 
 @bp.route("/users/<int:user_id>/password", methods=["GET", "POST"])
@@ -69,16 +66,6 @@ def reset_user_password(user_id):
                      lambda _unit: services.reset_password(current_user, user, form.password.data),
                      saved=lambda user: _("Đã đặt lại mật khẩu cho %(name)s.", name=user.username),
                      back="auth.users", user=user)
-
-
-@bp.post("/users/<int:user_id>/active")
-@permission_required("manage")
-def set_user_active(user_id):
-    user = services.get_managed_user(current_user, user_id)
-    # refusing oneself: a 422 page
-    return toggle_active(user, services.set_user_active, back="auth.users",
-                         on=_("Đã mở khóa tài khoản %(name)s.", name=user.username),
-                         off=_("Đã khóa tài khoản %(name)s.", name=user.username))
 
 
 @bp.post("/users/<int:user_id>/sessions/end")

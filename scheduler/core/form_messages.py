@@ -78,6 +78,25 @@ def show_error(form, err) -> list[str]:
     return general
 
 
+def run_flashed(action, done: str, refusals: tuple) -> bool:
+    """Run one service call of a page's button: commit and flash `done`, or, when the service
+    refuses (one of `refusals`), roll back and flash its message with every field's."""
+    from flask import flash
+
+    from ..extensions import db
+
+    try:
+        action()
+    except refusals as err:
+        db.session.rollback()
+        fields = (err.details or {}).get("fields") or {}
+        flash(" ".join([err.message, *map(str, fields.values())]), "error")
+        return False
+    db.session.commit()
+    flash(done, "success")
+    return True
+
+
 def select_choices(pairs) -> list[SelectChoice]:
     """(value, label) pairs as the options WTForms 3.3+ expects."""
     return [SelectChoice(value, label) for value, label in pairs]

@@ -82,3 +82,45 @@ def toggle_active(obj, set_active: Callable, *, on: str, off: str, back: str):
     db.session.commit()
     flash(on if active else off, "success")
     return redirect(url_for(back))
+
+
+class ManagedPages:
+    """The new, edit and stop/resume routes of one kind of managed thing, registered on `bp`
+    as `<prefix>/new`, `<prefix>/<int:ID>/edit` and `<prefix>/<int:ID>/active` under the
+    endpoint names given. `get(actor, id)` finds the thing the actor manages (else 403/404);
+    `create(form, unit)`, `update(thing, form, unit)` and `set_active(actor, thing, active)`
+    are the domain's services; `texts` words what happened, each a function of the thing
+    (created, saved, resumed, stopped)."""
+
+    def __init__(self, bp, prefix: str, *, name: str, form: Callable, template: str, back: str,
+                 get: Callable, create: Callable, update: Callable, set_active: Callable,
+                 texts: dict[str, Callable], endpoints: tuple[str, str, str] = ("create", "edit", "set_active"),
+                 permission: str = "manage"):
+        from .access import permission_required
+
+        self.name, self.form, self.template, self.back = name, form, template, back
+        self.get, self.create, self.update, self.set_active = get, create, update, set_active
+        self.texts = texts
+        new, edit, active = endpoints
+        guard = permission_required(permission)
+        bp.add_url_rule(f"{prefix}/new", new, guard(self.new_page), methods=["GET", "POST"])
+        bp.add_url_rule(f"{prefix}/<int:{name}_id>/edit", edit, guard(self.edit_page),
+                        methods=["GET", "POST"])
+        bp.add_url_rule(f"{prefix}/<int:{name}_id>/active", active, guard(self.active_button),
+                        methods=["POST"])
+
+    def new_page(self):
+        form = self.form(None)
+        return form_page(form, self.template, lambda unit: self.create(form, unit),
+                         saved=self.texts["created"], back=self.back, **{self.name: None})
+
+    def edit_page(self, **ids):
+        thing = self.get(current_user, ids[f"{self.name}_id"])
+        form = self.form(thing)
+        return form_page(form, self.template, lambda unit: self.update(thing, form, unit),
+                         saved=self.texts["saved"], back=self.back, **{self.name: thing})
+
+    def active_button(self, **ids):
+        thing = self.get(current_user, ids[f"{self.name}_id"])
+        return toggle_active(thing, self.set_active, back=self.back,
+                             on=self.texts["resumed"](thing), off=self.texts["stopped"](thing))

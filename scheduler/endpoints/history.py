@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from ..core.access import require
-from ..core.errors import NotFound, ValidationError
+from ..core.errors import ValidationError
 from ..core.timeutil import local_day_bounds, to_local, today_local
 from ..extensions import db
 from ..jobs.models import EndpointCheck
@@ -22,14 +22,6 @@ from .models import Endpoint
 DEFAULT_DAYS = 7
 MAX_DAYS = 400
 CHART_BUCKETS = 168  # one an hour over the default week
-
-
-def get_viewable_endpoint(actor, endpoint_id: int) -> Endpoint:
-    endpoint = db.session.get(Endpoint, endpoint_id)
-    if endpoint is None:
-        raise NotFound(_("Không tìm thấy điểm cầu."))
-    require("view", endpoint.unit, user=actor)
-    return endpoint
 
 
 def period_bounds(start: date | datetime | None, end: date | datetime | None

@@ -62,12 +62,13 @@ def list_endpoints(user, *, page: tuple[int, int] | None = None, **filters) -> l
     return list(db.session.scalars(query))
 
 
-def get_managed_endpoint(actor, endpoint_id: int) -> Endpoint:
-    """The endpoint, when `actor` manages its unit: another unit's endpoint is a 403."""
+def get_endpoint_for(actor, endpoint_id: int, permission: str = "manage") -> Endpoint:
+    """The endpoint, when `actor` holds `permission` over its unit: another unit's endpoint is
+    a 403, an unknown id a 404."""
     endpoint = db.session.get(Endpoint, endpoint_id)
     if endpoint is None:
         raise NotFound(_("Không tìm thấy điểm cầu."))
-    require("manage", endpoint.unit, user=actor)
+    require(permission, endpoint.unit, user=actor)
     return endpoint
 
 

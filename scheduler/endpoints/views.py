@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from ..core.access import allowed, permission_required
 from ..core.timeutil import to_local
 from ..core.form_messages import select_choices
-from ..core.management import filter_unit, form_page, listing, toggle_active
+from ..core.management import ManagedPages, filter_unit, listing
 from ..core.labels import choices
 from ..units import services as unit_services
 from ..reports import charts
@@ -24,7 +24,7 @@ def index():
     state = request.args.get("state") or None
     page = listing(services.endpoints_query(current_user, unit=unit, state=state, permission="manage",
                                             include_inactive=True, search=request.args.get("q")))
-    return render_template("endpoints/index.html", endpoints=page.items, page=page, unit=unit,
+    return render_template("endpoints/index.html", page=page, unit=unit,
                            state=state, units=unit_services.units_in_reach(current_user, "manage"),
                            states=choices("endpoint_state"))
 
@@ -32,39 +32,22 @@ def index():
 def _form(endpoint=None) -> EndpointForm:
     form = EndpointForm(obj=endpoint)
     form.unit_id.choices = select_choices(unit_services.unit_choices(current_user))
+    if endpoint is None and request.method == "GET" and request.args.get("unit"):
+        form.unit_id.data = unit_services.get_unit(request.args["unit"]).id
     return form
 
 
-@bp.route("/endpoints/new", methods=["GET", "POST"])
-@permission_required("manage")
-def create():
-    form = _form()
-    if request.method == "GET" and request.args.get("unit"):
-        form.unit_id.data = unit_services.get_unit(request.args["unit"]).id
-    return form_page(form, "endpoints/form.html",
-                     lambda unit: services.create_endpoint(current_user, unit, form.values()),
-                     saved=lambda endpoint: _("Đã thêm điểm cầu %(name)s.", name=endpoint.name),
-                     back="endpoints.index", endpoint=None)
-
-
-@bp.route("/endpoints/<int:endpoint_id>/edit", methods=["GET", "POST"])
-@permission_required("manage")
-def edit(endpoint_id):
-    endpoint = services.get_managed_endpoint(current_user, endpoint_id)
-    form = _form(endpoint)
-    return form_page(form, "endpoints/form.html",
-                     lambda unit: services.update_endpoint(current_user, endpoint, unit, form.values()),
-                     saved=lambda endpoint: _("Đã lưu điểm cầu %(name)s.", name=endpoint.name),
-                     back="endpoints.index", endpoint=endpoint)
-
-
-@bp.post("/endpoints/<int:endpoint_id>/active")
-@permission_required("manage")
-def set_active(endpoint_id):
-    endpoint = services.get_managed_endpoint(current_user, endpoint_id)
-    return toggle_active(endpoint, services.set_endpoint_active, back="endpoints.index",
-                         on=_("Đã kích hoạt lại điểm cầu %(name)s.", name=endpoint.name),
-                         off=_("Đã ngừng sử dụng điểm cầu %(name)s.", name=endpoint.name))
+ManagedPages(
+    bp, "/endpoints", name="endpoint", form=_form, template="endpoints/form.html",
+    back="endpoints.index", get=services.get_endpoint_for,
+    create=lambda form, unit: services.create_endpoint(current_user, unit, form.values()),
+    update=lambda endpoint, form, unit: services.update_endpoint(current_user, endpoint, unit,
+                                                                 form.values()),
+    set_active=services.set_endpoint_active,
+    texts={"created": lambda endpoint: _("Đã thêm điểm cầu %(name)s.", name=endpoint.name),
+           "saved": lambda endpoint: _("Đã lưu điểm cầu %(name)s.", name=endpoint.name),
+           "resumed": lambda endpoint: _("Đã kích hoạt lại điểm cầu %(name)s.", name=endpoint.name),
+           "stopped": lambda endpoint: _("Đã ngừng sử dụng điểm cầu %(name)s.", name=endpoint.name)})
 
 
 def _period_args():
@@ -80,7 +63,7 @@ def _period_args():
 def detail(endpoint_id):
     """One endpoint: its facts, uptime over the chosen period, state and latency chart and the
     state changes the probes saw."""
-    endpoint = history.get_viewable_endpoint(current_user, endpoint_id)
+    endpoint = services.get_endpoint_for(current_user, endpoint_id, "view")
     start_at, end_at = history.period_bounds(*_period_args())
     buckets = history.timeline(endpoint.id, start_at, end_at)
     first, last = to_local(start_at), to_local(end_at - timedelta(seconds=1))

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 
 from ..audit.models import AuditEntry
 from ..core.access import allowed
+from ..core.form_messages import run_flashed
 from ..core.errors import Conflict, ValidationError
 from ..core.timeutil import LOCAL_TZ
 from ..extensions import db
@@ -58,15 +59,7 @@ def _unreachable(meeting: Meeting) -> list:
 
 def _run(meeting: Meeting, action, done: str):
     """Run one service call; commit on success, show the refusal otherwise."""
-    try:
-        action()
-    except (ValidationError, Conflict) as err:
-        db.session.rollback()
-        fields = (err.details or {}).get("fields") or {}
-        flash(" ".join([err.message, *map(str, fields.values())]), "error")
-    else:
-        db.session.commit()
-        flash(done, "success")
+    run_flashed(action, done, (ValidationError, Conflict))
     return redirect(url_for("meetings.detail", meeting_id=meeting.id))
 
 

@@ -13,6 +13,7 @@ from ..core.timeutil import official_date_line, to_local, today_local, utcnow
 from ..core.types import parse_id
 from ..extensions import db
 from . import agenda, attendance, documents, minutes, votes
+from ..core.form_messages import run_flashed
 from ..meetings.queries import get_meeting
 from .access import is_host, is_invited_member, require_host, require_reader
 from .api import MULTIPART_SLACK
@@ -29,15 +30,7 @@ def _back(meeting_id: int, anchor: str = "paperless"):
 
 
 def _run(meeting_id: int, action, done: str, anchor: str = "paperless"):
-    try:
-        action()
-    except REFUSALS as err:
-        db.session.rollback()
-        fields = (err.details or {}).get("fields") or {}
-        flash(" ".join([err.message, *map(str, fields.values())]), "error")
-    else:
-        db.session.commit()
-        flash(done, "success")
+    run_flashed(action, done, REFUSALS)
     return _back(meeting_id, anchor)
 
 
