@@ -77,7 +77,9 @@ class User(UserMixin, db.Model):
 
 def password_hash_method() -> str:
     # scrypt by default; the test suite picks a cheap method through the configuration
-    return current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if has_app_context() else "scrypt"
+    from ..config import DefaultConfig
+
+    return (current_app.config if has_app_context() else vars(DefaultConfig))["PASSWORD_HASH_METHOD"]
 
 
 class ApiToken(db.Model):

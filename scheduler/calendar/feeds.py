@@ -35,7 +35,7 @@ FEED_KINDS = {"unit": Unit, "room": Room, "user": User}
 
 def links() -> ical.Links:
     cfg = current_app.config
-    return ical.Links(base_url=cfg.get("BASE_URL", ""), sender=cfg.get("MAIL_SENDER", ""))
+    return ical.Links(base_url=cfg["BASE_URL"], sender=cfg["MAIL_SENDER"])
 
 
 def window(now: datetime) -> tuple[datetime, datetime]:
@@ -284,7 +284,7 @@ def change_feed_token(actor, kind: str, owner, action: str) -> str | None:
 def feed_urls(kind: str, token: str | None) -> dict | None:
     if not token:
         return None
-    base = current_app.config.get("BASE_URL", "").rstrip("/")
+    base = current_app.config["BASE_URL"].rstrip("/")
     https = f"{base}/calendar/{kind}/{token}.ics"
     return {"https": https, "webcal": "webcal://" + https.split("://", 1)[-1]}
 

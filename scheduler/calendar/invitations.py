@@ -86,7 +86,7 @@ def queue_invitations(meeting, change: str, occurrence=None) -> None:
     if change == "updated" and occurrence is not None and occurrence.status == "held":
         return  # recording how a past sitting was held is bookkeeping, not news for invitees
     rows: list[dict] = []
-    with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "vi")):
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
         _queue_all(rows, meeting, change, occurrence)
     if rows:  # one multi-row INSERT for the 50 invitations of a large meeting
         db.session.connection().execute(OutgoingMail.__table__.insert(), rows)
@@ -140,7 +140,7 @@ def render_invitation(mail: OutgoingMail) -> None:
     occurrence = db.session.get(Occurrence, spec["occurrence_id"]) if spec.get("occurrence_id") else None
     unit = db.session.get(Unit, spec["unit_id"]) if spec.get("unit_id") else None
     change, cancel, now, link = spec["change"], mail.ical_method == "CANCEL", utcnow(), links()
-    with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "vi")):
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
         if change == "occurrence_cancelled" and occurrence is not None:
             ics = ical.occurrence_cancellation(meeting, occurrence, link, now)
         else:

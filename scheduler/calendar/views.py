@@ -135,12 +135,12 @@ def resend_mail(meeting_id, mail_id):
 @bp.route("/import", methods=["GET", "POST"], endpoint="import_ics")
 @login_required
 def import_page():
+    require("book", current_user.unit)  # the page books for the user's own unit
     form = ImportForm()
     if not form.validate_on_submit():
         status = 422 if request.method == "POST" else 200
         return render_template("calendar/import.html", form=form), status
     try:
-        require("book", current_user.unit)
         events = import_ics.parse_file(form.file.data.read())
     except DomainError as err:
         form.file.errors.append(err.message)

@@ -29,7 +29,7 @@ class RoutingSession(Session):
 def init_app(app: Flask) -> None:
     url = app.config.get("SQLALCHEMY_READ_URI")
     if url:
-        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"] or {})
         app.extensions["read_replica_engine"] = create_engine(url, **options)
 
 

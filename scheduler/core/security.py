@@ -29,13 +29,13 @@ HSTS_SECONDS = 365 * 24 * 3600
 
 
 def init_app(app: Flask) -> None:
-    hops = int(app.config.get("PROXY_HOPS") or 0)
+    hops = int(app.config["PROXY_HOPS"] or 0)
     if hops < 0:
         raise ValueError("PROXY_HOPS must be 0 or more")
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
-    secure_cookies = bool(app.config.get("SESSION_COOKIE_SECURE"))
+    secure_cookies = bool(app.config["SESSION_COOKIE_SECURE"])
 
     @app.after_request
     def _security_headers(response):

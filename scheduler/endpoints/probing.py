@@ -24,7 +24,6 @@ from flask_babel import gettext as _
 
 from ..core.errors import ValidationError
 
-DEFAULT_NETWORKS = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -47,7 +46,7 @@ def parse_networks(value) -> list[Network]:
 
 
 def allowed_networks() -> list[Network]:
-    return parse_networks(current_app.config.get("PROBE_ALLOWED_NETWORKS", DEFAULT_NETWORKS))
+    return parse_networks(current_app.config["PROBE_ALLOWED_NETWORKS"])
 
 
 def address_allowed(address: Address, networks: list[Network]) -> bool:

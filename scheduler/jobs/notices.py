@@ -148,4 +148,4 @@ def tech_reminder_text(meeting, occurrence, lead_minutes: int) -> tuple[str, str
 
 def _footer() -> str:
     return _("Thư tự động từ hệ thống Lịch họp trực tuyến: %(url)s",
-             url=current_app.config.get("BASE_URL", ""))
+             url=current_app.config["BASE_URL"])

@@ -35,7 +35,7 @@ ALERT_AFTER_FAILURES = 2
 
 def probe_endpoints(now: datetime) -> str:
     cfg = current_app.config
-    timeout = float(cfg.get("PROBE_TIMEOUT_SECONDS", 3))
+    timeout = float(cfg["PROBE_TIMEOUT_SECONDS"])
     rows = db.session.execute(
         sa.select(Endpoint.id, Endpoint.host, Endpoint.port, Endpoint.failed_probes,
                   Endpoint.down_since)
@@ -43,11 +43,11 @@ def probe_endpoints(now: datetime) -> str:
                Endpoint.port.is_not(None)).order_by(Endpoint.id)).all()
     db.session.rollback()  # no transaction held open while the network is slow
     ready, refused = checked_targets(((r.id, r.host, r.port) for r in rows), allowed_networks())
-    latencies = probe_many(ready, timeout, int(cfg.get("PROBE_CONCURRENCY", 4000)))
+    latencies = probe_many(ready, timeout, int(cfg["PROBE_CONCURRENCY"]))
     before = {r.id: r for r in rows}
     with write_transaction():
         alerts = _record(before, latencies, now)
-        keep = timedelta(days=int(cfg.get("PROBE_HISTORY_DAYS", 90)))
+        keep = timedelta(days=int(cfg["PROBE_HISTORY_DAYS"]))
         db.session.execute(sa.delete(EndpointCheck).where(EndpointCheck.at < now - keep))
         sent = _send_alerts(alerts, now)
         warned = warn_meeting_hosts(now)
@@ -161,7 +161,7 @@ def _send_alerts(alerts: list[tuple], now: datetime) -> int:
 def warn_meeting_hosts(now: datetime) -> int:
     """Notify the host unit of every online meeting starting within the connection-test lead
     time of each of its units whose endpoint is unreachable, once per sitting and unit."""
-    lead = timedelta(minutes=int(current_app.config.get("ENDPOINT_TEST_LEAD_MINUTES", 30)))
+    lead = timedelta(minutes=int(current_app.config["ENDPOINT_TEST_LEAD_MINUTES"]))
     sittings = db.session.scalars(
         sa.select(Occurrence).join(Meeting)
         .where(Occurrence.status == "scheduled", Meeting.status == "scheduled",

@@ -49,9 +49,9 @@ _identity: str | None = None
 def job_triggers(app: Flask) -> dict:
     """{name: (trigger, misfire grace seconds)} from the configuration."""
     cfg = app.config
-    intervals = dict(cfg.get("JOBS_INTERVALS") or {})
-    override = cfg.get("JOBS_INTERVAL_SECONDS")
-    grace = int(cfg.get("JOBS_MISFIRE_GRACE_SECONDS", 3600))
+    intervals = dict(cfg["JOBS_INTERVALS"] or {})
+    override = cfg["JOBS_INTERVAL_SECONDS"]
+    grace = int(cfg["JOBS_MISFIRE_GRACE_SECONDS"])
     triggers = {}
     for name in JOBS:
         if name == "monthly-report":
@@ -59,7 +59,7 @@ def job_triggers(app: Flask) -> dict:
         seconds = float(override or intervals.get(name, 60))
         triggers[name] = (IntervalTrigger(seconds=seconds, timezone=UTC), grace)
     # once a day in office hours; the job itself decides whether the month's report is due
-    hour = int(cfg.get("MONTHLY_REPORT_HOUR", 7))
+    hour = int(cfg["MONTHLY_REPORT_HOUR"])
     triggers["monthly-report"] = (CronTrigger(hour=hour, minute=0, timezone=LOCAL_TZ),
                                   max(grace, 12 * 3600))
     return triggers
@@ -91,7 +91,7 @@ class JobRunner:
         self.app = app
         self.blocking = blocking
         self.identity = lock.runner_identity()
-        self.ttl = float(app.config.get("JOBS_LOCK_TTL_SECONDS", 60))
+        self.ttl = float(app.config["JOBS_LOCK_TTL_SECONDS"])
         self.beat = max(self.ttl / 3, 0.2)
         self.stopping = threading.Event()
         self.scheduler = None
@@ -155,7 +155,7 @@ class JobRunner:
         with self.app.app_context():
             mark_interrupted(self.identity, utcnow())
             engine = db.engine
-        grace = int(self.app.config.get("JOBS_MISFIRE_GRACE_SECONDS", 3600))
+        grace = int(self.app.config["JOBS_MISFIRE_GRACE_SECONDS"])
         scheduler_class = BlockingScheduler if self.blocking else BackgroundScheduler
         scheduler = scheduler_class(
             jobstores={"default": SQLAlchemyJobStore(engine=engine, tablename=JOBSTORE_TABLE),
@@ -201,7 +201,7 @@ def start_in_dev_server(app: Flask, *, reloader: bool) -> JobRunner | None:
     """Run the jobs in a thread of the development server when JOBS_IN_DEV_SERVER is on (the
     one-command start). With the reloader only in the serving child, never in the watcher;
     gunicorn workers never get here, since only the dev-server command calls this."""
-    if not app.config.get("JOBS_IN_DEV_SERVER"):
+    if not app.config["JOBS_IN_DEV_SERVER"]:
         return None
     if reloader and not is_running_from_reloader():
         return None

@@ -34,8 +34,8 @@ def send_reminders(now: datetime) -> str:
     offset: a meeting an hour away gets one reminder, not two); after the start, none.
     """
     cfg = current_app.config
-    offsets = sorted({int(m) for m in cfg.get("REMINDER_OFFSETS_MINUTES", [1440, 60])})
-    lead = int(cfg.get("ENDPOINT_TEST_LEAD_MINUTES", 30))
+    offsets = sorted({int(m) for m in cfg["REMINDER_OFFSETS_MINUTES"]})
+    lead = int(cfg["ENDPOINT_TEST_LEAD_MINUTES"])
     horizon = max(offsets + [lead])
     due = db.session.execute(
         sa.select(Occurrence.id, Occurrence.start_at, Meeting.mode).join(Meeting)

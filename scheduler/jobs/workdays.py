@@ -42,7 +42,7 @@ def _package_worked_days(year: int) -> frozenset[date]:
 def configured_swaps(swaps=None) -> tuple[set[date], set[date]]:
     """(extra days off, extra working days) of WORKDAY_SWAPS (or of `swaps` when given)."""
     if swaps is None:
-        swaps = current_app.config.get("WORKDAY_SWAPS", []) if has_app_context() else []
+        swaps = current_app.config["WORKDAY_SWAPS"] if has_app_context() else ()
     days_off, working = set(), set()
     for day_off, workday in swaps or []:
         days_off.add(day_off if isinstance(day_off, date) else date.fromisoformat(day_off))

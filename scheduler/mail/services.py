@@ -28,7 +28,7 @@ def register_renderer(kind: str, render) -> None:
 
 
 def smtp_configured() -> bool:
-    return bool(current_app.config.get("SMTP_HOST"))
+    return bool(current_app.config["SMTP_HOST"])
 
 
 def enqueue_mail(recipients: list[str], subject: str, body_text: str, *, body_html: str | None = None,
@@ -41,7 +41,7 @@ def enqueue_mail(recipients: list[str], subject: str, body_text: str, *, body_ht
     recipients = sorted({r.strip() for r in recipients if r and r.strip()})
     if not recipients:
         return None
-    sender = current_app.config.get("MAIL_SENDER", "lichhop@localhost")
+    sender = current_app.config["MAIL_SENDER"]
     mail = OutgoingMail(message_id=make_msgid(domain=_domain(sender)), recipients=recipients, subject=subject[:300], body_text=body_text,
                         body_html=body_html, ical=ical, ical_method=ical_method,
                         attachments=attachments, purpose=purpose,
@@ -52,7 +52,7 @@ def enqueue_mail(recipients: list[str], subject: str, body_text: str, *, body_ht
 
 
 def new_message_id() -> str:
-    return make_msgid(domain=_domain(current_app.config.get("MAIL_SENDER", "lichhop@localhost")))
+    return make_msgid(domain=_domain(current_app.config["MAIL_SENDER"]))
 
 
 def _domain(address: str) -> str:
@@ -89,17 +89,17 @@ def _send(message: EmailMessage) -> dict:
     """Hand the message to the SMTP server; the recipients it refused while accepting the
     others, {address: (code, reply)} (all refused raises SMTPRecipientsRefused)."""
     cfg = current_app.config
-    host, port = cfg["SMTP_HOST"], int(cfg.get("SMTP_PORT") or 25)
-    timeout = float(cfg.get("SMTP_TIMEOUT", 20))
-    if cfg.get("SMTP_SSL"):
+    host, port = cfg["SMTP_HOST"], int(cfg["SMTP_PORT"])
+    timeout = float(cfg["SMTP_TIMEOUT"])
+    if cfg["SMTP_SSL"]:
         smtp = smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
     else:
         smtp = smtplib.SMTP(host, port, timeout=timeout)
     with smtp:
-        if cfg.get("SMTP_STARTTLS"):
+        if cfg["SMTP_STARTTLS"]:
             smtp.starttls(context=ssl.create_default_context())
-        if cfg.get("SMTP_USERNAME"):
-            smtp.login(cfg["SMTP_USERNAME"], cfg.get("SMTP_PASSWORD", ""))
+        if cfg["SMTP_USERNAME"]:
+            smtp.login(cfg["SMTP_USERNAME"], cfg["SMTP_PASSWORD"])
         return smtp.send_message(message)
 
 
@@ -115,8 +115,8 @@ def deliver_pending(now: datetime, limit: int = 100) -> dict:
     if not smtp_configured():
         return counts
     cfg = current_app.config
-    sender = formataddr((cfg.get("MAIL_SENDER_NAME", "Lịch họp trực tuyến"),
-                         cfg.get("MAIL_SENDER", "lichhop@localhost")))
+    sender = formataddr((cfg["MAIL_SENDER_NAME"],
+                         cfg["MAIL_SENDER"]))
     # a claim left by a runner killed mid-send expires and the message becomes due again
     db.session.execute(sa.update(OutgoingMail).where(
         OutgoingMail.status == "sending", OutgoingMail.claimed_until < now)

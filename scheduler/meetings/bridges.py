@@ -51,13 +51,13 @@ class JitsiBridge(BaseBridge):
     name = "Jitsi Meet"
 
     def join_url(self, meeting) -> str:
-        base = self.config.get("JITSI_BASE_URL", "https://meet.hanoi.gov.vn").rstrip("/")
+        base = self.config["JITSI_BASE_URL"].rstrip("/")
         return f"{base}/{slugify(meeting.title)}-{secrets.token_hex(6)}"
 
 
-def get_bridge(config=None) -> BaseBridge:
-    config = config if config is not None else current_app.config
-    bridge_id = config.get("VIDEO_BRIDGE", "jitsi")
+def get_bridge() -> BaseBridge:
+    config = current_app.config
+    bridge_id = config["VIDEO_BRIDGE"]
     if bridge_id not in BRIDGES:
         raise LookupError(f"unknown VIDEO_BRIDGE {bridge_id!r}; known: {sorted(BRIDGES)}")
     return BRIDGES[bridge_id](config)

@@ -42,7 +42,7 @@ class Need:
 
 
 def lead_time() -> timedelta:
-    return timedelta(minutes=current_app.config.get("ENDPOINT_TEST_LEAD_MINUTES", 30))
+    return timedelta(minutes=current_app.config["ENDPOINT_TEST_LEAD_MINUTES"])
 
 
 def vc_endpoints(units) -> dict[int, int]:

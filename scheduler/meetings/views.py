@@ -18,7 +18,6 @@ def hour_minute(value) -> str:
     return local(value).strftime("%H:%M") if value is not None else ""
 
 
-@bp.app_template_global()
 def home_meetings() -> dict:
     """The signed-in user's unit's meetings of the coming 7 days and the bookings waiting for
     the user's approval, for the home page."""

@@ -54,7 +54,7 @@ def _unreachable(meeting: Meeting) -> list:
     from ..endpoints.services import unreachable_before_start
 
     return unreachable_before_start(meeting, utcnow(),
-                                    int(current_app.config.get("ENDPOINT_TEST_LEAD_MINUTES", 30)))
+                                    int(current_app.config["ENDPOINT_TEST_LEAD_MINUTES"]))
 
 
 def _run(meeting: Meeting, action, done: str):

@@ -39,7 +39,7 @@ def put_agenda(meeting_id):
 @login_required
 def upload_document(meeting_id):
     request.max_content_length = int(
-        float(current_app.config.get("DOCUMENT_MAX_MB", 20)) * MB) + MULTIPART_SLACK
+        float(current_app.config["DOCUMENT_MAX_MB"]) * MB) + MULTIPART_SLACK
     meeting = get_meeting(meeting_id)
     upload = request.files.get("file")
     document = documents.upload_document(

@@ -36,17 +36,17 @@ _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\]")
 
 
 def document_dir() -> Path:
-    configured = current_app.config.get("DOCUMENT_DIR")
+    configured = current_app.config["DOCUMENT_DIR"]
     return Path(configured) if configured else Path(current_app.instance_path) / "documents"
 
 
 def max_bytes() -> int:
-    return int(float(current_app.config.get("DOCUMENT_MAX_MB", 20)) * MB)
+    return int(float(current_app.config["DOCUMENT_MAX_MB"]) * MB)
 
 
 def lead_deadline(meeting) -> datetime:
     """Documents are due DOCUMENT_LEAD_DAYS before the meeting starts."""
-    return meeting.start_at - timedelta(days=int(current_app.config.get("DOCUMENT_LEAD_DAYS", 3)))
+    return meeting.start_at - timedelta(days=int(current_app.config["DOCUMENT_LEAD_DAYS"]))
 
 
 def is_late(document: MeetingDocument, meeting) -> bool:
@@ -95,7 +95,7 @@ def _spool(stream: BinaryIO, limit: int) -> tuple[BinaryIO, int, str]:
         if size > limit:
             spooled.close()
             raise TooLarge(_("Tài liệu vượt quá dung lượng cho phép (%(n)s MB).",
-                             n=current_app.config.get("DOCUMENT_MAX_MB", 20)))
+                             n=current_app.config["DOCUMENT_MAX_MB"]))
         digest.update(chunk)
         spooled.write(chunk)
     spooled.seek(0)
@@ -181,7 +181,7 @@ def lead_warning(meeting, documents, now: datetime) -> str | None:
     if late:
         return _("%(n)d tài liệu được gửi sau hạn phát hành %(deadline)s (trước cuộc họp "
                  "%(days)s ngày).", n=len(late), deadline=format_datetime_vi(deadline),
-                 days=current_app.config.get("DOCUMENT_LEAD_DAYS", 3))
+                 days=current_app.config["DOCUMENT_LEAD_DAYS"])
     if not documents and now > deadline and meeting.start_at > now:
         return _("Chưa có tài liệu nào dù đã quá hạn phát hành %(deadline)s.",
                  deadline=format_datetime_vi(deadline))

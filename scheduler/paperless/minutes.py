@@ -27,7 +27,7 @@ TEXT_FIELDS = {"place": 300, "secretary": 200, "discussion": 50_000, "opinions":
 
 
 def due_working_days() -> int:
-    return int(current_app.config.get("CONCLUSION_DUE_WORKING_DAYS", 5))
+    return int(current_app.config["CONCLUSION_DUE_WORKING_DAYS"])
 
 
 def conclusion_due(meeting) -> date:

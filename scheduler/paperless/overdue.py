@@ -26,7 +26,7 @@ def _recipients(meeting) -> list[int]:
 
 def notify_overdue_conclusions(now: datetime) -> str:
     today = to_local(now).date()
-    lookback = int(current_app.config.get("CONCLUSION_OVERDUE_LOOKBACK_DAYS", 30))
+    lookback = int(current_app.config["CONCLUSION_OVERDUE_LOOKBACK_DAYS"])
     candidates = [(m.id, due) for m, due in overdue_meetings(now, today, lookback_days=lookback)]
     db.session.rollback()
     sent = 0

@@ -51,7 +51,7 @@ def paperless_panel(meeting) -> dict:
         "statuses": ATTENDANCE_STATUSES, "choices": CHOICES,
         "due": minutes.conclusion_due(meeting), "minutes": minutes.minutes_of(meeting),
         "overdue": minutes.is_overdue(meeting, minutes.minutes_of(meeting), today_local()),
-        "max_mb": current_app.config.get("DOCUMENT_MAX_MB", 20),
+        "max_mb": current_app.config["DOCUMENT_MAX_MB"],
     }
 
 
@@ -83,14 +83,14 @@ def save_agenda(meeting_id: int):
 @login_required
 def upload_document(meeting_id: int):
     request.max_content_length = int(
-        float(current_app.config.get("DOCUMENT_MAX_MB", 20)) * MB) + MULTIPART_SLACK
+        float(current_app.config["DOCUMENT_MAX_MB"]) * MB) + MULTIPART_SLACK
     meeting = get_meeting(meeting_id)
     try:
         upload = request.files.get("file")
         item = request.form.get("agenda_item")
     except RequestEntityTooLarge:
         flash(_("Tài liệu vượt quá dung lượng cho phép (%(n)s MB).",
-                n=current_app.config.get("DOCUMENT_MAX_MB", 20)), "error")
+                n=current_app.config["DOCUMENT_MAX_MB"]), "error")
         return _back(meeting_id, "documents")
     if upload is not None and not upload.filename:
         upload = None

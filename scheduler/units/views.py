@@ -17,7 +17,9 @@ from .models import Unit
 @bp.route("/")
 @login_required
 def home():
-    return render_template("units/home.html", unit=current_user.unit)
+    from ..meetings.views import home_meetings  # the meetings domain imports this package
+
+    return render_template("units/home.html", unit=current_user.unit, home=home_meetings())
 
 
 def _parse_day(value: str | None) -> date:
