@@ -132,6 +132,16 @@ def test_attendance_with_a_substitute_and_an_absence(paperless):
     assert count(AuditEntry) >= 2
 
 
+def test_a_vote_on_an_agenda_item_beyond_any_id_is_refused_not_a_500(paperless):
+    """Found by the API fuzzer on PostgreSQL, which refuses an integer parameter that large."""
+    p = paperless
+    for raw in (99999999999, 2**63, -1, 0):
+        response = p.api("POST", f"/meetings/{p.id}/votes", "host",
+                         json={"question": "Thông qua", "agenda_item": raw})
+        assert response.status_code == 422, (raw, response.get_data(as_text=True))
+        assert "agenda_item" in response.get_json()["error"]["details"]["fields"]
+
+
 def test_vote_results_after_closing(paperless):
     p = paperless
     opened = p.api("POST", f"/meetings/{p.id}/votes", "host",

@@ -10,6 +10,7 @@ from ..audit.services import record
 from ..core.db_setup import write_transaction
 from ..core.errors import Conflict, Forbidden, NotFound
 from ..core.timeutil import to_local, utcnow
+from ..core.types import parse_id
 from ..extensions import db
 from ..meetings.inputs import _text as text_field
 from ..meetings.inputs import invalid
@@ -43,7 +44,8 @@ def open_vote(actor, meeting, data: dict) -> Vote:
     raw_item = data.get("agenda_item")
     item = None
     if raw_item not in (None, ""):
-        if isinstance(raw_item, int) and not isinstance(raw_item, bool):
+        # a JSON number, within what the database stores (a larger one is no item: 422)
+        if isinstance(raw_item, int) and not isinstance(raw_item, bool) and parse_id(raw_item):
             item = db.session.get(AgendaItem, raw_item)
         if item is None or item.meeting_id != meeting.id:
             errors["agenda_item"] = _("Mục chương trình không thuộc cuộc họp này.")
