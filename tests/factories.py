@@ -1,13 +1,18 @@
-"""Factories in the style of Indico's test fixtures: `create_x(**params)` plus a small tree."""
+"""Factories in the style of Indico's test fixtures: `create_x(**params)` plus a small tree
+and its rooms. A plugin of tests/conftest.py (`pytest_plugins`): every test sees these fixtures
+without importing them."""
+import uuid
 from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
+from dateutil.rrule import rrulestr
 
 from scheduler.auth.models import User
-from scheduler.core.timeutil import LOCAL_TZ
+from scheduler.core.timeutil import LOCAL_TZ, UTC
 from scheduler.endpoints.models import Endpoint
 from scheduler.extensions import db
+from scheduler.meetings.models import Meeting, Occurrence
 from scheduler.rooms.models import Room
 from scheduler.units.models import Unit
 
@@ -62,6 +67,43 @@ def create_endpoint():
     return _create
 
 
+@pytest.fixture
+def create_meeting(app):
+    """A meeting built straight from the models, for tests that need a precise state (a held
+    series, hostile text, a past meeting) without the booking rules: one Occurrence per sitting,
+    as the booking service stores them.
+
+    The sittings start at `start` (aware) and, for a series, at each of `extra_starts`, or at
+    each instance of `rrule` (the first `count` of them); each lasts `minutes` (or until `end`
+    for the first). A sitting takes the meeting's `status` unless `occurrence_statuses` gives
+    one a sitting, and `held_mode` when it was held in another mode than booked. Any other
+    keyword is a column of Meeting (`join_url`, `agenda`, `paperless`, …)."""
+    def _create(host, start: datetime, *, minutes=60, end=None, title="Họp giao ban tuần",
+                category="giao_ban", mode="in_person", status="scheduled", participants=(),
+                rooms=(), rrule=None, count=None, extra_starts=(), occurrence_statuses=None,
+                held_mode=None, **fields) -> Meeting:
+        start = start.astimezone(UTC)
+        duration = (end - start) if end is not None else timedelta(minutes=minutes)
+        meeting = Meeting(title=title, category=category, host_unit=host, start_at=start,
+                          end_at=start + duration, mode=mode, status=status, rrule=rrule,
+                          uid=f"test-{uuid.uuid4().hex}@lichhop", sequence=0, **fields)
+        meeting.participants = list(participants)
+        meeting.rooms = list(rooms)
+        starts = [start, *(when.astimezone(UTC) for when in extra_starts)]
+        if rrule:
+            rule = rrulestr(rrule, dtstart=start.astimezone(LOCAL_TZ))
+            starts = [d.astimezone(UTC) for d in (list(rule[:count]) if count else list(rule))]
+        statuses = occurrence_statuses or [status] * len(starts)
+        for when, sitting_status in zip(starts, statuses, strict=True):
+            meeting.occurrences.append(Occurrence(
+                start_at=when, end_at=when + duration, original_start=when,
+                status=sitting_status, held_mode=held_mode))
+        db.session.add(meeting)
+        db.session.flush()
+        return meeting
+    return _create
+
+
 def local(y, m, d, hh=8, mm=0) -> datetime:
     """An aware datetime in Hà Nội time."""
     return datetime(y, m, d, hh, mm, tzinfo=LOCAL_TZ)
@@ -94,3 +136,15 @@ def tree(app, create_unit, create_user, create_endpoint):
     return SimpleNamespace(city=city, dept=dept, ba_dinh=ba_dinh, hoan_kiem=hoan_kiem,
                            phuc_xa=phuc_xa, truc_bach=truc_bach, hang_bac=hang_bac, users=users,
                            password=PASSWORD, day=date.today() + timedelta(days=7))
+
+
+@pytest.fixture
+def rooms(tree, create_room):
+    """A room of Phúc Xá, one of Ba Đình (district), and one of Ba Đình that needs approval."""
+    made = {
+        "phuc_xa": create_room(tree.phuc_xa, "Phòng họp tầng 2"),
+        "ba_dinh": create_room(tree.ba_dinh, "Hội trường quận"),
+        "gated": create_room(tree.ba_dinh, "Phòng họp lớn", requires_approval=True),
+    }
+    db.session.commit()
+    return made

@@ -11,7 +11,6 @@ import vobject
 from scheduler.core.timeutil import LOCAL_TZ, UTC
 from scheduler.extensions import db
 from scheduler.meetings import services
-from tests.ical_factories import make_meeting
 
 
 def working_monday(weeks_ahead: int = 3) -> date:
@@ -210,12 +209,12 @@ def test_series_expansion_equals_the_stored_occurrences(client, auth, contacts):
                                     if o.status != "cancelled"])
 
 
-def test_unbounded_stored_series_is_cut_at_its_last_occurrence(app, contacts):
+def test_unbounded_stored_series_is_cut_at_its_last_occurrence(app, contacts, create_meeting):
     from scheduler.calendar import ical
     from scheduler.calendar.feeds import links
 
     start = at(working_monday(), 14)
-    meeting = make_meeting(contacts.phuc_xa, start, rrule="FREQ=DAILY;INTERVAL=2", count=5)
+    meeting = create_meeting(contacts.phuc_xa, start, rrule="FREQ=DAILY;INTERVAL=2", count=5)
     ics = ical.invitation(meeting, links())
     got = [e["DTSTART"].dt for e in expand(ics, start - timedelta(days=1), start + timedelta(days=60))]
     assert got == [o.start_at for o in meeting.occurrences]
@@ -225,14 +224,14 @@ HOSTILE = ("Họp khẩn, về: dự án; \"Cầu Long Biên\"\nATTENDEE:mailto:
            "END:VEVENT\\n\\ mới, thư mục C:\\Ngân sách\\N")
 
 
-def test_hostile_text_is_escaped_and_parses_back_intact(app, contacts):
+def test_hostile_text_is_escaped_and_parses_back_intact(app, contacts, create_meeting):
     from scheduler.calendar import ical
     from scheduler.calendar.feeds import links
 
     contacts.truc_bach.name = 'Phường "Trúc Bạch"\nATTENDEE:mailto:evil@x'
-    meeting = make_meeting(contacts.phuc_xa, at(working_monday(), 8), title=HOSTILE,
-                           agenda=HOSTILE * 3, participants=[contacts.truc_bach],
-                           join_url="https://meet.example.vn/a b\nATTENDEE:mailto:evil@x")
+    meeting = create_meeting(contacts.phuc_xa, at(working_monday(), 8), title=HOSTILE,
+                             agenda=HOSTILE * 3, participants=[contacts.truc_bach],
+                             join_url="https://meet.example.vn/a b\nATTENDEE:mailto:evil@x")
     ics = ical.invitation(meeting, links())
     for line in ics.decode().split("\r\n"):
         assert not line.startswith("ATTENDEE:mailto:evil"), line
@@ -299,14 +298,14 @@ def test_sequence_rises_when_rooms_or_participants_change(app, contacts):
     assert int(event()["SEQUENCE"]) > int(invited["SEQUENCE"])
 
 
-def test_organizer_is_a_valid_address_without_unit_mailbox_or_sender(app, contacts):
+def test_organizer_is_a_valid_address_without_unit_mailbox_or_sender(app, contacts, create_meeting):
     from scheduler.calendar import ical
     from scheduler.calendar.feeds import links
 
     app.config["MAIL_SENDER"] = ""
     contacts.phuc_xa.email = None
-    meeting = make_meeting(contacts.phuc_xa, at(working_monday(), 8),
-                           participants=[contacts.truc_bach])
+    meeting = create_meeting(contacts.phuc_xa, at(working_monday(), 8),
+                             participants=[contacts.truc_bach])
     ics = ical.invitation(meeting, links())
     assert b"None" not in ics
     organizer = only_event(icalendar.Calendar.from_ical(ics))["ORGANIZER"]
@@ -315,17 +314,17 @@ def test_organizer_is_a_valid_address_without_unit_mailbox_or_sender(app, contac
     assert vobject.readOne(ics.decode()).vevent.organizer.value == "mailto:lichhop@localhost"
 
 
-def test_hostile_text_in_a_feed_parses_back_intact(app, contacts):
+def test_hostile_text_in_a_feed_parses_back_intact(app, contacts, create_meeting):
     """The feed writes its calendar name and every VEVENT of a series (master and moved
     sitting) through the same escaping as an invitation; both parsers read it back whole."""
     from scheduler.calendar import ical
     from scheduler.calendar.feeds import links
 
     contacts.truc_bach.name = 'Phường "Trúc Bạch"\nATTENDEE:mailto:evil@x'
-    meeting = make_meeting(contacts.phuc_xa, at(working_monday(), 8), title=HOSTILE,
-                           agenda=HOSTILE, participants=[contacts.truc_bach],
-                           rrule="FREQ=WEEKLY;COUNT=3", count=3,
-                           join_url="https://meet.example.vn/a b\nATTENDEE:mailto:evil@x")
+    meeting = create_meeting(contacts.phuc_xa, at(working_monday(), 8), title=HOSTILE,
+                             agenda=HOSTILE, participants=[contacts.truc_bach],
+                             rrule="FREQ=WEEKLY;COUNT=3", count=3,
+                             join_url="https://meet.example.vn/a b\nATTENDEE:mailto:evil@x")
     second = meeting.occurrences[1]
     second.start_at += timedelta(days=1)
     second.end_at += timedelta(days=1)

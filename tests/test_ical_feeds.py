@@ -14,7 +14,6 @@ from scheduler.core.timeutil import utcnow
 from scheduler.extensions import db
 from scheduler.meetings import services
 from scheduler.rooms.models import Room
-from tests.ical_factories import make_meeting
 from tests.test_ical import at, book, contacts, working_monday  # noqa: F401  (fixture)
 
 
@@ -110,8 +109,8 @@ def test_unchanged_feed_answers_304_and_a_change_refreshes_it(client, auth, cont
     assert renamed.status_code == 200 and b"vanthu.moi@hanoi.gov.vn" in renamed.data
 
 
-def test_feed_state_does_not_build_the_feed(app, contacts, monkeypatch):
-    make_meeting(contacts.phuc_xa, at(working_monday(), 8))
+def test_feed_state_does_not_build_the_feed(app, contacts, monkeypatch, create_meeting):
+    create_meeting(contacts.phuc_xa, at(working_monday(), 8))
     contacts.phuc_xa.feed_token = feeds.hash_token("t" * 43)
     db.session.commit()
 
@@ -173,11 +172,11 @@ def test_personal_and_room_feeds(client, auth, contacts):
     assert client.get(f"/calendar/user/{personal}.ics").status_code == 404
 
 
-def test_feed_window_leaves_out_old_meetings(app, contacts):
+def test_feed_window_leaves_out_old_meetings(app, contacts, create_meeting):
     contacts.phuc_xa.feed_token = feeds.hash_token("w" * 43)
-    make_meeting(contacts.phuc_xa, utcnow() - timedelta(days=120), title="Quá cũ")
-    make_meeting(contacts.phuc_xa, utcnow() - timedelta(days=30), title="Tháng trước")
-    make_meeting(contacts.phuc_xa, utcnow() + timedelta(days=400), title="Quá xa")
+    create_meeting(contacts.phuc_xa, utcnow() - timedelta(days=120), title="Quá cũ")
+    create_meeting(contacts.phuc_xa, utcnow() - timedelta(days=30), title="Tháng trước")
+    create_meeting(contacts.phuc_xa, utcnow() + timedelta(days=400), title="Quá xa")
     db.session.commit()
     cal = icalendar.Calendar.from_ical(app.test_client().get("/calendar/unit/" + "w" * 43 + ".ics").data)
     assert [str(e["SUMMARY"]) for e in cal.walk("VEVENT")] == ["Tháng trước"]

@@ -161,16 +161,15 @@ def test_without_a_mail_server_nothing_is_queued(app, contacts):
     assert queued(meeting.id) == []
 
 
-def test_recording_how_a_past_sitting_was_held_sends_no_invitation(contacts, smtp):
+def test_recording_how_a_past_sitting_was_held_sends_no_invitation(contacts, smtp, create_meeting):
     """Correcting the held mode of a past date of a running series is bookkeeping, not news
     for the invited units: no "change" e-mail goes out."""
     from scheduler.core.timeutil import LOCAL_TZ
-    from tests.ical_factories import make_meeting
 
     start = (utcnow() - timedelta(days=7)).astimezone(LOCAL_TZ).replace(
         hour=8, minute=0, second=0, microsecond=0)
-    meeting = make_meeting(contacts.phuc_xa, start, rrule="FREQ=WEEKLY", count=3,
-                           participants=[contacts.truc_bach])
+    meeting = create_meeting(contacts.phuc_xa, start, rrule="FREQ=WEEKLY", count=3,
+                             participants=[contacts.truc_bach])
     db.session.commit()
     past = sorted(meeting.occurrences, key=lambda o: o.start_at)[0]
     services.set_held_mode(contacts.users.ward_staff, past, "online")
