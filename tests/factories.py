@@ -7,14 +7,18 @@ from types import SimpleNamespace
 
 import pytest
 from dateutil.rrule import rrulestr
+from flask import g
 
+from scheduler.auth import services as auth_services
 from scheduler.auth.models import User
 from scheduler.core.timeutil import LOCAL_TZ, UTC
 from scheduler.endpoints.models import Endpoint
 from scheduler.extensions import db
+from scheduler.meetings import services as meeting_services
 from scheduler.meetings.models import Meeting, Occurrence
 from scheduler.rooms.models import Room
 from scheduler.units.models import Unit
+from tests.booking_helpers import at, request_for
 
 PASSWORD = "matkhau123"
 
@@ -148,3 +152,73 @@ def rooms(tree, create_room):
     }
     db.session.commit()
     return made
+
+
+@pytest.fixture
+def contacts(tree):
+    """The tree with the mailboxes invitations go to: Trúc Bạch's (and its technician's) and
+    Ba Đình's."""
+    tree.truc_bach.email = "trucbach@hanoi.gov.vn"
+    tree.truc_bach.tech_email = "kythuat.trucbach@hanoi.gov.vn"
+    tree.ba_dinh.email = "vp.badinh@hanoi.gov.vn"
+    db.session.commit()
+    return tree
+
+
+@pytest.fixture
+def reform(app, create_unit, create_user, create_endpoint):
+    """Two districts with three wards until 30/06/2025; from 01/07/2025 two wards under the city.
+    Old wards connected in 2018; of the new ones only one has video conference so far."""
+    city = create_unit("01", "Thành phố Hà Nội", "city")
+    closed = dict(valid_to=date(2025, 6, 30))
+    d1 = create_unit("001", "Quận Ba Đình", "district", city, **closed)
+    d2 = create_unit("002", "Quận Hoàn Kiếm", "district", city, **closed)
+    old = [create_unit("00001", "Phường Phúc Xá", "ward", d1, **closed),
+           create_unit("00004", "Phường Trúc Bạch", "ward", d1, **closed),
+           create_unit("00037", "Phường Hàng Bạc", "ward", d2, **closed)]
+    new = [create_unit("00004", "Phường Ba Đình", "ward", city, valid_from=date(2025, 7, 1)),
+           create_unit("00008", "Phường Ngọc Hà", "ward", city, valid_from=date(2025, 7, 1))]
+    for ward in old:
+        create_endpoint(ward)
+    create_endpoint(new[0])
+    create_endpoint(new[1], deployed=False)
+    users = {"admin": create_user("admin", "admin", city),
+             "ward_admin": create_user("qt_ngocha", "unit_admin", new[1]),
+             "other_admin": create_user("qt_badinh", "unit_admin", new[0]),
+             "viewer": create_user("lanhdao", "viewer", city)}
+    db.session.commit()
+    return city, d1, old, new, users
+
+
+class Api:
+    """Calls the API as one user or another (bearer tokens)."""
+
+    def __init__(self, client, tokens):
+        self.client, self.tokens = client, tokens
+
+    def __call__(self, method, url, who, **kw):
+        g.pop("_login_user", None)  # the app fixture shares one `g` across requests
+        headers = {"Authorization": f"Bearer {self.tokens[who]}"}
+        return self.client.open(f"/api/v1{url}", method=method, headers=headers, **kw)
+
+
+@pytest.fixture
+def paperless(app, tree, client, create_user, tmp_path):
+    """A paperless meeting of Phúc Xá with Trúc Bạch invited, booked through the booking
+    service, and `api(method, url, who)` calling the API as its host, a second host, the guest,
+    a stranger, the admin or the district admin."""
+    app.config["DOCUMENT_DIR"] = str(tmp_path / "documents")
+    truc_bach_staff = create_user("vp_trucbach", "staff", tree.truc_bach, full_name="Lê Văn Bình")
+    second_host = create_user("vp_phucxa_2", "staff", tree.phuc_xa, full_name="Trần Thị Hoa")
+    db.session.commit()
+    meeting = meeting_services.book_meeting(tree.users.ward_staff, request_for(
+        tree.phuc_xa, at(10, 8), minutes=120, paperless=True, participants=["00004"],
+        title="Họp không giấy tờ quý IV", chair="Chủ tịch UBND phường"))
+    db.session.commit()
+    users = {"host": tree.users.ward_staff, "host2": second_host, "guest": truc_bach_staff,
+             "stranger": tree.users.other_ward_staff, "admin": tree.users.admin,
+             "district_admin": tree.users.district_admin}
+    tokens = {name: auth_services.issue_token(user)[0] for name, user in users.items()}
+    db.session.commit()
+    return SimpleNamespace(meeting=meeting, id=meeting.id, users=users, api=Api(client, tokens),
+                           documents=tmp_path / "documents")

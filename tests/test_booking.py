@@ -10,7 +10,7 @@ from scheduler.core.errors import Conflict, Forbidden, ValidationError
 from scheduler.extensions import db
 from scheduler.meetings import events, services
 from scheduler.meetings.models import Meeting, Occurrence, Reservation
-from tests.booking_helpers import at, request_for, rooms  # noqa: F401  (fixture)
+from tests.booking_helpers import at, request_for
 from tests.conftest import count
 
 

@@ -14,7 +14,7 @@ from scheduler.core.timeutil import utcnow
 from scheduler.extensions import db
 from scheduler.meetings import services
 from scheduler.rooms.models import Room
-from tests.test_ical import at, book, contacts, working_monday  # noqa: F401  (fixture)
+from tests.booking_helpers import book_with_guests, on, working_monday
 
 
 def enable(client, auth, kind, owner_id, username="qt_phucxa", action="regenerate"):
@@ -31,12 +31,12 @@ def shown_token(response, kind) -> str:
 
 
 def test_unit_feed_lists_the_units_meetings_for_two_parsers(client, auth, contacts):
-    hosted = book(contacts, title="Họp của phường")
-    invited = book(contacts, user=contacts.users.district_staff, host_unit="001",
+    hosted = book_with_guests(contacts, title="Họp của phường")
+    invited = book_with_guests(contacts, user=contacts.users.district_staff, host_unit="001",
                    participants=["00001"], title="Quận mời phường",
                    start=(hosted.start_at + timedelta(days=1)).isoformat(),
                    end=(hosted.end_at + timedelta(days=1)).isoformat())
-    book(contacts, user=contacts.users.district_staff, host_unit="001", participants=["00004"],
+    book_with_guests(contacts, user=contacts.users.district_staff, host_unit="001", participants=["00004"],
          title="Không liên quan", start=(hosted.start_at + timedelta(days=2)).isoformat(),
          end=(hosted.end_at + timedelta(days=2)).isoformat())
     token = shown_token(enable(client, auth, "unit", contacts.phuc_xa.id), "unit")
@@ -53,8 +53,8 @@ def test_unit_feed_lists_the_units_meetings_for_two_parsers(client, auth, contac
 
 
 def test_cancelled_meetings_and_dates_stay_in_the_feed_as_cancelled(client, auth, contacts):
-    single = book(contacts, title="Họp sẽ hủy")
-    series = book(contacts, title="Giao ban", rrule="FREQ=WEEKLY;COUNT=4",
+    single = book_with_guests(contacts, title="Họp sẽ hủy")
+    series = book_with_guests(contacts, title="Giao ban", rrule="FREQ=WEEKLY;COUNT=4",
                   start=(single.start_at + timedelta(hours=3)).isoformat(),
                   end=(single.start_at + timedelta(hours=4)).isoformat())
     services.cancel_meeting(contacts.users.ward_staff, single)
@@ -78,7 +78,7 @@ def test_cancelled_meetings_and_dates_stay_in_the_feed_as_cancelled(client, auth
 
 
 def test_unchanged_feed_answers_304_and_a_change_refreshes_it(client, auth, contacts):
-    meeting = book(contacts)
+    meeting = book_with_guests(contacts)
     token = feeds.change_feed_token(contacts.users.ward_admin, "unit", contacts.phuc_xa, "regenerate")
     db.session.commit()
     url = f"/calendar/unit/{token}.ics"
@@ -95,7 +95,7 @@ def test_unchanged_feed_answers_304_and_a_change_refreshes_it(client, auth, cont
     assert changed.headers["ETag"] != etag
     assert b"(\xc4\x91\xe1\xbb\x95i gi\xe1\xbb\x9d)" in changed.data  # "(đổi giờ)"
     # one more meeting changes the tag too
-    book(contacts, start=(meeting.start_at + timedelta(days=1)).isoformat(),
+    book_with_guests(contacts, start=(meeting.start_at + timedelta(days=1)).isoformat(),
          end=(meeting.end_at + timedelta(days=1)).isoformat())
     assert client.get(url, headers={"If-None-Match": changed.headers["ETag"]}).status_code == 200
     latest = client.get(url)
@@ -110,7 +110,7 @@ def test_unchanged_feed_answers_304_and_a_change_refreshes_it(client, auth, cont
 
 
 def test_feed_state_does_not_build_the_feed(app, contacts, monkeypatch, create_meeting):
-    create_meeting(contacts.phuc_xa, at(working_monday(), 8))
+    create_meeting(contacts.phuc_xa, on(working_monday(), 8))
     contacts.phuc_xa.feed_token = feeds.hash_token("t" * 43)
     db.session.commit()
 
@@ -153,8 +153,8 @@ def test_personal_and_room_feeds(client, auth, contacts):
     hall = Room(unit=contacts.phuc_xa, name="Phòng họp 1", capacity=20)
     db.session.add(hall)
     db.session.commit()
-    in_room = book(contacts, rooms=[hall.id], title="Trong phòng")
-    book(contacts, title="Không phòng", start=(in_room.start_at + timedelta(days=1)).isoformat(),
+    in_room = book_with_guests(contacts, rooms=[hall.id], title="Trong phòng")
+    book_with_guests(contacts, title="Không phòng", start=(in_room.start_at + timedelta(days=1)).isoformat(),
          end=(in_room.end_at + timedelta(days=1)).isoformat())
     user = contacts.users.ward_staff
     personal = shown_token(enable(client, auth, "user", user.id, "vp_phucxa"), "user")
@@ -213,8 +213,8 @@ def test_feed_entries_are_those_the_meetings_themselves_give(client, auth, conta
     hall = Room(unit=contacts.phuc_xa, name="Phòng họp; tầng 2", capacity=20)
     db.session.add(hall)
     db.session.commit()
-    online = book(contacts, mode="online", rooms=[hall.id], title="Trực tuyến")
-    series = book(contacts, title="Giao ban", rrule="FREQ=WEEKLY;COUNT=4",
+    online = book_with_guests(contacts, mode="online", rooms=[hall.id], title="Trực tuyến")
+    series = book_with_guests(contacts, title="Giao ban", rrule="FREQ=WEEKLY;COUNT=4",
                   participants=["00004"], start=(online.start_at + timedelta(hours=3)).isoformat(),
                   end=(online.start_at + timedelta(hours=4)).isoformat())
     sittings = sorted(series.occurrences, key=lambda o: o.start_at)
@@ -224,7 +224,7 @@ def test_feed_entries_are_those_the_meetings_themselves_give(client, auth, conta
                              sittings[2].start_at + timedelta(days=1),
                              sittings[2].end_at + timedelta(days=1))
     db.session.commit()
-    dropped = book(contacts, title="Sẽ hủy", start=(online.start_at + timedelta(days=2)).isoformat(),
+    dropped = book_with_guests(contacts, title="Sẽ hủy", start=(online.start_at + timedelta(days=2)).isoformat(),
                    end=(online.end_at + timedelta(days=2)).isoformat())
     services.cancel_meeting(contacts.users.ward_staff, dropped)
     db.session.commit()

@@ -11,22 +11,13 @@ from scheduler.core.timeutil import LOCAL_TZ, official_date_line, today_local
 from scheduler.extensions import db
 from scheduler.meetings import services
 from scheduler.meetings.models import Meeting
-from scheduler.meetings.rules import holiday_name
+from tests.booking_helpers import quiet_week
 from tests.factories import local
-
-
-def _quiet_week() -> date:
-    """A Monday a few weeks ahead whose days are no public holiday."""
-    monday = today_local() + timedelta(days=21)
-    monday -= timedelta(days=monday.weekday())
-    while any(holiday_name(monday + timedelta(days=i)) for i in range(7)):
-        monday += timedelta(days=7)
-    return monday
 
 
 @pytest.fixture
 def week(tree):
-    return _quiet_week()
+    return quiet_week()
 
 
 @pytest.fixture

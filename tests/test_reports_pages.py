@@ -20,7 +20,6 @@ from scheduler.reports.targets import get_target
 from scheduler.units.models import Unit
 from tests.conftest import count
 from tests.factories import local
-from tests.test_reports_coverage import reform  # noqa: F401  (fixture)
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from scheduler.rooms.models import Room
 from scheduler.units.models import Unit
 from scheduler.meetings import services
 from scheduler.reports.targets import ensure_default_targets
-from tests.booking_helpers import at, request_for, rooms  # noqa: F401 (fixture)
+from tests.booking_helpers import at, request_for
 
 PAGES = [
     "/",

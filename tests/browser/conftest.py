@@ -64,6 +64,18 @@ def page(browser):
 
 
 @pytest.fixture
+def sign_in(live_server):
+    """`sign_in(page, username, password)`: the sign-in form filled and sent, as a user does.
+    (tests/browser/test_signin.py tests the form itself.)"""
+    def _sign_in(page, username, password):
+        page.goto(live_server + "/login")
+        page.get_by_label("Tên đăng nhập").fill(username)
+        page.get_by_label("Mật khẩu", exact=True).fill(password)
+        page.get_by_role("button", name="Đăng nhập").click()
+    return _sign_in
+
+
+@pytest.fixture
 def live_server_config():
     """Override in a test module for settings of the served application."""
     return {}

@@ -6,9 +6,8 @@ import pytest
 
 from scheduler.extensions import db
 from scheduler.meetings import services
-from tests.browser.test_booking_flow import _sign_in
+from tests.booking_helpers import quiet_week
 from tests.factories import local
-from tests.test_meeting_pages import _quiet_week
 
 pytestmark = pytest.mark.browser
 
@@ -21,12 +20,12 @@ def _book_two_hours(tree, day):
     db.session.commit()
 
 
-def test_meetings_span_their_hours_and_an_empty_slot_books(tree, live_server, page):
+def test_meetings_span_their_hours_and_an_empty_slot_books(tree, live_server, page, sign_in):
     from playwright.sync_api import expect
 
-    day = _quiet_week()
+    day = quiet_week()
     _book_two_hours(tree, day)
-    _sign_in(page, live_server, tree.password)
+    sign_in(page, "vp_phucxa", tree.password)
     page.goto(f"{live_server}/meetings/week?date={day.isoformat()}")
     expect(page.get_by_test_id("calendar-legend")).to_contain_text("Trực tuyến")
     nine = page.locator(f'td[data-day="{day.isoformat()}"][data-hour="9"]')
@@ -59,16 +58,16 @@ def test_meetings_span_their_hours_and_an_empty_slot_books(tree, live_server, pa
     expect(page.get_by_label("Kết thúc (HH:MM)")).to_have_value("17:00")
 
 
-def test_a_phone_gets_the_agenda_instead_of_the_grid(tree, live_server, browser):
+def test_a_phone_gets_the_agenda_instead_of_the_grid(tree, live_server, browser, sign_in):
     from playwright.sync_api import expect
 
-    day = _quiet_week()
+    day = quiet_week()
     _book_two_hours(tree, day)
     context = browser.new_context(locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh",
                                   viewport={"width": 390, "height": 844})
     page = context.new_page()
     try:
-        _sign_in(page, live_server, tree.password)
+        sign_in(page, "vp_phucxa", tree.password)
         for view in ("week", "month"):
             page.goto(f"{live_server}/meetings/{view}?date={day.isoformat()}")
             expect(page.get_by_test_id("agenda")).to_contain_text("Hội nghị sơ kết")

@@ -29,13 +29,10 @@ def april(tree, create_meeting):
     return tree
 
 
-def test_admin_reads_the_report_and_drills_down(april, live_server, page):
+def test_admin_reads_the_report_and_drills_down(april, live_server, page, sign_in):
     from playwright.sync_api import expect
 
-    page.goto(live_server + "/login")
-    page.get_by_label("Tên đăng nhập").fill("admin")
-    page.get_by_label("Mật khẩu", exact=True).fill(april.password)
-    page.get_by_role("button", name="Đăng nhập").click()
+    sign_in(page, "admin", april.password)
     # the management pages sit in the "Quản trị" menu, which opens on click (Bootstrap's script
     # is served by the app itself)
     audit_link = page.get_by_role("link", name="Nhật ký", exact=True)
