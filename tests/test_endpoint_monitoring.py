@@ -19,21 +19,6 @@ STEP = timedelta(minutes=5)
 
 
 @pytest.fixture
-def listening_port():
-    with socket.socket() as server:
-        server.bind(("127.0.0.1", 0))
-        server.listen()
-        yield server.getsockname()[1]
-
-
-@pytest.fixture
-def closed_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]  # nothing listens once the socket is closed
-
-
-@pytest.fixture
 def silent_port():
     """A listener whose accept queue is full: the kernel drops further SYNs, so a connect
     neither succeeds nor is refused (a ward whose line is dead)."""

@@ -2,7 +2,6 @@
 that records every run, and `flask jobs once NAME`."""
 import base64
 import io
-import socket
 from datetime import date, timedelta
 from email import message_from_bytes
 from email.policy import default as default_policy
@@ -67,21 +66,6 @@ def test_cancelled_and_pending_meetings_are_not_closed(tree, create_meeting):
 
 
 # -- probe-endpoints --------------------------------------------------------------------------
-@pytest.fixture
-def listening_port():
-    with socket.socket() as server:
-        server.bind(("127.0.0.1", 0))
-        server.listen()
-        yield server.getsockname()[1]
-
-
-@pytest.fixture
-def closed_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]  # nothing listens once the socket is closed
-
-
 def test_probe_records_state_latency_and_history(app, tree, create_endpoint, listening_port,
                                                  closed_port):
     app.config["PROBE_TIMEOUT_SECONDS"] = 2

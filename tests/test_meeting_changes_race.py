@@ -42,17 +42,13 @@ def statuses(results) -> list:
 
 
 @pytest.fixture
-def hall(tree, create_room):
-    room = create_room(tree.phuc_xa, "Hội trường phường")
-    db.session.commit()
-    return room
+def hall(rooms):
+    return rooms["phuc_xa"]
 
 
 @pytest.fixture
-def gated(tree, create_room):
-    room = create_room(tree.ba_dinh, "Phòng họp lớn", requires_approval=True)
-    db.session.commit()
-    return room
+def gated(rooms):
+    return rooms["gated"]
 
 
 def live_sittings(meeting_id) -> list[Occurrence]:
