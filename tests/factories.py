@@ -155,6 +155,20 @@ def rooms(tree, create_room):
 
 
 @pytest.fixture
+def april_2024(tree, create_meeting):
+    """April 2024 in the small tree, as the target report counts it: Ba Đình held 1 of 2
+    meetings online (below the 80 % target), Hoàn Kiếm 1 of 1."""
+    create_meeting(tree.phuc_xa, local(2024, 4, 1), mode="online", title="Họp triển khai quý II",
+                   category="trien_khai", status="held")
+    create_meeting(tree.truc_bach, local(2024, 4, 2), mode="in_person", category="tap_huan",
+                   title="Tập huấn phần mềm một cửa", status="held")
+    create_meeting(tree.hang_bac, local(2024, 4, 3), mode="hybrid", category="so_ket",
+                   title="Sơ kết quý I Hoàn Kiếm", status="held")
+    db.session.commit()
+    return tree
+
+
+@pytest.fixture
 def contacts(tree):
     """The tree with the mailboxes invitations go to: Trúc Bạch's (and its technician's) and
     Ba Đình's."""

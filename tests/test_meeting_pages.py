@@ -11,8 +11,8 @@ from scheduler.core.timeutil import LOCAL_TZ, official_date_line, today_local
 from scheduler.extensions import db
 from scheduler.meetings import services
 from scheduler.meetings.models import Meeting
-from tests.booking_helpers import quiet_week
-from tests.factories import local
+from tests import booking_helpers
+from tests.booking_helpers import on, quiet_week, request_for
 
 
 @pytest.fixture
@@ -29,17 +29,13 @@ def room(tree, create_room):
 
 @pytest.fixture
 def book(tree):
+    """`book(title, day, start, end)`: an in-person meeting of Phúc Xá from `start` to `end`
+    o'clock, booked through the booking service."""
     def _book(title, day, start=9, end=10, user=None, unit=None, **extra):
-        data = {"title": title, "category": "giao_ban", "host_unit": (unit or tree.phuc_xa).code,
-                "chair": "Chủ tịch UBND phường", "start": local(day.year, day.month, day.day, start),
-                "end": local(day.year, day.month, day.day, end), "mode": "in_person",
-                "paperless": False, "rooms": [], "participants": [], "agenda": "Nội dung họp",
-                "rrule": None, "skip_dates": [], "on_conflict": "fail",
-                "holiday_override_reason": None}
-        data.update(extra)
-        meeting = services.book_meeting(user or tree.users.ward_staff, data)
-        db.session.commit()
-        return meeting
+        extra = {"chair": "Chủ tịch UBND phường", "agenda": "Nội dung họp", "rrule": None,
+                 "skip_dates": [], "on_conflict": "fail", "holiday_override_reason": None, **extra}
+        return booking_helpers.book(user or tree.users.ward_staff, request_for(
+            unit or tree.phuc_xa, on(day, start), (end - start) * 60, title=title, **extra))
     return _book
 
 

@@ -4,20 +4,14 @@ import re
 
 import pytest
 
-from scheduler.extensions import db
-from scheduler.meetings import services
-from tests.booking_helpers import quiet_week
-from tests.factories import local
+from tests.booking_helpers import book, on, quiet_week, request_for
 
 pytestmark = pytest.mark.browser
 
 
 def _book_two_hours(tree, day):
-    services.book_meeting(tree.users.ward_staff, {
-        "title": "Hội nghị sơ kết", "category": "so_ket", "host_unit": "00001", "chair": "",
-        "start": local(day.year, day.month, day.day, 9), "end": local(day.year, day.month, day.day, 11),
-        "mode": "online", "paperless": False, "rooms": [], "participants": [], "agenda": ""})
-    db.session.commit()
+    book(tree.users.ward_staff, request_for(tree.phuc_xa, on(day, 9), 120, title="Hội nghị sơ kết",
+                                            category="so_ket", chair="", mode="online", agenda=""))
 
 
 def test_meetings_span_their_hours_and_an_empty_slot_books(tree, live_server, page, sign_in):
