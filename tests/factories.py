@@ -1,6 +1,7 @@
-"""Factories in the style of Indico's test fixtures: `create_x(**params)` plus a small tree
-and its rooms. A plugin of tests/conftest.py (`pytest_plugins`): every test sees these fixtures
-without importing them."""
+"""Factories in the style of Indico's test fixtures, `create_x(**params)`, and the data sets
+that several test modules share (a small tree, its rooms and mailboxes, the 2025 reform, a
+paperless meeting, April 2024 for the reports). A plugin of tests/conftest.py
+(`pytest_plugins`): every test sees these fixtures by name, without importing them."""
 import uuid
 from datetime import date, datetime, timedelta
 from types import SimpleNamespace
@@ -79,8 +80,8 @@ def create_meeting(app):
 
     The sittings start at `start` (aware) and, for a series, at each of `extra_starts`, or at
     each instance of `rrule` (the first `count` of them); each lasts `minutes` (or until `end`
-    for the first). A sitting takes the meeting's `status` unless `occurrence_statuses` gives
-    one a sitting, and `held_mode` when it was held in another mode than booked. Any other
+    for the first). Every sitting takes the meeting's `status` unless `occurrence_statuses` gives
+    each its own, and `held_mode` when it was held in another mode than booked. Any other
     keyword is a column of Meeting (`join_url`, `agenda`, `paperless`, …)."""
     def _create(host, start: datetime, *, minutes=60, end=None, title="Họp giao ban tuần",
                 category="giao_ban", mode="in_person", status="scheduled", participants=(),
