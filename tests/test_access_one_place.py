@@ -7,7 +7,7 @@ from flask import before_render_template
 from scheduler.core import access
 from scheduler.extensions import db
 from scheduler.meetings import services
-from tests.booking_helpers import at, request_for, rooms  # noqa: F401  (fixture)
+from tests.booking_helpers import at, request_for
 
 # routes that decide nothing about units: sign-in and one's own password, static files, the
 # API's description, the language switch, feeds whose secret token is the key, and the unit
@@ -54,7 +54,7 @@ def asked(monkeypatch, app):
     before_render_template.disconnect(started, app)
 
 
-def test_every_route_asks_the_one_access_function(app, tree, rooms, client, auth, asked):  # noqa: F811
+def test_every_route_asks_the_one_access_function(app, tree, rooms, client, auth, asked):
     meeting = services.book_meeting(tree.users.ward_staff, request_for(
         tree.phuc_xa, at(3), rooms=[rooms["phuc_xa"].id]))
     db.session.commit()

@@ -9,10 +9,10 @@ import sys
 from scheduler.auth import services as auth_services
 from scheduler.extensions import db
 from scheduler.meetings import services
-from tests.booking_helpers import at, request_for, rooms  # noqa: F401  (fixture)
+from tests.booking_helpers import at, request_for
 
 
-def test_the_api_never_answers_5xx_nor_outside_its_schema(app, tree, rooms, live_server,  # noqa: F811
+def test_the_api_never_answers_5xx_nor_outside_its_schema(app, tree, rooms, live_server,
                                                           tmp_path):
     for days, extra in ((2, {}), (3, {"rrule": "FREQ=WEEKLY;COUNT=3"}),
                         (4, {"rooms": [rooms["gated"].id], "host_unit": "001"})):

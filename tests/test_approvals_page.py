@@ -2,7 +2,7 @@
 or declined (with a reason) in one click."""
 from scheduler.extensions import db
 from scheduler.meetings import services
-from tests.booking_helpers import at, request_for, rooms  # noqa: F401  (fixture)
+from tests.booking_helpers import at, request_for
 
 
 def _pending(tree, rooms, hour, title):

@@ -4,7 +4,7 @@ import re
 
 from scheduler.extensions import db
 from scheduler.meetings import services
-from tests.booking_helpers import at, request_for, rooms  # noqa: F401  (fixture)
+from tests.booking_helpers import at, request_for
 
 
 def _row(page: str, action: str) -> str:

@@ -7,10 +7,11 @@ import sqlalchemy as sa
 
 from scheduler.audit.models import AuditEntry
 from scheduler.core.errors import Conflict, Forbidden, ValidationError
+from scheduler.core.timeutil import today_local
 from scheduler.extensions import db
 from scheduler.meetings import events, queries, serializers, services
 from scheduler.meetings.models import Meeting, Occurrence, Reservation
-from tests.booking_helpers import at, request_for, rooms  # noqa: F401  (fixture)
+from tests.booking_helpers import at, on, request_for
 from tests.conftest import count
 
 
@@ -186,16 +187,11 @@ def test_room_opening_hours_duration_and_advance(tree, create_room):
 
 
 def _next_holiday():
-    from datetime import date
-
     import holidays
-
-    from tests.booking_helpers import LOCAL_TZ, datetime, today_local
 
     today = today_local()
     days = sorted(d for d in holidays.Vietnam(years=[today.year, today.year + 1]) if d > today)
-    day: date = days[0]
-    return datetime(day.year, day.month, day.day, 9, tzinfo=LOCAL_TZ)
+    return on(days[0], 9)
 
 
 def test_rooms_are_closed_on_public_holidays_unless_a_reason_is_given(tree, rooms):

@@ -18,7 +18,6 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from werkzeug.serving import make_server
 
 from scheduler import create_app
 from scheduler.audit.models import AuditEntry
@@ -29,7 +28,7 @@ from scheduler.extensions import db
 from scheduler.meetings import conflicts, queries, services
 from scheduler.meetings.models import Meeting, Occurrence, Reservation
 from tests.booking_helpers import at, race, request_for
-from tests.conftest import count, make_config
+from tests.conftest import count, make_config, serving
 
 WORKERS = 10
 # how long the first booking of the guard test holds its check's verdict, waiting for the other
@@ -50,9 +49,13 @@ class ServiceBooking:
         self.contexts[index] = ctx
         return db.session.get(User, self.user_ids[index % len(self.user_ids)])
 
+    def change(self, index, user):
+        """What worker `index` does, as `user`; returns the meeting it booked or changed."""
+        return services.book_meeting(user, self.requests[index])
+
     def __call__(self, index, user):
         try:
-            meeting = services.book_meeting(user, self.requests[index])
+            meeting = self.change(index, user)
             db.session.commit()
             return ("booked", meeting.id, meeting.title)
         except Conflict as err:
@@ -130,10 +133,6 @@ def live_api(app, database_url):
     """The application served over HTTP on a free loopback port, one thread per request, on
     the test database; yields a function posting JSON with a bearer token."""
     served = create_app(make_config(database_url, SERVER_NAME=None))
-    server = make_server("127.0.0.1", 0, served, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-api", daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{server.server_port}"
 
     def post(path, body, token):
         req = urllib.request.Request(
@@ -146,15 +145,8 @@ def live_api(app, database_url):
             with err:
                 return err.code, json.loads(err.read() or b"null")
 
-    try:
+    with serving(served, "live-api") as base:
         yield post
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        with served.app_context():
-            db.session.remove()
-            db.engine.dispose()
 
 
 def test_racing_api_requests_get_one_201_and_409s(app, tree, hall, bookers, live_api):
@@ -258,19 +250,10 @@ def test_racing_reschedules_into_one_slot_exactly_one_wins(app, tree, hall, book
     target = at(11, 14)
 
     class Reschedule(ServiceBooking):
-        def __call__(self, index, user):
-            try:
-                meeting = services.update_meeting(user, queries.get_meeting(ids[index]), {
-                    "start": (target + timedelta(minutes=10 * index)).isoformat(),
-                    "end": (target + timedelta(minutes=60 + 10 * index)).isoformat()})
-                db.session.commit()
-                return ("booked", meeting.id, meeting.title)
-            except Conflict as err:
-                db.session.rollback()
-                return ("conflict", err)
-            finally:
-                db.session.remove()
-                self.contexts.pop(index).pop()
+        def change(self, index, user):
+            return services.update_meeting(user, queries.get_meeting(ids[index]), {
+                "start": (target + timedelta(minutes=10 * index)).isoformat(),
+                "end": (target + timedelta(minutes=60 + 10 * index)).isoformat()})
 
     (winner_id, winner_title), [loser] = outcome(race(2, Reschedule(app, bookers, [])))
     assert_loser_names(loser, winner_id, winner_title)

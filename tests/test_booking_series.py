@@ -12,7 +12,7 @@ from scheduler.core.timeutil import LOCAL_TZ
 from scheduler.extensions import db
 from scheduler.meetings import serializers, services
 from scheduler.meetings.models import Meeting, Occurrence, Reservation
-from tests.booking_helpers import at, request_for, rooms, weekly_start  # noqa: F401  (fixture)
+from tests.booking_helpers import at, request_for, weekly_start
 from tests.conftest import count
 
 

@@ -13,7 +13,7 @@ from scheduler.core.timeutil import utcnow
 from scheduler.extensions import db
 from scheduler.jobs import execution
 from scheduler.mail.models import OutgoingMail
-from tests.test_ical import book, contacts  # noqa: F401  (fixture)
+from tests.booking_helpers import book_with_guests
 from tests.conftest import SmtpSink, start_smtp
 
 
@@ -61,7 +61,7 @@ def invite_link(html: str) -> str | None:
 
 
 def test_meeting_page_offers_the_invitation_download(client, auth, contacts):
-    meeting = book(contacts)
+    meeting = book_with_guests(contacts)
     auth.login("vp_badinh")  # staff of a participating unit
     href = invite_link(page(client, meeting))
     assert href and href.endswith(f"/api/v1/meetings/{meeting.id}/invite.ics")
@@ -83,7 +83,7 @@ def send_mail(now):
 def test_undelivered_invitation_is_shown_on_the_meeting_page_and_sent_again(
         client, auth, contacts, smtp):
     smtp.code = 451
-    meeting = book(contacts)  # the booking itself never waits for the mail server
+    meeting = book_with_guests(contacts)  # the booking itself never waits for the mail server
     auth.login("vp_phucxa")
     assert 'data-testid="mail-problems"' not in page(client, meeting)  # not tried yet
     now = utcnow()
@@ -126,7 +126,7 @@ def test_undelivered_invitation_is_shown_on_the_meeting_page_and_sent_again(
     again = client.post(f"/calendar/meetings/{meeting.id}/mail/{failed[0].id}/resend",
                         follow_redirects=True)
     assert "không còn chờ gửi" in again.get_data(as_text=True)
-    other = book(contacts, title="Họp khác",
+    other = book_with_guests(contacts, title="Họp khác",
                  start=(meeting.start_at + timedelta(days=1)).isoformat(),
                  end=(meeting.end_at + timedelta(days=1)).isoformat())
     assert client.post(f"/calendar/meetings/{other.id}/mail/{failed[0].id}/resend").status_code == 404

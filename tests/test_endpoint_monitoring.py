@@ -13,25 +13,9 @@ from scheduler.jobs.models import EndpointCheck, Notification
 from scheduler.jobs.tasks import probe_endpoints
 from scheduler.mail.models import OutgoingMail
 from tests.factories import local
-from tests.job_factories import make_meeting
 
 NOW = local(2026, 12, 10, 7, 0)
 STEP = timedelta(minutes=5)
-
-
-@pytest.fixture
-def listening_port():
-    with socket.socket() as server:
-        server.bind(("127.0.0.1", 0))
-        server.listen()
-        yield server.getsockname()[1]
-
-
-@pytest.fixture
-def closed_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]  # nothing listens once the socket is closed
 
 
 @pytest.fixture
@@ -167,14 +151,14 @@ def test_two_failed_probes_alert_the_unit_admins_and_recovery_follows(
 
 
 def test_online_meeting_with_an_unreachable_unit_warns_the_host(
-        app, quiet_tree, create_endpoint, client, auth, closed_port, listening_port):
+        app, quiet_tree, create_endpoint, create_meeting, client, auth, closed_port, listening_port):
     host, ward = quiet_tree.ba_dinh, quiet_tree.phuc_xa
     create_endpoint(host, host="127.0.0.1", port=listening_port)
     create_endpoint(ward, host="127.0.0.1", port=closed_port)
     start = NOW + timedelta(minutes=20)  # inside the 30-minute connection-test lead time
-    meeting = make_meeting(host, start, participants=[ward], mode="online")
-    later = make_meeting(host, start + timedelta(hours=3), participants=[ward], mode="online",
-                         title="Họp chiều")
+    meeting = create_meeting(host, start, participants=[ward], mode="online")
+    later = create_meeting(host, start + timedelta(hours=3), participants=[ward], mode="online",
+                           title="Họp chiều")
     db.session.commit()
     probe_endpoints(NOW)
     probe_endpoints(NOW + STEP)  # still down: the host is told once
@@ -189,14 +173,15 @@ def test_online_meeting_with_an_unreachable_unit_warns_the_host(
     assert unreachable_before_start(later, NOW, 30) == []  # its test is hours away
 
 
-def test_meeting_page_shows_the_warning_to_the_host(quiet_tree, create_endpoint, client, auth):
+def test_meeting_page_shows_the_warning_to_the_host(quiet_tree, create_endpoint, client, auth,
+                                                    create_meeting):
     from scheduler.core.timeutil import utcnow
 
     ward = quiet_tree.phuc_xa
     endpoint = create_endpoint(ward, host="127.0.0.1", port=9)
     endpoint.state = "unreachable"
-    meeting = make_meeting(quiet_tree.ba_dinh, utcnow() + timedelta(minutes=10),
-                           participants=[ward], mode="hybrid")
+    meeting = create_meeting(quiet_tree.ba_dinh, utcnow() + timedelta(minutes=10),
+                             participants=[ward], mode="hybrid")
     db.session.commit()
     auth.login("vp_badinh")
     page = client.get(f"/meetings/{meeting.id}").get_data(as_text=True)

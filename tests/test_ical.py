@@ -1,53 +1,16 @@
 """invite.ics: what Outlook, Google Calendar, Thunderbird and Apple Calendar read — checked with
 icalendar and with an independent parser (vobject), and series expanded by
 recurring-ical-events against the stored occurrences."""
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import icalendar
-import pytest
 import recurring_ical_events
 import vobject
 
-from scheduler.core.timeutil import LOCAL_TZ, UTC
+from scheduler.core.timeutil import UTC
 from scheduler.extensions import db
 from scheduler.meetings import services
-from tests.ical_factories import make_meeting
-
-
-def working_monday(weeks_ahead: int = 3) -> date:
-    """A Monday some weeks ahead that is not a Vietnamese public holiday."""
-    from scheduler.meetings.rules import holiday_name
-
-    day = date.today() + timedelta(weeks=weeks_ahead)
-    day += timedelta(days=(7 - day.weekday()) % 7)
-    while holiday_name(day):
-        day += timedelta(days=7)
-    return day
-
-
-def at(day: date, hour: int, minute: int = 0) -> datetime:
-    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=LOCAL_TZ)
-
-
-@pytest.fixture
-def contacts(tree):
-    tree.truc_bach.email = "trucbach@hanoi.gov.vn"
-    tree.truc_bach.tech_email = "kythuat.trucbach@hanoi.gov.vn"
-    tree.ba_dinh.email = "vp.badinh@hanoi.gov.vn"
-    db.session.commit()
-    return tree
-
-
-def book(tree, user=None, **data):
-    day = working_monday()
-    payload = {"title": "Họp giao ban tuần", "category": "giao_ban", "host_unit": "00001",
-               "start": at(day, 8).isoformat(), "end": at(day, 9, 30).isoformat(),
-               "mode": "in_person", "participants": ["00004", "001"], "rooms": [],
-               "agenda": "1. Tình hình tuần\n2. Kế hoạch"}
-    payload.update(data)
-    meeting = services.book_meeting(user or tree.users.ward_staff, payload)
-    db.session.commit()
-    return meeting
+from tests.booking_helpers import book_with_guests, on, working_monday
 
 
 def fetch(client, auth, meeting_id, username="vp_phucxa"):
@@ -68,7 +31,7 @@ def test_invite_of_a_single_meeting_carries_what_calendar_programs_need(client, 
     hall = Room(unit=room, name="Phòng họp tầng 2", capacity=20)
     db.session.add(hall)
     db.session.commit()
-    meeting = book(contacts, rooms=[hall.id])
+    meeting = book_with_guests(contacts, rooms=[hall.id])
     resp = fetch(client, auth, meeting.id)
     assert resp.status_code == 200
     assert resp.mimetype == "text/calendar"
@@ -114,7 +77,7 @@ def test_invite_of_a_single_meeting_carries_what_calendar_programs_need(client, 
 def test_online_meeting_invite_points_to_the_join_link(client, auth, contacts):
     contacts.truc_bach.tech_name = "Nguyễn Văn Kỹ"
     db.session.commit()
-    meeting = book(contacts, mode="online")
+    meeting = book_with_guests(contacts, mode="online")
     assert meeting.join_url
     event = only_event(icalendar.Calendar.from_ical(fetch(client, auth, meeting.id).data))
     assert str(event["URL"]) == meeting.join_url
@@ -134,14 +97,14 @@ def test_pending_meeting_is_tentative(client, auth, contacts):
     hall = Room(unit=contacts.phuc_xa, name="Hội trường", capacity=100, requires_approval=True)
     db.session.add(hall)
     db.session.commit()
-    meeting = book(contacts, rooms=[hall.id])
+    meeting = book_with_guests(contacts, rooms=[hall.id])
     assert meeting.status == "pending"
     event = only_event(icalendar.Calendar.from_ical(fetch(client, auth, meeting.id).data))
     assert str(event["STATUS"]) == "TENTATIVE"
 
 
 def test_sequence_and_cancel_life_cycle(client, auth, contacts):
-    meeting = book(contacts)
+    meeting = book_with_guests(contacts)
     first = only_event(icalendar.Calendar.from_ical(fetch(client, auth, meeting.id).data))
     auth.logout()
     new_start = meeting.start_at + timedelta(hours=2)
@@ -174,7 +137,7 @@ def expand(ics: bytes, start: datetime, end: datetime):
 
 def test_series_expansion_equals_the_stored_occurrences(client, auth, contacts):
     first = working_monday()
-    meeting = book(contacts, rrule="FREQ=WEEKLY;BYDAY=MO;COUNT=8",
+    meeting = book_with_guests(contacts, rrule="FREQ=WEEKLY;BYDAY=MO;COUNT=8",
                    skip_dates=[(first + timedelta(weeks=2)).isoformat()])
     occurrences = sorted(meeting.occurrences, key=lambda o: o.start_at)
     assert len(occurrences) == 7
@@ -186,7 +149,7 @@ def test_series_expansion_equals_the_stored_occurrences(client, auth, contacts):
                              new_start + timedelta(minutes=90))
     db.session.commit()
     ics = fetch(client, auth, meeting.id).data
-    window = (at(first, 0) - timedelta(days=1), at(first, 0) + timedelta(weeks=10))
+    window = (on(first, 0) - timedelta(days=1), on(first, 0) + timedelta(weeks=10))
     got = sorted((e["DTSTART"].dt, e["DTEND"].dt) for e in expand(ics, *window))
     db.session.expire_all()
     want = sorted((o.start_at, o.end_at) for o in meeting.occurrences if o.status != "cancelled")
@@ -196,7 +159,7 @@ def test_series_expansion_equals_the_stored_occurrences(client, auth, contacts):
     master = [e for e in events if "RRULE" in e][0]
     exdates = {d.dt for prop in (master["EXDATE"] if isinstance(master["EXDATE"], list)
                                  else [master["EXDATE"]]) for d in prop.dts}
-    assert at(first + timedelta(weeks=2), 8) in exdates  # skipped at booking
+    assert on(first + timedelta(weeks=2), 8) in exdates  # skipped at booking
     assert occurrences[3].original_start in exdates  # cancelled afterwards
     override = [e for e in events if "RECURRENCE-ID" in e]
     assert len(override) == 1 and str(override[0]["UID"]) == meeting.uid
@@ -210,12 +173,12 @@ def test_series_expansion_equals_the_stored_occurrences(client, auth, contacts):
                                     if o.status != "cancelled"])
 
 
-def test_unbounded_stored_series_is_cut_at_its_last_occurrence(app, contacts):
+def test_unbounded_stored_series_is_cut_at_its_last_occurrence(app, contacts, create_meeting):
     from scheduler.calendar import ical
     from scheduler.calendar.feeds import links
 
-    start = at(working_monday(), 14)
-    meeting = make_meeting(contacts.phuc_xa, start, rrule="FREQ=DAILY;INTERVAL=2", count=5)
+    start = on(working_monday(), 14)
+    meeting = create_meeting(contacts.phuc_xa, start, rrule="FREQ=DAILY;INTERVAL=2", count=5)
     ics = ical.invitation(meeting, links())
     got = [e["DTSTART"].dt for e in expand(ics, start - timedelta(days=1), start + timedelta(days=60))]
     assert got == [o.start_at for o in meeting.occurrences]
@@ -225,14 +188,14 @@ HOSTILE = ("Họp khẩn, về: dự án; \"Cầu Long Biên\"\nATTENDEE:mailto:
            "END:VEVENT\\n\\ mới, thư mục C:\\Ngân sách\\N")
 
 
-def test_hostile_text_is_escaped_and_parses_back_intact(app, contacts):
+def test_hostile_text_is_escaped_and_parses_back_intact(app, contacts, create_meeting):
     from scheduler.calendar import ical
     from scheduler.calendar.feeds import links
 
     contacts.truc_bach.name = 'Phường "Trúc Bạch"\nATTENDEE:mailto:evil@x'
-    meeting = make_meeting(contacts.phuc_xa, at(working_monday(), 8), title=HOSTILE,
-                           agenda=HOSTILE * 3, participants=[contacts.truc_bach],
-                           join_url="https://meet.example.vn/a b\nATTENDEE:mailto:evil@x")
+    meeting = create_meeting(contacts.phuc_xa, on(working_monday(), 8), title=HOSTILE,
+                             agenda=HOSTILE * 3, participants=[contacts.truc_bach],
+                             join_url="https://meet.example.vn/a b\nATTENDEE:mailto:evil@x")
     ics = ical.invitation(meeting, links())
     for line in ics.decode().split("\r\n"):
         assert not line.startswith("ATTENDEE:mailto:evil"), line
@@ -251,7 +214,7 @@ def test_hostile_text_is_escaped_and_parses_back_intact(app, contacts):
 
 
 def test_invite_access(client, auth, contacts):
-    meeting = book(contacts, participants=["00004"])
+    meeting = book_with_guests(contacts, participants=["00004"])
     assert fetch(client, auth, meeting.id, "vp_hangbac").status_code == 403
     auth.logout()
     assert fetch(client, auth, meeting.id, "vp_badinh").status_code == 403  # district staff: own unit only
@@ -276,7 +239,7 @@ def test_sequence_rises_when_rooms_or_participants_change(app, contacts):
     annex = Room(unit=contacts.phuc_xa, name="Phòng họp tầng 3", capacity=20)
     db.session.add_all([hall, annex])
     db.session.commit()
-    meeting = book(contacts, rooms=[hall.id])
+    meeting = book_with_guests(contacts, rooms=[hall.id])
 
     def event():
         return only_event(icalendar.Calendar.from_ical(ical.invitation(meeting, links())))
@@ -299,14 +262,14 @@ def test_sequence_rises_when_rooms_or_participants_change(app, contacts):
     assert int(event()["SEQUENCE"]) > int(invited["SEQUENCE"])
 
 
-def test_organizer_is_a_valid_address_without_unit_mailbox_or_sender(app, contacts):
+def test_organizer_is_a_valid_address_without_unit_mailbox_or_sender(app, contacts, create_meeting):
     from scheduler.calendar import ical
     from scheduler.calendar.feeds import links
 
     app.config["MAIL_SENDER"] = ""
     contacts.phuc_xa.email = None
-    meeting = make_meeting(contacts.phuc_xa, at(working_monday(), 8),
-                           participants=[contacts.truc_bach])
+    meeting = create_meeting(contacts.phuc_xa, on(working_monday(), 8),
+                             participants=[contacts.truc_bach])
     ics = ical.invitation(meeting, links())
     assert b"None" not in ics
     organizer = only_event(icalendar.Calendar.from_ical(ics))["ORGANIZER"]
@@ -315,17 +278,17 @@ def test_organizer_is_a_valid_address_without_unit_mailbox_or_sender(app, contac
     assert vobject.readOne(ics.decode()).vevent.organizer.value == "mailto:lichhop@localhost"
 
 
-def test_hostile_text_in_a_feed_parses_back_intact(app, contacts):
+def test_hostile_text_in_a_feed_parses_back_intact(app, contacts, create_meeting):
     """The feed writes its calendar name and every VEVENT of a series (master and moved
     sitting) through the same escaping as an invitation; both parsers read it back whole."""
     from scheduler.calendar import ical
     from scheduler.calendar.feeds import links
 
     contacts.truc_bach.name = 'Phường "Trúc Bạch"\nATTENDEE:mailto:evil@x'
-    meeting = make_meeting(contacts.phuc_xa, at(working_monday(), 8), title=HOSTILE,
-                           agenda=HOSTILE, participants=[contacts.truc_bach],
-                           rrule="FREQ=WEEKLY;COUNT=3", count=3,
-                           join_url="https://meet.example.vn/a b\nATTENDEE:mailto:evil@x")
+    meeting = create_meeting(contacts.phuc_xa, on(working_monday(), 8), title=HOSTILE,
+                             agenda=HOSTILE, participants=[contacts.truc_bach],
+                             rrule="FREQ=WEEKLY;COUNT=3", count=3,
+                             join_url="https://meet.example.vn/a b\nATTENDEE:mailto:evil@x")
     second = meeting.occurrences[1]
     second.start_at += timedelta(days=1)
     second.end_at += timedelta(days=1)

@@ -14,8 +14,7 @@ from scheduler.core.timeutil import utcnow
 from scheduler.extensions import db
 from scheduler.meetings import services
 from scheduler.rooms.models import Room
-from tests.ical_factories import make_meeting
-from tests.test_ical import at, book, contacts, working_monday  # noqa: F401  (fixture)
+from tests.booking_helpers import book_with_guests, on, working_monday
 
 
 def enable(client, auth, kind, owner_id, username="qt_phucxa", action="regenerate"):
@@ -32,12 +31,12 @@ def shown_token(response, kind) -> str:
 
 
 def test_unit_feed_lists_the_units_meetings_for_two_parsers(client, auth, contacts):
-    hosted = book(contacts, title="Họp của phường")
-    invited = book(contacts, user=contacts.users.district_staff, host_unit="001",
+    hosted = book_with_guests(contacts, title="Họp của phường")
+    invited = book_with_guests(contacts, user=contacts.users.district_staff, host_unit="001",
                    participants=["00001"], title="Quận mời phường",
                    start=(hosted.start_at + timedelta(days=1)).isoformat(),
                    end=(hosted.end_at + timedelta(days=1)).isoformat())
-    book(contacts, user=contacts.users.district_staff, host_unit="001", participants=["00004"],
+    book_with_guests(contacts, user=contacts.users.district_staff, host_unit="001", participants=["00004"],
          title="Không liên quan", start=(hosted.start_at + timedelta(days=2)).isoformat(),
          end=(hosted.end_at + timedelta(days=2)).isoformat())
     token = shown_token(enable(client, auth, "unit", contacts.phuc_xa.id), "unit")
@@ -54,8 +53,8 @@ def test_unit_feed_lists_the_units_meetings_for_two_parsers(client, auth, contac
 
 
 def test_cancelled_meetings_and_dates_stay_in_the_feed_as_cancelled(client, auth, contacts):
-    single = book(contacts, title="Họp sẽ hủy")
-    series = book(contacts, title="Giao ban", rrule="FREQ=WEEKLY;COUNT=4",
+    single = book_with_guests(contacts, title="Họp sẽ hủy")
+    series = book_with_guests(contacts, title="Giao ban", rrule="FREQ=WEEKLY;COUNT=4",
                   start=(single.start_at + timedelta(hours=3)).isoformat(),
                   end=(single.start_at + timedelta(hours=4)).isoformat())
     services.cancel_meeting(contacts.users.ward_staff, single)
@@ -79,7 +78,7 @@ def test_cancelled_meetings_and_dates_stay_in_the_feed_as_cancelled(client, auth
 
 
 def test_unchanged_feed_answers_304_and_a_change_refreshes_it(client, auth, contacts):
-    meeting = book(contacts)
+    meeting = book_with_guests(contacts)
     token = feeds.change_feed_token(contacts.users.ward_admin, "unit", contacts.phuc_xa, "regenerate")
     db.session.commit()
     url = f"/calendar/unit/{token}.ics"
@@ -96,7 +95,7 @@ def test_unchanged_feed_answers_304_and_a_change_refreshes_it(client, auth, cont
     assert changed.headers["ETag"] != etag
     assert b"(\xc4\x91\xe1\xbb\x95i gi\xe1\xbb\x9d)" in changed.data  # "(đổi giờ)"
     # one more meeting changes the tag too
-    book(contacts, start=(meeting.start_at + timedelta(days=1)).isoformat(),
+    book_with_guests(contacts, start=(meeting.start_at + timedelta(days=1)).isoformat(),
          end=(meeting.end_at + timedelta(days=1)).isoformat())
     assert client.get(url, headers={"If-None-Match": changed.headers["ETag"]}).status_code == 200
     latest = client.get(url)
@@ -110,8 +109,8 @@ def test_unchanged_feed_answers_304_and_a_change_refreshes_it(client, auth, cont
     assert renamed.status_code == 200 and b"vanthu.moi@hanoi.gov.vn" in renamed.data
 
 
-def test_feed_state_does_not_build_the_feed(app, contacts, monkeypatch):
-    make_meeting(contacts.phuc_xa, at(working_monday(), 8))
+def test_feed_state_does_not_build_the_feed(app, contacts, monkeypatch, create_meeting):
+    create_meeting(contacts.phuc_xa, on(working_monday(), 8))
     contacts.phuc_xa.feed_token = feeds.hash_token("t" * 43)
     db.session.commit()
 
@@ -154,8 +153,8 @@ def test_personal_and_room_feeds(client, auth, contacts):
     hall = Room(unit=contacts.phuc_xa, name="Phòng họp 1", capacity=20)
     db.session.add(hall)
     db.session.commit()
-    in_room = book(contacts, rooms=[hall.id], title="Trong phòng")
-    book(contacts, title="Không phòng", start=(in_room.start_at + timedelta(days=1)).isoformat(),
+    in_room = book_with_guests(contacts, rooms=[hall.id], title="Trong phòng")
+    book_with_guests(contacts, title="Không phòng", start=(in_room.start_at + timedelta(days=1)).isoformat(),
          end=(in_room.end_at + timedelta(days=1)).isoformat())
     user = contacts.users.ward_staff
     personal = shown_token(enable(client, auth, "user", user.id, "vp_phucxa"), "user")
@@ -173,11 +172,11 @@ def test_personal_and_room_feeds(client, auth, contacts):
     assert client.get(f"/calendar/user/{personal}.ics").status_code == 404
 
 
-def test_feed_window_leaves_out_old_meetings(app, contacts):
+def test_feed_window_leaves_out_old_meetings(app, contacts, create_meeting):
     contacts.phuc_xa.feed_token = feeds.hash_token("w" * 43)
-    make_meeting(contacts.phuc_xa, utcnow() - timedelta(days=120), title="Quá cũ")
-    make_meeting(contacts.phuc_xa, utcnow() - timedelta(days=30), title="Tháng trước")
-    make_meeting(contacts.phuc_xa, utcnow() + timedelta(days=400), title="Quá xa")
+    create_meeting(contacts.phuc_xa, utcnow() - timedelta(days=120), title="Quá cũ")
+    create_meeting(contacts.phuc_xa, utcnow() - timedelta(days=30), title="Tháng trước")
+    create_meeting(contacts.phuc_xa, utcnow() + timedelta(days=400), title="Quá xa")
     db.session.commit()
     cal = icalendar.Calendar.from_ical(app.test_client().get("/calendar/unit/" + "w" * 43 + ".ics").data)
     assert [str(e["SUMMARY"]) for e in cal.walk("VEVENT")] == ["Tháng trước"]
@@ -214,8 +213,8 @@ def test_feed_entries_are_those_the_meetings_themselves_give(client, auth, conta
     hall = Room(unit=contacts.phuc_xa, name="Phòng họp; tầng 2", capacity=20)
     db.session.add(hall)
     db.session.commit()
-    online = book(contacts, mode="online", rooms=[hall.id], title="Trực tuyến")
-    series = book(contacts, title="Giao ban", rrule="FREQ=WEEKLY;COUNT=4",
+    online = book_with_guests(contacts, mode="online", rooms=[hall.id], title="Trực tuyến")
+    series = book_with_guests(contacts, title="Giao ban", rrule="FREQ=WEEKLY;COUNT=4",
                   participants=["00004"], start=(online.start_at + timedelta(hours=3)).isoformat(),
                   end=(online.start_at + timedelta(hours=4)).isoformat())
     sittings = sorted(series.occurrences, key=lambda o: o.start_at)
@@ -225,7 +224,7 @@ def test_feed_entries_are_those_the_meetings_themselves_give(client, auth, conta
                              sittings[2].start_at + timedelta(days=1),
                              sittings[2].end_at + timedelta(days=1))
     db.session.commit()
-    dropped = book(contacts, title="Sẽ hủy", start=(online.start_at + timedelta(days=2)).isoformat(),
+    dropped = book_with_guests(contacts, title="Sẽ hủy", start=(online.start_at + timedelta(days=2)).isoformat(),
                    end=(online.end_at + timedelta(days=2)).isoformat())
     services.cancel_meeting(contacts.users.ward_staff, dropped)
     db.session.commit()

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from scheduler.extensions import db
 from scheduler.meetings.models import Meeting
 from scheduler.rooms.models import Room
-from tests.test_ical import at, book, contacts, working_monday  # noqa: F401  (fixture)
+from tests.booking_helpers import book_with_guests, on, working_monday
 
 
 def ics_stamp(value) -> str:
@@ -42,15 +42,15 @@ def test_import_books_each_event_and_reports_refusals(client, auth, contacts):
     db.session.add(hall)
     db.session.commit()
     day = working_monday()
-    taken = book(contacts, rooms=[hall.id], title="Đã có", participants=[],
-                 start=at(day, 14).isoformat(), end=at(day, 15).isoformat())
+    taken = book_with_guests(contacts, rooms=[hall.id], title="Đã có", participants=[],
+                 start=on(day, 14).isoformat(), end=on(day, 15).isoformat())
     data = calendar(
-        vevent("a@outlook", "Họp chi bộ\\, tháng 12", at(day, 8), at(day, 9),
+        vevent("a@outlook", "Họp chi bộ\\, tháng 12", on(day, 8), on(day, 9),
                "DESCRIPTION:Nội dung 1\\nNội dung 2", "LOCATION:Phòng họp 1"),
-        vevent("b@outlook", "Trùng phòng", at(day, 14, 30), at(day, 15, 30), "LOCATION:Phòng họp 1"),
-        vevent("c@google", "Họp trực tuyến", at(day + timedelta(days=1), 9), at(day + timedelta(days=1), 10),
+        vevent("b@outlook", "Trùng phòng", on(day, 14, 30), on(day, 15, 30), "LOCATION:Phòng họp 1"),
+        vevent("c@google", "Họp trực tuyến", on(day + timedelta(days=1), 9), on(day + timedelta(days=1), 10),
                "URL:https://meet.example.vn/abc", "X-LICHHOP-CATEGORY:tap_huan"),
-        vevent("d@outlook", "Giao ban tuần", at(day, 7), at(day, 7, 30),
+        vevent("d@outlook", "Giao ban tuần", on(day, 7), on(day, 7, 30),
                "RRULE:FREQ=WEEKLY;COUNT=3", f"ATTENDEE;CN=Trúc Bạch:mailto:TRUCBACH@hanoi.gov.vn"),
         "\r\n".join(["BEGIN:VEVENT", "UID:e@x", "DTSTART;VALUE=DATE:20270101",
                      "SUMMARY:Nghỉ Tết", "END:VEVENT"]),
@@ -68,11 +68,11 @@ def test_import_books_each_event_and_reports_refusals(client, auth, contacts):
 
     # the same file without the two bad events is booked whole
     good = calendar(
-        vevent("a@outlook", "Họp chi bộ\\, tháng 12", at(day, 8), at(day, 9),
+        vevent("a@outlook", "Họp chi bộ\\, tháng 12", on(day, 8), on(day, 9),
                "DESCRIPTION:Nội dung 1\\nNội dung 2", "LOCATION:Phòng họp 1"),
-        vevent("c@google", "Họp trực tuyến", at(day + timedelta(days=1), 9), at(day + timedelta(days=1), 10),
+        vevent("c@google", "Họp trực tuyến", on(day + timedelta(days=1), 9), on(day + timedelta(days=1), 10),
                "URL:https://meet.example.vn/abc", "X-LICHHOP-CATEGORY:tap_huan"),
-        vevent("d@outlook", "Giao ban tuần", at(day, 7), at(day, 7, 30),
+        vevent("d@outlook", "Giao ban tuần", on(day, 7), on(day, 7, 30),
                "RRULE:FREQ=WEEKLY;COUNT=3", f"ATTENDEE;CN=Trúc Bạch:mailto:TRUCBACH@hanoi.gov.vn"))
     resp = upload(client, good)
     assert resp.status_code == 200
@@ -83,7 +83,7 @@ def test_import_books_each_event_and_reports_refusals(client, auth, contacts):
     assert (first.category, first.mode, first.host_unit_id) == ("khac", "in_person", contacts.phuc_xa.id)
     assert first.agenda == "Nội dung 1\nNội dung 2"
     assert [r.id for r in first.rooms] == [hall.id]
-    assert first.start_at == at(day, 8)
+    assert first.start_at == on(day, 8)
     online = by_title["Họp trực tuyến"]
     assert (online.mode, online.category) == ("online", "tap_huan")
     series = by_title["Giao ban tuần"]
@@ -113,7 +113,7 @@ def test_an_unreadable_event_refuses_the_whole_file(client, auth, contacts):
     broken = "\r\n".join(["BEGIN:VEVENT", "UID:z@x", "DTSTART:notadate", "SUMMARY:Hỏng",
                            "END:VEVENT"])
     auth.login("vp_phucxa")
-    resp = upload(client, calendar(vevent("y@x", "Tốt", at(day, 8), at(day, 9)), broken))
+    resp = upload(client, calendar(vevent("y@x", "Tốt", on(day, 8), on(day, 9)), broken))
     assert resp.status_code == 422
     page = resp.get_data(as_text=True)
     assert "Chưa nhập gì: 1 sự kiện bị từ chối" in page
@@ -122,7 +122,7 @@ def test_an_unreadable_event_refuses_the_whole_file(client, auth, contacts):
 
 
 def test_reimporting_an_exported_meeting_is_refused(client, auth, contacts):
-    meeting = book(contacts)
+    meeting = book_with_guests(contacts)
     auth.login("vp_phucxa")
     exported = client.get(f"/api/v1/meetings/{meeting.id}/invite.ics").data
     page = upload(client, exported).get_data(as_text=True)
@@ -134,7 +134,7 @@ def test_reimporting_an_exported_meeting_is_refused(client, auth, contacts):
 def test_viewer_cannot_import(client, auth, contacts):
     auth.login("xem_badinh")
     day = working_monday()
-    resp = upload(client, calendar(vevent("x@y", "Họp", at(day, 8), at(day, 9))))
+    resp = upload(client, calendar(vevent("x@y", "Họp", on(day, 8), on(day, 9))))
     assert resp.status_code == 403
     assert meetings() == []
 
@@ -145,8 +145,8 @@ def week(day, n: int):
 
 def test_importing_the_same_file_again_books_nothing_twice(client, auth, contacts):
     day = working_monday()
-    data = calendar(vevent("a@outlook", "Họp chi bộ", at(day, 8), at(day, 9)),
-                    vevent("b@outlook", "Giao ban", at(day, 10), at(day, 11),
+    data = calendar(vevent("a@outlook", "Họp chi bộ", on(day, 8), on(day, 9)),
+                    vevent("b@outlook", "Giao ban", on(day, 10), on(day, 11),
                            "RRULE:FREQ=WEEKLY;COUNT=2"))
     auth.login("vp_phucxa")
     assert "Đã tạo 2 cuộc họp, từ chối 0 sự kiện." in upload(client, data).get_data(as_text=True)
@@ -164,7 +164,7 @@ def test_importing_the_same_file_again_books_nothing_twice(client, auth, contact
     assert "Chưa nhập gì: 1 sự kiện bị từ chối" in upload(client, data).get_data(as_text=True)
     assert sorted(m.status for m in meetings() if m.source_uid == "a@outlook") == ["cancelled"]
     # the event still in the calendar left out, the cancelled one comes back
-    again = calendar(vevent("a@outlook", "Họp chi bộ", at(day, 8), at(day, 9)))
+    again = calendar(vevent("a@outlook", "Họp chi bộ", on(day, 8), on(day, 9)))
     assert "Đã tạo 1 cuộc họp, từ chối 0 sự kiện." in upload(client, again).get_data(as_text=True)
     assert sorted(m.status for m in meetings() if m.source_uid == "a@outlook") == [
         "cancelled", "scheduled"]
@@ -172,8 +172,8 @@ def test_importing_the_same_file_again_books_nothing_twice(client, auth, contact
 
 def test_a_second_event_with_the_same_uid_in_one_file_is_refused(client, auth, contacts):
     day = working_monday()
-    data = calendar(vevent("a@outlook", "Họp chi bộ", at(day, 8), at(day, 9)),
-                    vevent("a@outlook", "Họp chi bộ (bản sao)", at(day, 14), at(day, 15)))
+    data = calendar(vevent("a@outlook", "Họp chi bộ", on(day, 8), on(day, 9)),
+                    vevent("a@outlook", "Họp chi bộ (bản sao)", on(day, 14), on(day, 15)))
     auth.login("vp_phucxa")
     page = upload(client, data).get_data(as_text=True)
     assert "Chưa nhập gì: 1 sự kiện bị từ chối" in page
@@ -192,10 +192,10 @@ def test_moved_and_cancelled_sittings_of_a_series_are_applied(client, auth, cont
     day = working_monday()
     moved_to = week(day, 1) + timedelta(days=1)
     data = calendar(
-        override("s@outlook", at(week(day, 1), 8), at(moved_to, 14), at(moved_to, 15, 30)),
-        override("s@outlook", at(week(day, 2), 8), at(week(day, 2), 8), at(week(day, 2), 9),
+        override("s@outlook", on(week(day, 1), 8), on(moved_to, 14), on(moved_to, 15, 30)),
+        override("s@outlook", on(week(day, 2), 8), on(week(day, 2), 8), on(week(day, 2), 9),
                  "STATUS:CANCELLED"),
-        vevent("s@outlook", "Giao ban tuần", at(day, 8), at(day, 9), "RRULE:FREQ=WEEKLY;COUNT=4"),
+        vevent("s@outlook", "Giao ban tuần", on(day, 8), on(day, 9), "RRULE:FREQ=WEEKLY;COUNT=4"),
     )
     auth.login("vp_phucxa")
     page = upload(client, data).get_data(as_text=True)
@@ -204,9 +204,9 @@ def test_moved_and_cancelled_sittings_of_a_series_are_applied(client, auth, cont
     assert "dời buổi 08:00 " in page and "hủy buổi 08:00 " in page
     [series] = meetings()
     sittings = {o.original_start: o for o in series.occurrences}
-    assert (sittings[at(week(day, 1), 8)].start_at, sittings[at(week(day, 1), 8)].end_at) == (
-        at(moved_to, 14), at(moved_to, 15, 30))
-    assert sittings[at(week(day, 2), 8)].status == "cancelled"
+    assert (sittings[on(week(day, 1), 8)].start_at, sittings[on(week(day, 1), 8)].end_at) == (
+        on(moved_to, 14), on(moved_to, 15, 30))
+    assert sittings[on(week(day, 2), 8)].status == "cancelled"
     assert [o.status for o in series.occurrences].count("scheduled") == 3
 
 
@@ -216,14 +216,14 @@ def test_overrides_that_cannot_be_applied_are_refused_with_the_reason(client, au
     db.session.commit()
     day = working_monday()
     tuesday = week(day, 1) + timedelta(days=1)
-    book(contacts, rooms=[hall.id], title="Đã có", participants=[],
-         start=at(tuesday, 14).isoformat(), end=at(tuesday, 15).isoformat())
+    book_with_guests(contacts, rooms=[hall.id], title="Đã có", participants=[],
+         start=on(tuesday, 14).isoformat(), end=on(tuesday, 15).isoformat())
     data = calendar(
-        vevent("s@x", "Giao ban tuần", at(day, 8), at(day, 9), "RRULE:FREQ=WEEKLY;COUNT=3",
+        vevent("s@x", "Giao ban tuần", on(day, 8), on(day, 9), "RRULE:FREQ=WEEKLY;COUNT=3",
                "LOCATION:Phòng họp 1"),
-        override("s@x", at(week(day, 1), 8), at(tuesday, 14, 30), at(tuesday, 15, 30)),
-        override("s@x", at(week(day, 2), 9), at(week(day, 2), 10), at(week(day, 2), 11)),
-        override("lone@x", at(day, 8), at(day, 10), at(day, 11)),
+        override("s@x", on(week(day, 1), 8), on(tuesday, 14, 30), on(tuesday, 15, 30)),
+        override("s@x", on(week(day, 2), 9), on(week(day, 2), 10), on(week(day, 2), 11)),
+        override("lone@x", on(day, 8), on(day, 10), on(day, 11)),
     )
     auth.login("vp_phucxa")
     page = upload(client, data).get_data(as_text=True)
@@ -235,7 +235,7 @@ def test_overrides_that_cannot_be_applied_are_refused_with_the_reason(client, au
     assert "Đây là thay đổi của một buổi trong chuỗi; hãy nhập cả chuỗi." in page
     assert [m.title for m in meetings()] == ["Đã có"]
     # the master refused (already imported): its overrides are refused with it
-    upload(client, calendar(vevent("s@x", "Giao ban tuần", at(day, 8), at(day, 9),
+    upload(client, calendar(vevent("s@x", "Giao ban tuần", on(day, 8), on(day, 9),
                                    "RRULE:FREQ=WEEKLY;COUNT=3", "LOCATION:Phòng họp 1")))
     page = upload(client, data).get_data(as_text=True)
     assert page.count("Chuỗi gốc (sự kiện #1) không được tạo") == 2

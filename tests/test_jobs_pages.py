@@ -15,7 +15,6 @@ from scheduler.jobs import execution, lock
 from scheduler.jobs.models import Notification
 from scheduler.jobs.runner import JOBSTORE_TABLE, JobRunner
 from scheduler.jobs.tasks import send_reminders
-from tests.job_factories import make_meeting
 
 
 def unread_badge(html: str) -> str | None:
@@ -24,11 +23,11 @@ def unread_badge(html: str) -> str | None:
 
 
 @pytest.fixture
-def reminded(tree):
+def reminded(tree, create_meeting):
     """Two meetings of Phúc Xá starting in two hours, their one-hour reminders delivered."""
     start = utcnow().replace(microsecond=0) + timedelta(hours=2)
-    make_meeting(tree.phuc_xa, start, title="Họp giao ban sáng")
-    make_meeting(tree.phuc_xa, start + timedelta(minutes=90), title="Họp chuyên đề chiều")
+    create_meeting(tree.phuc_xa, start, title="Họp giao ban sáng")
+    create_meeting(tree.phuc_xa, start + timedelta(minutes=90), title="Họp chuyên đề chiều")
     db.session.commit()
     send_reminders(start - timedelta(minutes=59))
     return tree
@@ -106,7 +105,7 @@ def stored_schedule(app):
 
 
 def test_admin_jobs_page_shows_each_jobs_runs_schedule_and_errors(
-        app, client, auth, tree, monkeypatch):
+        app, client, auth, tree, monkeypatch, create_meeting):
     auth.login("vp_phucxa")
     assert 'href="/admin/jobs"' not in client.get("/").get_data(as_text=True)
     assert client.get("/admin/jobs").status_code == 403
@@ -120,7 +119,7 @@ def test_admin_jobs_page_shows_each_jobs_runs_schedule_and_errors(
     assert cells(job_row(html, "close-meetings"))[1] == "chưa chạy"
 
     now = utcnow()
-    make_meeting(tree.phuc_xa, now - timedelta(hours=3))
+    create_meeting(tree.phuc_xa, now - timedelta(hours=3))
     db.session.commit()
     assert execution.execute("close-meetings", now=now).status == "ok"
 

@@ -11,7 +11,7 @@ from scheduler.jobs.models import NoticeDelivery, Notification
 from scheduler.jobs.tasks import send_reminders
 from scheduler.mail.models import OutgoingMail
 from tests.factories import local
-from tests.job_factories import count, make_meeting, move_occurrence
+from tests.job_helpers import count, move_occurrence
 
 START = local(2026, 12, 10, 9, 0)  # a Thursday morning in Hà Nội
 DAY, HOUR, MINUTE = timedelta(days=1), timedelta(hours=1), timedelta(minutes=1)
@@ -23,14 +23,14 @@ def app_config():
 
 
 @pytest.fixture
-def meeting(tree):
+def meeting(tree, create_meeting):
     """Ba Đình hosts, Phúc Xá and Trúc Bạch take part; the units have office mailboxes and
     technical contacts."""
     tree.ba_dinh.email, tree.ba_dinh.tech_email = "vp@badinh.gov.vn", "kt@badinh.gov.vn"
     tree.phuc_xa.tech_email = "kt@phucxa.gov.vn"
     tree.truc_bach.email = "truc.bach@hanoi.gov.vn"
-    made = make_meeting(tree.ba_dinh, START, participants=[tree.phuc_xa, tree.truc_bach],
-                        title="Giao ban công tác chuyển đổi số")
+    made = create_meeting(tree.ba_dinh, START, participants=[tree.phuc_xa, tree.truc_bach],
+                          title="Giao ban công tác chuyển đổi số")
     db.session.commit()
     return made
 
@@ -125,9 +125,9 @@ def test_cancelled_meeting_gets_no_reminder(tree, meeting):
     assert count(Notification) == 0 and count(OutgoingMail) == 0
 
 
-def test_cancelled_sitting_of_a_series_gets_none_the_others_do(tree):
-    series = make_meeting(tree.ba_dinh, START, participants=[tree.phuc_xa],
-                          extra_starts=[START + 7 * DAY, START + 14 * DAY])
+def test_cancelled_sitting_of_a_series_gets_none_the_others_do(tree, create_meeting):
+    series = create_meeting(tree.ba_dinh, START, participants=[tree.phuc_xa],
+                            extra_starts=[START + 7 * DAY, START + 14 * DAY])
     series.occurrences[1].status = "cancelled"
     db.session.commit()
     for day in range(15):
@@ -136,18 +136,18 @@ def test_cancelled_sitting_of_a_series_gets_none_the_others_do(tree):
     assert reminded == {series.occurrences[0].id, series.occurrences[2].id}
 
 
-def test_pending_meeting_awaiting_approval_gets_no_reminder(tree):
-    make_meeting(tree.ba_dinh, START, participants=[tree.phuc_xa], status="pending")
+def test_pending_meeting_awaiting_approval_gets_no_reminder(tree, create_meeting):
+    create_meeting(tree.ba_dinh, START, participants=[tree.phuc_xa], status="pending")
     db.session.commit()
     send_reminders(START - DAY + MINUTE)
     assert count(Notification) == 0
 
 
-def test_online_meeting_reminds_technical_contacts_at_the_connection_test(tree):
+def test_online_meeting_reminds_technical_contacts_at_the_connection_test(tree, create_meeting):
     tree.ba_dinh.tech_email = "kt@badinh.gov.vn"
     tree.phuc_xa.tech_email = "kt@phucxa.gov.vn"
-    online = make_meeting(tree.ba_dinh, START, participants=[tree.phuc_xa], mode="online",
-                          join_url="https://meet.hanoi.gov.vn/giaoban")
+    online = create_meeting(tree.ba_dinh, START, participants=[tree.phuc_xa], mode="online",
+                            join_url="https://meet.hanoi.gov.vn/giaoban")
     db.session.commit()
     send_reminders(START - HOUR)
     assert users_notified("tech_reminder") == []  # the test starts 30 minutes before

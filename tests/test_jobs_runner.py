@@ -15,8 +15,8 @@ from scheduler.extensions import db
 from scheduler.jobs import lock
 from scheduler.jobs.models import JobRun, NoticeDelivery, Notification, SchedulerLock
 from scheduler.jobs.runner import JOBSTORE_TABLE, start_in_dev_server
-from tests.job_factories import (count, flask_process, free_port, make_meeting, smtp_server,
-                                 stop_process, wait_until)
+from tests.conftest import free_port, start_smtp
+from tests.job_helpers import count, flask_process, stop_process, wait_until
 
 FAST = {"JOBS_INTERVAL_SECONDS": "0.5", "JOBS_LOCK_TTL_SECONDS": "3"}
 
@@ -46,15 +46,15 @@ def processes(tmp_path, database_url):
 
 
 @pytest.fixture
-def soon_meetings(tree):
+def soon_meetings(tree, create_meeting):
     """`make(n)`: n meetings of Ba Đình with Phúc Xá starting in 30 minutes, committed; each
     reminds the 5 users of the two units (the 60-minute reminder is due at once)."""
     def make(n):
         db.session.rollback()  # no stale read snapshot: the runners have written meanwhile
         start = utcnow().replace(microsecond=0) + timedelta(minutes=30)
         for i in range(n):
-            make_meeting(tree.ba_dinh, start + timedelta(minutes=i), participants=[tree.phuc_xa],
-                         title=f"Họp chuyên đề số {i + 1}")
+            create_meeting(tree.ba_dinh, start + timedelta(minutes=i), participants=[tree.phuc_xa],
+                           title=f"Họp chuyên đề số {i + 1}")
         db.session.commit()
     return make
 
@@ -69,7 +69,7 @@ def no_duplicate_notifications() -> bool:
 
 def test_two_runners_deliver_each_reminder_exactly_once(database_url, soon_meetings, processes):
     soon_meetings(8)
-    server = smtp_server()
+    server = start_smtp()
     try:
         smtp = {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(server.port)}
         first = processes(database_url, "jobs", "run", **smtp)

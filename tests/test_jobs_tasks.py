@@ -2,7 +2,6 @@
 that records every run, and `flask jobs once NAME`."""
 import base64
 import io
-import socket
 from datetime import date, timedelta
 from email import message_from_bytes
 from email.policy import default as default_policy
@@ -21,14 +20,14 @@ from scheduler.jobs.workdays import first_working_day
 from scheduler.mail.models import OutgoingMail
 from scheduler.meetings.models import Meeting
 from tests.factories import local
-from tests.job_factories import count, make_meeting, smtp_server
+from tests.job_helpers import count
 
 START = local(2026, 12, 10, 9, 0)
 
 
 # -- close-meetings ---------------------------------------------------------------------------
-def test_meeting_whose_end_passed_is_held_in_its_booked_mode(tree):
-    hybrid = make_meeting(tree.ba_dinh, START, mode="hybrid", minutes=90)
+def test_meeting_whose_end_passed_is_held_in_its_booked_mode(tree, create_meeting):
+    hybrid = create_meeting(tree.ba_dinh, START, mode="hybrid", minutes=90)
     db.session.commit()
     close_meetings(START + timedelta(minutes=89))
     assert db.session.get(Meeting, hybrid.id).status == "scheduled"
@@ -41,10 +40,10 @@ def test_meeting_whose_end_passed_is_held_in_its_booked_mode(tree):
     assert count(AuditEntry, AuditEntry.action == "meeting.held") == entries == 1
 
 
-def test_series_sittings_are_closed_one_by_one(tree):
+def test_series_sittings_are_closed_one_by_one(tree, create_meeting):
     week = timedelta(days=7)
-    series = make_meeting(tree.ba_dinh, START, mode="online",
-                          extra_starts=[START + week, START + 2 * week, START + 3 * week])
+    series = create_meeting(tree.ba_dinh, START, mode="online",
+                            extra_starts=[START + week, START + 2 * week, START + 3 * week])
     series.occurrences[2].status = "cancelled"
     db.session.commit()
     close_meetings(START + week + timedelta(hours=2))
@@ -57,9 +56,9 @@ def test_series_sittings_are_closed_one_by_one(tree):
     assert meeting.status == "held"
 
 
-def test_cancelled_and_pending_meetings_are_not_closed(tree):
-    cancelled = make_meeting(tree.ba_dinh, START, status="cancelled")
-    pending = make_meeting(tree.ba_dinh, START, status="pending")
+def test_cancelled_and_pending_meetings_are_not_closed(tree, create_meeting):
+    cancelled = create_meeting(tree.ba_dinh, START, status="cancelled")
+    pending = create_meeting(tree.ba_dinh, START, status="pending")
     db.session.commit()
     close_meetings(START + timedelta(days=1))
     assert db.session.get(Meeting, cancelled.id).status == "cancelled"
@@ -67,21 +66,6 @@ def test_cancelled_and_pending_meetings_are_not_closed(tree):
 
 
 # -- probe-endpoints --------------------------------------------------------------------------
-@pytest.fixture
-def listening_port():
-    with socket.socket() as server:
-        server.bind(("127.0.0.1", 0))
-        server.listen()
-        yield server.getsockname()[1]
-
-
-@pytest.fixture
-def closed_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]  # nothing listens once the socket is closed
-
-
 def test_probe_records_state_latency_and_history(app, tree, create_endpoint, listening_port,
                                                  closed_port):
     app.config["PROBE_TIMEOUT_SECONDS"] = 2
@@ -116,15 +100,15 @@ def test_first_working_day_skips_weekends_and_public_holidays(year, month, expec
 
 
 @pytest.fixture
-def admins(app, tree, create_user):
+def admins(app, tree, create_user, create_meeting):
     from scheduler.reports.targets import ensure_default_targets
 
     app.config["SMTP_HOST"] = "127.0.0.1"
     ensure_default_targets()
     tree.users.admin.email = "admin@hanoi.gov.vn"
     create_user("admin2", "admin", tree.city)  # no e-mail: in-app only
-    make_meeting(tree.phuc_xa, local(2026, 8, 12, 9, 0), mode="online", category="trien_khai",
-                 status="held")
+    create_meeting(tree.phuc_xa, local(2026, 8, 12, 9, 0), mode="online", category="trien_khai",
+                   status="held")
     db.session.commit()
     return tree.users.admin
 
@@ -159,17 +143,16 @@ def test_monthly_report_missed_on_its_day_goes_out_later_that_month(admins):
 
 # -- e-mail through a real SMTP server --------------------------------------------------------
 @pytest.fixture
-def smtp(app):
-    server = smtp_server()
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=server.port)
-    yield server.inbox
-    server.stop()
+def smtp(app, smtp):
+    """The SMTP sink (tests/conftest.py) as the application's mail server."""
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=smtp.port)
+    return smtp
 
 
-def test_reminder_reaches_the_units_mailboxes_over_smtp(tree, smtp):
+def test_reminder_reaches_the_units_mailboxes_over_smtp(tree, smtp, create_meeting):
     tree.truc_bach.email = "truc.bach@hanoi.gov.vn"
-    make_meeting(tree.ba_dinh, START, participants=[tree.phuc_xa, tree.truc_bach],
-                 title="Hội nghị sơ kết quý IV")
+    create_meeting(tree.ba_dinh, START, participants=[tree.phuc_xa, tree.truc_bach],
+                   title="Hội nghị sơ kết quý IV")
     db.session.commit()
     now = START - timedelta(hours=1)
     send_reminders(now)
@@ -201,12 +184,13 @@ def test_monthly_report_reaches_the_admins_mailbox_with_the_excel_file(admins, s
 
 
 # -- the wrapper and the CLI ------------------------------------------------------------------
-def test_failing_job_is_recorded_and_does_not_stop_the_others(app, tree, monkeypatch):
+def test_failing_job_is_recorded_and_does_not_stop_the_others(app, tree, monkeypatch,
+                                                              create_meeting):
     def broken(now):
         raise RuntimeError("mạng nội bộ mất kết nối")
 
     monkeypatch.setitem(execution.JOBS, "probe-endpoints", broken)
-    make_meeting(tree.ba_dinh, START)
+    create_meeting(tree.ba_dinh, START)
     db.session.commit()
     failed = execution.execute("probe-endpoints", now=START)
     assert failed.status == "error" and "mạng nội bộ mất kết nối" in failed.result
@@ -216,8 +200,8 @@ def test_failing_job_is_recorded_and_does_not_stop_the_others(app, tree, monkeyp
     assert count(JobRun) == 2
 
 
-def test_jobs_once_runs_a_job_from_the_command_line(app, tree, runner):
-    make_meeting(tree.ba_dinh, START, participants=[tree.phuc_xa])
+def test_jobs_once_runs_a_job_from_the_command_line(app, tree, runner, create_meeting):
+    create_meeting(tree.ba_dinh, START, participants=[tree.phuc_xa])
     db.session.commit()
     result = runner.invoke(args=["jobs", "once", "send-reminders", "--at", "2026-12-10T08:30"])
     assert result.exit_code == 0, result.output

@@ -15,8 +15,8 @@ from scheduler.mail.models import OutgoingMail
 from scheduler.mail.services import deliver_pending, mail_problems
 from scheduler.meetings import services
 from scheduler.rooms.models import Room
+from tests.booking_helpers import book_with_guests
 from tests.conftest import SmtpSink
-from tests.test_ical import book, contacts  # noqa: F401  (fixture)
 
 
 Recorder = SmtpSink  # the name the other tests of mail use
@@ -48,7 +48,7 @@ def calendar_part(message):
 
 
 def test_invitation_reaches_each_unit_with_a_calendar_request(contacts, smtp):
-    meeting = book(contacts, mode="online")
+    meeting = book_with_guests(contacts, mode="online")
     mails = queued(meeting.id)
     assert sorted(m.recipients for m in mails) == [
         ["kythuat.trucbach@hanoi.gov.vn", "trucbach@hanoi.gov.vn"],  # online: technician too
@@ -77,7 +77,7 @@ def test_invitation_reaches_each_unit_with_a_calendar_request(contacts, smtp):
 def test_refusing_server_is_retried_and_shown_without_touching_the_booking(
         client, auth, contacts, smtp):
     smtp.refuse = True
-    meeting = book(contacts)
+    meeting = book_with_guests(contacts)
     now = utcnow()
     counts = deliver_pending(now)
     assert counts == {"sent": 0, "failed": 0, "retry": 2}
@@ -103,7 +103,7 @@ def test_pending_booking_sends_nothing_until_approved(contacts, smtp):
     hall = Room(unit=contacts.phuc_xa, name="Hội trường", capacity=100, requires_approval=True)
     db.session.add(hall)
     db.session.commit()
-    meeting = book(contacts, rooms=[hall.id])
+    meeting = book_with_guests(contacts, rooms=[hall.id])
     assert meeting.status == "pending"
     assert queued(meeting.id) == []
     services.approve_meeting(contacts.users.ward_admin, meeting)
@@ -114,7 +114,7 @@ def test_pending_booking_sends_nothing_until_approved(contacts, smtp):
 
 
 def test_changes_and_cancellation_reach_those_invited(contacts, smtp):
-    meeting = book(contacts)
+    meeting = book_with_guests(contacts)
     services.update_meeting(contacts.users.ward_staff, meeting, {"participants": ["00004"]})
     db.session.commit()
     latest = queued(meeting.id)[2:]
@@ -140,7 +140,7 @@ def test_changes_and_cancellation_reach_those_invited(contacts, smtp):
 
 
 def test_cancelling_one_date_of_a_series_cancels_that_date_only(contacts, smtp):
-    meeting = book(contacts, rrule="FREQ=WEEKLY;COUNT=4", participants=["00004"])
+    meeting = book_with_guests(contacts, rrule="FREQ=WEEKLY;COUNT=4", participants=["00004"])
     second = sorted(meeting.occurrences, key=lambda o: o.start_at)[1]
     services.cancel_occurrence(contacts.users.ward_staff, second)
     db.session.commit()
@@ -157,20 +157,19 @@ def test_cancelling_one_date_of_a_series_cancels_that_date_only(contacts, smtp):
 
 def test_without_a_mail_server_nothing_is_queued(app, contacts):
     app.config["SMTP_HOST"] = None
-    meeting = book(contacts)
+    meeting = book_with_guests(contacts)
     assert queued(meeting.id) == []
 
 
-def test_recording_how_a_past_sitting_was_held_sends_no_invitation(contacts, smtp):
+def test_recording_how_a_past_sitting_was_held_sends_no_invitation(contacts, smtp, create_meeting):
     """Correcting the held mode of a past date of a running series is bookkeeping, not news
     for the invited units: no "change" e-mail goes out."""
     from scheduler.core.timeutil import LOCAL_TZ
-    from tests.ical_factories import make_meeting
 
     start = (utcnow() - timedelta(days=7)).astimezone(LOCAL_TZ).replace(
         hour=8, minute=0, second=0, microsecond=0)
-    meeting = make_meeting(contacts.phuc_xa, start, rrule="FREQ=WEEKLY", count=3,
-                           participants=[contacts.truc_bach])
+    meeting = create_meeting(contacts.phuc_xa, start, rrule="FREQ=WEEKLY", count=3,
+                             participants=[contacts.truc_bach])
     db.session.commit()
     past = sorted(meeting.occurrences, key=lambda o: o.start_at)[0]
     services.set_held_mode(contacts.users.ward_staff, past, "online")
@@ -182,7 +181,7 @@ def test_recording_how_a_past_sitting_was_held_sends_no_invitation(contacts, smt
 def test_a_recipient_refused_among_others_is_neither_lost_nor_sent_twice(contacts, smtp):
     """smtplib raises only when every recipient is refused; one refused address among others
     must stay undelivered (and shown), and be retried alone."""
-    meeting = book(contacts, mode="online")
+    meeting = book_with_guests(contacts, mode="online")
     smtp.unknown = {"kythuat.trucbach@hanoi.gov.vn": "450 4.2.1 Mailbox busy"}
     now = utcnow()
     assert deliver_pending(now) == {"sent": 1, "failed": 0, "retry": 1}
@@ -198,7 +197,7 @@ def test_a_recipient_refused_among_others_is_neither_lost_nor_sent_twice(contact
 
 
 def test_a_permanently_refused_recipient_is_given_up_and_shown(contacts, smtp):
-    meeting = book(contacts, mode="online")
+    meeting = book_with_guests(contacts, mode="online")
     smtp.unknown = {"kythuat.trucbach@hanoi.gov.vn": "550 5.1.1 No such user"}
     assert deliver_pending(utcnow()) == {"sent": 1, "failed": 1, "retry": 0}
     [problem] = mail_problems(meeting.id)
@@ -209,7 +208,7 @@ def test_a_permanently_refused_recipient_is_given_up_and_shown(contacts, smtp):
 def test_a_server_down_for_good_is_given_up_after_the_last_attempt(contacts, smtp):
     from scheduler.mail.services import MAX_ATTEMPTS
 
-    meeting = book(contacts)
+    meeting = book_with_guests(contacts)
     smtp.refuse = True
     now = utcnow()
     for attempt in range(1, MAX_ATTEMPTS + 1):
@@ -226,7 +225,7 @@ def test_a_message_that_cannot_be_built_is_given_up_without_holding_up_the_other
 
     broken = enqueue_mail(["vp.badinh@hanoi.gov.vn"], "Thư hỏng", "…", purpose="test")
     db.session.commit()
-    book(contacts)  # two invitations queued behind it
+    book_with_guests(contacts)  # two invitations queued behind it
     real_build = mail_services.build_message
 
     def build(mail, sender):
@@ -253,7 +252,7 @@ def test_a_title_with_line_breaks_makes_a_one_line_subject(contacts, smtp):
 def test_the_cancel_to_a_dropped_unit_names_that_unit_not_those_who_remain(contacts, smtp):
     """RFC 5546 3.2.5: a CANCEL removing attendees lists the removed ones; listing the others
     would tell the dropped unit's calendar nothing about itself."""
-    meeting = book(contacts, mode="online")
+    meeting = book_with_guests(contacts, mode="online")
     services.update_meeting(contacts.users.ward_staff, meeting, {"participants": ["001"]})
     db.session.commit()
     [dropped] = [m for m in queued(meeting.id) if m.ical_method == "CANCEL"]
@@ -276,7 +275,7 @@ def test_a_booking_queues_one_row_per_message_and_the_runner_builds_them(
     wards = [create_unit(f"9{n:04d}", f"Phường Thử {n}", "ward", contacts.ba_dinh,
                          email=f"p{n}@hanoi.gov.vn") for n in range(30)]
     db.session.commit()
-    meeting = book(contacts, participants=[w.code for w in wards], user=contacts.users.admin,
+    meeting = book_with_guests(contacts, participants=[w.code for w in wards], user=contacts.users.admin,
                    host_unit="001")
     mails = queued(meeting.id)
     assert len(mails) == 30 and {m.ical_method for m in mails} == {"REQUEST"}
@@ -297,7 +296,7 @@ def test_a_delivered_message_is_recorded_sent_while_others_write(app, contacts, 
     Message-ID from the moment it is queued, so a resend is recognisable."""
     from scheduler.jobs import execution
 
-    meeting = book(contacts, participants=["00004"])
+    meeting = book_with_guests(contacts, participants=["00004"])
     [mail] = queued(meeting.id)
     assert mail.message_id.startswith("<") and mail.message_id.endswith("@hanoi.gov.vn>")
     other = sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"])

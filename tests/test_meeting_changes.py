@@ -11,13 +11,7 @@ from scheduler.core.errors import PreconditionFailed
 from scheduler.extensions import db
 from scheduler.meetings import integrity, queries, services
 from scheduler.meetings.models import Meeting, Occurrence, Reservation
-from tests.booking_helpers import at, request_for, rooms  # noqa: F401  (fixture)
-
-
-def book(user, data) -> Meeting:
-    meeting = services.book_meeting(user, data)
-    db.session.commit()
-    return meeting
+from tests.booking_helpers import at, book, request_for
 
 
 def test_a_move_by_staff_waits_for_approval_again(tree, rooms):

@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from scheduler.audit.models import AuditEntry
 from scheduler.auth import services as auth_services
 from scheduler.extensions import db
-from scheduler.meetings import integrity, services
+from scheduler.meetings import integrity
 from scheduler.meetings.models import Meeting, Occurrence, Reservation
-from tests.booking_helpers import at, race, request_for
+from tests.booking_helpers import at, book, race, request_for
 
 WORKERS = 10
 
@@ -42,23 +42,13 @@ def statuses(results) -> list:
 
 
 @pytest.fixture
-def hall(tree, create_room):
-    room = create_room(tree.phuc_xa, "Hội trường phường")
-    db.session.commit()
-    return room
+def hall(rooms):
+    return rooms["phuc_xa"]
 
 
 @pytest.fixture
-def gated(tree, create_room):
-    room = create_room(tree.ba_dinh, "Phòng họp lớn", requires_approval=True)
-    db.session.commit()
-    return room
-
-
-def book(user, data) -> Meeting:
-    meeting = services.book_meeting(user, data)
-    db.session.commit()
-    return meeting
+def gated(rooms):
+    return rooms["gated"]
 
 
 def live_sittings(meeting_id) -> list[Occurrence]:

@@ -6,7 +6,7 @@ from flask import g
 from scheduler.auth import services as auth_services
 from scheduler.extensions import db
 
-from tests.booking_helpers import at, request_for, rooms  # noqa: F401  (fixture)
+from tests.booking_helpers import at, request_for
 
 API = "/api/v1"
 

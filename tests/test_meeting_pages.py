@@ -12,22 +12,13 @@ from scheduler.extensions import db
 from scheduler.meetings import services
 from scheduler.meetings.models import Meeting
 from scheduler.core.errors import ValidationError
-from scheduler.meetings.rules import holiday_name
-from tests.factories import local
-
-
-def _quiet_week() -> date:
-    """A Monday a few weeks ahead whose days are no public holiday."""
-    monday = today_local() + timedelta(days=21)
-    monday -= timedelta(days=monday.weekday())
-    while any(holiday_name(monday + timedelta(days=i)) for i in range(7)):
-        monday += timedelta(days=7)
-    return monday
+from tests import booking_helpers
+from tests.booking_helpers import on, quiet_week, request_for
 
 
 @pytest.fixture
 def week(tree):
-    return _quiet_week()
+    return quiet_week()
 
 
 @pytest.fixture
@@ -39,17 +30,13 @@ def room(tree, create_room):
 
 @pytest.fixture
 def book(tree):
+    """`book(title, day, start, end)`: an in-person meeting of Phúc Xá from `start` to `end`
+    o'clock, booked through the booking service."""
     def _book(title, day, start=9, end=10, user=None, unit=None, **extra):
-        data = {"title": title, "category": "giao_ban", "host_unit": (unit or tree.phuc_xa).code,
-                "chair": "Chủ tịch UBND phường", "start": local(day.year, day.month, day.day, start),
-                "end": local(day.year, day.month, day.day, end), "mode": "in_person",
-                "paperless": False, "rooms": [], "participants": [], "agenda": "Nội dung họp",
-                "rrule": None, "skip_dates": [], "on_conflict": "fail",
-                "holiday_override_reason": None}
-        data.update(extra)
-        meeting = services.book_meeting(user or tree.users.ward_staff, data)
-        db.session.commit()
-        return meeting
+        extra = {"chair": "Chủ tịch UBND phường", "agenda": "Nội dung họp", "rrule": None,
+                 "skip_dates": [], "on_conflict": "fail", "holiday_override_reason": None, **extra}
+        return booking_helpers.book(user or tree.users.ward_staff, request_for(
+            unit or tree.phuc_xa, on(day, start), (end - start) * 60, title=title, **extra))
     return _book
 
 

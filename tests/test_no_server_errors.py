@@ -7,7 +7,7 @@ from scheduler.extensions import db
 from scheduler.meetings import services
 from scheduler.meetings.models import Meeting
 
-from .booking_helpers import at, request_for, rooms  # noqa: F401  (fixture)
+from .booking_helpers import at, request_for
 
 GARBAGE = {
     "date": "31/02/2026", "day": "xx", "week": "2026-W99", "month": "13", "year": "-1",
@@ -24,7 +24,7 @@ GARBAGE = {
 }
 
 
-def hostile_bookings(tree, rooms):  # noqa: F811
+def hostile_bookings(tree, rooms):
     """Booking requests that are right in every field but one, which is out of range in a way
     that reaches past the form checks into the database or the recurrence library."""
     base = request_for(tree.phuc_xa, at(3), rooms=[rooms["phuc_xa"].id])
@@ -46,7 +46,7 @@ API_QUERIES = [{"start": "0001-01-01"}, {"start": "9999-12-31", "end": "9999-12-
 
 
 @pytest.fixture
-def world(tree, rooms, create_endpoint):  # noqa: F811
+def world(tree, rooms, create_endpoint):
     """A meeting (with an occurrence), rooms, endpoints and users to point the routes at."""
     endpoint = create_endpoint(tree.phuc_xa)
     meeting = services.book_meeting(tree.users.ward_staff, request_for(
@@ -82,7 +82,7 @@ def _urls(app, values):
 
 
 @pytest.mark.parametrize("who", [None, "vp_phucxa", "qt_badinh", "xem_badinh", "admin"])
-def test_no_route_answers_500(app, world, client, auth, who, tree, rooms):  # noqa: F811
+def test_no_route_answers_500(app, world, client, auth, who, tree, rooms):
     headers = {}
     if who:
         assert auth.login(who).status_code == 302
@@ -132,7 +132,7 @@ def test_a_nul_character_is_refused_before_it_reaches_the_database(tree, client,
     assert page.status_code == 400 and "NUL" in page.get_data(as_text=True)
 
 
-def test_hostile_ids_paths_and_json_get_a_4xx(tree, client, auth, rooms):  # noqa: F811
+def test_hostile_ids_paths_and_json_get_a_4xx(tree, client, auth, rooms):
     """Ids past what PostgreSQL's INTEGER holds, control characters in a path, JSON nested a
     thousand deep, arrays past the database's parameter limit, lone surrogates: each is refused
     before it reaches the database or the parser's recursion limit (all were 500)."""

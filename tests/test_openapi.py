@@ -17,7 +17,7 @@ from scheduler.auth import services as auth_services
 from scheduler.extensions import db
 from scheduler.mail.models import OutgoingMail
 from scheduler.meetings.series import local_day
-from tests.booking_helpers import at, request_for, rooms  # noqa: F401  (fixture)
+from tests.booking_helpers import at, request_for
 
 PREFIX = "/api/v1"
 _ARGUMENT = re.compile(r"<(?:[^<>:]+:)?([^<>:]+)>")

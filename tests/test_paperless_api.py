@@ -6,7 +6,7 @@ from scheduler.audit.models import AuditEntry
 from scheduler.extensions import db
 from scheduler.paperless.models import Ballot, MeetingDocument
 from tests.conftest import count
-from tests.paperless_helpers import PDF_BYTES, ooxml, paperless  # noqa: F401  (fixture)
+from tests.paperless_helpers import PDF_BYTES, ooxml
 
 AGENDA = [{"title": "Báo cáo tình hình kinh tế - xã hội", "presenter": "Phó Chủ tịch", "minutes": 30},
           {"title": "Kế hoạch chuyển đổi số năm 2027", "presenter": "Văn phòng", "minutes": 45}]

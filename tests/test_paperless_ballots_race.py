@@ -10,7 +10,6 @@ from scheduler.extensions import db
 from scheduler.paperless import votes
 from scheduler.paperless.models import Ballot, Vote
 from tests.conftest import count
-from tests.paperless_helpers import paperless  # noqa: F401  (fixture)
 from tests.booking_helpers import race
 
 WORKERS = 8

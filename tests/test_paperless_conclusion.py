@@ -11,12 +11,12 @@ from scheduler.jobs.models import Notification
 from scheduler.jobs.workdays import add_working_days
 from scheduler.paperless.minutes import conclusion_due, save_minutes
 from tests.factories import local
-from tests.job_factories import count, make_meeting
+from tests.job_helpers import count
 
 
-def test_due_across_a_weekend_and_new_year(app, tree):
+def test_due_across_a_weekend_and_new_year(app, tree, create_meeting):
     # Thursday 31/12/2026: Friday 1/1 is New Year's Day, then a weekend
-    meeting = make_meeting(tree.phuc_xa, local(2026, 12, 31, 8), minutes=120)
+    meeting = create_meeting(tree.phuc_xa, local(2026, 12, 31, 8), minutes=120)
     assert conclusion_due(meeting) == date(2027, 1, 8)  # Friday 08/01/2027
 
 
@@ -30,8 +30,10 @@ def test_due_across_a_plain_weekend():
     # ... and has Saturday 28/02 worked in exchange: it counts as a working day
     (date(2026, 2, 23), date(2026, 3, 2), date(2026, 2, 28)),
 ])
-def test_due_across_tet_with_a_swapped_saturday(app, tree, meeting_day, without_swap, with_swap):
-    meeting = make_meeting(tree.phuc_xa, local(meeting_day.year, meeting_day.month, meeting_day.day, 14))
+def test_due_across_tet_with_a_swapped_saturday(app, tree, meeting_day, without_swap, with_swap,
+                                                create_meeting):
+    meeting = create_meeting(tree.phuc_xa,
+                             local(meeting_day.year, meeting_day.month, meeting_day.day, 14))
     app.config["WORKDAY_SWAPS"] = []
     assert conclusion_due(meeting) == without_swap
     app.config["WORKDAY_SWAPS"] = [("2026-02-23", "2026-02-28")]
@@ -44,10 +46,10 @@ def test_the_packages_own_swaps_count_their_saturday():
 
 
 @pytest.fixture
-def overdue(app, tree, create_user):
+def overdue(app, tree, create_user, create_meeting):
     """A paperless meeting of Phúc Xá held on Thursday 03/12/2026, its notice due 10/12."""
-    meeting = make_meeting(tree.phuc_xa, local(2026, 12, 3, 8), status="held",
-                           participants=[tree.truc_bach])
+    meeting = create_meeting(tree.phuc_xa, local(2026, 12, 3, 8), status="held",
+                             participants=[tree.truc_bach])
     meeting.paperless = True
     create_user("vp_trucbach", "staff", tree.truc_bach)
     db.session.commit()

@@ -10,7 +10,7 @@ from scheduler.core.timeutil import to_local, today_local
 from scheduler.extensions import db
 from scheduler.paperless.models import Ballot, MeetingDocument, Vote
 from tests.conftest import count
-from tests.paperless_helpers import PDF_BYTES, paperless  # noqa: F401  (fixture)
+from tests.paperless_helpers import PDF_BYTES
 
 AGENDA = "Báo cáo tình hình quý IV | Phó Chủ tịch | 30\nKế hoạch năm 2027 | Văn phòng | 45\n"
 

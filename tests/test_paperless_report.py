@@ -2,23 +2,26 @@
 with no threshold until the admin sets one, and a drill-down to the meetings counted."""
 import re
 
+import pytest
+
 from scheduler.extensions import db
 from tests.factories import local
-from tests.report_factories import create_meeting
 
 
-def _april(tree):
+@pytest.fixture
+def april(tree, create_meeting):
+    """April 2024: four held meetings, two of them paperless, and a cancelled paperless one."""
     made = []
     for day, host, paperless, category in ((2, tree.phuc_xa, True, "giao_ban"),
                                            (9, tree.phuc_xa, False, "trien_khai"),
                                            (16, tree.truc_bach, True, "lam_viec"),
                                            (23, tree.hang_bac, False, "khac")):
         meeting = create_meeting(host, local(2024, 4, day, 9), category=category,
-                                 mode="in_person", title=f"Họp ngày {day}/4")
-        meeting.paperless = paperless
+                                 mode="in_person", title=f"Họp ngày {day}/4", status="held",
+                                 paperless=paperless)
         made.append(meeting)
-    cancelled = create_meeting(tree.phuc_xa, local(2024, 4, 25, 9), status="cancelled")
-    cancelled.paperless = True
+    create_meeting(tree.phuc_xa, local(2024, 4, 25, 9), status="cancelled", category="trien_khai",
+                   mode="online", paperless=True)
     db.session.commit()
     return made
 
@@ -28,8 +31,7 @@ def _paperless(client, unit="01"):
     return next(t for t in data.get_json()["targets"] if t["code"] == "paperless")
 
 
-def test_paperless_share_per_unit_without_a_default_threshold(tree, client, auth):
-    _april(tree)
+def test_paperless_share_per_unit_without_a_default_threshold(april, client, auth):
     auth.login("admin")
     figure = _paperless(client)
     assert figure["measure"] == "paperless" and figure["threshold"] is None
@@ -49,8 +51,7 @@ def test_paperless_share_per_unit_without_a_default_threshold(tree, client, auth
     assert ward["share"] == 66.7 and ward["met"] is True
 
 
-def test_paperless_drilldown_lists_the_paperless_meetings(tree, client, auth):
-    _april(tree)
+def test_paperless_drilldown_lists_the_paperless_meetings(april, client, auth):
     auth.login("admin")
     html = client.get("/reports?start=2024-04-01&end=2024-04-30&unit=01").get_data(as_text=True)
     card = html.split('data-target="paperless"')[1].split("</section>")[0]

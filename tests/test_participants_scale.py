@@ -12,7 +12,7 @@ from scheduler.core.timeutil import today_local
 from scheduler.extensions import db
 from scheduler.meetings import services
 from scheduler.meetings.models import Meeting, Reservation
-from tests.booking_helpers import at, request_for, rooms  # noqa: F401  (fixture)
+from tests.booking_helpers import at, request_for
 
 
 def _api(client, user):

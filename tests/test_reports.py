@@ -8,7 +8,6 @@ from scheduler.reports import services
 from scheduler.reports.periods import calendar_period, custom_period, statutory_period
 from scheduler.reports.targets import active_targets, ensure_default_targets, get_target
 from tests.factories import local
-from tests.report_factories import create_meeting
 
 NOW = datetime(2025, 12, 1, tzinfo=timezone.utc)
 
@@ -31,11 +30,13 @@ def test_defaults_are_seeded_once(app):
     assert get_target("paperless").threshold_for(2026) is None
 
 
-def test_share_counts_held_online_over_held(tree):
+def test_share_counts_held_online_over_held(tree, create_meeting):
     admin = tree.users.admin
     for mode in ("online", "hybrid", "online", "in_person", "in_person"):
-        create_meeting(tree.phuc_xa, local(2025, 3, 10), mode=mode)
-    create_meeting(tree.phuc_xa, local(2025, 3, 11), category="giao_ban", mode="online")
+        create_meeting(tree.phuc_xa, local(2025, 3, 10), mode=mode, category="trien_khai",
+                       status="held")
+    create_meeting(tree.phuc_xa, local(2025, 3, 11), category="giao_ban", mode="online",
+                   status="held")
     got = figures(admin, tree.city, calendar_period("year", 2025))
     assert (got["online_80"]["numerator"], got["online_80"]["denominator"]) == (3, 5)
     assert got["online_80"]["share"] == 60.0 and got["online_80"]["met"] is False
@@ -49,9 +50,10 @@ def test_no_data_is_neither_zero_nor_hundred(tree):
     assert got["online_80"]["planned_share"] is None
 
 
-def test_series_occurrences_count_one_by_one(tree):
+def test_series_occurrences_count_one_by_one(tree, create_meeting):
     create_meeting(tree.phuc_xa, local(2025, 4, 1), mode="online",
-                   extra_starts=[local(2025, 4, 8), local(2025, 4, 15), local(2025, 5, 6)])
+                   extra_starts=[local(2025, 4, 8), local(2025, 4, 15), local(2025, 5, 6)],
+                   category="trien_khai", status="held")
     got = figures(tree.users.admin, tree.city, calendar_period("month", 2025, 4))
     assert got["online_80"]["denominator"] == 3
     year = figures(tree.users.admin, tree.city, calendar_period("year", 2025))
@@ -59,53 +61,67 @@ def test_series_occurrences_count_one_by_one(tree):
         [("2025-04", 3), ("2025-05", 1)]
 
 
-def test_cancellations_are_excluded(tree):
-    create_meeting(tree.phuc_xa, local(2025, 4, 1), mode="in_person", status="cancelled")
+def test_cancellations_are_excluded(tree, create_meeting):
+    create_meeting(tree.phuc_xa, local(2025, 4, 1), mode="in_person", status="cancelled",
+                   category="trien_khai")
     create_meeting(tree.phuc_xa, local(2025, 4, 2), mode="in_person",
-                   extra_starts=[local(2025, 4, 9)], occurrence_statuses=["held", "cancelled"])
-    create_meeting(tree.phuc_xa, local(2025, 4, 3), mode="online")
+                   extra_starts=[local(2025, 4, 9)], occurrence_statuses=["held", "cancelled"],
+                   category="trien_khai", status="held")
+    create_meeting(tree.phuc_xa, local(2025, 4, 3), mode="online", category="trien_khai",
+                   status="held")
     got = figures(tree.users.admin, tree.city, calendar_period("month", 2025, 4))
     assert (got["online_80"]["numerator"], got["online_80"]["denominator"]) == (1, 2)
 
 
-def test_scheduled_but_past_counts_as_held_with_booked_mode(tree):
+def test_scheduled_but_past_counts_as_held_with_booked_mode(tree, create_meeting):
     now = datetime(2025, 4, 10, 12, tzinfo=timezone.utc)
-    create_meeting(tree.phuc_xa, local(2025, 4, 1), mode="online", status="scheduled")
-    create_meeting(tree.phuc_xa, local(2025, 4, 2), mode="online", status="held",
+    create_meeting(tree.phuc_xa, local(2025, 4, 1), mode="online", status="scheduled",
+                   category="trien_khai")
+    create_meeting(tree.phuc_xa, local(2025, 4, 2), mode="online", status="held", category="trien_khai",
                    held_mode="in_person")  # moved to the meeting room on the day
-    create_meeting(tree.phuc_xa, local(2025, 4, 20), mode="online", status="scheduled")
-    create_meeting(tree.phuc_xa, local(2025, 4, 21), mode="in_person", status="scheduled")
-    create_meeting(tree.phuc_xa, local(2025, 4, 3), mode="online", status="pending")
+    create_meeting(tree.phuc_xa, local(2025, 4, 20), mode="online", status="scheduled",
+                   category="trien_khai")
+    create_meeting(tree.phuc_xa, local(2025, 4, 21), mode="in_person", status="scheduled",
+                   category="trien_khai")
+    create_meeting(tree.phuc_xa, local(2025, 4, 3), mode="online", status="pending",
+                   category="trien_khai")
     got = figures(tree.users.admin, tree.city, calendar_period("month", 2025, 4), now=now)
     assert (got["online_80"]["numerator"], got["online_80"]["denominator"]) == (1, 2)
     assert got["online_80"]["share"] == 50.0
     assert got["online_80"]["planned_share"] == 50.0
 
 
-def test_local_dates_decide_the_period(tree):
+def test_local_dates_decide_the_period(tree, create_meeting):
     # 00:30 on 1 May in Hà Nội is still 30 April in UTC: it belongs to May
-    create_meeting(tree.phuc_xa, local(2025, 5, 1, 0, 30), mode="online")
-    create_meeting(tree.phuc_xa, local(2025, 4, 30, 23, 30), mode="in_person")
+    create_meeting(tree.phuc_xa, local(2025, 5, 1, 0, 30), mode="online", category="trien_khai",
+                   status="held")
+    create_meeting(tree.phuc_xa, local(2025, 4, 30, 23, 30), mode="in_person",
+                   category="trien_khai", status="held")
     may = figures(tree.users.admin, tree.city, calendar_period("month", 2025, 5))
     april = figures(tree.users.admin, tree.city, calendar_period("month", 2025, 4))
     assert may["online_80"]["share"] == 100.0 and april["online_80"]["share"] == 0.0
 
 
-def test_decree_09_month_runs_from_15th_to_14th(tree):
-    create_meeting(tree.phuc_xa, local(2025, 2, 14, 16), mode="online")   # in Feb's period
-    create_meeting(tree.phuc_xa, local(2025, 2, 15, 8), mode="in_person")  # in March's
-    create_meeting(tree.phuc_xa, local(2025, 1, 15, 8), mode="online")    # first day of Feb's
+def test_decree_09_month_runs_from_15th_to_14th(tree, create_meeting):
+    create_meeting(tree.phuc_xa, local(2025, 2, 14, 16), mode="online", category="trien_khai",
+                   status="held")  # in Feb's period
+    create_meeting(tree.phuc_xa, local(2025, 2, 15, 8), mode="in_person", category="trien_khai",
+                   status="held")  # in March's
+    create_meeting(tree.phuc_xa, local(2025, 1, 15, 8), mode="online", category="trien_khai",
+                   status="held")  # first day of Feb's
     feb = figures(tree.users.admin, tree.city, statutory_period("month", 2025, 2))
     march = figures(tree.users.admin, tree.city, statutory_period("month", 2025, 3))
     assert (feb["online_80"]["numerator"], feb["online_80"]["denominator"]) == (2, 2)
     assert (march["online_80"]["numerator"], march["online_80"]["denominator"]) == (0, 1)
 
 
-def test_decree_09_trend_runs_by_reporting_month(tree, client, auth):
+def test_decree_09_trend_runs_by_reporting_month(tree, client, auth, create_meeting):
     """A statutory year's trend has its twelve reporting months (15th to 14th), not the
     thirteen calendar months it touches; a month's drill-down lists that reporting month."""
-    create_meeting(tree.phuc_xa, local(2025, 2, 14, 16), mode="online", title="Họp 14 tháng 2")
-    create_meeting(tree.phuc_xa, local(2025, 2, 15, 8), mode="in_person", title="Họp 15 tháng 2")
+    create_meeting(tree.phuc_xa, local(2025, 2, 14, 16), mode="online", title="Họp 14 tháng 2",
+                   category="trien_khai", status="held")
+    create_meeting(tree.phuc_xa, local(2025, 2, 15, 8), mode="in_person", title="Họp 15 tháng 2",
+                   category="trien_khai", status="held")
     auth.login("admin")
     body = client.get("/api/v1/reports/targets?period=nd09-year&year=2025").get_json()
     trend = {t["month"]: (t["numerator"], t["denominator"])
@@ -117,10 +133,13 @@ def test_decree_09_trend_runs_by_reporting_month(tree, client, auth):
     assert "Họp 15 tháng 2" in page and "Họp 14 tháng 2" not in page
 
 
-def test_children_and_below_target(tree):
-    create_meeting(tree.phuc_xa, local(2025, 6, 2), mode="online")
-    create_meeting(tree.hang_bac, local(2025, 6, 2), mode="in_person")
-    create_meeting(tree.city, local(2025, 6, 2), mode="online")
+def test_children_and_below_target(tree, create_meeting):
+    create_meeting(tree.phuc_xa, local(2025, 6, 2), mode="online", category="trien_khai",
+                   status="held")
+    create_meeting(tree.hang_bac, local(2025, 6, 2), mode="in_person", category="trien_khai",
+                   status="held")
+    create_meeting(tree.city, local(2025, 6, 2), mode="online", category="trien_khai",
+                   status="held")
     got = figures(tree.users.admin, tree.city, calendar_period("month", 2025, 6))["online_80"]
     children = {c["code"]: c for c in got["children"]}
     assert children["001"]["share"] == 100.0 and children["001"]["met"] is True
@@ -129,14 +148,15 @@ def test_children_and_below_target(tree):
     assert (got["numerator"], got["denominator"]) == (2, 3)  # the city's own meeting counts too
 
 
-def test_retired_district_keeps_its_meetings(app, create_unit, create_user):
+def test_retired_district_keeps_its_meetings(app, create_unit, create_user, create_meeting):
     city = create_unit("01", "Thành phố Hà Nội", "city")
     old = create_unit("001", "Quận Ba Đình", "district", city, valid_to=date(2025, 6, 30))
     ward = create_unit("00001", "Phường Phúc Xá", "ward", old, valid_to=date(2025, 6, 30))
     new_ward = create_unit("00004", "Phường Ba Đình", "ward", city, valid_from=date(2025, 7, 1))
     admin = create_user("admin", "admin", city)
-    create_meeting(ward, local(2024, 5, 1), mode="online")
-    create_meeting(new_ward, local(2025, 8, 1), mode="in_person")
+    create_meeting(ward, local(2024, 5, 1), mode="online", category="trien_khai", status="held")
+    create_meeting(new_ward, local(2025, 8, 1), mode="in_person", category="trien_khai",
+                   status="held")
     y2024 = figures(admin, city, calendar_period("year", 2024))["online_80"]
     assert [c["code"] for c in y2024["children"]] == ["001"]
     assert y2024["children"][0]["share"] == 100.0
@@ -146,15 +166,18 @@ def test_retired_district_keeps_its_meetings(app, create_unit, create_user):
     assert [c["code"] for c in y2026["children"]] == ["00004"]
 
 
-def test_threshold_of_the_period_year_with_fallback(tree):
+def test_threshold_of_the_period_year_with_fallback(tree, create_meeting):
     from scheduler.reports.targets import set_threshold, target_to_change
 
     target = target_to_change("online_80")  # seeds the defaults, as an admin's edit does
     set_threshold(tree.users.admin, target, 2026, "90")
     for mode in ("online",) * 17 + ("in_person",) * 3:  # 85 %
-        create_meeting(tree.phuc_xa, local(2025, 3, 3), mode=mode)
-        create_meeting(tree.phuc_xa, local(2026, 3, 3), mode=mode)
-        create_meeting(tree.phuc_xa, local(2027, 3, 3), mode=mode)
+        create_meeting(tree.phuc_xa, local(2025, 3, 3), mode=mode, category="trien_khai",
+                       status="held")
+        create_meeting(tree.phuc_xa, local(2026, 3, 3), mode=mode, category="trien_khai",
+                       status="held")
+        create_meeting(tree.phuc_xa, local(2027, 3, 3), mode=mode, category="trien_khai",
+                       status="held")
     now = datetime(2027, 12, 31, tzinfo=timezone.utc)
     for year, threshold, met in ((2025, 80.0, True), (2026, 90.0, False), (2027, 90.0, False)):
         got = figures(tree.users.admin, tree.city, calendar_period("year", year), now=now)
@@ -162,11 +185,13 @@ def test_threshold_of_the_period_year_with_fallback(tree):
 
 
 @pytest.fixture
-def april_meetings(tree):
-    create_meeting(tree.phuc_xa, local(2024, 4, 1), mode="online", title="Họp triển khai quý II")
+def april_meetings(tree, create_meeting):
+    create_meeting(tree.phuc_xa, local(2024, 4, 1), mode="online", title="Họp triển khai quý II",
+                   category="trien_khai", status="held")
     create_meeting(tree.truc_bach, local(2024, 4, 2), mode="in_person", title="Tập huấn phần mềm",
-                   category="tap_huan")
-    create_meeting(tree.hang_bac, local(2024, 4, 3), mode="online", category="giao_ban")
+                   category="tap_huan", status="held")
+    create_meeting(tree.hang_bac, local(2024, 4, 3), mode="online", category="giao_ban",
+                   status="held")
     db.session.commit()
     return tree
 
@@ -208,8 +233,9 @@ def test_ward_staff_gets_403(tree, client, auth):
     assert client.get("/reports/export.xlsx").status_code == 403
 
 
-def test_page_shows_gauges_table_and_drilldown(april_meetings, client, auth):
-    create_meeting(april_meetings.hang_bac, local(2024, 4, 4), mode="in_person")
+def test_page_shows_gauges_table_and_drilldown(april_meetings, client, auth, create_meeting):
+    create_meeting(april_meetings.hang_bac, local(2024, 4, 4), mode="in_person",
+                   category="trien_khai", status="held")
     db.session.commit()
     auth.login("lanhdao")
     page = client.get("/reports?start=2024-04-01&end=2024-04-30&sort=share_asc").get_data(as_text=True)

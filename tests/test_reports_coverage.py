@@ -11,31 +11,6 @@ from scheduler.reports.models import ConnectionFactChange
 from tests.conftest import count
 
 
-@pytest.fixture
-def reform(app, create_unit, create_user, create_endpoint):
-    """Two districts with three wards until 30/06/2025; from 01/07/2025 two wards under the city.
-    Old wards connected in 2018; of the new ones only one has video conference so far."""
-    city = create_unit("01", "Thành phố Hà Nội", "city")
-    closed = dict(valid_to=date(2025, 6, 30))
-    d1 = create_unit("001", "Quận Ba Đình", "district", city, **closed)
-    d2 = create_unit("002", "Quận Hoàn Kiếm", "district", city, **closed)
-    old = [create_unit("00001", "Phường Phúc Xá", "ward", d1, **closed),
-           create_unit("00004", "Phường Trúc Bạch", "ward", d1, **closed),
-           create_unit("00037", "Phường Hàng Bạc", "ward", d2, **closed)]
-    new = [create_unit("00004", "Phường Ba Đình", "ward", city, valid_from=date(2025, 7, 1)),
-           create_unit("00008", "Phường Ngọc Hà", "ward", city, valid_from=date(2025, 7, 1))]
-    for ward in old:
-        create_endpoint(ward)
-    create_endpoint(new[0])
-    create_endpoint(new[1], deployed=False)
-    users = {"admin": create_user("admin", "admin", city),
-             "ward_admin": create_user("qt_ngocha", "unit_admin", new[1]),
-             "other_admin": create_user("qt_badinh", "unit_admin", new[0]),
-             "viewer": create_user("lanhdao", "viewer", city)}
-    db.session.commit()
-    return city, d1, old, new, users
-
-
 def test_coverage_before_and_after_the_reform(reform):
     city, d1, old, new, users = reform
     before = coverage.connectivity(users["admin"], city, date(2025, 6, 30))

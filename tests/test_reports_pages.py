@@ -20,22 +20,16 @@ from scheduler.reports.targets import get_target
 from scheduler.units.models import Unit
 from tests.conftest import count
 from tests.factories import local
-from tests.report_factories import create_meeting
-from tests.test_reports_coverage import reform  # noqa: F401  (fixture)
 
 
 @pytest.fixture
-def april(tree):
-    """April 2024: Ba Đình 1 of 2 online (below 80 %), Hoàn Kiếm 1 of 1; a giao ban online."""
-    create_meeting(tree.phuc_xa, local(2024, 4, 1), mode="online", title="Họp triển khai quý II")
-    create_meeting(tree.truc_bach, local(2024, 4, 2), mode="in_person", category="tap_huan",
-                   title="Tập huấn phần mềm")
-    create_meeting(tree.hang_bac, local(2024, 4, 3), mode="hybrid", category="so_ket",
-                   title="Sơ kết quý I")
-    create_meeting(tree.hang_bac, local(2024, 4, 3, 14), mode="online", category="giao_ban",
-                   title="Giao ban tuần")
+def april(april_2024, create_meeting):
+    """April 2024 (tests/factories.py) plus a giao ban held online, a category the online
+    target does not count."""
+    create_meeting(april_2024.hang_bac, local(2024, 4, 3, 14), mode="online", category="giao_ban",
+                   title="Giao ban tuần", status="held")
     db.session.commit()
-    return tree
+    return april_2024
 
 
 def page(client, url: str) -> str:
@@ -76,13 +70,14 @@ def test_every_period_kind_on_the_page(tree, client, auth, query, label):
     assert html.count('<svg class="gauge"') == 5
 
 
-def test_period_bounds_decide_what_counts(tree, client, auth):
+def test_period_bounds_decide_what_counts(tree, client, auth, create_meeting):
     """Days on each side of the statutory and calendar boundaries."""
     for day, mode in (((2023, 12, 14), "online"), ((2023, 12, 15), "online"),
                       ((2024, 6, 14), "online"), ((2024, 6, 15), "online"),
                       ((2024, 6, 30), "in_person"), ((2024, 7, 1), "in_person"),
                       ((2024, 12, 14), "online"), ((2024, 12, 15), "in_person")):
-        create_meeting(tree.phuc_xa, local(*day, 9), mode=mode)
+        create_meeting(tree.phuc_xa, local(*day, 9), mode=mode, category="trien_khai",
+                       status="held")
     db.session.commit()
     auth.login("lanhdao")
     expected = {  # online / held of online_80
@@ -124,8 +119,9 @@ def test_month_period_page_and_trend_drilldown(april, client, auth):
     assert drill_total(client, planned.replace("&amp;", "&")) == 0
 
 
-def test_trend_chart_has_a_bar_per_month_with_data(april, client, auth):
-    create_meeting(april.phuc_xa, local(2024, 9, 9), mode="in_person")
+def test_trend_chart_has_a_bar_per_month_with_data(april, client, auth, create_meeting):
+    create_meeting(april.phuc_xa, local(2024, 9, 9), mode="in_person", category="trien_khai",
+                   status="held")
     db.session.commit()
     auth.login("admin")
     html = page(client, "/reports?period=year&year=2024")
@@ -158,10 +154,11 @@ def test_per_unit_table_sorts_and_highlights(april, client, auth):
     assert [u for u, _c in order("nonsense")] == ["002", "001", "01-STTTT"]
 
 
-def test_drilldown_of_planned_meetings_and_bad_kind(tree, client, auth):
+def test_drilldown_of_planned_meetings_and_bad_kind(tree, client, auth, create_meeting):
     future = datetime.now(timezone.utc).astimezone().replace(microsecond=0)
     start = local(future.year + 1, 3, 2, 9)
-    create_meeting(tree.phuc_xa, start, mode="online", status="scheduled", title="Họp sắp tới")
+    create_meeting(tree.phuc_xa, start, mode="online", status="scheduled", title="Họp sắp tới",
+                   category="trien_khai")
     db.session.commit()
     auth.login("admin")
     query = f"target=online_80&unit=01&start={start.year}-03-01&end={start.year}-03-31"
@@ -349,12 +346,14 @@ def test_coverage_over_time_chart(tree, client, auth):
     assert heights[:-2] == [heights[0]] * 74 and heights[-2] == heights[-1] < heights[0]
 
 
-def test_drilldown_of_a_retired_ward_whose_code_was_reused(client, auth, reform):
+def test_drilldown_of_a_retired_ward_whose_code_was_reused(client, auth, reform, create_meeting):
     """In 2025 the code 00004 was Phường Trúc Bạch until 30 June and Phường Ba Đình from
     1 July: the district's table links to the retired ward's own meetings."""
     city, d1, old, new, users = reform
-    create_meeting(old[1], local(2025, 3, 3), title="Họp cũ Trúc Bạch")
-    create_meeting(new[0], local(2025, 9, 8), title="Họp mới Ba Đình")
+    create_meeting(old[1], local(2025, 3, 3), title="Họp cũ Trúc Bạch", category="trien_khai",
+                   mode="online", status="held")
+    create_meeting(new[0], local(2025, 9, 8), title="Họp mới Ba Đình", category="trien_khai",
+                   mode="online", status="held")
     db.session.commit()
     auth.login("admin")
     html = client.get("/reports?unit=001&period=year&year=2025").get_data(as_text=True)

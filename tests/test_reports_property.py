@@ -13,7 +13,6 @@ from scheduler.meetings.models import CATEGORIES, MODES, Meeting, Occurrence
 from scheduler.reports import services
 from scheduler.reports.periods import calendar_period, custom_period, statutory_period
 from scheduler.reports.targets import DEFAULT_TARGETS, active_targets
-from tests.report_factories import create_meeting
 
 NOW = datetime(2025, 9, 10, 3, 0, tzinfo=timezone.utc)
 FIRST_DAY = date(2024, 11, 1)
@@ -113,7 +112,7 @@ def reference(meetings, units, scope, period, code):
             "trend": {m: figure(scope, m) for m in months}}
 
 
-def _store(meetings, units):
+def _store(meetings, units, create_meeting):
     for m in meetings:
         sittings = []
         for offset, hour, minute, status in m["occurrences"]:
@@ -128,7 +127,7 @@ def _store(meetings, units):
                        occurrence_statuses=[s[2] for s in sittings])
 
 
-def test_figures_match_a_plain_count(app, create_unit, create_user):
+def test_figures_match_a_plain_count(app, create_unit, create_user, create_meeting):
     units = small_tree(create_unit)
     admin = create_user("admin", "admin", units[0])
     targets = [t for t in active_targets() if t.measure == "share"]
@@ -142,7 +141,7 @@ def test_figures_match_a_plain_count(app, create_unit, create_user):
         # the per-test wipe runs once per test, not per example: clear the meetings ourselves
         db.session.execute(sa.delete(Occurrence))
         db.session.execute(sa.delete(Meeting))
-        _store(meetings, units)
+        _store(meetings, units, create_meeting)
         scope = units[scope_index]
         reports = services.share_reports(targets, scope, period, NOW,
                                          services.child_units(scope, period))

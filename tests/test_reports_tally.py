@@ -12,7 +12,7 @@ from scheduler.jobs.tasks import close_meetings
 from scheduler.meetings import services
 from scheduler.reports import tally
 from scheduler.reports.models import OccurrenceTally
-from tests.booking_helpers import at, request_for, rooms, weekly_start  # noqa: F401  (fixture)
+from tests.booking_helpers import at, request_for, weekly_start
 
 
 def stored() -> dict:
@@ -29,7 +29,7 @@ def assert_in_step() -> None:
     db.session.rollback()  # leave the running counts as the application kept them
 
 
-def test_the_running_counts_equal_a_recount_after_every_change(tree, rooms):  # noqa: F811
+def test_the_running_counts_equal_a_recount_after_every_change(tree, rooms):
     users = tree.users
     gated = rooms["gated"].id
     one = services.book_meeting(users.ward_staff, request_for(tree.phuc_xa, at(3), mode="online"))

@@ -11,7 +11,6 @@ from scheduler.calendar import feeds
 from scheduler.core.security import CONTENT_SECURITY_POLICY
 from scheduler.extensions import db
 from tests.factories import local
-from tests.report_factories import create_meeting
 
 
 def assert_security_headers(response, hsts: bool = False):
@@ -91,7 +90,7 @@ def test_searches_take_percent_and_underscore_literally(tree, client, auth, crea
 
 
 @pytest.fixture
-def formula_names(tree):
+def formula_names(tree, create_meeting):
     """Unit and target names a spreadsheet would run as formulas, and a meeting so that the
     figures are numbers (negative ones too would stay numbers)."""
     tree.ba_dinh.name = "=HYPERLINK(\"http://evil.example\",\"Ba Đình\")"
@@ -101,7 +100,8 @@ def formula_names(tree):
     from scheduler.reports.targets import target_to_change
 
     target_to_change("online_80").name = "\tTab đầu dòng"
-    create_meeting(tree.phuc_xa, local(2024, 4, 1), mode="online", title="Họp triển khai")
+    create_meeting(tree.phuc_xa, local(2024, 4, 1), mode="online", title="Họp triển khai",
+                   category="trien_khai", status="held")
     db.session.commit()
     return tree
 

@@ -7,20 +7,11 @@ import sqlalchemy as sa
 from flask import g
 
 from scheduler.auth import services as auth_services
-from scheduler.core.timeutil import LOCAL_TZ, today_local
+from scheduler.core.timeutil import LOCAL_TZ
 from scheduler.extensions import db
 from scheduler.meetings.models import Meeting
 from scheduler.meetings.rules import holiday_name
-from tests.booking_helpers import request_for
-
-
-def holiday_ahead():
-    """A public holiday on a weekday at least two weeks ahead (a series starts a week before)."""
-    day = today_local() + timedelta(days=14)
-    while day.weekday() >= 5 or not holiday_name(day) or holiday_name(day - timedelta(days=7)) \
-            or holiday_name(day + timedelta(days=7)):
-        day += timedelta(days=1)
-    return day
+from tests.booking_helpers import holiday_ahead, request_for
 
 
 def _series_start(holiday):

@@ -15,14 +15,13 @@ from contextlib import contextmanager
 import pytest
 import sqlalchemy as sa
 from flask import request
-from werkzeug.serving import make_server
 
 from scheduler import create_app
 from scheduler.audit.models import AuditEntry
 from scheduler.auth import throttle
 from scheduler.auth.models import LoginAttempt
 from scheduler.extensions import db
-from tests.conftest import count, make_config
+from tests.conftest import count, make_config, serving
 
 PROXY = {"PROXY_HOPS": 1}
 CLIENT_A, CLIENT_B = "127.0.113.7", "127.0.100.9"  # header values only: nothing connects to them
@@ -36,18 +35,8 @@ def _where():
 def served(database_url, **config):
     app = create_app(make_config(database_url, SERVER_NAME=None, **config))
     app.add_url_rule("/_probe/where", "probe_where", _where)  # what the application sees
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="signin-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
+    with serving(app, "signin-server") as base:
+        yield base
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):

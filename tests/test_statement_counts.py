@@ -5,7 +5,7 @@ Each page is read once with a few meetings and once with four times as many (mor
 participants, rooms and sittings too); the statements are counted with SQLAlchemy's
 `before_cursor_execute` event and must be the same number both times."""
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -13,13 +13,12 @@ from flask import g
 
 from scheduler.auth.models import User
 from scheduler.calendar.feeds import hash_token
-from scheduler.core.timeutil import LOCAL_TZ
 from scheduler.extensions import db
 from scheduler.rooms.models import Room
 from scheduler.units.models import Unit
 from scheduler.meetings import services
 from scheduler.reports.targets import ensure_default_targets
-from tests.booking_helpers import at, request_for, rooms  # noqa: F401 (fixture)
+from tests.booking_helpers import at, on, request_for
 
 PAGES = [
     "/",
@@ -78,18 +77,25 @@ def book(tree, rooms, first: int, count: int) -> None:
     admin = db.session.scalar(sa.select(User).where(User.username == "admin"))
     host = Unit.by_code("001")
     room_id = db.session.scalar(sa.select(Room.id).where(Room.name == "Hội trường quận"))
-    # five distinct working days from a week ahead (at() moves a weekend day to the Monday)
-    days = sorted({at(d).date() for d in range(7, 30)})[:5]
+    days = working_days(7, 5)
     for n in range(first, first + count):
         day = days[n % 5]
-        start = datetime(day.year, day.month, day.day, 7 + n // 5 % 10, 0 if n < 50 else 30,
-                         tzinfo=LOCAL_TZ)
+        start = on(day, 7 + n // 5 % 10, 0 if n < 50 else 30)
         extra = {"rrule": "FREQ=WEEKLY;COUNT=3"} if n % 4 == 3 else {}
         services.book_meeting(admin, request_for(
             host, start, 30, title=f"Họp số {n}", participants=["00001", "00004"],
             rooms=[room_id] if n % 2 else [],
             mode="online" if n % 2 else "in_person", **extra))
         db.session.commit()  # each booking is its own transaction
+
+
+def working_days(days_ahead: int, count: int) -> list:
+    """`count` different working days from `days_ahead` days on (at() alone gives a weekend's
+    days the Monday after, and two meetings of the same hour would clash there)."""
+    found = [at(days_ahead).date()]
+    while len(found) < count:
+        found.append(at((found[-1] - at(0).date()).days + 1).date())
+    return found
 
 
 def fresh_request() -> None:

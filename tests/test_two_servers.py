@@ -21,8 +21,9 @@ from scheduler.core.timeutil import utcnow
 from scheduler.extensions import db
 from scheduler.jobs.runner import JOBSTORE_TABLE
 from scheduler.meetings.models import Meeting
-from tests.booking_helpers import at, request_for, rooms  # noqa: F401 (fixture)
-from tests.job_factories import ROOT, flask_process, free_port, make_meeting, stop_process, wait_until
+from tests.booking_helpers import at, request_for
+from tests.conftest import ROOT, free_port
+from tests.job_helpers import flask_process, stop_process, wait_until
 
 
 def call(base: str, method: str, path: str, token: str | None = None, body=None):
@@ -51,7 +52,7 @@ def app_server(database_url: str, port: int, log_path) -> subprocess.Popen:
 
 
 @pytest.fixture
-def layout(database_url, is_postgres, tree, rooms, tmp_path):  # noqa: F811
+def layout(database_url, is_postgres, tree, rooms, tmp_path):
     if not is_postgres:
         pytest.skip("the deployment layout runs on PostgreSQL (DATABASE_URL)")
     engine = sa.create_engine(database_url)
@@ -86,7 +87,7 @@ def _answers(base: str) -> bool:
         return False
 
 
-def test_two_app_servers_and_one_job_runner_share_one_database(layout, tree, rooms):  # noqa: F811
+def test_two_app_servers_and_one_job_runner_share_one_database(layout, tree, rooms, create_meeting):
     first, second = layout
     status, body = call(first, "POST", "/api/v1/tokens", body={"username": "vp_phucxa",
                                                                "password": tree.password})
@@ -116,7 +117,7 @@ def test_two_app_servers_and_one_job_runner_share_one_database(layout, tree, roo
 
     # one job runner closes the meetings that ended, whichever server booked them
     db.session.rollback()
-    ended = make_meeting(tree.phuc_xa, utcnow() - timedelta(hours=2), title="Họp đã qua")
+    ended = create_meeting(tree.phuc_xa, utcnow() - timedelta(hours=2), title="Họp đã qua")
     db.session.commit()
 
     def closed():

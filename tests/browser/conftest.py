@@ -5,14 +5,11 @@ Missing Playwright or Chromium skips these tests, unless REQUIRE_BROWSER=1 (as i
 which makes it a failure.
 """
 import os
-import threading
 
 import pytest
-from werkzeug.serving import make_server
 
 from scheduler import create_app
-from scheduler.extensions import db
-from tests.conftest import make_config
+from tests.conftest import make_config, serving
 
 CHROMIUM = "/usr/bin/chromium"
 # Headless Chromium on a machine without internet: no background traffic, no GPU, and no
@@ -64,6 +61,18 @@ def page(browser):
 
 
 @pytest.fixture
+def sign_in(live_server):
+    """`sign_in(page, username, password)`: the sign-in form filled and sent, as a user does.
+    (tests/browser/test_signin.py tests the form itself.)"""
+    def _sign_in(page, username, password):
+        page.goto(live_server + "/login")
+        page.get_by_label("Tên đăng nhập").fill(username)
+        page.get_by_label("Mật khẩu", exact=True).fill(password)
+        page.get_by_role("button", name="Đăng nhập").click()
+    return _sign_in
+
+
+@pytest.fixture
 def live_server_config():
     """Override in a test module for settings of the served application."""
     return {}
@@ -77,16 +86,6 @@ def live_server(app, database_url, live_server_config):
     CSRF protection is on, as in production: the browser submits the real forms."""
     served = create_app(make_config(database_url, SERVER_NAME=None, WTF_CSRF_ENABLED=True,
                                     **live_server_config))
-    server = make_server("127.0.0.1", 0, served, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        with served.app_context():
-            db.session.remove()
-            db.engine.dispose()
+    with serving(served, "live-server") as base:
+        yield base
 

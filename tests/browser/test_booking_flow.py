@@ -6,16 +6,9 @@ import re
 import pytest
 
 from scheduler.extensions import db
-from tests.test_meeting_pages import _quiet_week
+from tests.booking_helpers import quiet_week
 
 pytestmark = pytest.mark.browser
-
-
-def _sign_in(page, live_server, password):
-    page.goto(live_server + "/login")
-    page.get_by_label("Tên đăng nhập").fill("vp_phucxa")
-    page.get_by_label("Mật khẩu", exact=True).fill(password)
-    page.get_by_role("button", name="Đăng nhập").click()
 
 
 def _fill_booking(page, title, day):
@@ -26,13 +19,13 @@ def _fill_booking(page, title, day):
     page.get_by_label("Phòng họp", exact=True).select_option(label="Phòng họp tầng 2 — Phường Phúc Xá")
 
 
-def test_book_meet_a_conflict_and_see_the_week(tree, create_room, live_server, page):
+def test_book_meet_a_conflict_and_see_the_week(tree, create_room, live_server, page, sign_in):
     from playwright.sync_api import expect
 
     create_room(tree.phuc_xa, "Phòng họp tầng 2")
     db.session.commit()
-    day = _quiet_week()  # a Monday with no public holiday in its week
-    _sign_in(page, live_server, tree.password)
+    day = quiet_week()  # a Monday with no public holiday in its week
+    sign_in(page, "vp_phucxa", tree.password)
     expect(page.get_by_test_id("home-unit")).to_be_visible()
 
     page.goto(live_server + "/meetings/new")
@@ -88,7 +81,7 @@ def _tab_to(page, label: str, backwards: bool = False, limit: int = 30):
     raise AssertionError(f"Tab never reached {label!r}")
 
 
-def test_booking_with_the_keyboard_only(tree, create_room, live_server, page):
+def test_booking_with_the_keyboard_only(tree, create_room, live_server, page, sign_in):
     """Title focused on arrival, Tab from field to field, arrow keys in the room list, Enter
     books (not one of the group buttons); a refused booking puts the focus on the list of
     conflicts, so a screen reader reads it at once."""
@@ -96,8 +89,8 @@ def test_booking_with_the_keyboard_only(tree, create_room, live_server, page):
 
     create_room(tree.phuc_xa, "Phòng họp tầng 2")
     db.session.commit()
-    day = _quiet_week()
-    _sign_in(page, live_server, tree.password)
+    day = quiet_week()
+    sign_in(page, "vp_phucxa", tree.password)
     expect(page.get_by_test_id("home-unit")).to_be_visible()
 
     for attempt in ("Họp bằng bàn phím", "Họp trùng giờ"):

@@ -4,29 +4,22 @@ import re
 
 import pytest
 
-from scheduler.extensions import db
-from scheduler.meetings import services
-from tests.browser.test_booking_flow import _sign_in
-from tests.factories import local
-from tests.test_meeting_pages import _quiet_week
+from tests.booking_helpers import book, on, quiet_week, request_for
 
 pytestmark = pytest.mark.browser
 
 
 def _book_two_hours(tree, day):
-    services.book_meeting(tree.users.ward_staff, {
-        "title": "Hội nghị sơ kết", "category": "so_ket", "host_unit": "00001", "chair": "",
-        "start": local(day.year, day.month, day.day, 9), "end": local(day.year, day.month, day.day, 11),
-        "mode": "online", "paperless": False, "rooms": [], "participants": [], "agenda": ""})
-    db.session.commit()
+    book(tree.users.ward_staff, request_for(tree.phuc_xa, on(day, 9), 120, title="Hội nghị sơ kết",
+                                            category="so_ket", chair="", mode="online", agenda=""))
 
 
-def test_meetings_span_their_hours_and_an_empty_slot_books(tree, live_server, page):
+def test_meetings_span_their_hours_and_an_empty_slot_books(tree, live_server, page, sign_in):
     from playwright.sync_api import expect
 
-    day = _quiet_week()
+    day = quiet_week()
     _book_two_hours(tree, day)
-    _sign_in(page, live_server, tree.password)
+    sign_in(page, "vp_phucxa", tree.password)
     page.goto(f"{live_server}/meetings/week?date={day.isoformat()}")
     expect(page.get_by_test_id("calendar-legend")).to_contain_text("Trực tuyến")
     nine = page.locator(f'td[data-day="{day.isoformat()}"][data-hour="9"]')
@@ -59,16 +52,16 @@ def test_meetings_span_their_hours_and_an_empty_slot_books(tree, live_server, pa
     expect(page.get_by_label("Kết thúc (HH:MM)")).to_have_value("17:00")
 
 
-def test_a_phone_gets_the_agenda_instead_of_the_grid(tree, live_server, browser):
+def test_a_phone_gets_the_agenda_instead_of_the_grid(tree, live_server, browser, sign_in):
     from playwright.sync_api import expect
 
-    day = _quiet_week()
+    day = quiet_week()
     _book_two_hours(tree, day)
     context = browser.new_context(locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh",
                                   viewport={"width": 390, "height": 844})
     page = context.new_page()
     try:
-        _sign_in(page, live_server, tree.password)
+        sign_in(page, "vp_phucxa", tree.password)
         for view in ("week", "month"):
             page.goto(f"{live_server}/meetings/{view}?date={day.isoformat()}")
             expect(page.get_by_test_id("agenda")).to_contain_text("Hội nghị sơ kết")

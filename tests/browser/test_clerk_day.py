@@ -10,20 +10,12 @@ from scheduler.core.timeutil import today_local
 from scheduler.extensions import db
 from scheduler.meetings import services
 from scheduler.meetings.rules import holiday_name
-from tests.booking_helpers import at, request_for
-from tests.test_series_holidays import holiday_ahead
+from tests.booking_helpers import at, holiday_ahead, request_for
 
 pytestmark = pytest.mark.browser
 
 
-def _sign_in(page, live_server, username, password):
-    page.goto(live_server + "/login")
-    page.get_by_label("Tên đăng nhập").fill(username)
-    page.get_by_label("Mật khẩu", exact=True).fill(password)
-    page.get_by_role("button", name="Đăng nhập").click()
-
-
-def test_the_approver_decides_and_the_booker_hears(tree, create_room, live_server, browser):
+def test_the_approver_decides_and_the_booker_hears(tree, create_room, live_server, browser, sign_in):
     from playwright.sync_api import expect
 
     room = create_room(tree.ba_dinh, "Phòng họp lớn", requires_approval=True)
@@ -33,7 +25,7 @@ def test_the_approver_decides_and_the_booker_hears(tree, create_room, live_serve
             tree.ba_dinh, at(9, hour), rooms=[room.id], title=title))
         db.session.commit()
     approver = browser.new_context(locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh").new_page()
-    _sign_in(approver, live_server, "qt_badinh", tree.password)
+    sign_in(approver, "qt_badinh", tree.password)
     expect(approver.get_by_test_id("approvals-count")).to_contain_text("2")
     approver.get_by_role("link", name=re.compile("Duyệt lịch")).click()
     rows = approver.get_by_test_id("approvals")
@@ -48,7 +40,7 @@ def test_the_approver_decides_and_the_booker_hears(tree, create_room, live_serve
     approver.context.close()
 
     booker = browser.new_context(locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh").new_page()
-    _sign_in(booker, live_server, "vp_badinh", tree.password)
+    sign_in(booker, "vp_badinh", tree.password)
     expect(booker.get_by_test_id("unread-badge")).to_have_text("2")
     booker.get_by_test_id("notification-bell").click()
     expect(booker.get_by_test_id("notifications")).to_contain_text("Không duyệt: Họp tổ công tác")
@@ -63,10 +55,10 @@ def _fill(page, title, day, start="09:00", end="10:00"):
     page.get_by_label("Kết thúc (HH:MM)").fill(end)
 
 
-def test_a_past_date_asks_first(tree, live_server, page):
+def test_a_past_date_asks_first(tree, live_server, page, sign_in):
     from playwright.sync_api import expect
 
-    _sign_in(page, live_server, "vp_phucxa", tree.password)
+    sign_in(page, "vp_phucxa", tree.password)
     page.goto(live_server + "/meetings/new")
     typo = today_local() - timedelta(days=30)
     _fill(page, "Họp tổ dân phố", typo)
@@ -87,12 +79,12 @@ def test_a_past_date_asks_first(tree, live_server, page):
     expect(page.get_by_test_id("withdraw-meeting")).to_be_visible()
 
 
-def test_a_weekly_series_skips_the_holidays_it_lists(tree, live_server, page):
+def test_a_weekly_series_skips_the_holidays_it_lists(tree, live_server, page, sign_in):
     from playwright.sync_api import expect
 
     holiday = holiday_ahead()
     first = holiday - timedelta(days=7)
-    _sign_in(page, live_server, "vp_phucxa", tree.password)
+    sign_in(page, "vp_phucxa", tree.password)
     page.goto(live_server + "/meetings/new")
     _fill(page, "Giao ban tuần", first, "08:00", "09:00")
     page.get_by_label("Kiểu lặp lại").select_option("weekly")

@@ -37,13 +37,10 @@ def probed(app, tree):
     return endpoint
 
 
-def test_it_lead_reads_coverage_and_an_endpoints_history(probed, tree, live_server, page):
+def test_it_lead_reads_coverage_and_an_endpoints_history(probed, tree, live_server, page, sign_in):
     from playwright.sync_api import expect
 
-    page.goto(live_server + "/login")
-    page.get_by_label("Tên đăng nhập").fill("qt_badinh")
-    page.get_by_label("Mật khẩu", exact=True).fill(tree.password)
-    page.get_by_role("button", name="Đăng nhập").click()
+    sign_in(page, "qt_badinh", tree.password)
 
     page.get_by_role("link", name="Báo cáo", exact=True).click()
     page.get_by_role("link", name="Độ phủ kết nối phường, xã").click()

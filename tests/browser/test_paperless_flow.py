@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.paperless_helpers import PDF_BYTES, paperless  # noqa: F401  (fixture)
+from tests.paperless_helpers import PDF_BYTES
 
 pytestmark = pytest.mark.browser
 
@@ -14,13 +14,10 @@ def live_server_config(tmp_path):
     return {"DOCUMENT_DIR": str(tmp_path / "served-documents")}
 
 
-def test_paperless_meeting_from_document_to_printed_minutes(paperless, live_server, page, tmp_path):
+def test_paperless_meeting_from_document_to_printed_minutes(paperless, live_server, page, tmp_path, sign_in):
     from playwright.sync_api import expect
 
-    page.goto(live_server + "/login")
-    page.get_by_label("Tên đăng nhập").fill("vp_phucxa")
-    page.get_by_label("Mật khẩu", exact=True).fill("matkhau123")
-    page.get_by_role("button", name="Đăng nhập").click()
+    sign_in(page, "vp_phucxa", "matkhau123")
     page.goto(f"{live_server}/meetings/{paperless.id}")
     expect(page.get_by_test_id("paperless")).to_be_visible()
 

@@ -8,7 +8,6 @@ from datetime import timedelta
 import pytest
 
 from scheduler.core.timeutil import today_local
-from tests.browser.test_booking_flow import _sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -20,13 +19,10 @@ def _day():
     return day
 
 
-def test_a_ward_without_video_conference_in_online_and_hybrid_meetings(tree, live_server, page):
+def test_a_ward_without_video_conference_in_online_and_hybrid_meetings(tree, live_server, page, sign_in):
     from playwright.sync_api import expect
 
-    page.goto(live_server + "/login")
-    page.get_by_label("Tên đăng nhập").fill("admin")
-    page.get_by_label("Mật khẩu", exact=True).fill(tree.password)
-    page.get_by_role("button", name="Đăng nhập").click()
+    sign_in(page, "admin", tree.password)
     page.goto(live_server + "/meetings/new")
     page.get_by_label("Tên cuộc họp").fill("Họp trực tuyến với Hoàn Kiếm")
     page.get_by_label("Ngày họp (dd/mm/yyyy)").fill(_day().strftime("%d/%m/%Y"))
@@ -71,10 +67,10 @@ def test_a_ward_without_video_conference_in_online_and_hybrid_meetings(tree, liv
     expect(facts).to_contain_text("14:30")
 
 
-def test_the_date_picker_speaks_the_page_language(tree, live_server, page):
+def test_the_date_picker_speaks_the_page_language(tree, live_server, page, sign_in):
     from playwright.sync_api import expect
 
-    _sign_in(page, live_server, tree.password)
+    sign_in(page, "vp_phucxa", tree.password)
     page.goto(live_server + "/meetings/new")
     field = page.get_by_label("Ngày họp (dd/mm/yyyy)")
     field.fill("15/03/2027")

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.browser
 DATA = Path(__file__).resolve().parents[2] / "scheduler" / "units" / "data"
 
 
-def test_book_today_with_every_commune_and_ward(runner, create_user, live_server, page):
+def test_book_today_with_every_commune_and_ward(runner, create_user, live_server, page, sign_in):
     from playwright.sync_api import expect
 
     for name in ("hanoi_2024.csv", "hanoi_2025.csv", "hanoi_2025_predecessors.csv"):
@@ -24,10 +24,7 @@ def test_book_today_with_every_commune_and_ward(runner, create_user, live_server
     create_user("vanphong.ubnd", "staff", Unit.by_code("01"))
     db.session.commit()
 
-    page.goto(live_server + "/login")
-    page.get_by_label("Tên đăng nhập").fill("vanphong.ubnd")
-    page.get_by_label("Mật khẩu", exact=True).fill("matkhau123")
-    page.get_by_role("button", name="Đăng nhập").click()
+    sign_in(page, "vanphong.ubnd", "matkhau123")
     page.goto(live_server + "/meetings/new")
     today = today_local()
     expect(page.get_by_test_id("tree-day")).to_contain_text(today.strftime("%d/%m/%Y"))

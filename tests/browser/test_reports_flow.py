@@ -7,34 +7,26 @@ import pytest
 
 from scheduler.extensions import db
 from tests.factories import local
-from tests.report_factories import create_meeting
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def april(tree):
-    """April 2024 in the small tree: Ba Đình held 1 of 2 meetings online (below the 80 %
-    target), Hoàn Kiếm 1 of 1; plus a cancelled meeting and one in May, neither counted."""
-    create_meeting(tree.phuc_xa, local(2024, 4, 1), mode="online", title="Họp triển khai quý II")
-    create_meeting(tree.truc_bach, local(2024, 4, 2), mode="in_person", category="tap_huan",
-                   title="Tập huấn phần mềm một cửa")
-    create_meeting(tree.hang_bac, local(2024, 4, 3), mode="hybrid", category="so_ket",
-                   title="Sơ kết quý I Hoàn Kiếm")
-    create_meeting(tree.phuc_xa, local(2024, 4, 4), mode="in_person", status="cancelled",
-                   title="Họp đã hủy")
-    create_meeting(tree.phuc_xa, local(2024, 5, 6), mode="in_person", title="Họp tháng Năm")
+def april(april_2024, create_meeting):
+    """April 2024 (tests/factories.py) plus a cancelled meeting and one in May, neither
+    counted."""
+    create_meeting(april_2024.phuc_xa, local(2024, 4, 4), mode="in_person", status="cancelled",
+                   title="Họp đã hủy", category="trien_khai")
+    create_meeting(april_2024.phuc_xa, local(2024, 5, 6), mode="in_person", title="Họp tháng Năm",
+                   category="trien_khai", status="held")
     db.session.commit()
-    return tree
+    return april_2024
 
 
-def test_admin_reads_the_report_and_drills_down(april, live_server, page):
+def test_admin_reads_the_report_and_drills_down(april, live_server, page, sign_in):
     from playwright.sync_api import expect
 
-    page.goto(live_server + "/login")
-    page.get_by_label("Tên đăng nhập").fill("admin")
-    page.get_by_label("Mật khẩu", exact=True).fill(april.password)
-    page.get_by_role("button", name="Đăng nhập").click()
+    sign_in(page, "admin", april.password)
     # the management pages sit in the "Quản trị" menu, which opens on click (Bootstrap's script
     # is served by the app itself)
     audit_link = page.get_by_role("link", name="Nhật ký", exact=True)

@@ -1,38 +1,18 @@
-"""Helpers of the background-job tests: meetings straight through the models (one Occurrence per
-sitting, as the booking service stores them), a local SMTP server, and runner subprocesses."""
+"""Helpers of the background-job tests: a moved sitting, counts that see other processes'
+writes, waiting, and runner subprocesses. Meetings come from the `create_meeting` factory
+(tests/factories.py); the SMTP server and free ports from tests/conftest.py."""
 import os
 import signal
 import subprocess
 import sys
 import time
-import uuid
-from datetime import datetime, timedelta
-from pathlib import Path
+from datetime import datetime
 
 import sqlalchemy as sa
 
 from scheduler.extensions import db
-from scheduler.meetings.models import Meeting, Occurrence
-from tests.conftest import free_port, start_smtp  # noqa: F401  (free_port: re-exported)
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def make_meeting(host, start: datetime, *, participants=(), minutes=60, mode="in_person",
-                 status="scheduled", title="Họp giao ban tuần", extra_starts=(),
-                 join_url=None, category="giao_ban") -> Meeting:
-    """A meeting of `host` starting at `start` (aware); `extra_starts` makes it a series."""
-    meeting = Meeting(title=title, category=category, host_unit=host, start_at=start,
-                      end_at=start + timedelta(minutes=minutes), mode=mode, status=status,
-                      join_url=join_url, uid=f"jobs-test-{uuid.uuid4().hex}@lichhop")
-    meeting.participants = list(participants)
-    for when in (start, *extra_starts):
-        meeting.occurrences.append(Occurrence(
-            start_at=when, end_at=when + timedelta(minutes=minutes), original_start=when,
-            status=status))
-    db.session.add(meeting)
-    db.session.flush()
-    return meeting
+from scheduler.meetings.models import Occurrence
+from tests.conftest import ROOT
 
 
 def move_occurrence(occurrence: Occurrence, new_start: datetime) -> None:
@@ -45,11 +25,6 @@ def move_occurrence(occurrence: Occurrence, new_start: datetime) -> None:
 def count(model, *conditions) -> int:
     db.session.rollback()  # a fresh snapshot: other processes may have written meanwhile
     return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*conditions))
-
-
-def smtp_server():
-    """A real SMTP server on 127.0.0.1 (free port); call .stop() when done."""
-    return start_smtp()
 
 
 def wait_until(condition, timeout: float, interval: float = 0.1):
