@@ -110,3 +110,14 @@ def race(count_: int, work) -> list:
         thread.join(timeout=60)
     assert not any(t.is_alive() for t in threads), "a booking never finished (deadlock?)"
     return results
+
+
+def booking_form(day, **values) -> dict:
+    """What the booking page posts for a one-off meeting on `day` (dd/mm/yyyy, HH:MM: the
+    form's own formats), with `values` changed or added."""
+    data = {"title": "Họp giao ban tuần", "category": "giao_ban", "host_unit": "00001",
+            "chair": "Ông Nguyễn Văn A", "day": day.strftime("%d/%m/%Y"), "start": "09:00",
+            "end": "10:00", "mode": "in_person", "agenda": "Điểm 1: tình hình tuần",
+            "rrule": "none", "interval": "1", "setpos": "1", "setpos_weekday": "MO"}
+    data.update(values)
+    return data

@@ -13,6 +13,7 @@ from scheduler.extensions import db
 from scheduler.jobs.models import NoticeDelivery
 from scheduler.meetings.models import Meeting
 from scheduler.rooms.models import Room
+from tests.booking_helpers import booking_form
 from tests.management_forms import room_form
 
 
@@ -25,12 +26,8 @@ def test_times_are_read_on_the_24_hour_clock(typed, read):
 
 
 def _form(day, **values):
-    data = {"title": "Họp giao ban tuần", "category": "giao_ban", "host_unit": "00001",
-            "chair": "", "day": day.strftime("%d/%m/%Y"), "start": "14h30",
-            "end": "16h", "mode": "in_person", "agenda": "", "rrule": "none",
-            "interval": "1", "setpos": "1", "setpos_weekday": "MO"}
-    data.update(values)
-    return data
+    return booking_form(day, **{"chair": "", "start": "14h30", "end": "16h", "agenda": "",
+                                **values})
 
 
 def test_the_booking_form_takes_14h30(tree, client, auth):

@@ -13,7 +13,7 @@ from scheduler.meetings import services
 from scheduler.meetings.models import Meeting
 from scheduler.core.errors import ValidationError
 from tests import booking_helpers
-from tests.booking_helpers import on, quiet_week, request_for
+from tests.booking_helpers import booking_form, on, quiet_week, request_for
 
 
 @pytest.fixture
@@ -41,12 +41,7 @@ def book(tree):
 
 
 def _form(day, **values):
-    data = {"title": "Họp giao ban tuần", "category": "giao_ban", "host_unit": "00001",
-            "chair": "Ông Nguyễn Văn A", "day": day.strftime("%d/%m/%Y"), "start": "09:00",
-            "end": "10:00", "mode": "in_person", "agenda": "Điểm 1: tình hình tuần",
-            "rrule": "none", "interval": "1", "setpos": "1", "setpos_weekday": "MO"}
-    data.update(values)
-    return data
+    return booking_form(day, **values)
 
 
 def _cell(page: str, day: date, hour: int) -> str:

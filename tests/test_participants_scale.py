@@ -12,7 +12,7 @@ from scheduler.core.timeutil import today_local
 from scheduler.extensions import db
 from scheduler.meetings import services
 from scheduler.meetings.models import Meeting, Reservation
-from tests.booking_helpers import at, request_for
+from tests.booking_helpers import at, booking_form, request_for
 
 
 def _api(client, user):
@@ -53,12 +53,10 @@ def test_the_host_still_needs_video_conference_for_a_hybrid_meeting(tree, client
 
 
 def _form(day, **values):
-    data = {"title": "Họp trực tuyến toàn thành phố", "category": "trien_khai", "host_unit": "01",
-            "chair": "", "day": day.strftime("%d/%m/%Y"), "start": "09:00",
-            "end": "10:00", "mode": "online", "agenda": "", "rrule": "none", "interval": "1",
-            "setpos": "1", "setpos_weekday": "MO", "participants": ["00001", "00004", "00037"]}
-    data.update(values)
-    return data
+    return booking_form(day, **{
+        "title": "Họp trực tuyến toàn thành phố", "category": "trien_khai", "host_unit": "01",
+        "chair": "", "mode": "online", "agenda": "", "participants": ["00001", "00004", "00037"],
+        **values})
 
 
 def test_the_form_marks_such_wards_and_offers_to_remove_them(tree, client, auth):

@@ -11,16 +11,11 @@ from scheduler.auth import services as auth_services
 from scheduler.core.timeutil import today_local
 from scheduler.extensions import db
 from scheduler.meetings.models import Meeting
-from tests.booking_helpers import at, request_for
+from tests.booking_helpers import at, booking_form, request_for
 
 
 def _form(day, **values):
-    data = {"title": "Họp giao ban tuần", "category": "giao_ban", "host_unit": "00001",
-            "chair": "Ông Nguyễn Văn A", "day": day.strftime("%d/%m/%Y"), "start": "09:00",
-            "end": "10:00", "mode": "in_person", "agenda": "", "rrule": "none",
-            "interval": "1", "setpos": "1", "setpos_weekday": "MO"}
-    data.update(values)
-    return data
+    return booking_form(day, **{"agenda": "", **values})
 
 
 def _meetings():

@@ -11,7 +11,7 @@ from scheduler.core.timeutil import LOCAL_TZ
 from scheduler.extensions import db
 from scheduler.meetings.models import Meeting
 from scheduler.meetings.rules import holiday_name
-from tests.booking_helpers import holiday_ahead, request_for
+from tests.booking_helpers import booking_form, holiday_ahead, request_for
 
 
 def _series_start(holiday):
@@ -35,13 +35,10 @@ def test_the_api_skips_public_holidays(tree, client):
 
 
 def _form(first, **values):
-    data = {"title": "Giao ban tuần", "category": "giao_ban", "host_unit": "00001", "chair": "",
-            "day": first.strftime("%d/%m/%Y"), "start": "08:00", "end": "09:00",
-            "mode": "in_person", "agenda": "", "rrule": "weekly", "interval": "1",
-            "weekdays": [["MO", "TU", "WE", "TH", "FR"][first.weekday()]], "count": "3",
-            "setpos": "1", "setpos_weekday": "MO"}
-    data.update(values)
-    return data
+    return booking_form(first, **{
+        "title": "Giao ban tuần", "chair": "", "start": "08:00", "end": "09:00", "agenda": "",
+        "rrule": "weekly", "weekdays": [["MO", "TU", "WE", "TH", "FR"][first.weekday()]],
+        "count": "3", **values})
 
 
 def test_the_form_lists_the_holidays_before_booking_and_skips_them(tree, client, auth):
