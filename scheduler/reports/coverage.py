@@ -59,22 +59,27 @@ COUNTED = ("total", "wan", "vc", "reachable")
 
 
 def ward_spans(scope: Unit):
-    """Each ward of the scope as spans of days [from_day, until_day): one span of `total`
-    (the days it exists), one of `reachable` if an endpoint of it is reachable now, and for
-    each fact the spans it held it on (a recorded change's span up to the next change of the
+    """The wards of the scope as spans of days [from_day, until_day), each with the number of
+    wards it stands for: one span of `total` (the days a ward exists), one of `reachable` if an
+    endpoint of it is reachable now, and for each fact the spans it held it on (a recorded change's span up to the next change of the
     same fact; before a ward's first recorded change, its endpoints' date) — each within the
     days the ward exists, with its child of the scope. Every ward's facts are read once,
     whatever the number of days asked about."""
     facts = endpoint_facts(scope)
-    ward = (sa.select(Unit.id.label("id"), child_id_under(Unit.path, scope).label("child_id"),
+    change = ConnectionFactChange
+    # wards alike (no recorded change, the same child, days and endpoint dates: most of
+    # them) are counted together, as one row with their number
+    recorded = Unit.id.in_(sa.select(change.unit_id))
+    each = (sa.select(sa.case((recorded, Unit.id)).label("id"),
+                      child_id_under(Unit.path, scope).label("child_id"),
                       sa.func.coalesce(Unit.valid_from, FAR_PAST).label("exists_from"),
                       sa.func.coalesce(day_after(Unit.valid_to), FAR_FUTURE).label("exists_until"),
                       facts.c.wan_since, facts.c.vc_since,
                       sa.func.coalesce(facts.c.reachable, 0).label("reachable"))
             .outerjoin(facts, facts.c.unit_id == Unit.id)
-            .where(Unit.kind == "ward", Unit.in_subtree(scope))
+            .where(Unit.kind == "ward", Unit.in_subtree(scope)).subquery("each_ward"))
+    ward = (sa.select(*each.c, sa.func.count().label("wards")).group_by(*each.c)
             .cte("wards").prefix_with("MATERIALIZED"))
-    change = ConnectionFactChange
     # of two changes on one day the later recorded wins: the earlier's span is empty
     following = sa.func.lead(change.effective_on).over(
         partition_by=(change.unit_id, change.fact), order_by=(change.effective_on, change.id))
@@ -86,7 +91,7 @@ def ward_spans(scope: Unit):
     first_change = (sa.select(changes.c.unit_id, changes.c.fact,
                               sa.func.min(changes.c.from_day).label("first_day"))
                     .group_by(changes.c.unit_id, changes.c.fact).subquery("first_change"))
-    within = (ward.c.child_id, ward.c.exists_from, ward.c.exists_until)
+    within = (ward.c.child_id, ward.c.wards, ward.c.exists_from, ward.c.exists_until)
     parts = [sa.select(*within, sa.literal("total").label("kind"),
                        ward.c.exists_from.label("from_day"), ward.c.exists_until.label("until_day")),
              sa.select(*within, sa.literal("reachable"), ward.c.exists_from, ward.c.exists_until)
@@ -104,7 +109,7 @@ def ward_spans(scope: Unit):
     held = sa.union_all(*parts).subquery("held")
     from_day = latest(held.c.from_day, held.c.exists_from)
     until_day = earliest(held.c.until_day, held.c.exists_until)
-    return (sa.select(held.c.child_id, held.c.kind, from_day.label("from_day"),
+    return (sa.select(held.c.child_id, held.c.wards, held.c.kind, from_day.label("from_day"),
                       until_day.label("until_day"))
             .where(from_day < until_day).cte("spans").prefix_with("MATERIALIZED"))
 
@@ -125,8 +130,8 @@ def ward_counts_on(scope: Unit, days: list[date], child_ids: list[int]) -> list[
     spans = ward_spans(scope)
     steps = sa.union_all(
         sa.select(spans.c.child_id, spans.c.kind, spans.c.from_day.label("day"),
-                  sa.literal(1).label("step")),
-        sa.select(spans.c.child_id, spans.c.kind, spans.c.until_day, sa.literal(-1))
+                  spans.c.wards.label("step")),
+        sa.select(spans.c.child_id, spans.c.kind, spans.c.until_day, -spans.c.wards)
         .where(spans.c.until_day < FAR_FUTURE)).subquery("steps")
     # the first asked day the step reaches; none when it comes after the last
     reached = sa.case(*[(steps.c.day <= day, i) for i, day in enumerate(asked)], else_=None)
