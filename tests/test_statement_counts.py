@@ -5,7 +5,7 @@ Each page is read once with a few meetings and once with four times as many (mor
 participants, rooms and sittings too); the statements are counted with SQLAlchemy's
 `before_cursor_execute` event and must be the same number both times."""
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -13,6 +13,7 @@ from flask import g
 
 from scheduler.auth.models import User
 from scheduler.calendar.feeds import hash_token
+from scheduler.core.timeutil import LOCAL_TZ
 from scheduler.extensions import db
 from scheduler.rooms.models import Room
 from scheduler.units.models import Unit
@@ -77,8 +78,12 @@ def book(tree, rooms, first: int, count: int) -> None:
     admin = db.session.scalar(sa.select(User).where(User.username == "admin"))
     host = Unit.by_code("001")
     room_id = db.session.scalar(sa.select(Room.id).where(Room.name == "Hội trường quận"))
+    # five distinct working days from a week ahead (at() moves a weekend day to the Monday)
+    days = sorted({at(d).date() for d in range(7, 30)})[:5]
     for n in range(first, first + count):
-        start = at(7 + n % 5, 7 + n // 5 % 10, 0 if n < 50 else 30)
+        day = days[n % 5]
+        start = datetime(day.year, day.month, day.day, 7 + n // 5 % 10, 0 if n < 50 else 30,
+                         tzinfo=LOCAL_TZ)
         extra = {"rrule": "FREQ=WEEKLY;COUNT=3"} if n % 4 == 3 else {}
         services.book_meeting(admin, request_for(
             host, start, 30, title=f"Họp số {n}", participants=["00001", "00004"],
