@@ -65,19 +65,29 @@ def ward_spans(scope: Unit):
     same fact; before a ward's first recorded change, its endpoints' date) — each within the
     days the ward exists, with its child of the scope. Every ward's facts are read once,
     whatever the number of days asked about."""
-    facts = endpoint_facts(scope)
     change = ConnectionFactChange
+    # each ward with its active endpoints' facts (the first day one had the WAN, the video
+    # conference, whether one is reachable now), in one join and grouping by the ward
+    active = sa.and_(Endpoint.unit_id == Unit.id, Endpoint.active.is_(True))
+    each = (sa.select(Unit.id.label("unit_id"), Unit.path.label("path"),
+                      Unit.valid_from.label("valid_from"), Unit.valid_to.label("valid_to"),
+                      sa.func.min(Endpoint.wan_connected_on).label("wan_since"),
+                      sa.func.min(Endpoint.vc_deployed_on).label("vc_since"),
+                      sa.func.max(sa.case((Endpoint.state == "reachable", 1), else_=0))
+                      .label("reachable"))
+            .outerjoin(Endpoint, active)
+            .where(Unit.kind == "ward", Unit.in_subtree(scope))
+            .group_by(Unit.id, Unit.path, Unit.valid_from, Unit.valid_to).subquery("each_ward"))
     # wards alike (no recorded change, the same child, days and endpoint dates: most of
-    # them) are counted together, as one row with their number
-    recorded = Unit.id.in_(sa.select(change.unit_id))
-    each = (sa.select(sa.case((recorded, Unit.id)).label("id"),
-                      child_id_under(Unit.path, scope).label("child_id"),
-                      sa.func.coalesce(Unit.valid_from, FAR_PAST).label("exists_from"),
-                      sa.func.coalesce(day_after(Unit.valid_to), FAR_FUTURE).label("exists_until"),
-                      facts.c.wan_since, facts.c.vc_since,
-                      sa.func.coalesce(facts.c.reachable, 0).label("reachable"))
-            .outerjoin(facts, facts.c.unit_id == Unit.id)
-            .where(Unit.kind == "ward", Unit.in_subtree(scope)).subquery("each_ward"))
+    # them) are then counted together, as one row with their number
+    recorded = each.c.unit_id.in_(sa.select(change.unit_id))
+    each = (sa.select(sa.case((recorded, each.c.unit_id)).label("id"),
+                      child_id_under(each.c.path, scope).label("child_id"),
+                      sa.func.coalesce(each.c.valid_from, FAR_PAST).label("exists_from"),
+                      sa.func.coalesce(day_after(each.c.valid_to), FAR_FUTURE).label("exists_until"),
+                      each.c.wan_since, each.c.vc_since,
+                      sa.func.coalesce(each.c.reachable, 0).label("reachable"))
+            .subquery("alike"))
     ward = (sa.select(*each.c, sa.func.count().label("wards")).group_by(*each.c)
             .cte("wards").prefix_with("MATERIALIZED"))
     # of two changes on one day the later recorded wins: the earlier's span is empty
