@@ -57,6 +57,7 @@ def sample_units(url: str) -> list[str]:
     with engine.begin() as conn:
         # failed sign-ins of an earlier run would throttle this one (all users share 127.0.0.1)
         conn.execute(sa.text("DELETE FROM login_attempt"))
+        conn.execute(sa.text("DELETE FROM login_throttle"))
         wards = conn.execute(sa.text(
             "SELECT code, path FROM unit WHERE feed_token LIKE 'feed-%' ORDER BY id LIMIT 200")).all()
         provinces = dict(conn.execute(sa.text(
@@ -71,7 +72,11 @@ def sample_units(url: str) -> list[str]:
 
 
 def start_server(url: str, port: int, workers: int, log) -> subprocess.Popen:
+    # PROXY_HOPS=1: Locust's users send X-Forwarded-For (each its own 127.x address) as the
+    # reverse proxy of a deployment would, so that fifty offices signing in at once are not
+    # one client tripping the sign-in throttle's per-address limit
     env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="load-test", SESSION_COOKIE_SECURE="0",
+               PROXY_HOPS="1",
                GUNICORN_BIND=f"127.0.0.1:{port}", WEB_WORKERS=str(workers), WEB_ACCESS_LOG="",
                PYTHONPATH=str(ROOT))
     env.pop("SMTP_HOST", None)
