@@ -41,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import sqlalchemy as sa  # noqa: E402
 
 from scheduler.auth.models import User  # noqa: E402
+from scheduler.calendar.feeds import hash_token  # noqa: E402
 from scheduler.core.timeutil import LOCAL_TZ, UTC, today_local  # noqa: E402
 from scheduler.endpoints.models import Endpoint  # noqa: E402
 from scheduler.extensions import db  # noqa: E402
@@ -409,7 +410,8 @@ def build_users(conn, tree: Tree) -> None:
     conn.execute(sa.insert(User), users)
     conn.execute(sa.update(Unit).where(Unit.id == sa.bindparam("uid")).values(
         feed_token=sa.bindparam("token")),
-        [{"uid": uid, "token": f"feed-{tree.code_of[uid]}"} for uid in staffed])
+        # the database keeps a feed token's SHA-256 (calendar/feeds.py): the URL carries the token
+        [{"uid": uid, "token": hash_token(f"feed-{tree.code_of[uid]}")} for uid in staffed])
 
 
 def advance_sequences(conn) -> None:

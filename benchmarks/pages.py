@@ -148,7 +148,8 @@ def prepare(url: str, size: int, divisions, reuse: bool = False) -> dict:
             fresh_schema()
             generate(size, divisions)
         # the ward whose feed is read: the one taking part in most of the coming year
-        ward = db.session.scalar(sa.select(Unit).where(Unit.feed_token.like("feed-%"))
+        ward = db.session.scalar(sa.select(Unit).join(User, User.unit_id == Unit.id)
+                                 .where(User.username.like("vp\\_%", escape="\\"))
                                  .order_by(Unit.id).limit(1))
         ward_id = ward.id
         db.session.remove()
