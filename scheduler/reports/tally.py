@@ -6,7 +6,7 @@ difference is added to the tally rows of the host unit and each of its ancestors
 host's materialised path), in the same transaction. The contribution of a sitting follows the
 report's own rules: none when it or its meeting is cancelled or it awaits approval; otherwise
 "held" or "scheduled" as stored, online when its held mode (else the booked mode) is online or
-hybrid. Whether a scheduled sitting whose end has passed counts as held is decided when reading,
+hybrid, paperless when its meeting is (the paperless share's numerators). Whether a scheduled sitting whose end has passed counts as held is decided when reading,
 since that depends on the moment of the report.
 
 Writes that bypass the ORM (bulk loads of the demo data and the benchmarks) and changes of the
