@@ -369,7 +369,7 @@ def baseline_booking(engine, token: str, tree: Tree, district: int, body: dict) 
                 object_type="meeting", object_id=str(meeting_id), summary=body["title"],
                 changes={"title": [None, body["title"]]}))
             path = next(u.path for u in units if u.id == district)
-            counts: dict = defaultdict(lambda: [0, 0, 0, 0])
+            counts: dict = defaultdict(lambda: [0] * len(tally.COUNTS))
             tally._add(counts, path, start, body["category"], body["mode"], "scheduled", 1)
             tally.apply(conn, counts)
 

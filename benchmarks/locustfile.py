@@ -39,6 +39,9 @@ class Office(HttpUser):
         self.meeting_ids = []
         if PHASE == "hello":
             return
+        # each user a client of its own behind the proxy (load.py runs the server with
+        # PROXY_HOPS=1); every address stays on the loopback range
+        self.client.headers["X-Forwarded-For"] = f"127.1.{number // 250 % 250}.{number % 250 + 1}"
         page = self.client.get("/login", name="login page").text
         token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or \
             re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)

@@ -25,6 +25,7 @@ four to eight in-person sittings without a room. Explicit ids are written, then 
 are moved past them (PostgreSQL), the reports' running counts rebuilt and ANALYZE run.
 """
 import argparse
+import io
 import json
 import os
 import random
@@ -40,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import sqlalchemy as sa  # noqa: E402
 
 from scheduler.auth.models import User  # noqa: E402
+from scheduler.calendar.feeds import hash_token  # noqa: E402
 from scheduler.core.timeutil import LOCAL_TZ, UTC, today_local  # noqa: E402
 from scheduler.endpoints.models import Endpoint  # noqa: E402
 from scheduler.extensions import db  # noqa: E402
@@ -182,8 +184,41 @@ def working_days(first: date, last: date) -> list[date]:
     return days
 
 
+def _copy_text(value) -> str:
+    """A value in COPY's text format."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, list):
+        value = json.dumps(value)
+    return (str(value).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+            .replace("\r", "\\r"))
+
+
+def copy_rows(conn, table, rows: list[dict]) -> None:
+    """The rows by COPY FROM STDIN: a tenth of the time of a batched INSERT on PostgreSQL."""
+    columns = list(rows[0])
+    buffer = io.StringIO()
+    for row in rows:
+        buffer.write("\t".join(_copy_text(row[c]) for c in columns))
+        buffer.write("\n")
+    names = ", ".join(f'"{c}"' for c in columns)
+    statement = f'COPY "{table.name}" ({names}) FROM STDIN'
+    cursor = conn.connection.cursor()
+    if conn.dialect.driver == "psycopg":
+        with cursor.copy(statement) as copy:
+            copy.write(buffer.getvalue())
+    else:  # psycopg2
+        buffer.seek(0)
+        cursor.copy_expert(statement, buffer)
+    cursor.close()
+
+
 class Batch:
-    """Rows waiting for the next executemany, flushed parents first."""
+    """Rows waiting for the next executemany (COPY on PostgreSQL), flushed parents first."""
 
     TABLES = (Meeting.__table__, Occurrence.__table__, meeting_room, meeting_participant,
               Reservation.__table__)
@@ -191,6 +226,7 @@ class Batch:
     def __init__(self, conn):
         self.conn = conn
         self.rows = {table: [] for table in self.TABLES}
+        self.copy = conn.dialect.name == "postgresql" and conn.dialect.driver in ("psycopg", "psycopg2")
 
     def add(self, table, row):
         self.rows[table].append(row)
@@ -198,8 +234,49 @@ class Batch:
     def flush(self):
         for table in self.TABLES:
             if self.rows[table]:
-                self.conn.execute(table.insert(), self.rows[table])
+                if self.copy:
+                    copy_rows(self.conn, table, self.rows[table])
+                else:
+                    self.conn.execute(table.insert(), self.rows[table])
                 self.rows[table].clear()
+
+
+class IndexesAside:
+    """PostgreSQL: the meeting tables' secondary indexes, foreign keys, unique and exclusion
+    constraints dropped for the bulk load and built again after it from their own definitions
+    (one sorted build each instead of millions of insertions: the GiST exclusion constraint
+    alone made the load several times slower)."""
+
+    def __init__(self, conn, tables):
+        self.conn, self.tables, self.constraints, self.indexes = conn, tables, [], []
+
+    def __enter__(self):
+        if self.conn.dialect.name != "postgresql":
+            return self
+        names = [t.name for t in self.tables]
+        self.constraints = self.conn.execute(sa.text(
+            "SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid), c.contype "
+            "FROM pg_constraint c WHERE c.conrelid::regclass::text = ANY(:names) "
+            "AND c.contype IN ('f', 'u', 'x') ORDER BY c.contype = 'f'"), {"names": names}).all()
+        self.indexes = self.conn.execute(sa.text(
+            "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+            "WHERE i.indrelid::regclass::text = ANY(:names) AND NOT i.indisprimary AND NOT EXISTS "
+            "(SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)"),
+            {"names": names}).all()
+        for table, name, _definition, _kind in reversed(self.constraints):
+            self.conn.exec_driver_sql(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
+        for name, _definition in self.indexes:
+            self.conn.exec_driver_sql(f"DROP INDEX {name}")
+        return self
+
+    def __exit__(self, kind, *_exc):
+        if kind is not None or self.conn.dialect.name != "postgresql":
+            return
+        self.conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '1GB'")
+        for _name, definition in self.indexes:
+            self.conn.exec_driver_sql(definition)
+        for table, name, definition, _kind in self.constraints:
+            self.conn.exec_driver_sql(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
 
 
 def _deal(tree: Tree, sizes: list[int], rnd: random.Random) -> list[list[int]]:
@@ -333,7 +410,8 @@ def build_users(conn, tree: Tree) -> None:
     conn.execute(sa.insert(User), users)
     conn.execute(sa.update(Unit).where(Unit.id == sa.bindparam("uid")).values(
         feed_token=sa.bindparam("token")),
-        [{"uid": uid, "token": f"feed-{tree.code_of[uid]}"} for uid in staffed])
+        # the database keeps a feed token's SHA-256 (calendar/feeds.py): the URL carries the token
+        [{"uid": uid, "token": hash_token(f"feed-{tree.code_of[uid]}")} for uid in staffed])
 
 
 def advance_sequences(conn) -> None:
@@ -353,7 +431,8 @@ def generate(meetings: int, divisions: str | None = None, today: date | None = N
     began = time.perf_counter()
     with db.engine.begin() as conn:
         tree = build_units(conn, load_divisions(divisions))
-        totals = build_meetings(conn, tree, meetings, today, rnd)
+        with IndexesAside(conn, Batch.TABLES):
+            totals = build_meetings(conn, tree, meetings, today, rnd)
         build_users(conn, tree)
         advance_sequences(conn)
     from scheduler.reports import tally

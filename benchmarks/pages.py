@@ -126,13 +126,30 @@ def minimal_feed(results) -> bytes:
     return "\r\n".join(lines).encode()
 
 
-def prepare(url: str, size: int, divisions) -> dict:
+def generated_size(url: str) -> int | None:
+    """How many meetings an earlier run (or benchmarks/national.py) left in the database."""
+    engine = sa.create_engine(make_app(url).config["SQLALCHEMY_DATABASE_URI"])
+    try:
+        with engine.connect() as conn:
+            return conn.execute(sa.text("SELECT count(*) FROM meeting")).scalar()
+    except sa.exc.DBAPIError:
+        return None
+    finally:
+        engine.dispose()
+
+
+def prepare(url: str, size: int, divisions, reuse: bool = False) -> dict:
     app = make_app(url)
+    kept = reuse and generated_size(url) == size
     with app.app_context():
-        fresh_schema()
-        generate(size, divisions)
+        if kept:
+            print(f"  reusing the {size:,} meetings already in {url.rsplit('/', 1)[-1]}", flush=True)
+        else:
+            fresh_schema()
+            generate(size, divisions)
         # the ward whose feed is read: the one taking part in most of the coming year
-        ward = db.session.scalar(sa.select(Unit).where(Unit.feed_token.like("feed-%"))
+        ward = db.session.scalar(sa.select(Unit).join(User, User.unit_id == Unit.id)
+                                 .where(User.username.like("vp\\_%", escape="\\"))
                                  .order_by(Unit.id).limit(1))
         ward_id = ward.id
         db.session.remove()
@@ -179,17 +196,24 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--divisions", help="see benchmarks/national.py (e.g. 0.6.0's 10,051 wards)")
+    parser.add_argument("--reuse", action="store_true",
+                        help="keep a size's database when it already holds that many meetings "
+                             "(PostgreSQL, or --workdir for SQLite)")
+    parser.add_argument("--workdir", help="where the SQLite files live (default: a temporary "
+                                          "directory, removed at the end)")
     args = parser.parse_args()
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
     url = os.environ.get("DATABASE_URL", "")
     if url and "bench" not in url.rsplit("/", 1)[-1]:
         raise SystemExit(f"refusing {url}: the database's name must contain 'bench'")
     workdir = tempfile.TemporaryDirectory()
+    files = args.workdir or workdir.name  # --workdir is kept, the temporary directory is not
+    Path(files).mkdir(parents=True, exist_ok=True)
     print(f"feed and year report on {'postgresql' if url else 'sqlite'}; load {load()}", flush=True)
     setups = {}
     for size in sizes:
         print(f"{size:,} meetings", flush=True)
-        setups[size] = prepare(size_url(url, size, workdir.name), size, args.divisions)
+        setups[size] = prepare(size_url(url, size, files), size, args.divisions, args.reuse)
         for kind in KINDS:
             capture_baseline(setups[size], kind)
     turns = [(size, kind, which) for size in sizes for kind in KINDS for which in ("app", "baseline")]

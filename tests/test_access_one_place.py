@@ -77,3 +77,18 @@ def test_every_route_asks_the_one_access_function(app, tree, rooms, client, auth
         if status in (200, 403) and not asked:
             silent.append(f"{rule.endpoint} {url} ({status})")
     assert silent == [], "routes deciding access without core.access.reach:\n" + "\n".join(silent)
+
+
+def test_a_lists_reach_worked_out_once_answers_as_allowed_does(tree):
+    """The API's lists ask allowed_units once and then for each unit of each meeting: it must
+    answer exactly what allowed() answers, for every role, permission and unit (an inactive
+    user reaches nothing)."""
+    from scheduler.units.models import Unit
+
+    units = list(db.session.scalars(db.select(Unit)))
+    tree.users.other_ward_staff.active = False
+    for user in vars(tree.users).values():
+        for permission in access.PERMISSIONS:
+            sees = access.allowed_units(user, permission)
+            assert {u.code for u in units if sees(u)} == \
+                {u.code for u in units if access.allowed(user, permission, u)}, (user.username, permission)

@@ -1,7 +1,10 @@
 """API lists come in pages: `limit` (default 100, at most 1,000), an opaque cursor, and the
 next page's link; following the links gives every item exactly once."""
+from datetime import datetime
+
 import pytest
 
+from scheduler.core.timeutil import LOCAL_TZ
 from scheduler.extensions import db
 from scheduler.meetings import services
 from tests.booking_helpers import at, request_for
@@ -19,19 +22,28 @@ def follow(client, url: str, key: str) -> tuple[list, int]:
     return items, pages
 
 
+def on_working_day(index: int, hour: int = 8) -> datetime:
+    """The index-th distinct working day from a week ahead, at `hour` (at() moves a weekend
+    day to the Monday: on a Thursday at(9), at(10) and at(11) are one day)."""
+    days = sorted({at(d).date() for d in range(7, 30)})
+    day = days[index]
+    return datetime(day.year, day.month, day.day, hour, tzinfo=LOCAL_TZ)
+
+
 @pytest.fixture
 def seven_sittings(tree, auth):
     """Seven sittings, three of them at the same minute (the cursor must break the tie)."""
     for n, (day, hour) in enumerate([(7, 8), (7, 8), (7, 8), (8, 9), (9, 10), (10, 8), (11, 14)]):
         services.book_meeting(tree.users.admin, request_for(
-            tree.phuc_xa if n % 2 else tree.truc_bach, at(day, hour), 30, title=f"Họp {n}"))
+            tree.phuc_xa if n % 2 else tree.truc_bach, on_working_day(day - 7, hour), 30,
+            title=f"Họp {n}"))
         db.session.commit()  # each booking is its own transaction
     auth.login("admin", tree.password)
     return tree
 
 
 def test_meeting_list_pages_through_every_sitting_once(client, seven_sittings):
-    url = f"/api/v1/meetings?start={at(7).date().isoformat()}&end={at(12).date().isoformat()}"
+    url = f"/api/v1/meetings?start={at(7).date().isoformat()}&end={on_working_day(5).date().isoformat()}"
     whole = client.get(url).get_json()
     assert len(whole["meetings"]) == 7 and whole["next"] is None
     paged, pages = follow(client, url + "&limit=2", "meetings")
@@ -42,7 +54,8 @@ def test_meeting_list_pages_through_every_sitting_once(client, seven_sittings):
 
 
 def test_the_pages_keep_the_unit_filter(client, seven_sittings):
-    url = f"/api/v1/meetings?start={at(7).date().isoformat()}&end={at(12).date().isoformat()}&unit=00001"
+    url = (f"/api/v1/meetings?start={at(7).date().isoformat()}"
+           f"&end={on_working_day(5).date().isoformat()}&unit=00001")
     paged, _pages = follow(client, url + "&limit=1", "meetings")
     assert [m["title"] for m in paged] == ["Họp 1", "Họp 3", "Họp 5"]
 

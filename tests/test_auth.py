@@ -340,3 +340,28 @@ def test_language_switch_does_not_redirect_off_site(client):
     response = client.post("/language/en", data={"next": "//evil.example"})
     assert response.status_code == 302
     assert "evil" not in response.headers["Location"]
+
+
+
+def test_a_sign_in_takes_the_throttle_rows_in_one_order(app, tree):
+    """Counting an attempt locks the address's counter, then the account's; giving the
+    attempt back after a correct password must take them in that same order, or two sign-ins
+    of one user at once wait for each other (a deadlock on PostgreSQL under the load test)."""
+    from scheduler.extensions import db
+
+    scopes = []
+
+    def on_statement(conn, cursor, statement, parameters, context, executemany):
+        if "login_throttle" in statement and not statement.lstrip().upper().startswith("SELECT"):
+            values = parameters.values() if isinstance(parameters, dict) else parameters
+            scope = next((v for v in values if v in ("address", "account")), None)
+            if scope:  # not the clean-up of expired counters, which names none
+                scopes.append(scope)
+
+    sa.event.listen(db.engine, "before_cursor_execute", on_statement)
+    try:
+        auth_services.authenticate("vp_phucxa", tree.password, "127.0.0.9")
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", on_statement)
+    # counted (address, account), then given back in the same order
+    assert scopes == ["address", "account", "address", "account"]

@@ -16,9 +16,28 @@ from tests.booking_helpers import at, request_for, weekly_start
 
 
 def stored() -> dict:
-    return {(r.unit_id, r.half_month, r.category): (r.held, r.held_online, r.scheduled, r.scheduled_online)
-            for r in db.session.scalars(sa.select(OccurrenceTally))
-            if (r.held, r.held_online, r.scheduled, r.scheduled_online) != (0, 0, 0, 0)}
+    rows = {(r.unit_id, r.half_month, r.category): tuple(getattr(r, c) for c in tally.COUNTS)
+            for r in db.session.scalars(sa.select(OccurrenceTally))}
+    return {key: counts for key, counts in rows.items() if any(counts)}
+
+
+def test_paperless_sittings_are_counted_for_the_paperless_share(tree):
+    """The paperless share reads the running counts too: a paperless meeting counts there as
+    held or scheduled paperless, and stops counting when it is changed to a plain one."""
+    past = services.book_meeting(tree.users.ward_staff, request_for(
+        tree.phuc_xa, at(-40, 10), paperless=True))
+    services.book_meeting(tree.users.ward_staff, request_for(tree.phuc_xa, at(3), paperless=True))
+    db.session.commit()
+    ward = {(k[1], k[2]): dict(zip(tally.COUNTS, v)) for k, v in stored().items()
+            if k[0] == tree.phuc_xa.id}
+    assert sum(c["held_paperless"] for c in ward.values()) == 1
+    assert sum(c["scheduled_paperless"] for c in ward.values()) == 1
+    assert_in_step()
+    services.update_meeting(tree.users.ward_staff, past, {"paperless": False})
+    db.session.commit()
+    assert sum(v[tally.COUNTS.index("held_paperless")] for k, v in stored().items()
+               if k[0] == tree.phuc_xa.id) == 0
+    assert_in_step()
 
 
 def assert_in_step() -> None:

@@ -7,6 +7,7 @@ from flask import jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..core.access import allowed_units
 from ..core.errors import ValidationError
 from ..core.types import parse_id
 from ..core.timeutil import local_midnight_utc, to_utc, today_local
@@ -71,7 +72,8 @@ def list_meetings():
                               {"fields": {"q": _("Tối đa %(n)d ký tự.", n=200)}})
     occurrences, following = sitting_page(lambda after, limit: queries.find_occurrences(
         current_user, start, end, unit=unit, room=room, words=words, after=after, limit=limit))
-    return jsonify({"meetings": [occurrence_item(o, current_user) for o in occurrences],
+    sees = allowed_units(current_user, "view")  # the viewer's reach, once for every item
+    return jsonify({"meetings": [occurrence_item(o, current_user, sees) for o in occurrences],
                     "next": following})
 
 
@@ -91,7 +93,8 @@ def create_meeting():
 def list_pending_approvals():
     meetings, following = offset_page("pending", lambda offset, limit: queries.pending_approvals(
         current_user, offset=offset, limit=limit))
-    return jsonify({"meetings": [meeting_to_dict(m, current_user) for m in meetings],
+    sees = allowed_units(current_user, "view")
+    return jsonify({"meetings": [meeting_to_dict(m, current_user, sees=sees) for m in meetings],
                     "next": following})
 
 

@@ -76,14 +76,16 @@ def _count_failure(scope: str, key: str, now: datetime, window: timedelta) -> in
 
 def _give_back(keys: dict[str, str]) -> None:
     """A correct password: the username's lock for this client starts afresh, and the
-    address's count loses the attempt it took."""
+    address's count loses the attempt it took. The address's row first, in the order
+    sign_in counts them: two sign-ins of one user at once would otherwise each hold the row
+    the other waits for (PostgreSQL saw that deadlock under the load test)."""
     table = LoginThrottle.__table__
-    db.session.execute(sa.delete(table).where(table.c.scope == "account",
-                                              table.c.key == keys["account"]))
     db.session.execute(sa.update(table).where(table.c.scope == "address",
                                               table.c.key == keys["address"])
                        .values(failures=sa.case((table.c.failures > 0, table.c.failures - 1),
                                                 else_=0)))
+    db.session.execute(sa.delete(table).where(table.c.scope == "account",
+                                              table.c.key == keys["account"]))
 
 
 def _forget_expired(cutoff: datetime, batch: int = 100) -> None:

@@ -3,7 +3,7 @@
 A unit not taking part in a meeting sees only its public facts (title, host unit, time,
 status): agenda, participants, rooms and the join link stay with those invited.
 """
-from ..core.access import allowed
+from ..core.access import allowed_units
 from ..core.timeutil import to_local
 from .models import Meeting, Occurrence
 
@@ -16,12 +16,13 @@ def involved_unit_ids(meeting: Meeting) -> set[int]:
     return {meeting.host_unit_id} | {u.id for u in meeting.participants}
 
 
-def may_see_details(viewer, meeting: Meeting) -> bool:
-    """Invited (host or participant within the viewer's reach), or an admin."""
+def may_see_details(viewer, meeting: Meeting, sees=None) -> bool:
+    """Invited (host or participant within the viewer's reach), or an admin. `sees`: the
+    viewer's allowed_units(viewer, "view"), worked out once for a list."""
     if viewer is None or not getattr(viewer, "is_authenticated", False):
         return False
-    units = [meeting.host_unit, *meeting.participants]
-    return any(allowed(viewer, "view", unit) for unit in units)
+    sees = sees or allowed_units(viewer, "view")
+    return sees(meeting.host_unit) or any(sees(unit) for unit in meeting.participants)
 
 
 def public_dict(meeting: Meeting) -> dict:
@@ -36,10 +37,11 @@ def occurrence_dict(occ: Occurrence) -> dict:
             "held_mode": occ.held_mode, "moved": occ.moved}
 
 
-def meeting_to_dict(meeting: Meeting, viewer, sittings: bool = True) -> dict:
+def meeting_to_dict(meeting: Meeting, viewer, sittings: bool = True, sees=None) -> dict:
     """The meeting as the viewer may see it; `sittings=False` leaves out what is read from the
-    occurrences (lists describe one sitting per item and do not load them)."""
-    if not may_see_details(viewer, meeting):
+    occurrences (lists describe one sitting per item and do not load them); `sees`: see
+    may_see_details."""
+    if not may_see_details(viewer, meeting, sees):
         return public_dict(meeting)
     data = {
         "id": meeting.id, "title": meeting.title, "category": meeting.category,
@@ -78,9 +80,9 @@ def _held_mode(meeting: Meeting):
     return modes.pop() if len(modes) == 1 else None
 
 
-def occurrence_item(occ: Occurrence, viewer) -> dict:
+def occurrence_item(occ: Occurrence, viewer, sees=None) -> dict:
     """One line of a calendar: the meeting's fields with this sitting's time and status."""
-    data = meeting_to_dict(occ.meeting, viewer, sittings=False)
+    data = meeting_to_dict(occ.meeting, viewer, sittings=False, sees=sees)
     data.update({"meeting_id": occ.meeting_id, "occurrence_id": occ.id, "start": _iso(occ.start_at),
                  "end": _iso(occ.end_at), "status": occ.status,
                  "original_start": _iso(occ.original_start), "moved": occ.moved})

@@ -128,37 +128,51 @@ class ShareRow:
     in_total: bool = True
 
 
+def _numerator_columns(table, target: Target):
+    """The tally's (held, scheduled) counts of a target's numerator."""
+    if target.measure == "paperless":
+        return table.held_paperless, table.scheduled_paperless
+    return table.held_online, table.scheduled_online
+
+
 def tallied_rows(targets: list[Target], scope: Unit, period: Period, now: datetime,
                   children: list[Unit]) -> list[ShareRow]:
     """The same figures as share_rows, read from the running counts (reports/tally.py) for
     the whole half months of the period and counted from the sittings only for the partial
-    ones and for the sittings around `now` still scheduled although ended."""
+    ones and for the sittings around `now` still scheduled although ended. Each target counts
+    its own numerator: held online, or held paperless."""
     parts = tally.plan(period, now)
     whole = {index: (outer, state) for index, _f, _l, outer, state in parts if index is not None}
     categories = sorted({c for t in targets for c in t.categories})
     rows: list[ShareRow] = []
     child_ids = {c.id for c in children}
 
-    def emit(child_id, outer, category, held, held_online, planned, planned_online, in_total=True):
+    def emit(child_id, outer, category, held, planned, is_online, is_paperless, in_total=True):
         for target in targets:
             if category in target.categories:
-                rows.append(ShareRow(target.code, child_id, outer, held_online, held,
-                                     planned_online, planned, in_total))
+                counted = is_paperless if target.measure == "paperless" else is_online
+                rows.append(ShareRow(target.code, child_id, outer, held if counted else 0, held,
+                                     planned if counted else 0, planned, in_total))
 
     if whole:
         table = OccurrenceTally
         settled = [index for index, (_outer, state) in whole.items() if state == "settled"]
         is_settled = table.half_month.in_(settled) if settled else sa.false()
+
         # every sitting of a settled half month has ended: its scheduled ones count as held
-        held = table.held + sa.case((is_settled, table.scheduled), else_=0)
-        held_online = table.held_online + sa.case((is_settled, table.scheduled_online), else_=0)
-        planned = sa.case((is_settled, 0), else_=table.scheduled)
-        planned_online = sa.case((is_settled, 0), else_=table.scheduled_online)
+        def held(held_count, scheduled_count):
+            return held_count + sa.case((is_settled, scheduled_count), else_=0)
+
+        def planned(scheduled_count):
+            return sa.case((is_settled, 0), else_=scheduled_count)
+
         measures = []
         for target in targets:
             mine = table.category.in_(target.categories)
+            held_num, scheduled_num = _numerator_columns(table, target)
             measures += [sa.func.sum(sa.case((mine, value), else_=0))
-                         for value in (held, held_online, planned, planned_online)]
+                         for value in (held(table.held, table.scheduled), held(held_num, scheduled_num),
+                                       planned(table.scheduled), planned(scheduled_num))]
         outer_of = sa.case(*[(table.half_month == index, outer) for index, (outer, _s) in whole.items()],
                            else_=-1)
         base = sa.select().where(table.half_month.in_(list(whole)), table.category.in_(categories))
@@ -186,8 +200,9 @@ def tallied_rows(targets: list[Target], scope: Unit, period: Period, now: dateti
                                child_id_under(Unit.path, scope).label("child_id"))
                      .where(Unit.in_subtree(scope)).subquery("hosts"))
             online = sa.case((online_condition(), 1), else_=0)
-            for child_id, category, is_online, count in db.session.execute(
-                    sa.select(hosts.c.child_id, Meeting.category, online, sa.func.count())
+            paperless = sa.case((paperless_condition(), 1), else_=0)
+            for child_id, category, is_online, is_paperless, count in db.session.execute(
+                    sa.select(hosts.c.child_id, Meeting.category, online, paperless, sa.func.count())
                     .select_from(Occurrence)
                     .join(Meeting, Meeting.id == Occurrence.meeting_id)
                     .join(hosts, hosts.c.unit_id == Meeting.host_unit_id)
@@ -195,16 +210,20 @@ def tallied_rows(targets: list[Target], scope: Unit, period: Period, now: dateti
                            Occurrence.end_at > begins, Occurrence.start_at >= begins,
                            Occurrence.start_at < ends, Meeting.status != "cancelled",
                            Meeting.category.in_(categories))
-                    .group_by(hosts.c.child_id, Meeting.category, online)):
+                    .group_by(hosts.c.child_id, Meeting.category, online, paperless)):
                 moved = int(count)
-                moved_online = moved if is_online else 0
-                emit(None, outer, category, moved, moved_online, -moved, -moved_online)
+                emit(None, outer, category, moved, -moved, is_online, is_paperless)
                 if child_id in child_ids:
-                    emit(child_id, outer, category, moved, moved_online, -moved, -moved_online,
+                    emit(child_id, outer, category, moved, -moved, is_online, is_paperless,
                          in_total=False)
     # partial half months: counted from the sittings, each span within one month of the trend
+    online_targets = [t for t in targets if t.measure != "paperless"]
+    paperless_targets = [t for t in targets if t.measure == "paperless"]
     for _index, first, last, outer in [(i, f, l, o) for i, f, l, o, _s in parts if i is None]:
-        for row in share_rows(targets, scope, custom_period(first, last), now):
-            row.month_index = outer
-            rows.append(row)
+        for group, numerator in ((online_targets, None), (paperless_targets, paperless_condition())):
+            if not group:
+                continue
+            for row in share_rows(group, scope, custom_period(first, last), now, numerator):
+                row.month_index = outer
+                rows.append(row)
     return rows

@@ -5,6 +5,8 @@ before that day; without one, its active endpoints' dates (wan_connected_on, vc_
 decide. Counting is grouped SQL over the wards, so any past day can be answered, e.g. 584/584
 wards in 2018 and the 126 communes and wards after the 2025 reform.
 """
+import copy
+from collections import defaultdict
 from datetime import date
 
 import sqlalchemy as sa
@@ -19,7 +21,7 @@ from ..endpoints.models import Endpoint
 from ..extensions import db
 from ..units.models import TWO_LEVEL_SINCE, Unit
 from .models import FACTS, ConnectionFactChange
-from .sql import analytic_transaction, child_id_under
+from .sql import analytic_transaction, child_id_under, day_after, earliest, latest
 
 
 def endpoint_facts(scope: Unit):
@@ -51,83 +53,120 @@ def fact_flag(fact: str, day, ward, facts):
     return sa.case((changed, sa.func.coalesce(latest, from_endpoint)), else_=from_endpoint)
 
 
-def fact_spans(ward_ids):
-    """Each recorded change of the wards as the span of days it holds: [from_day, until_day)
-    up to the next change of the same fact (None: still). Read once for all the days a
-    report asks about, instead of a lookup per ward and day; of two changes on one day the
-    later recorded wins (the earlier's span is empty)."""
+# the open ends of a span of days, so that both databases compare plain dates
+FAR_PAST, FAR_FUTURE = date(1, 1, 1), date(9999, 12, 30)
+COUNTED = ("total", "wan", "vc", "reachable")
+
+
+def ward_spans(scope: Unit):
+    """The wards of the scope as spans of days [from_day, until_day), each with the number of
+    wards it stands for: one span of `total` (the days a ward exists), one of `reachable` if an
+    endpoint of it is reachable now, and for each fact the spans it held it on (a recorded change's span up to the next change of the
+    same fact; before a ward's first recorded change, its endpoints' date) — each within the
+    days the ward exists, with its child of the scope. Every ward's facts are read once,
+    whatever the number of days asked about."""
     change = ConnectionFactChange
+    # each ward with its active endpoints' facts (the first day one had the WAN, the video
+    # conference, whether one is reachable now), in one join and grouping by the ward
+    active = sa.and_(Endpoint.unit_id == Unit.id, Endpoint.active.is_(True))
+    each = (sa.select(Unit.id.label("unit_id"), Unit.path.label("path"),
+                      Unit.valid_from.label("valid_from"), Unit.valid_to.label("valid_to"),
+                      sa.func.min(Endpoint.wan_connected_on).label("wan_since"),
+                      sa.func.min(Endpoint.vc_deployed_on).label("vc_since"),
+                      sa.func.max(sa.case((Endpoint.state == "reachable", 1), else_=0))
+                      .label("reachable"))
+            .outerjoin(Endpoint, active)
+            .where(Unit.kind == "ward", Unit.in_subtree(scope))
+            .group_by(Unit.id, Unit.path, Unit.valid_from, Unit.valid_to).subquery("each_ward"))
+    # wards alike (no recorded change, the same child, days and endpoint dates: most of
+    # them) are then counted together, as one row with their number
+    recorded = each.c.unit_id.in_(sa.select(change.unit_id))
+    each = (sa.select(sa.case((recorded, each.c.unit_id)).label("id"),
+                      child_id_under(each.c.path, scope).label("child_id"),
+                      sa.func.coalesce(each.c.valid_from, FAR_PAST).label("exists_from"),
+                      sa.func.coalesce(day_after(each.c.valid_to), FAR_FUTURE).label("exists_until"),
+                      each.c.wan_since, each.c.vc_since,
+                      sa.func.coalesce(each.c.reachable, 0).label("reachable"))
+            .subquery("alike"))
+    ward = (sa.select(*each.c, sa.func.count().label("wards")).group_by(*each.c)
+            .cte("wards").prefix_with("MATERIALIZED"))
+    # of two changes on one day the later recorded wins: the earlier's span is empty
     following = sa.func.lead(change.effective_on).over(
         partition_by=(change.unit_id, change.fact), order_by=(change.effective_on, change.id))
-    return (sa.select(change.unit_id.label("unit_id"), change.fact.label("fact"),
-                      change.value.label("value"), change.effective_on.label("from_day"),
-                      following.label("until_day"))
-            .where(change.unit_id.in_(ward_ids))
-            .cte("fact_spans").prefix_with("MATERIALIZED"))
-
-
-def _fact_flags(joined, wards, day):
-    """(FROM clause, {fact: SQL 1/0}) of each ward's facts on `day`. PostgreSQL joins the
-    spans of the recorded changes, read once (a lookup per ward and day costs a subplan each:
-    5x slower at 10,000 wards); SQLite, which cannot index a CTE for that range join, looks
-    each one up in ix_connection_fact_change_lookup, which it does quickly."""
-    if db.session.get_bind().dialect.name != "postgresql":
-        return joined, {fact: fact_flag(fact, day, wards.c, wards) for fact in FACTS}
-    spans = fact_spans(sa.select(wards.c.id))
-    flags = {}
+    changes = (sa.select(change.unit_id.label("unit_id"), change.fact.label("fact"),
+                         change.value.label("value"), change.effective_on.label("from_day"),
+                         sa.func.coalesce(following, FAR_FUTURE).label("until_day"))
+               .where(change.unit_id.in_(sa.select(ward.c.id)))
+               .cte("changes").prefix_with("MATERIALIZED"))
+    first_change = (sa.select(changes.c.unit_id, changes.c.fact,
+                              sa.func.min(changes.c.from_day).label("first_day"))
+                    .group_by(changes.c.unit_id, changes.c.fact).subquery("first_change"))
+    within = (ward.c.child_id, ward.c.wards, ward.c.exists_from, ward.c.exists_until)
+    parts = [sa.select(*within, sa.literal("total").label("kind"),
+                       ward.c.exists_from.label("from_day"), ward.c.exists_until.label("until_day")),
+             sa.select(*within, sa.literal("reachable"), ward.c.exists_from, ward.c.exists_until)
+             .where(ward.c.reachable == 1)]
     for fact in FACTS:
-        # the span of the ward's recorded changes holding that day, if any; else its endpoints
-        span = spans.alias(f"{fact}_span")
-        joined = joined.outerjoin(span, sa.and_(
-            span.c.unit_id == wards.c.id, span.c.fact == fact, span.c.from_day <= day,
-            sa.or_(span.c.until_day.is_(None), span.c.until_day > day)))
-        since = wards.c.wan_since if fact == "wan" else wards.c.vc_since
-        recorded = sa.case((span.c.value.is_(True), 1), else_=0)
-        flags[fact] = sa.case((span.c.unit_id.is_not(None), recorded), (since <= day, 1), else_=0)
-    return joined, flags
+        since = ward.c.wan_since if fact == "wan" else ward.c.vc_since
+        parts.append(sa.select(*within, sa.literal(fact), since,
+                               sa.func.coalesce(first_change.c.first_day, FAR_FUTURE))
+                     .outerjoin(first_change, sa.and_(first_change.c.unit_id == ward.c.id,
+                                                      first_change.c.fact == fact))
+                     .where(since.is_not(None)))
+        parts.append(sa.select(*within, sa.literal(fact), changes.c.from_day, changes.c.until_day)
+                     .join(changes, changes.c.unit_id == ward.c.id)
+                     .where(changes.c.fact == fact, changes.c.value.is_(True)))
+    held = sa.union_all(*parts).subquery("held")
+    from_day = latest(held.c.from_day, held.c.exists_from)
+    until_day = earliest(held.c.until_day, held.c.exists_until)
+    return (sa.select(held.c.child_id, held.c.wards, held.c.kind, from_day.label("from_day"),
+                      until_day.label("until_day"))
+            .where(from_day < until_day).cte("spans").prefix_with("MATERIALIZED"))
 
 
 def ward_counts_on(scope: Unit, days: list[date], child_ids: list[int]) -> list[dict]:
     """For each of `days`: {"scope": {total, wan, vc, reachable}, "children": {child id:
     {...}}} over the wards of the scope existing that day, by the scope's child (among
-    `child_ids`) each ward lies under. One grouped query for all the days, which reads each
-    ward's facts once (its endpoints' dates and the spans of its recorded changes)."""
+    `child_ids`) each ward lies under.
+
+    One grouped query, as running counts: each span of ward_spans adds one from its first day
+    and takes it back from the day after its last; the query sums those steps by child, by
+    what they count and by the first of the asked days they reach, so it returns a few rows
+    per child whatever the number of wards, and the counts of each day are the steps summed
+    up to it."""
     if not days:
         return []
-    day_table = sa.values(sa.column("idx", sa.Integer), sa.column("day", sa.Date),
-                          name="report_day").data(list(enumerate(days))).cte()
-    day = day_table.c.day
-    facts = endpoint_facts(scope)
-    # each ward's facts worked out once (its child of the scope, its validity, its endpoints'
-    # dates), then counted for every day: materialised, or it would be redone per day
-    wards = (sa.select(Unit.id.label("id"), child_id_under(Unit.path, scope).label("child_id"),
-                       Unit.valid_from.label("valid_from"), Unit.valid_to.label("valid_to"),
-                       facts.c.wan_since, facts.c.vc_since,
-                       sa.func.coalesce(facts.c.reachable, 0).label("reachable"))
-             .outerjoin(facts, facts.c.unit_id == Unit.id)
-             .where(Unit.kind == "ward", Unit.in_subtree(scope))
-             .cte("wards").prefix_with("MATERIALIZED"))
-    exists = sa.and_(sa.or_(wards.c.valid_from.is_(None), wards.c.valid_from <= day),
-                     sa.or_(wards.c.valid_to.is_(None), wards.c.valid_to >= day))
-    joined, flags = _fact_flags(day_table.join(wards, exists), wards, day)
-    query = (sa.select(day_table.c.idx, wards.c.child_id, sa.func.count().label("total"),
-                       sa.func.sum(flags["wan"]).label("wan"),
-                       sa.func.sum(flags["vc"]).label("vc"),
-                       sa.func.sum(wards.c.reachable).label("reachable"))
-             .select_from(joined)
-             .group_by(day_table.c.idx, wards.c.child_id))
-    wanted = set(child_ids)
-    result = [{"scope": {"total": 0, "wan": 0, "vc": 0, "reachable": 0}, "children": {}}
-              for _day in days]
+    asked = sorted(set(days))
+    spans = ward_spans(scope)
+    steps = sa.union_all(
+        sa.select(spans.c.child_id, spans.c.kind, spans.c.from_day.label("day"),
+                  spans.c.wards.label("step")),
+        sa.select(spans.c.child_id, spans.c.kind, spans.c.until_day, -spans.c.wards)
+        .where(spans.c.until_day < FAR_FUTURE)).subquery("steps")
+    # the first asked day the step reaches; none when it comes after the last
+    reached = sa.case(*[(steps.c.day <= day, i) for i, day in enumerate(asked)], else_=None)
+    query = (sa.select(steps.c.child_id, steps.c.kind, reached.label("reached"),
+                       sa.func.sum(steps.c.step).label("step"))
+             .where(reached.is_not(None))
+             .group_by(steps.c.child_id, steps.c.kind, reached))
+    changes_on = [defaultdict(int) for _day in asked]
     for row in db.session.execute(query):
-        counts = {"total": int(row.total), "wan": int(row.wan or 0), "vc": int(row.vc or 0),
-                  "reachable": int(row.reachable or 0)}
-        entry = result[row.idx]
-        for key in counts:
-            entry["scope"][key] += counts[key]
-        if row.child_id in wanted:
-            entry["children"][row.child_id] = counts
-    return result
+        changes_on[row.reached][(row.child_id, row.kind)] += int(row.step)
+    wanted = set(child_ids)
+    running: dict = defaultdict(int)
+    by_day = {}
+    for day, steps_then in zip(asked, changes_on):
+        for key, step in steps_then.items():
+            running[key] += step
+        entry = {"scope": dict.fromkeys(COUNTED, 0), "children": {}}
+        for (child_id, kind), count in running.items():
+            entry["scope"][kind] += count
+            if child_id in wanted:
+                entry["children"].setdefault(child_id, dict.fromkeys(COUNTED, 0))[kind] = count
+        # a child whose wards all ceased to exist by that day is absent, as before
+        entry["children"] = {c: counts for c, counts in entry["children"].items() if counts["total"]}
+        by_day[day] = entry
+    return [copy.deepcopy(by_day[day]) for day in days]
 
 
 def ward_counts(scope: Unit, day: date, child_ids: list[int]) -> dict:

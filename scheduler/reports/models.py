@@ -106,7 +106,8 @@ class OccurrenceTally(db.Model):
     change of a sitting or its meeting (reports/tally.py): per unit — counting the meetings
     hosted anywhere in its subtree — per half month (days 1-14 and 15-end, of which both the
     calendar months and the 15th-to-14th months of Decree 09/2019 are made) and per category,
-    the sittings held and still scheduled, each also counted when online or hybrid.
+    the sittings held and still scheduled, each also counted when online or hybrid and
+    when paperless.
 
     A year's report of the city then reads a few thousand of these rows instead of every
     sitting of the year (benchmarks/reports.py)."""
@@ -120,3 +121,6 @@ class OccurrenceTally(db.Model):
     held_online: Mapped[int] = mapped_column(default=0)
     scheduled: Mapped[int] = mapped_column(default=0)
     scheduled_online: Mapped[int] = mapped_column(default=0)
+    # the paperless share's numerators (a column default: added to a table that had rows)
+    held_paperless: Mapped[int] = mapped_column(default=0, server_default="0")
+    scheduled_paperless: Mapped[int] = mapped_column(default=0, server_default="0")

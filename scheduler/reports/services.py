@@ -19,7 +19,7 @@ from ..units.models import Unit
 from . import coverage
 from .models import Target
 from .counting import (counted_occurrences, held_condition, numerator_condition,
-                       paperless_condition, planned_condition, share_rows, tallied_rows)
+                       planned_condition, tallied_rows)
 from .periods import Period
 from .targets import active_targets
 from .sql import analytic_transaction
@@ -113,10 +113,9 @@ def threshold_year(period: Period) -> int:
 
 
 def share_reports(targets: list[Target], scope: Unit, period: Period, now: datetime,
-                  children: list[Unit], rows=None) -> list[TargetReport]:
-    """Meeting share targets. The online shares read the running counts (tallied_rows); the
-    paperless share passes `rows` counted by one grouped query over the sittings (the tally
-    does not count paperless meetings)."""
+                  children: list[Unit]) -> list[TargetReport]:
+    """Meeting share targets, online or paperless, read from the running counts
+    (tallied_rows)."""
     year = threshold_year(period)
     keys = [key for key, _first, _last in period.buckets]
     reports = {}
@@ -126,9 +125,7 @@ def share_reports(targets: list[Target], scope: Unit, period: Period, now: datet
         reports[target.code] = (TargetReport(target, threshold, fig()),
                               {c.id: fig() for c in children}, [fig() for _ in keys])
     if targets:
-        if rows is None:
-            rows = tallied_rows(targets, scope, period, now, children)
-        for row in rows:
+        for row in tallied_rows(targets, scope, period, now, children):
             report, by_child, by_month = reports[row.target_code]
             if row.in_total:
                 report.total.add(row)
@@ -180,13 +177,12 @@ def target_reports(actor, scope: Unit, period: Period, now: datetime, today: dat
     analytic_transaction()
     targets = targets if targets is not None else active_targets()
     children = child_units(scope, period)
+    # the online and the paperless shares: one reading of the running counts
+    shares = share_reports([t for t in targets if t.counts_meetings], scope, period, now,
+                           children)
     share_targets = [t for t in targets if t.measure == "share"]
-    shares = share_reports(share_targets, scope, period, now, children)
-    add_predecessors(shares, share_targets, scope, period, now)
-    paperless = [t for t in targets if t.measure == "paperless"]
-    if paperless:
-        shares += share_reports(paperless, scope, period, now, children, rows=share_rows(
-            paperless, scope, period, now, numerator=paperless_condition()))
+    add_predecessors([r for r in shares if r.target.measure == "share"], share_targets, scope,
+                     period, now)
     wards = ward_reports([t for t in targets if not t.counts_meetings], scope, period, today,
                          children)
     by_code = {r.target.code: r for r in shares + wards}

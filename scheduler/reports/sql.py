@@ -48,3 +48,66 @@ def _default(element, compiler, **kw):  # SQLite
 def _postgresql(element, compiler, **kw):
     path, offset = (compiler.process(c, **kw) for c in element.clauses)
     return f"CAST(NULLIF(split_part(substr({path}, {offset}), '/', 1), '') AS INTEGER)"
+
+
+class _DayAfter(FunctionElement):
+    type = sa.Date()
+    inherit_cache = True
+    name = "day_after"
+
+
+def day_after(day) -> _DayAfter:
+    """SQL date: the day following `day` (a date column)."""
+    return _DayAfter(day)
+
+
+@compiles(_DayAfter)
+def _day_after_default(element, compiler, **kw):  # SQLite: dates are ISO strings
+    return f"date({compiler.process(element.clauses, **kw)}, '+1 day')"
+
+
+@compiles(_DayAfter, "postgresql")
+def _day_after_postgresql(element, compiler, **kw):
+    return f"({compiler.process(element.clauses, **kw)} + 1)"
+
+
+class _Latest(FunctionElement):
+    type = sa.Date()
+    inherit_cache = True
+    name = "latest"
+
+
+class _Earliest(FunctionElement):
+    type = sa.Date()
+    inherit_cache = True
+    name = "earliest"
+
+
+def latest(a, b) -> _Latest:
+    """SQL: the later of two non-null values (PostgreSQL's greatest, SQLite's max)."""
+    return _Latest(a, b)
+
+
+def earliest(a, b) -> _Earliest:
+    """SQL: the earlier of two non-null values (least / min)."""
+    return _Earliest(a, b)
+
+
+@compiles(_Latest)
+def _latest_default(element, compiler, **kw):
+    return f"max({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(_Latest, "postgresql")
+def _latest_postgresql(element, compiler, **kw):
+    return f"greatest({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(_Earliest)
+def _earliest_default(element, compiler, **kw):
+    return f"min({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(_Earliest, "postgresql")
+def _earliest_postgresql(element, compiler, **kw):
+    return f"least({compiler.process(element.clauses, **kw)})"

@@ -6,7 +6,7 @@ difference is added to the tally rows of the host unit and each of its ancestors
 host's materialised path), in the same transaction. The contribution of a sitting follows the
 report's own rules: none when it or its meeting is cancelled or it awaits approval; otherwise
 "held" or "scheduled" as stored, online when its held mode (else the booked mode) is online or
-hybrid. Whether a scheduled sitting whose end has passed counts as held is decided when reading,
+hybrid, paperless when its meeting is (the paperless share's numerators). Whether a scheduled sitting whose end has passed counts as held is decided when reading,
 since that depends on the moment of the report.
 
 Writes that bypass the ORM (bulk loads of the demo data and the benchmarks) and changes of the
@@ -32,7 +32,8 @@ from ..meetings.models import ONLINE_MODES, Meeting, Occurrence
 from ..units.models import Unit
 from .models import OccurrenceTally
 
-COUNTS = ("held", "held_online", "scheduled", "scheduled_online")
+COUNTS = ("held", "held_online", "scheduled", "scheduled_online", "held_paperless",
+          "scheduled_paperless")
 # a sitting lasts at most this long, so one starting in a half month has ended this long after it
 LONGEST = timedelta(hours=MAX_MEETING_HOURS)
 _PENDING = "occurrence_tally_before"
@@ -53,9 +54,11 @@ def half_month_days(index: int) -> tuple[date, date]:
 
 # -- keeping the counts ----------------------------------------------------------------------
 def _counted_sittings(*conditions):
-    """(host path, start, category, mode it counts in, status) of the sittings a report counts."""
+    """(host path, start, category, mode it counts in, status, paperless) of the sittings a
+    report counts."""
     return (sa.select(Unit.path, Occurrence.start_at, Meeting.category,
-                      sa.func.coalesce(Occurrence.held_mode, Meeting.mode), Occurrence.status)
+                      sa.func.coalesce(Occurrence.held_mode, Meeting.mode), Occurrence.status,
+                      Meeting.paperless)
             .select_from(Occurrence)
             .join(Meeting, Meeting.id == Occurrence.meeting_id)
             .join(Unit, Unit.id == Meeting.host_unit_id)
@@ -63,14 +66,19 @@ def _counted_sittings(*conditions):
                    *conditions))
 
 
+def _empty() -> list[int]:
+    return [0] * len(COUNTS)
+
+
 def _add(counts: dict, path: str, start: datetime, category: str, mode: str, status: str,
-         sign: int = 1) -> None:
+         sign: int = 1, paperless: bool = False) -> None:
     if start.tzinfo is None:  # stored as UTC
         start = start.replace(tzinfo=timezone.utc)
     day = start.astimezone(LOCAL_TZ).date()
-    online = mode in ONLINE_MODES
-    vector = ((sign, sign if online else 0, 0, 0) if status == "held"
-              else (0, 0, sign, sign if online else 0))
+    online = sign if mode in ONLINE_MODES else 0
+    paper = sign if paperless else 0
+    vector = ((sign, online, 0, 0, paper, 0) if status == "held"
+              else (0, 0, sign, online, 0, paper))
     half = half_month_of(day)
     for part in path.strip("/").split("/"):
         if part:
@@ -80,12 +88,12 @@ def _add(counts: dict, path: str, start: datetime, category: str, mode: str, sta
 
 
 def contributions(connection, meeting_ids, sign: int = 1, counts=None) -> dict:
-    counts = counts if counts is not None else defaultdict(lambda: [0, 0, 0, 0])
+    counts = counts if counts is not None else defaultdict(_empty)
     ids = sorted(i for i in meeting_ids if i is not None)
     for start in range(0, len(ids), 500):
-        for path, begins, category, mode, status in connection.execute(
+        for path, begins, category, mode, status, paperless in connection.execute(
                 _counted_sittings(Occurrence.meeting_id.in_(ids[start:start + 500]))):
-            _add(counts, path, begins, category, mode, status, sign)
+            _add(counts, path, begins, category, mode, status, sign, bool(paperless))
     return counts
 
 
@@ -163,13 +171,13 @@ def rebuild(connection=None) -> int:
     of rows written."""
     connection = connection if connection is not None else db.session.connection()
     connection.execute(sa.delete(OccurrenceTally))
-    counts = defaultdict(lambda: [0, 0, 0, 0])
+    counts = defaultdict(_empty)
     query = _counted_sittings()
     # streamed (a server-side cursor on PostgreSQL), set on the statement: set on the
     # connection it would outlive this query and break the executemany below
-    for path, start, category, mode, status in connection.execute(
+    for path, start, category, mode, status, paperless in connection.execute(
             query.execution_options(yield_per=20_000)):
-        _add(counts, path, start, category, mode, status)
+        _add(counts, path, start, category, mode, status, paperless=bool(paperless))
     keys = sorted(counts)
     for first in range(0, len(keys), 10_000):
         apply(connection, {k: counts[k] for k in keys[first:first + 10_000]})
