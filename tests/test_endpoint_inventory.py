@@ -104,17 +104,17 @@ def test_xlsx_round_trip(tree, client, auth):
 
 
 def test_a_file_with_bad_rows_shows_each_error_by_row_and_writes_nothing(app, tree, client, auth):
-    app.config["PROBE_ALLOWED_NETWORKS"] = ["10.0.0.0/8"]
+    app.config["PROBE_ALLOWED_NETWORKS"] = ["127.0.1.0/24"]  # 127.0.0.1 (row 6) stays outside
     auth.login("qt_badinh")
     before, audited = snapshot(), audit_count()
     rows = [HEADERS,
-            ["00001", "Điểm cầu tốt", "10.1.1.1", "5060", "SIP", "", ""],          # 2: fine
-            ["99999", "Không có đơn vị", "10.1.1.2", "5060", "SIP", "", ""],       # 3
-            ["00037", "Ngoài phạm vi", "10.1.1.3", "5060", "SIP", "", ""],         # 4
-            ["00001", "Cổng chữ", "10.1.1.4", "năm", "SIP", "", ""],               # 5
+            ["00001", "Điểm cầu tốt", "127.0.1.1", "5060", "SIP", "", ""],          # 2: fine
+            ["99999", "Không có đơn vị", "127.0.1.2", "5060", "SIP", "", ""],       # 3
+            ["00037", "Ngoài phạm vi", "127.0.1.3", "5060", "SIP", "", ""],         # 4
+            ["00001", "Cổng chữ", "127.0.1.4", "năm", "SIP", "", ""],               # 5
             ["00001", "Máy chủ nội bộ", "127.0.0.1", "5432", "SIP", "", ""],       # 6
-            ["00001", "Ngày sai", "10.1.1.5", "5060", "SIP", "31/02/2020", ""],    # 7
-            ["00001", "Điểm cầu tốt", "10.1.1.6", "5060", "Skype", "", ""]]        # 8
+            ["00001", "Ngày sai", "127.0.1.5", "5060", "SIP", "31/02/2020", ""],    # 7
+            ["00001", "Điểm cầu tốt", "127.0.1.6", "5060", "Skype", "", ""]]        # 8
     response = upload(client, "sai.csv", write_csv(rows))
     html = response.get_data(as_text=True)
     assert response.status_code == 422 and 'data-testid="confirm-form"' not in html
