@@ -204,3 +204,19 @@ def test_minutes_gather_attendance_and_votes(paperless):
     assert p.api("PUT", f"/meetings/{p.id}/minutes", "host",
                  json={"discussion": 5}).status_code == 422
     db.session.rollback()
+
+
+def test_a_form_field_named_in_bytes_that_are_not_utf8_is_answered_not_500(paperless):
+    """Found by the API fuzzing: werkzeug names such a field (here ending in a backslash) None, and the NUL check
+    that reads every field before the view then failed with a 500."""
+    p = paperless
+    boundary = b"6a93bf5ac3f7896e5406e652e2813487"
+    body = b"".join([
+        b"--" + boundary + b'\r\nContent-Disposition: form-data; name="\xf2\x9e\xbd\xb5\x02\xc2\x8e\xc3\xac\\"\r\n\r\n{}\r\n',
+        b"--" + boundary + b'\r\nContent-Disposition: form-data; name="file"; filename="d.pdf"\r\n\r\n'
+        + PDF_BYTES + b"\r\n",
+        b"--" + boundary + b"--\r\n"])
+    answer = p.api("POST", f"/meetings/{p.id}/documents", "host", data=body,
+                   content_type="multipart/form-data; boundary=" + boundary.decode())
+    assert answer.status_code == 201, answer.get_data(as_text=True)
+    assert count(MeetingDocument) == 1

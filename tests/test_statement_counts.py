@@ -17,6 +17,7 @@ from scheduler.extensions import db
 from scheduler.rooms.models import Room
 from scheduler.units.models import Unit
 from scheduler.meetings import services
+from scheduler.meetings.rules import holiday_name
 from scheduler.reports.targets import ensure_default_targets
 from tests.booking_helpers import at, on, request_for
 
@@ -77,7 +78,7 @@ def book(tree, rooms, first: int, count: int) -> None:
     admin = db.session.scalar(sa.select(User).where(User.username == "admin"))
     host = Unit.by_code("001")
     room_id = db.session.scalar(sa.select(Room.id).where(Room.name == "Hội trường quận"))
-    days = working_days(7, 5)
+    days = meeting_days()
     for n in range(first, first + count):
         day = days[n % 5]
         start = on(day, 7 + n // 5 % 10, 0 if n < 50 else 30)
@@ -89,13 +90,14 @@ def book(tree, rooms, first: int, count: int) -> None:
         db.session.commit()  # each booking is its own transaction
 
 
-def working_days(days_ahead: int, count: int) -> list:
-    """`count` different working days from `days_ahead` days on (at() alone gives a weekend's
-    days the Monday after, and two meetings of the same hour would clash there)."""
-    found = [at(days_ahead).date()]
-    while len(found) < count:
-        found.append(at((found[-1] - at(0).date()).days + 1).date())
-    return found
+def meeting_days() -> list:
+    """The five working days of a week ahead whose three weeks hold no public holiday (the
+    weekly series run three weeks; on 4 December the next weeks reach 1 January)."""
+    monday = at(7).date()
+    monday -= timedelta(days=monday.weekday())
+    while any(holiday_name(monday + timedelta(days=i)) for i in range(21)):
+        monday += timedelta(days=7)
+    return [monday + timedelta(days=i) for i in range(5)]
 
 
 def fresh_request() -> None:
@@ -122,7 +124,7 @@ def booked(tree, rooms, auth):
 
 
 def urls(tree, rooms) -> list[str]:
-    day = at(7).date().isoformat()
+    day = meeting_days()[0].isoformat()
     room_id = db.session.scalar(sa.select(Room.id).where(Room.name == "Hội trường quận"))
     return [page.format(day=day, room=room_id) for page in PAGES]
 

@@ -97,7 +97,8 @@ NUL_MESSAGE = _l("Dữ liệu gửi lên có ký tự NUL không hợp lệ.")
 def _carries_nul() -> bool:
     """A NUL character anywhere in the query, the form or the body (also written \\u0000 in
     JSON): no field of the application may hold one, and PostgreSQL refuses it in text."""
-    if any("\x00" in key or "\x00" in value
+    # a multipart field whose name is not UTF-8 comes with the name None
+    if any("\x00" in (key or "") or "\x00" in (value or "")
            for source in (request.args, request.form) for key, value in source.items(multi=True)):
         return True
     if request.content_length and not request.files:
