@@ -95,9 +95,14 @@ class Notification(db.Model):
     meeting = relationship("Meeting")
 
     @classmethod
+    def unread_query(cls, user_id: int):
+        """SELECT of the user's unread count (the menu reads it with its other counts)."""
+        return sa.select(sa.func.count()).select_from(cls).where(
+            cls.user_id == user_id, cls.read_at.is_(None))
+
+    @classmethod
     def unread_count(cls, user_id: int) -> int:
-        return db.session.scalar(sa.select(sa.func.count()).select_from(cls).where(
-            cls.user_id == user_id, cls.read_at.is_(None))) or 0
+        return db.session.scalar(cls.unread_query(user_id)) or 0
 
 
 class EndpointCheck(db.Model):

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..core.access import permission_required
+from ..core.navigation import menu_badge
 from ..core.db_setup import write_transaction
 from ..core.timeutil import utcnow
 from ..extensions import db
@@ -13,14 +14,10 @@ from . import bp, lock, notices, services
 from .models import Notification
 
 
-@bp.app_context_processor
-def _notification_count():
-    """The unread count of the header's bell, computed only when a page shows the header."""
-    def unread_notifications() -> int:
-        if not current_user.is_authenticated:
-            return 0
-        return Notification.unread_count(current_user.id)
-    return {"unread_notifications": unread_notifications}
+@menu_badge("unread")
+def _unread_notifications(user):
+    """The unread count of the header's bell."""
+    return Notification.unread_query(user.id)
 
 
 @bp.app_template_filter("minutes_ahead")

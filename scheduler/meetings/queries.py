@@ -15,7 +15,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, load_only, selectinload
 
 from ..core.access import reach, reach_condition, require, unit_ids_in_reach
 from ..core.errors import Forbidden, NotFound
@@ -78,9 +78,14 @@ def search_meetings(viewer, *, words: str | None = None, unit: Unit | None = Non
     return query.order_by(Meeting.start_at.desc(), Meeting.id.desc())
 
 
+# the meeting's columns a calendar chip shows (find_occurrences(brief=True))
+BRIEF_COLUMNS = (Meeting.id, Meeting.title, Meeting.mode, Meeting.status, Meeting.host_unit_id)
+
+
 def find_occurrences(viewer, start: datetime, end: datetime, unit=None, room=None, rooms=None,
                      words: str | None = None, after: tuple[datetime, int] | None = None,
-                     limit: int | None = None, with_agenda: bool = False) -> list[Occurrence]:
+                     limit: int | None = None, with_agenda: bool = False,
+                     brief: bool = False) -> list[Occurrence]:
     """Sittings overlapping [start, end) of meetings hosted by or involving `unit` (or using
     `room`, or any of `rooms`), limited to the units the viewer may see; all of them for an
     admin. `words` narrows them to the meetings the text search finds (see queries.py). In
@@ -88,14 +93,20 @@ def find_occurrences(viewer, start: datetime, end: datetime, unit=None, room=Non
 
     Each sitting comes with its meeting, host unit, participants and rooms, read in one
     statement per kind whatever the number of sittings (calendars and lists show them all);
-    `with_agenda` reads their agenda items too (the printed work schedule lists them)."""
+    `with_agenda` reads their agenda items too (the printed work schedule lists them);
+    `brief` reads only what a calendar's chips show (the meeting's title, mode and status, and
+    its rooms): no host, no participants, none of the long texts."""
     if rooms is not None and not rooms:
         return []
+    if brief:
+        meeting = contains_eager(Occurrence.meeting).options(
+            load_only(*BRIEF_COLUMNS), selectinload(Meeting.rooms))
+    else:
+        meeting = contains_eager(Occurrence.meeting).options(
+            joinedload(Meeting.host_unit), selectinload(Meeting.participants),
+            selectinload(Meeting.rooms))
     query = (sa.select(Occurrence).join(Meeting, Occurrence.meeting_id == Meeting.id)
-             .where(Occurrence.overlapping(start, end))
-             .options(contains_eager(Occurrence.meeting).options(
-                 joinedload(Meeting.host_unit), selectinload(Meeting.participants),
-                 selectinload(Meeting.rooms)))
+             .where(Occurrence.overlapping(start, end)).options(meeting)
              .order_by(Occurrence.start_at, Occurrence.id))
     if with_agenda:
         query = query.options(contains_eager(Occurrence.meeting).selectinload(Meeting.agenda_items))
@@ -149,7 +160,7 @@ def _pending_approvals_query(user):
     if reach(user, "manage") is None:
         return None
     rooms = (sa.select(Room.id).join(Unit, Room.unit_id == Unit.id)
-             .where(Room.requires_approval.is_(True), reach_condition(user, "manage")))
+             .where(Room.requires_approval, reach_condition(user, "manage")))  # its partial index
     return sa.select(Meeting).where(
         Meeting.status == "pending",
         Meeting.id.in_(sa.select(meeting_room.c.meeting_id).where(meeting_room.c.room_id.in_(rooms))))
@@ -166,9 +177,10 @@ def pending_approvals(user, offset: int = 0, limit: int | None = None) -> list[M
         .offset(offset).limit(limit)))
 
 
-def pending_approval_count(user) -> int:
-    """How many bookings wait for the user (the count beside "Duyệt lịch" in the menu)."""
+def pending_approval_count_query(user):
+    """How many bookings wait for the user, as a SELECT of one count (the menu reads it with
+    its other counts), or None: the user approves nothing."""
     query = _pending_approvals_query(user)
     if query is None:
-        return 0
-    return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+        return None
+    return sa.select(sa.func.count()).select_from(query.with_only_columns(Meeting.id).subquery())

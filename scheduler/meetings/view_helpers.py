@@ -94,12 +94,13 @@ def monday_of(day: date) -> date:
 
 
 def occurrences_between(viewer, first_day: date, last_day: date, unit=None, room=None,
-                        rooms=None, with_agenda: bool = False) -> list:
+                        rooms=None, with_agenda: bool = False, brief: bool = False) -> list:
     """Occurrences on the local days first_day..last_day, in time order, cancelled ones left out
-    (they block nothing and offices do not want them on the wall)."""
+    (they block nothing and offices do not want them on the wall); `brief`: only what the
+    calendars' chips show (see queries.find_occurrences)."""
     start, end = local_day_bounds(first_day, last_day)
     found = queries.find_occurrences(viewer, start, end, unit=unit, room=room, rooms=rooms,
-                                      with_agenda=with_agenda)
+                                      with_agenda=with_agenda, brief=brief)
     return sorted((o for o in found if o.status != "cancelled"), key=lambda o: o.start_at)
 
 

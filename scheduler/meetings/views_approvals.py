@@ -6,17 +6,18 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..core.access import permission_required
+from ..core.navigation import menu_badge
 from ..core.errors import Conflict, ValidationError
 from ..extensions import db
 from . import bp, services
-from .queries import get_meeting, pending_approval_count, pending_approvals
+from .queries import get_meeting, pending_approval_count_query, pending_approvals
 from .forms import DecisionForm
 
 
-@bp.app_template_global()
-def approvals_waiting() -> int:
+@menu_badge("approvals")
+def _approvals_waiting(user):
     """The count beside "Duyệt lịch" in the menu."""
-    return pending_approval_count(current_user) if current_user.is_authenticated else 0
+    return pending_approval_count_query(user)
 
 
 @bp.route("/approvals")

@@ -81,7 +81,7 @@ def week():
     unit = None if room else requested_unit()
     monday = monday_of(requested_day())
     days = [monday + timedelta(days=i) for i in range(7)]
-    items = occurrences_between(current_user, days[0], days[-1], unit=unit, room=room)
+    items = occurrences_between(current_user, days[0], days[-1], unit=unit, room=room, brief=True)
     cells = defaultdict(list)
     for occurrence in items:
         cells[(local(occurrence.start_at).date(), _row_key(occurrence))].append(occurrence)
@@ -107,7 +107,8 @@ def month():
     last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
     grid_start, grid_end = monday_of(first), monday_of(last) + timedelta(days=6)
     by_day = defaultdict(list)
-    for occurrence in occurrences_between(current_user, grid_start, grid_end, unit=unit, room=room):
+    for occurrence in occurrences_between(current_user, grid_start, grid_end, unit=unit, room=room,
+                                          brief=True):
         by_day[local(occurrence.start_at).date()].append(occurrence)
     weeks = []
     cursor = grid_start
@@ -149,7 +150,7 @@ def rooms_day():
     rooms = list(db.session.scalars(sa.select(Room).where(Room.unit_id == unit.id, Room.active.is_(True))
                                     .order_by(Room.name)))
     by_room = defaultdict(list)  # one query for every room of the unit
-    for occurrence in occurrences_between(current_user, day, day, rooms=rooms):
+    for occurrence in occurrences_between(current_user, day, day, rooms=rooms, brief=True):
         for room in occurrence.meeting.rooms:
             by_room[room.id].append(occurrence)
     grid = [(room, _room_cells(day, by_room[room.id])) for room in rooms]

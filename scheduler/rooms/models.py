@@ -18,6 +18,9 @@ class Room(db.Model):
         sa.CheckConstraint("max_advance_days IS NULL OR max_advance_days > 0",
                            name="max_advance_positive"),
         sa.Index("ix_room_unit_id", "unit_id"),
+        # the rooms whose bookings wait for approval: the menu's count on every page
+        sa.Index("ix_room_approval_unit_id", "unit_id", postgresql_where=sa.text("requires_approval"),
+                 sqlite_where=sa.text("requires_approval = 1")),
         sa.Index("ix_room_updated_at", "updated_at"),  # the calendar feeds' version read
     )
 
