@@ -21,9 +21,13 @@ keepalive = 5  # behind a reverse proxy that keeps connections open
 # each worker imports the application itself (no preload): engines and pools are never
 # shared across fork
 preload_app = False
-# replace workers now and then, so a slow leak in a library cannot grow without bound
-max_requests = 5000
-max_requests_jitter = 500
+# Workers are not recycled after N requests (gunicorn's default): a recycled gthread worker
+# closes its idle keep-alive connections, and a client that sends on one at that instant gets
+# a connection reset (the load test saw them every 13 s per worker at 1,500 requests/s with
+# 5,000). Memory stays flat (benchmarks/README.md: 93-123 MB a worker); WEB_MAX_REQUESTS=N
+# brings recycling back where a library is found to leak.
+max_requests = int(os.environ.get("WEB_MAX_REQUESTS", "0"))
+max_requests_jitter = max_requests // 10
 accesslog = os.environ.get("WEB_ACCESS_LOG", "-") or None  # "" = none
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

@@ -245,15 +245,26 @@ class IndexesAside:
     """PostgreSQL: the meeting tables' secondary indexes, foreign keys, unique and exclusion
     constraints dropped for the bulk load and built again after it from their own definitions
     (one sorted build each instead of millions of insertions: the GiST exclusion constraint
-    alone made the load several times slower)."""
+    alone made the load several times slower). SQLite: their explicit indexes and the
+    overlap triggers, likewise."""
 
     def __init__(self, conn, tables):
         self.conn, self.tables, self.constraints, self.indexes = conn, tables, [], []
 
     def __enter__(self):
+        names = [t.name for t in self.tables]
+        if self.conn.dialect.name == "sqlite":
+            # SQLite: the explicit indexes (a UNIQUE constraint's own index cannot be dropped)
+            # and the triggers standing in for the exclusion constraint (without the index
+            # each insertion would scan every reservation)
+            self.indexes = self.conn.execute(sa.text(
+                "SELECT type, name, sql FROM sqlite_master WHERE type IN ('index', 'trigger') "
+                "AND sql IS NOT NULL AND tbl_name IN (%s)" % ", ".join(f"'{n}'" for n in names))).all()
+            for kind, name, _definition in self.indexes:
+                self.conn.exec_driver_sql(f'DROP {kind.upper()} "{name}"')
+            return self
         if self.conn.dialect.name != "postgresql":
             return self
-        names = [t.name for t in self.tables]
         self.constraints = self.conn.execute(sa.text(
             "SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid), c.contype "
             "FROM pg_constraint c WHERE c.conrelid::regclass::text = ANY(:names) "
@@ -270,6 +281,9 @@ class IndexesAside:
         return self
 
     def __exit__(self, kind, *_exc):
+        if kind is None and self.conn.dialect.name == "sqlite":
+            for _kind, _name, definition in self.indexes:
+                self.conn.exec_driver_sql(definition)
         if kind is not None or self.conn.dialect.name != "postgresql":
             return
         self.conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '1GB'")
