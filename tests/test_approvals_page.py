@@ -54,3 +54,34 @@ def test_only_approvers_reach_the_page(client, auth, tree, rooms):
     assert "Hội nghị sơ kết quý" not in page and 'data-testid="no-approvals"' in page
     response = client.post("/approvals/1", data={"decision": "approve"}, follow_redirects=True)
     assert "không có quyền" in response.get_data(as_text=True)
+
+
+def test_the_menu_reads_its_counts_in_one_statement(client, auth, tree, rooms, app):
+    """The approvals waiting and the bell's unread notifications, on every page: one statement
+    for both (each was its own, and the approvals count read every room)."""
+    import re
+
+    import sqlalchemy as sa
+    from flask import g
+
+    from scheduler.jobs.models import Notification
+
+    _pending(tree, rooms, 8, "Hội nghị sơ kết quý")
+    approver = tree.users.district_admin
+    db.session.add_all([Notification(user_id=approver.id, kind="reminder", title=f"Nhắc {n}")
+                        for n in range(3)])
+    db.session.commit()
+    auth.login("qt_badinh")
+    seen = []
+    listener = lambda conn, cursor, statement, *rest: seen.append(statement)  # noqa: E731
+    sa.event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        g.pop("_login_user", None)
+        html = client.get("/units").get_data(as_text=True)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", listener)
+    assert 'data-testid="approvals-count">1' in html
+    unread = Notification.unread_count(approver.id)  # the three, and any the booking sent
+    assert unread >= 3 and re.search(rf'data-testid="unread-badge">{unread}<', html)
+    counting = [s for s in seen if "notification" in s or "requires_approval" in s]
+    assert len(counting) == 1, counting
