@@ -72,7 +72,11 @@ def _meeting_condition(kind: str, owner):
 
 
 def _in_window(start: datetime, end: datetime):
-    return Meeting.id.in_(sa.select(Occurrence.meeting_id).where(Occurrence.overlapping(start, end)))
+    """SQL condition: the meeting has a sitting in [start, end). A correlated EXISTS, probed
+    through occurrence's (meeting_id, …) index for each meeting of the owner: as an IN list
+    of the window's sittings SQLite read all of them (300,000 at a million meetings: 0.4-0.6 s
+    against 15-25 ms, for each of the feed's five statements); PostgreSQL plans both alike."""
+    return sa.exists().where(Occurrence.meeting_id == Meeting.id, Occurrence.overlapping(start, end))
 
 
 def feed_name(kind: str, owner) -> str:
