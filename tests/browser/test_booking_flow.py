@@ -30,9 +30,12 @@ def test_book_meet_a_conflict_and_see_the_week(tree, create_room, live_server, p
 
     page.goto(live_server + "/meetings/new")
     _fill_booking(page, "Họp triển khai kế hoạch chuyển đổi số", day)
-    # the bulk button ticks the wards of the district in place (script), then one is unticked
+    # the bulk button adds the wards of the district; the meeting's day is not today, so the
+    # form goes back for that day's unit tree (meetings.js) and the page is drawn again: wait
+    # for it, or the filter below is typed before the new page's script listens
     page.get_by_label("Chọn theo nhóm").select_option(label="Tất cả phường, xã của Quận Ba Đình")
-    page.get_by_role("button", name="Thêm cả nhóm").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Thêm cả nhóm").click()
     expect(page.get_by_label("Phường Trúc Bạch (00004)")).to_be_checked()
     expect(page.get_by_label("Phường Hàng Bạc (00037)")).not_to_be_checked()
     page.get_by_label("Lọc theo tên hoặc mã đơn vị").fill("quận hoàn")
