@@ -259,7 +259,8 @@ class IndexesAside:
             # each insertion would scan every reservation)
             self.indexes = self.conn.execute(sa.text(
                 "SELECT type, name, sql FROM sqlite_master WHERE type IN ('index', 'trigger') "
-                "AND sql IS NOT NULL AND tbl_name IN (%s)" % ", ".join(f"'{n}'" for n in names))).all()
+                "AND sql IS NOT NULL AND tbl_name IN :names")
+                .bindparams(sa.bindparam("names", expanding=True)), {"names": names}).all()
             for kind, name, _definition in self.indexes:
                 self.conn.exec_driver_sql(f'DROP {kind.upper()} "{name}"')
             return self
@@ -281,10 +282,13 @@ class IndexesAside:
         return self
 
     def __exit__(self, kind, *_exc):
-        if kind is None and self.conn.dialect.name == "sqlite":
+        if kind is not None:
+            return
+        if self.conn.dialect.name == "sqlite":
             for _kind, _name, definition in self.indexes:
                 self.conn.exec_driver_sql(definition)
-        if kind is not None or self.conn.dialect.name != "postgresql":
+            return
+        if self.conn.dialect.name != "postgresql":
             return
         self.conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '1GB'")
         for _name, definition in self.indexes:

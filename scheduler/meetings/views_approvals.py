@@ -14,10 +14,7 @@ from .queries import get_meeting, pending_approval_count_query, pending_approval
 from .forms import DecisionForm
 
 
-@menu_badge("approvals")
-def _approvals_waiting(user):
-    """The count beside "Duyệt lịch" in the menu."""
-    return pending_approval_count_query(user)
+menu_badge("approvals")(pending_approval_count_query)  # the count beside "Duyệt lịch"
 
 
 @bp.route("/approvals")
