@@ -33,6 +33,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     extensions.csrf.init_app(app)
     extensions.bootstrap.init_app(app)
+    extensions.cache.init_app(app)
     i18n.init_app(app)
     templating.init_app(app)
     errors.init_app(app)
@@ -74,9 +75,11 @@ def _wire_side_effects() -> None:
     from .jobs.tasks import withdraw_stale_reminders
     from .mail.services import register_renderer
     from .meetings.events import on_meeting_change
+    from .meetings import calendar_tags
     from .reports import tally
 
     tally.register()
+    calendar_tags.register()
     on_meeting_change(queue_invitations)
     register_renderer(PURPOSE, render_invitation)  # the job runner builds queued invitations
     on_meeting_change(withdraw_stale_reminders)

@@ -91,6 +91,17 @@ class DefaultConfig:
     MAIL_SENDER = os.environ.get("MAIL_SENDER", "lichhop@localhost")
     MAIL_SENDER_NAME = "Lịch họp trực tuyến"
     # where links in e-mails and calendar entries point
+    # What the week pages and the API's lists build, kept while the calendars they show keep
+    # their tags (scheduler/meetings/calendar_tags.py). In each worker's memory by default
+    # (a thousand pages of about 15 kB); CACHE_TYPE=RedisCache with CACHE_REDIS_URL shares one
+    # cache among the application nodes. CALENDAR_CACHE=0 switches it off.
+    CALENDAR_CACHE = env_flag("CALENDAR_CACHE", True)
+    CACHE_TYPE = os.environ.get("CACHE_TYPE", "SimpleCache")
+    CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL")
+    CACHE_THRESHOLD = int(os.environ.get("CACHE_THRESHOLD", "1000"))
+    # also how long a change made outside the application (psql) may stay unseen
+    CACHE_DEFAULT_TIMEOUT = int(os.environ.get("CACHE_DEFAULT_TIMEOUT", "300"))
+
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
     CITY_NAME = "Hà Nội"
 

@@ -1,5 +1,6 @@
 """Extension objects, created unbound and bound to an app in create_app()."""
 from flask_babel import Babel
+from flask_caching import Cache
 from flask_bootstrap import Bootstrap5
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -34,3 +35,4 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 bootstrap = Bootstrap5()
+cache = Cache()  # what the calendars build, checked against their tags (meetings/calendar_tags.py)

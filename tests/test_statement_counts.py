@@ -4,12 +4,10 @@ it shows (no N+1), and a GET never commits.
 Each page is read once with a few meetings and once with four times as many (more
 participants, rooms and sittings too); the statements are counted with SQLAlchemy's
 `before_cursor_execute` event and must be the same number both times."""
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from flask import g
 
 from scheduler.auth.models import User
 from scheduler.calendar.feeds import hash_token
@@ -20,6 +18,7 @@ from scheduler.meetings import services
 from scheduler.meetings.rules import holiday_name
 from scheduler.reports.targets import ensure_default_targets
 from tests.booking_helpers import at, on, request_for
+from tests.query_helpers import counting, fresh_request
 
 PAGES = [
     "/",
@@ -52,26 +51,6 @@ PAGES = [
 ]
 
 
-@contextmanager
-def counting():
-    """Statements sent and commits made while the block runs."""
-    seen = {"statements": [], "commits": 0}
-
-    def on_statement(conn, cursor, statement, parameters, context, executemany):
-        seen["statements"].append(statement)
-
-    def on_commit(conn):
-        seen["commits"] += 1
-
-    sa.event.listen(db.engine, "before_cursor_execute", on_statement)
-    sa.event.listen(db.engine, "commit", on_commit)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", on_statement)
-        sa.event.remove(db.engine, "commit", on_commit)
-
-
 def book(tree, rooms, first: int, count: int) -> None:
     """`count` meetings on the test week's days hosted by Ba Đình with two wards taking part,
     in its rooms, half of them online; every fourth a weekly series of three sittings."""
@@ -98,13 +77,6 @@ def meeting_days() -> list:
     while any(holiday_name(monday + timedelta(days=i)) for i in range(21)):
         monday += timedelta(days=7)
     return [monday + timedelta(days=i) for i in range(5)]
-
-
-def fresh_request() -> None:
-    """Forget this session's objects and the signed-in user kept on `g`, as a new request of a
-    real server would (the test client shares the test's application context)."""
-    db.session.remove()
-    g.pop("_login_user", None)
 
 
 def statements_of(client, url: str) -> tuple[int, int, int]:

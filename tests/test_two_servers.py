@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from scheduler.calendar.feeds import hash_token
-from scheduler.core.timeutil import utcnow
+from scheduler.core.timeutil import to_local, utcnow
 from scheduler.extensions import db
 from scheduler.jobs.runner import JOBSTORE_TABLE
 from scheduler.meetings.models import Meeting
@@ -94,6 +94,14 @@ def test_two_app_servers_and_one_job_runner_share_one_database(layout, tree, roo
     assert status == 201, body
     token = json.loads(body)["token"]
 
+    # each server builds the ward's list of that day (empty) and keeps it: what is booked
+    # through one must show through both at once (the calendars' tags are in the database)
+    day = at(5).date().isoformat()
+    ward_day = f"/api/v1/meetings?unit=00001&start={day}&end={day}"
+    for base in layout * 2:
+        status, body = call(base, "GET", ward_day, token)
+        assert status == 200 and json.loads(body)["meetings"] == []
+
     # the same room at the same time, booked through both servers at once: exactly one wins
     room = rooms["phuc_xa"].id
     results = []
@@ -108,8 +116,9 @@ def test_two_app_servers_and_one_job_runner_share_one_database(layout, tree, roo
     booked = json.loads(next(body for status, body in results if status == 201))
 
     # each server sees what was booked through the other
-    day = at(5).date().isoformat()
     for base in layout:
+        status, body = call(base, "GET", ward_day, token)
+        assert status == 200 and [m["meeting_id"] for m in json.loads(body)["meetings"]] == [booked["id"]]
         status, body = call(base, "GET", f"/api/v1/meetings?start={day}&end={day}", token)
         assert status == 200 and [m["meeting_id"] for m in json.loads(body)["meetings"]] == [booked["id"]]
         status, feed = call(base, "GET", "/calendar/unit/phucxa-feed.ics")
@@ -119,11 +128,17 @@ def test_two_app_servers_and_one_job_runner_share_one_database(layout, tree, roo
     db.session.rollback()
     ended = create_meeting(tree.phuc_xa, utcnow() - timedelta(hours=2), title="Họp đã qua")
     db.session.commit()
+    ended_id, ended_day = ended.id, to_local(ended.start_at).date().isoformat()
+    that_day = f"/api/v1/meetings?unit=00001&start={ended_day}&end={ended_day}"
+    ended_status = lambda: {m["meeting_id"]: m["status"]  # noqa: E731
+                            for m in json.loads(call(second, "GET", that_day, token)[1])["meetings"]}[ended_id]
+    assert ended_status() == ended_status() == "scheduled"  # built, then served as built
 
     def closed():
         db.session.rollback()
         return db.session.scalar(sa.select(Meeting.status).where(Meeting.id == ended.id)) == "held"
 
     wait_until(closed, timeout=60, interval=0.5)
+    assert ended_status() == "held"  # the job runner's change reaches the server's lists
     status, body = call(second, "GET", f"/api/v1/meetings/{ended.id}", token)
     assert status == 200 and json.loads(body)["status"] == "held"

@@ -3,17 +3,17 @@ decline, and the single-sitting operations of a series. Each route parses, calls
 service and commits once."""
 from datetime import datetime, timedelta
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..core.access import allowed_units
+from ..core.access import allowed_units, reach, require
 from ..core.errors import ValidationError
 from ..core.types import parse_id
 from ..core.timeutil import local_midnight_utc, to_utc, today_local
 from ..extensions import db
 from ..meetings import services
-from ..meetings import queries
+from ..meetings import calendar_tags, queries
 from ..meetings.serializers import meeting_to_dict, occurrence_dict, occurrence_item
 from ..rooms.services import get_room
 from ..units.services import get_unit
@@ -70,11 +70,27 @@ def list_meetings():
     if len(words) > 200:
         raise ValidationError(_("Từ khóa tìm kiếm dài tối đa 200 ký tự."),
                               {"fields": {"q": _("Tối đa %(n)d ký tự.", n=200)}})
-    occurrences, following = sitting_page(lambda after, limit: queries.find_occurrences(
-        current_user, start, end, unit=unit, room=room, words=words, after=after, limit=limit))
-    sees = allowed_units(current_user, "view")  # the viewer's reach, once for every item
-    return jsonify({"meetings": [occurrence_item(o, current_user, sees) for o in occurrences],
-                    "next": following})
+
+    def page() -> bytes:
+        occurrences, following = sitting_page(lambda after, limit: queries.find_occurrences(
+            current_user, start, end, unit=unit, room=room, words=words, after=after, limit=limit))
+        sees = allowed_units(current_user, "view")  # the viewer's reach, once for every item
+        return current_app.json.response({
+            "meetings": [occurrence_item(o, current_user, sees) for o in occurrences],
+            "next": following}).get_data()
+
+    calendars = [u.id for u in (unit, getattr(room, "unit", None)) if u is not None]
+    if not calendars:  # everything in the viewer's reach: no one calendar's tag covers it
+        body = page()
+    else:
+        for shown in {getattr(room, "unit", None), unit} - {None}:
+            require("view", shown)
+        # the page depends on the arguments, on the window's default (today) and on what the
+        # viewer may see of each meeting (their reach, from their role and unit)
+        key = (tuple(sorted(request.args.items(multi=True))), today_local(), current_user.unit_id,
+               reach(current_user, "view"))
+        body = calendar_tags.cached("api-meetings", calendars, key, page)
+    return current_app.response_class(body, mimetype=current_app.json.mimetype)
 
 
 @bp.post("/meetings")

@@ -156,6 +156,21 @@ class Occurrence(db.Model):
                        cls.end_at > start)
 
 
+
+class CalendarTag(db.Model):
+    """The current tag of each unit's calendar: a random number drawn anew, in the same
+    transaction, by every change of a meeting that the unit hosts or takes part in or that
+    uses one of its rooms (scheduler/meetings/calendar_tags.py). Unit id 0 stands for every
+    calendar at once: units and rooms (their names and paths) and bulk statements draw it.
+    What the calendar pages and the API's lists cache is valid while the tags it was read
+    under are; a unit without a row has never changed since the table began (tag 0)."""
+
+    __tablename__ = "calendar_tag"
+
+    unit_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    tag: Mapped[int] = mapped_column(sa.BigInteger)
+
+
 class Reservation(db.Model):
     __tablename__ = "reservation"
     __table_args__ = (

@@ -6,20 +6,21 @@ from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask import current_app, render_template, request
-from flask_babel import gettext as _
+from markupsafe import Markup
+from flask_babel import get_locale, gettext as _
 from flask_login import current_user, login_required
 
-from ..core.access import permission_required
+from ..core.access import permission_required, reach
 from ..core.errors import ValidationError
 from ..core.labels import LABELS
 from ..core.timeutil import LOCAL_TZ, WEEKDAY_NAMES_VI, official_date_line, today_local
 from ..extensions import db
 from ..rooms.models import Room
-from . import bp, queries
+from . import bp, calendar_tags, queries
 from .forms import parse_day
 from ..units.services import units_in_reach
-from .view_helpers import (local, monday_of, occurrences_between, picker_rooms, picker_units,
-                           requested_day, requested_room, requested_unit)
+from .view_helpers import (local, may_book_somewhere, monday_of, occurrences_between, picker_rooms,
+                           picker_units, requested_day, requested_room, requested_unit)
 
 FIRST_HOUR, LAST_HOUR = 7, 19  # the office day shown on the grids
 SLOT_MINUTES = 30
@@ -80,6 +81,18 @@ def week():
     room = requested_room()
     unit = None if room else requested_unit()
     monday = monday_of(requested_day())
+    today = today_local()
+    # everything the page below the menu depends on besides the calendar's data: the pickers
+    # follow the viewer's reach and own unit, the booking links the right to book
+    key = (getattr(unit, "id", None), getattr(room, "id", None), monday, today, str(get_locale()),
+           may_book_somewhere(), current_user.unit_id, reach(current_user, "view"))
+    body = calendar_tags.cached("week", [(room.unit_id if room else unit.id)], key,
+                                lambda: _week_body(unit, room, monday, today))
+    # our own template's output, escaped as it was rendered
+    return render_template("meetings/week.html", body=Markup(body))  # nosec B704 - see above
+
+
+def _week_body(unit, room, monday: date, today: date) -> str:
     days = [monday + timedelta(days=i) for i in range(7)]
     items = occurrences_between(current_user, days[0], days[-1], unit=unit, room=room, brief=True)
     cells = defaultdict(list)
@@ -89,9 +102,9 @@ def week():
     for occurrence in items:
         by_day[local(occurrence.start_at).date()].append(occurrence)
     return render_template(
-        "meetings/week.html", unit=unit, room=room, days=days, rows=_hour_rows(items),
+        "meetings/_week_body.html", unit=unit, room=room, days=days, rows=_hour_rows(items),
         cells=cells, spans=_spans(items), by_day=by_day, first_hour=FIRST_HOUR,
-        weekday_names=WEEKDAY_NAMES_VI, today=today_local(),
+        weekday_names=WEEKDAY_NAMES_VI, today=today,
         prev_day=monday - timedelta(days=7), next_day=monday + timedelta(days=7),
         **_pickers(unit, room))
 

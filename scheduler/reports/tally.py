@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from ..core.timeutil import LOCAL_TZ, local_midnight_utc
 from ..extensions import db
 from ..meetings.inputs import MAX_MEETING_HOURS
+from ..meetings.calendar_tags import touched_meetings
 from ..meetings.models import ONLINE_MODES, Meeting, Occurrence
 from ..units.models import Unit
 from .models import OccurrenceTally
@@ -117,26 +118,9 @@ def apply(connection, counts: dict) -> None:
     connection.execute(statement, rows)
 
 
-def _affected(session) -> tuple[set, list]:
-    """(ids of stored meetings, meeting objects) whose sittings this flush may change."""
-    ids, objects = set(), []
-    for obj in list(session.new) + list(session.dirty) + list(session.deleted):
-        if isinstance(obj, Occurrence):
-            meeting = obj.__dict__.get("meeting")
-            if meeting is not None:
-                objects.append(meeting)
-            if obj.meeting_id is not None:
-                ids.add(obj.meeting_id)
-        elif isinstance(obj, Meeting):
-            objects.append(obj)
-            if obj.id is not None:
-                ids.add(obj.id)
-    return ids, objects
-
-
 def _before_flush(session, _context, _instances):
     session.info.pop(_PENDING, None)
-    ids, objects = _affected(session)
+    ids, objects = touched_meetings(session)
     if not ids and not objects:
         return
     with session.no_autoflush:
