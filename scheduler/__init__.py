@@ -19,12 +19,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     _configure_secret_key(app, testing=test_config is not None)
 
     from . import extensions, models  # noqa: F401  (models: the full metadata)
-    from .core import db_setup, errors, i18n, replica, requests, security, templating
+    from .core import db_setup, errors, i18n, read_only, replica, requests, security, templating
     from .core.types import include_migration_object, render_migration_item
 
     requests.init_app(app)
     extensions.db.init_app(app)
     db_setup.init_app(app)
+    read_only.init_app(app)
     replica.init_app(app)
     extensions.migrate.init_app(
         app, extensions.db, directory=str(Path(__file__).parent / "migrations"),

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 
 from ..core.access import allowed_units, reach, require
 from ..core.errors import ValidationError
+from ..core.read_only import read_only
 from ..core.types import parse_id
 from ..core.timeutil import local_midnight_utc, to_utc, today_local
 from ..extensions import db
@@ -61,6 +62,7 @@ def _room_arg():
 
 
 @bp.get("/meetings")
+@read_only
 @login_required
 def list_meetings():
     start, end = _list_window()
@@ -105,6 +107,7 @@ def create_meeting():
 
 
 @bp.get("/meetings/pending")
+@read_only
 @login_required
 def list_pending_approvals():
     meetings, following = offset_page("pending", lambda offset, limit: queries.pending_approvals(
@@ -135,6 +138,7 @@ def _with_etag(meeting, status: int = 200):
 
 
 @bp.get("/meetings/<int:meeting_id>")
+@read_only
 @login_required
 def get_meeting(meeting_id):
     return _with_etag(queries.get_meeting(meeting_id))

@@ -2,6 +2,7 @@
 from flask import jsonify, request
 from flask_login import current_user, login_required
 
+from ..core.read_only import read_only
 from ..endpoints import services as endpoint_services
 from ..rooms import services as room_services
 from ..units import services as unit_services
@@ -17,6 +18,7 @@ def _unit_argument():
 
 
 @bp.get("/rooms")
+@read_only
 @login_required
 def list_rooms():
     unit = _unit_argument()
@@ -26,6 +28,7 @@ def list_rooms():
 
 
 @bp.get("/endpoints")
+@read_only
 @login_required
 def list_endpoints():
     unit = _unit_argument()

@@ -7,6 +7,7 @@ from flask_login import login_required
 from ..auth import services as auth_services, sessions
 from ..core.errors import Unauthorized, ValidationError
 from ..core.timeutil import utcnow
+from ..core.read_only import read_only
 from ..extensions import db
 from ..units import services as unit_services
 from . import bp
@@ -56,6 +57,7 @@ def _requested_day():
 
 
 @bp.get("/units")
+@read_only
 @login_required
 def list_units():
     day = _requested_day()
@@ -70,6 +72,7 @@ def list_units():
 
 
 @bp.get("/units/<code>")
+@read_only
 @login_required
 def get_unit(code):
     day = _requested_day()

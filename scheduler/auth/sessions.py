@@ -27,12 +27,15 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 # -- recognising a request ------------------------------------------------------------------
+_WITH_UNIT: list = []  # [joinedload(User.unit)], built once (with its cache key) on first use
 def load_session_user(session_id: str) -> User | None:
     """Flask-Login's user loader: the user whose current session key the cookie holds."""
     try:
         user_id, key = session_id.split(":")
         # with the unit: every page asks for it (the reach, the menu), one statement less each
-        user = db.session.get(User, int(user_id), options=[joinedload(User.unit)])
+        if not _WITH_UNIT:
+            _WITH_UNIT.append(joinedload(User.unit))
+        user = db.session.get(User, int(user_id), options=_WITH_UNIT)
     except (ValueError, TypeError, AttributeError):
         return None
     if user is None or not user.active or not hmac.compare_digest(user.session_key or "", key):

@@ -19,6 +19,7 @@ from ..meetings.services import book_meeting
 from ..rooms.models import Room
 from ..units.models import Unit
 from ..core.replica import reads_replica
+from ..core.read_only import read_only
 from . import bp, feeds, import_ics, invitations
 from .forms import ImportForm
 
@@ -53,16 +54,19 @@ def _http_date(value) -> str:
 
 
 @bp.get("/unit/<token>.ics")
+@read_only
 def unit_feed(token):
     return _feed_response("unit", token)
 
 
 @bp.get("/room/<token>.ics")
+@read_only
 def room_feed(token):
     return _feed_response("room", token)
 
 
 @bp.get("/user/<token>.ics")
+@read_only
 def user_feed(token):
     return _feed_response("user", token)
 

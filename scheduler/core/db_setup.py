@@ -20,6 +20,9 @@ from ..extensions import db
 from . import textsearch
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+# session.info flag while a view marked read-only runs (core/read_only.py); write_transaction()
+# lifts it for its block
+READ_ONLY_VIEW = "read_only_view"
 # set while the current thread runs something that writes (a request with an unsafe method, a
 # job): its SQLite transactions begin IMMEDIATE
 _write_intent: ContextVar[bool] = ContextVar("sqlite_write_intent", default=False)
@@ -100,7 +103,8 @@ def write_transaction():
 
     Ends any read-only transaction the request already opened (loading the signed-in user);
     a transaction that took the write lock at its start goes on. Nothing is committed by it:
-    the caller commits once at the edge.
+    the caller commits once at the edge. Inside a view marked read-only (core/read_only.py)
+    the block may write, statement by statement: an API token noting its last use.
     """
     session = db.session
     if db.engine.dialect.name == "sqlite" and not _holds_write_lock(session):
@@ -108,7 +112,13 @@ def write_transaction():
             raise RuntimeError("write_transaction() must start before anything is changed")
         session.rollback()
         session.connection(execution_options={"sqlite_begin": "immediate"})
-    yield session
+    # a write the code asks for by name is no accident, even beside a read-only view
+    read_only_view = session().info.pop(READ_ONLY_VIEW, None)
+    try:
+        yield session
+    finally:
+        if read_only_view is not None:
+            session().info[READ_ONLY_VIEW] = read_only_view
 
 
 def _holds_write_lock(session) -> bool:

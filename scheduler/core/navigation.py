@@ -1,15 +1,20 @@
 """The main menu: each entry shows only to users who hold its permission somewhere. Daily work
 sits in the bar; the management pages are grouped under one "Quản trị" menu so the bar fits on
 one line at office screen widths."""
+import secrets
 from collections.abc import Callable
+from typing import NamedTuple
 
 import sqlalchemy as sa
-from flask import current_app
-from flask_babel import lazy_gettext as _l
+from flask import current_app, render_template, request
+from flask_babel import get_locale, lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
 
 from ..extensions import db
 from .access import allowed
+from .memo import Memo
 
 ADMIN = _l("Quản trị")
 
@@ -65,14 +70,81 @@ def menu_badge(name: str):
     return register
 
 
+# the combined statement of each signed-in user, built once: constructing it and working out
+# its cache key cost as much as running it (the menu shows on every page). The badges' queries
+# depend on the user alone (their id, role and unit's place in the tree), so it is kept under those.
+_COUNT_STATEMENTS: Memo[tuple] = Memo(4096)
+
+
+def _counts_statement(user) -> tuple[list[str], sa.Select | None]:
+    """(badge names, the one SELECT of their counts) for this user."""
+    def build():
+        queries = {name: count_query(user) for name, count_query in BADGES.items()}
+        columns = [query.scalar_subquery().label(name) for name, query in queries.items()
+                   if query is not None]
+        return list(queries), (sa.select(*columns) if columns else None)
+
+    key = (user.id, user.role, user.active, user.unit_id, user.unit.path if user.unit else None)
+    return _COUNT_STATEMENTS.get(key, build)
+
+
 def menu_counts() -> dict[str, int]:
     """Every registered count of the signed-in user, read in one statement (each count a
     scalar subquery): the menu shows on every page, so it costs one round trip, not one per
-    badge. base.html calls it once per page."""
+    badge."""
     if not current_user.is_authenticated:
         return {}
-    queries = {name: count_query(current_user) for name, count_query in BADGES.items()}
-    columns = [query.scalar_subquery().label(name) for name, query in queries.items()
-               if query is not None]
-    row = db.session.execute(sa.select(*columns)).one()._mapping if columns else {}
-    return {name: int(row.get(name) or 0) for name in queries}
+    names, statement = _counts_statement(current_user._get_current_object())
+    row = db.session.execute(statement).one()._mapping if statement is not None else {}
+    return {name: int(row.get(name) or 0) for name in names}
+
+
+# -- the bar itself ---------------------------------------------------------------------------
+# What changes on every request is written into the kept bar afterwards: the CSRF token (its
+# signature carries a timestamp) and the page's own address (the language switch comes back
+# to it). Random per process, so no user's text can contain them.
+_SLOT = secrets.token_hex(8)
+CSRF_SLOT, NEXT_SLOT = f"csrf-{_SLOT}", f"next-{_SLOT}"
+MENU_BARS_KEPT = 2048  # per process; a bar is about 5 kB
+
+
+class BarFacts(NamedTuple):
+    """Everything _menu_bar.html shows: the bar is kept under exactly these."""
+    locale: str
+    script_root: str  # where url_for's links start
+    endpoint: str | None  # the page's own entry is marked active
+    signed_in: bool
+    username: str = ""
+    full_name: str = ""
+    unit_name: str = ""
+    role: str = ""  # the entries shown (nav_items asks the role's permissions)
+    approvals: int = 0
+    unread: int = 0
+
+
+def _bar_facts() -> BarFacts:
+    common = (str(get_locale()), request.script_root, request.endpoint)
+    if not current_user.is_authenticated:
+        return BarFacts(*common, signed_in=False)
+    user = current_user._get_current_object()
+    counts = menu_counts()
+    return BarFacts(*common, signed_in=True, username=user.username, full_name=user.full_name or "",
+                    unit_name=user.unit.name if user.unit else "", role=user.role,
+                    approvals=counts.get("approvals", 0), unread=counts.get("unread", 0))
+
+
+def menu_bar() -> Markup:
+    """The menu bar of this page. Rendering it took a third of a cached week page (two dozen
+    translations and links); it is rendered once per set of facts in each process, and only
+    the CSRF token and the page's address are written in on each request."""
+    facts = _bar_facts()
+    bars: Memo[str] = current_app.extensions["menu_bars"]
+    html = bars.get(facts, lambda: render_template(
+        "_menu_bar.html", bar=facts, menu=nav_items(), csrf_slot=CSRF_SLOT, next_slot=NEXT_SLOT))
+    filled = html.replace(CSRF_SLOT, str(escape(generate_csrf()))).replace(
+        NEXT_SLOT, str(escape(request.full_path)))
+    return Markup(filled)  # nosec B704 - our template's output, the two values escaped above
+
+
+def init_app(app) -> None:
+    app.extensions["menu_bars"] = Memo(MENU_BARS_KEPT)

@@ -4,7 +4,7 @@ from flask_babel import get_locale
 
 from . import numbers, textsearch, timeutil
 from .labels import label
-from .navigation import menu_counts, nav_items
+from . import navigation
 
 
 def init_app(app: Flask) -> None:
@@ -19,6 +19,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["describe_rule"] = describe
     app.jinja_env.globals["official_date_line"] = timeutil.official_date_line
     app.jinja_env.globals["today_local"] = timeutil.today_local
-    app.jinja_env.globals["nav_items"] = nav_items
-    app.jinja_env.globals["menu_counts"] = menu_counts
+    app.jinja_env.globals["menu_bar"] = navigation.menu_bar
+    navigation.init_app(app)
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())

@@ -164,12 +164,16 @@ def register() -> None:
 
 
 # -- reading through the cache ---------------------------------------------------------------
+# built once (with its cache key): every cached page reads it
+_TAGS_OF = sa.select(CalendarTag.unit_id, CalendarTag.tag).where(
+    CalendarTag.unit_id.in_(sa.bindparam("ids", expanding=True)))
+
+
 def tags_of(unit_ids: Iterable[int]) -> tuple[tuple[int, int], ...]:
     """((unit id, tag), …) of these units and of every calendar (0), in one statement; 0 for
     a unit that has no tag yet."""
     wanted = sorted({EVERY_CALENDAR, *unit_ids})
-    found = dict(db.session.execute(
-        sa.select(CalendarTag.unit_id, CalendarTag.tag).where(CalendarTag.unit_id.in_(wanted))).all())
+    found = dict(db.session.execute(_TAGS_OF, {"ids": wanted}).all())
     return tuple((unit_id, found.get(unit_id, 0)) for unit_id in wanted)
 
 

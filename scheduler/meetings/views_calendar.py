@@ -14,6 +14,7 @@ from ..core.access import permission_required, reach
 from ..core.errors import ValidationError
 from ..core.labels import LABELS
 from ..core.timeutil import LOCAL_TZ, WEEKDAY_NAMES_VI, official_date_line, today_local
+from ..core.read_only import read_only
 from ..extensions import db
 from ..rooms.models import Room
 from . import bp, calendar_tags, queries
@@ -75,6 +76,7 @@ def _spans(items) -> dict[int, dict]:
 
 
 @bp.route("/meetings/week")
+@read_only
 @login_required
 @permission_required("view")
 def week():
@@ -110,6 +112,7 @@ def _week_body(unit, room, monday: date, today: date) -> str:
 
 
 @bp.route("/meetings/month")
+@read_only
 @login_required
 @permission_required("view")
 def month():
@@ -155,6 +158,7 @@ def _room_cells(day: date, occurrences) -> list[dict]:
 
 
 @bp.route("/meetings/rooms")
+@read_only
 @login_required
 @permission_required("view")
 def rooms_day():
@@ -175,6 +179,7 @@ def rooms_day():
 
 
 @bp.route("/meetings/schedule")
+@read_only
 @login_required
 @permission_required("view")
 def schedule():
@@ -210,6 +215,7 @@ def _search_args() -> dict:
 
 
 @bp.route("/meetings/search")
+@read_only
 @login_required
 @permission_required("view")
 def search():
