@@ -9,6 +9,7 @@ or reset revokes them all, and their owner sees and revokes each on the account 
 import hmac
 import secrets
 from datetime import datetime, timedelta
+from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
@@ -27,15 +28,18 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 # -- recognising a request ------------------------------------------------------------------
-_WITH_UNIT: list = []  # [joinedload(User.unit)], built once (with its cache key) on first use
+@cache
+def _user_with_unit() -> sa.Select:
+    """The signed-in user with their unit: every page asks for the unit (the reach, the menu),
+    so it comes in the same statement. Built once, like every statement of each request."""
+    return sa.select(User).options(joinedload(User.unit)).where(User.id == sa.bindparam("id"))
+
+
 def load_session_user(session_id: str) -> User | None:
     """Flask-Login's user loader: the user whose current session key the cookie holds."""
     try:
         user_id, key = session_id.split(":")
-        # with the unit: every page asks for it (the reach, the menu), one statement less each
-        if not _WITH_UNIT:
-            _WITH_UNIT.append(joinedload(User.unit))
-        user = db.session.get(User, int(user_id), options=_WITH_UNIT)
+        user = db.session.scalars(_user_with_unit(), {"id": int(user_id)}).first()
     except (ValueError, TypeError, AttributeError):
         return None
     if user is None or not user.active or not hmac.compare_digest(user.session_key or "", key):

@@ -1,5 +1,6 @@
 """The administrative unit tree: city, departments, districts, wards — any depth, effective-dated."""
 from datetime import date, datetime
+from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -104,12 +105,8 @@ class Unit(db.Model):
     def by_code(cls, code: str, on: date | None = None) -> "Unit | None":
         """The unit carrying `code` on the given day; without a day, the current one or, for a
         retired code, the most recent holder."""
-        query = sa.select(cls).where(cls.code == code)
-        if on is not None:
-            query = query.where(cls.active_on(on))
-        query = query.order_by(cls.valid_to.is_(None).desc(), cls.valid_to.desc(),
-                               cls.valid_from.desc())
-        return db.session.scalars(query.limit(1)).first()
+        params = {"code": code} if on is None else {"code": code, "on": on}
+        return db.session.scalars(_unit_by_code(on is not None), params).first()
 
     def ancestors(self) -> list["Unit"]:
         ids = [int(part) for part in self.path.strip("/").split("/") if part][:-1]
@@ -117,6 +114,17 @@ class Unit(db.Model):
             return []
         found = {u.id: u for u in db.session.scalars(sa.select(Unit).where(Unit.id.in_(ids)))}
         return [found[i] for i in ids if i in found]
+
+
+@cache
+def _unit_by_code(dated: bool) -> sa.Select:
+    """Unit.by_code's statement, built once: every page naming a unit runs it, and building a
+    statement and its cache key cost SQLAlchemy as much as running it."""
+    query = sa.select(Unit).where(Unit.code == sa.bindparam("code"))
+    if dated:
+        query = query.where(Unit.active_on(sa.bindparam("on", type_=sa.Date)))
+    return query.order_by(Unit.valid_to.is_(None).desc(), Unit.valid_to.desc(),
+                          Unit.valid_from.desc()).limit(1)
 
 
 class UnitSuccession(db.Model):
