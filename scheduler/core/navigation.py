@@ -10,6 +10,7 @@ from flask import current_app, render_template, request
 from flask_babel import get_locale, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+from jinja2 import pass_context
 from markupsafe import Markup, escape
 
 from ..extensions import db
@@ -70,22 +71,36 @@ def menu_badge(name: str):
     return register
 
 
-# the combined statement of each signed-in user, built once: constructing it and working out
+# the statements of each signed-in user's counts, built once: constructing one and working out
 # its cache key cost as much as running it (the menu shows on every page). The badges' queries
-# depend on the user alone (their id, role and unit's place in the tree), so it is kept under those.
+# depend on the user alone (their id, role and unit's place in the tree): kept under those.
 _COUNT_STATEMENTS: Memo[tuple] = Memo(4096)
 
 
-def _counts_statement(user) -> tuple[list[str], sa.Select | None]:
-    """(badge names, the one SELECT of their counts) for this user."""
+def _user_key(user) -> tuple:
+    return (user.id, user.role, user.active, user.unit_id, user.unit.path if user.unit else None)
+
+
+def _count_columns(user) -> tuple[list[str], list]:
+    """(badge names, one labelled scalar subquery per count the user has) of this user."""
     def build():
         queries = {name: count_query(user) for name, count_query in BADGES.items()}
-        columns = [query.scalar_subquery().label(name) for name, query in queries.items()
-                   if query is not None]
-        return list(queries), (sa.select(*columns) if columns else None)
+        return list(queries), [query.scalar_subquery().label(name)
+                               for name, query in queries.items() if query is not None]
+    return _COUNT_STATEMENTS.get(("columns", _user_key(user)), build)
 
-    key = (user.id, user.role, user.active, user.unit_id, user.unit.path if user.unit else None)
-    return _COUNT_STATEMENTS.get(key, build)
+
+def read_menu_counts_beside(columns: tuple, params: dict):
+    """(row, counts): SELECT `columns` (scalar reads of the page, with `params`) and the
+    signed-in user's menu counts, in one round trip. For a page whose own reads before the
+    menu are scalars (the calendar tags of a cached week). `columns` must be kept by the
+    caller: the combined statement is kept under it."""
+    user = current_user._get_current_object()
+    names, counts = _count_columns(user)
+    statement = _COUNT_STATEMENTS.get(("beside", id(columns), _user_key(user)),
+                                      lambda: sa.select(*columns, *counts))
+    row = db.session.execute(statement, params).one()
+    return row, {name: int(row._mapping.get(name) or 0) for name in names}
 
 
 def menu_counts() -> dict[str, int]:
@@ -94,8 +109,12 @@ def menu_counts() -> dict[str, int]:
     badge."""
     if not current_user.is_authenticated:
         return {}
-    names, statement = _counts_statement(current_user._get_current_object())
-    row = db.session.execute(statement).one()._mapping if statement is not None else {}
+    user = current_user._get_current_object()
+    names, columns = _count_columns(user)
+    if not columns:
+        return dict.fromkeys(names, 0)
+    statement = _COUNT_STATEMENTS.get(("alone", _user_key(user)), lambda: sa.select(*columns))
+    row = db.session.execute(statement).one()._mapping
     return {name: int(row.get(name) or 0) for name in names}
 
 
@@ -122,22 +141,25 @@ class BarFacts(NamedTuple):
     unread: int = 0
 
 
-def _bar_facts() -> BarFacts:
+def _bar_facts(counts: dict | None) -> BarFacts:
     common = (str(get_locale()), request.script_root, request.endpoint)
     if not current_user.is_authenticated:
         return BarFacts(*common, signed_in=False)
     user = current_user._get_current_object()
-    counts = menu_counts()
+    counts = menu_counts() if counts is None else counts
     return BarFacts(*common, signed_in=True, username=user.username, full_name=user.full_name or "",
                     unit_name=user.unit.name if user.unit else "", role=user.role,
                     approvals=counts.get("approvals", 0), unread=counts.get("unread", 0))
 
 
-def menu_bar() -> Markup:
+@pass_context
+def menu_bar(context) -> Markup:
     """The menu bar of this page. Rendering it took a third of a cached week page (two dozen
     translations and links); it is rendered once per set of facts in each process, and only
-    the CSRF token and the page's address are written in on each request."""
-    facts = _bar_facts()
+    the CSRF token and the page's address are written in on each request. The counts are
+    read here unless the view read them already (`menu_counts` in the template's context,
+    from read_menu_counts_beside)."""
+    facts = _bar_facts(context.get("menu_counts"))
     bars: Memo[str] = current_app.extensions["menu_bars"]
     html = bars.get(facts, lambda: render_template(
         "_menu_bar.html", bar=facts, menu=nav_items(), csrf_slot=CSRF_SLOT, next_slot=NEXT_SLOT))

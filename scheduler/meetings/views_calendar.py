@@ -88,10 +88,15 @@ def week():
     # follow the viewer's reach and own unit, the booking links the right to book
     key = (getattr(unit, "id", None), getattr(room, "id", None), monday, today, str(get_locale()),
            may_book_somewhere(), current_user.unit_id, reach(current_user, "view"))
-    body = calendar_tags.cached("week", [(room.unit_id if room else unit.id)], key,
-                                lambda: _week_body(unit, room, monday, today))
+    calendar = [room.unit_id if room else unit.id]
+    # the calendar's tags and the menu's counts in one statement: on a kept week nothing else
+    # is read
+    tags, menu_counts = calendar_tags.tags_and_menu_counts(calendar)
+    body = calendar_tags.cached("week", calendar, key, lambda: _week_body(unit, room, monday, today),
+                                tags=tags)
     # our own template's output, escaped as it was rendered
-    return render_template("meetings/week.html", body=Markup(body))  # nosec B704 - see above
+    return render_template("meetings/week.html", body=Markup(body),  # nosec B704 - see above
+                           menu_counts=menu_counts)
 
 
 def _week_body(unit, room, monday: date, today: date) -> str:
