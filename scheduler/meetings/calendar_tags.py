@@ -23,9 +23,9 @@ between leaves newer data under the older tags, never the reverse; the next read
 new tags, builds again. The tags are random rather than counted so that a value seen once is
 never seen again for other data (an emptied database, a restored backup).
 """
+import functools
 import hashlib
 import secrets
-import functools
 from collections.abc import Callable, Iterable
 from itertools import chain
 
@@ -34,6 +34,7 @@ from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from ..core.navigation import read_menu_counts_beside
 from ..extensions import cache, db
 from ..rooms.models import Room
 from ..units.models import Unit
@@ -188,8 +189,6 @@ def _tag_columns(count: int) -> tuple:
 def tags_and_menu_counts(unit_ids: Iterable[int]) -> tuple[tuple[tuple[int, int], ...], dict]:
     """(tags_of(unit_ids), the signed-in user's menu counts) in one statement: a cached page
     reads nothing else before its menu."""
-    from ..core.navigation import read_menu_counts_beside
-
     wanted = sorted({EVERY_CALENDAR, *unit_ids})
     row, counts = read_menu_counts_beside(_tag_columns(len(wanted)),
                                           {f"unit_{i}": unit_id for i, unit_id in enumerate(wanted)})
