@@ -4,6 +4,7 @@ national data set, with Locust headless, on 127.0.0.1 only.
     DATABASE_URL=postgresql://postgres@127.0.0.1/bench .venv/bin/python benchmarks/load.py \\
         [--generate 10000 [--divisions vietnam_provinces-0.6.0-py3-none-any.whl]] \\
         [--users 50] [--seconds 60] [--phase-seconds 20] [--rounds 2] [--workers 4]
+    .venv/bin/python benchmarks/load.py --url sqlite:////tmp/bench.db …   (the same on SQLite)
 
 (`pip install '.[bench]'` brings Locust and vietnam-provinces.) With --generate the database
 (its name must contain 'bench') is rebuilt by benchmarks/national.py first. The server is the
@@ -60,10 +61,10 @@ def sample_units(url: str) -> list[str]:
         conn.execute(sa.text("DELETE FROM login_throttle"))
         wards = conn.execute(sa.text(
             "SELECT unit.code, unit.path FROM unit JOIN user_account ON user_account.unit_id = unit.id "
-            "WHERE username LIKE 'vp\\_%' ORDER BY unit.id LIMIT 200")).all()
+            "WHERE username LIKE 'vp\\_%' ESCAPE '\\' ORDER BY unit.id LIMIT 200")).all()
         provinces = dict(conn.execute(sa.text(
             "SELECT unit.id, unit.code FROM user_account JOIN unit ON unit.id = user_account.unit_id "
-            "WHERE username LIKE 'qt\\_%'")).all())
+            "WHERE username LIKE 'qt\\_%' ESCAPE '\\'")).all())
     engine.dispose()
     pairs = [f"{code}:{provinces[int(path.split('/')[2])]}" for code, path in wards
              if int(path.split("/")[2]) in provinces]
@@ -157,7 +158,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=4)
     args = parser.parse_args()
     if not args.url:
-        raise SystemExit("give --url or DATABASE_URL (a PostgreSQL database named *bench*)")
+        raise SystemExit("give --url or DATABASE_URL (a database named *bench*)")
     if args.generate:
         from benchmarks.national import bench_url, fresh_schema, generate
         from scheduler import create_app
