@@ -151,8 +151,7 @@ def register() -> None:
 
 def rebuild(connection=None) -> int:
     """Recount every tally row from the sittings (after bulk loads or a change of the tree's
-    paths; the migration that introduced the counts, on its own connection). Returns the number
-    of rows written."""
+    paths). Returns the number of rows written."""
     connection = connection if connection is not None else db.session.connection()
     connection.execute(sa.delete(OccurrenceTally))
     counts = defaultdict(_empty)
@@ -166,16 +165,6 @@ def rebuild(connection=None) -> int:
     for first in range(0, len(keys), 10_000):
         apply(connection, {k: counts[k] for k in keys[first:first + 10_000]})
     return len(keys)
-
-
-def count_if_missing(connection) -> int | None:
-    """An installation upgraded to the running counts has meetings but no counts yet: count
-    them once (the migration that follows the counts' table does this on its connection).
-    None when nothing was missing."""
-    if (connection.execute(sa.select(OccurrenceTally.unit_id).limit(1)).first() is not None
-            or connection.execute(sa.select(Occurrence.id).limit(1)).first() is None):
-        return None
-    return rebuild(connection)
 
 
 # -- reading them ----------------------------------------------------------------------------
