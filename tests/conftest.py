@@ -15,6 +15,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import uuid
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -161,6 +162,34 @@ class AuthActions:
 
     def logout(self):
         return self.client.post("/logout")
+
+
+@pytest.fixture
+def fresh_databases(tmp_path):
+    """Makes empty databases (SQLite files, or PostgreSQL databases beside DATABASE_URL's),
+    dropped after the test."""
+    url = os.environ.get("DATABASE_URL")
+    made = []
+
+    def make() -> str:
+        name = f"test_migrations_{uuid.uuid4().hex[:8]}"
+        if not url:
+            return "sqlite:///" + str(tmp_path / f"{name}.db")
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        made.append(name)
+        return url.rsplit("/", 1)[0] + "/" + name
+
+    admin = sa.create_engine(create_app(make_config(url)).config["SQLALCHEMY_DATABASE_URI"],
+                             isolation_level="AUTOCOMMIT") if url else None
+    try:
+        yield make
+    finally:
+        if admin is not None:
+            with admin.connect() as conn:
+                for name in made:
+                    conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            admin.dispose()
 
 
 @pytest.fixture

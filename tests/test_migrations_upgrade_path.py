@@ -21,7 +21,6 @@ from scheduler import create_app
 from scheduler.extensions import db
 
 from .conftest import make_config
-from .test_migrations import fresh_databases  # noqa: F401  (the fixture)
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "scheduler" / "migrations"
 SCRIPT = ScriptDirectory(str(MIGRATIONS))
@@ -290,6 +289,8 @@ def test_an_installation_at_any_revision_upgrades_with_its_data(fresh_databases,
             before = row_counts(connection)
         upgrade()
         with db.engine.connect() as connection:
+            if installation.sqlite:  # the upgrade gives its connection back as it found it
+                assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
             after = row_counts(connection)
             tally = {(r.unit_id, r.half_month, r.category): (
                 r.held, r.held_online, r.scheduled, r.scheduled_online, r.held_paperless,
