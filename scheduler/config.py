@@ -80,7 +80,9 @@ class DefaultConfig:
     PROBE_ALLOWED_NETWORKS = [n.strip() for n in os.environ.get(
         "PROBE_ALLOWED_NETWORKS", "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16").split(",") if n.strip()]
 
-    # Outgoing mail; no SMTP_HOST = notifications stay in the application only.
+    # Outgoing mail, delivered by the job runner's send-mail job: a meeting's change queues its
+    # invitations in any process; a runner without SMTP_HOST keeps them until one is set (and
+    # writes no reminder or report e-mail of its own).
     SMTP_HOST = os.environ.get("SMTP_HOST")
     SMTP_PORT = int(os.environ.get("SMTP_PORT", "25"))
     SMTP_USERNAME = os.environ.get("SMTP_USERNAME")

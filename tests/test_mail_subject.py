@@ -4,6 +4,7 @@ is dropped by the standard, and readers trim it at their edges), and the subject
 exactly with Python's `email`."""
 import base64
 import re
+from datetime import datetime, timezone
 from email import message_from_bytes, policy
 from types import SimpleNamespace
 
@@ -25,7 +26,8 @@ WORD = re.compile(rb"=\?utf-8\?b\?([A-Za-z0-9+/=]+)\?=")
 
 def _raw(subject: str) -> bytes:
     mail = SimpleNamespace(subject=subject, recipients=["vanthu@phucxa.gov.vn"], body_text="x", message_id=None,
-                           body_html=None, ical=None, ical_method=None, attachments=None)
+                           body_html=None, ical=None, ical_method=None, attachments=None,
+                           id=1, created_at=datetime(2026, 12, 7, 1, 0, tzinfo=timezone.utc))
     return build_message(mail, "Lịch họp <lichhop@hanoi.gov.vn>").as_bytes()
 
 

@@ -22,12 +22,14 @@ from ..core.i18n import stored_text
 from ..core.timeutil import utcnow
 from ..extensions import db
 from ..mail.models import OutgoingMail
-from ..mail.services import new_message_id, send_again, smtp_configured
+from ..mail.services import new_message_id, send_again
 from . import ical
 from .feeds import links
 
 PURPOSE = "invitation"
 PURPOSE_OCCURRENCE = "invitation_occurrence"
+# the changes whose message is a unit's first invitation to the meeting
+FIRST_INVITATION = ("created", "approved")
 
 
 def unit_recipients(unit, meeting) -> list[str]:
@@ -78,8 +80,10 @@ def _queue(rows: list, meeting, change, occurrence, unit, addresses, method: str
 
 
 def queue_invitations(meeting, change: str, occurrence=None) -> None:
-    """Listener for meeting changes (see meetings/events.py)."""
-    if not smtp_configured() or change == "declined":
+    """Listener for meeting changes (see meetings/events.py). Queued whatever this process's
+    mail settings: delivering is the job runner's business (the send-mail job), and a web
+    process without SMTP_HOST must not lose the invitations of a runner that has one."""
+    if change == "declined":
         return
     if meeting.status in ("pending", "held"):
         return  # invitations go out once a meeting is scheduled; a past meeting needs none
@@ -88,6 +92,7 @@ def queue_invitations(meeting, change: str, occurrence=None) -> None:
     rows: list[dict] = []
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
         _queue_all(rows, meeting, change, occurrence)
+        _supersede_waiting(rows, meeting)
     if rows:  # one multi-row INSERT for the 50 invitations of a large meeting
         db.session.connection().execute(OutgoingMail.__table__.insert(), rows)
 
@@ -117,6 +122,39 @@ def _queue_all(rows: list, meeting, change: str, occurrence) -> None:
     dropped = sorted(invited_before - current)
     if dropped:
         _queue_dropped(rows, meeting, dropped)
+
+
+def _supersede_waiting(rows: list, meeting) -> None:
+    """Invitation messages of the meeting still waiting in the outbox are withdrawn when every
+    one of their recipients gets one of `rows`: changes made within one delivery interval reach
+    each recipient as one message, which the job builds from the meeting as it then stands (a
+    cancellation goes out as a CANCEL). A message being sent or sent is never withdrawn, nor
+    one with a recipient this change does not write to. A recipient whose first invitation
+    had not been sent yet still gets a first invitation, not a change of one never seen."""
+    covered = {address for row in rows if row["purpose"] == PURPOSE for address in row["recipients"]}
+    if not covered:
+        return
+    waiting = db.session.execute(sa.select(OutgoingMail.id, OutgoingMail.recipients).where(
+        OutgoingMail.meeting_id == meeting.id, OutgoingMail.purpose == PURPOSE,
+        OutgoingMail.status == "queued")).all()
+    superseded = [mail_id for mail_id, recipients in waiting if set(recipients or ()) <= covered]
+    if not superseded:
+        return
+    # status checked again by the DELETE itself: a runner may have claimed one meanwhile
+    withdrawn = db.session.execute(sa.delete(OutgoingMail).where(
+        OutgoingMail.id.in_(superseded), OutgoingMail.status == "queued")
+        .returning(OutgoingMail.recipients, OutgoingMail.render, OutgoingMail.ical_method)
+        .execution_options(synchronize_session=False)).all()
+    first: dict[str, str] = {}  # address -> the first-invitation change it still waits for
+    for recipients, render, method in withdrawn:
+        if method == "REQUEST" and render and render.get("change") in FIRST_INVITATION:
+            first.update(dict.fromkeys(recipients, render["change"]))
+    for row in rows:
+        if (row["purpose"] == PURPOSE and row["ical_method"] == "REQUEST"
+                and all(address in first for address in row["recipients"])):
+            change = first[row["recipients"][0]]
+            row["render"]["change"] = change
+            row["subject"] = _subject(meeting, change)[:300]
 
 
 def _queue_dropped(rows: list, meeting, addresses: list[str]) -> None:

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from ..auth.models import User
 from ..core.timeutil import utcnow
 from ..extensions import db
-from ..mail.services import enqueue_mail, smtp_configured
+from ..mail.services import enqueue_mail
 from ..meetings.events import on_meeting_change
 from . import notices
 from .models import Notification
@@ -110,7 +110,7 @@ def _texts(kind: str, meeting, occurrence, reason: str | None) -> tuple[str, str
 
 def _notify(user_ids, kind: str, meeting, occurrence=None, reason=None, mail=False) -> int:
     """Notices to `user_ids`, each in the user's own language; e-mail to their own addresses
-    when `mail` and SMTP is configured."""
+    when `mail`, queued whatever this process's mail settings (the job runner delivers)."""
     user_ids = set(user_ids) - {_actor_id()}
     if not user_ids:
         return 0
@@ -127,7 +127,7 @@ def _notify(user_ids, kind: str, meeting, occurrence=None, reason=None, mail=Fal
             title, body = _texts(kind, meeting, occurrence, reason)
         sent += notices.notify_users([u.id for u in group], kind, title, body, now,
                                      meeting_id=meeting.id)
-        if mail and smtp_configured():
+        if mail:
             enqueue_mail([u.email for u in group if u.email], title, body, purpose=kind,
                          meeting=meeting)
     return sent

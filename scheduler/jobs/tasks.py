@@ -17,6 +17,7 @@ from ..core.db_setup import write_transaction
 from ..extensions import db
 from ..mail.models import OutgoingMail
 from ..mail.services import deliver_pending, enqueue_mail, smtp_configured
+from ..meetings.locking import raise_version
 from ..meetings.models import ONLINE_MODES, Meeting, Occurrence
 from . import notices
 from .models import NoticeDelivery
@@ -136,6 +137,7 @@ def close_meetings(now: datetime) -> str:
             if finished:
                 meeting.status = "held"
                 meetings_held += 1
+            raise_version(meeting)  # its sittings (and maybe itself) now read held
             changes = {"occurrences_held": count}
             if finished:
                 changes["status"] = ["scheduled", "held"]

@@ -4,7 +4,7 @@ import ssl
 import time
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.utils import formataddr, make_msgid
+from email.utils import format_datetime, formataddr, make_msgid
 
 import sqlalchemy as sa
 from flask import current_app
@@ -64,9 +64,11 @@ def build_message(mail: OutgoingMail, sender: str) -> EmailMessage:
     msg["Subject"] = subject_header(mail.subject)
     msg["From"] = sender
     msg["To"] = ", ".join(mail.recipients)
-    # fixed when the message was queued: a message sent again (a runner killed between the
-    # server's acceptance and the commit) carries the same id, which receivers deduplicate on
-    msg["Message-ID"] = mail.message_id or make_msgid(domain=_domain(sender))
+    # both fixed when the message was queued: a message sent again (a retry, or a runner
+    # killed between the server's acceptance and the commit) is the same message, which
+    # receivers deduplicate on its id
+    msg["Date"] = format_datetime(mail.created_at)
+    msg["Message-ID"] = mail.message_id or _stable_message_id(mail, sender)
     msg.set_content(mail.body_text or "", charset="utf-8")
     if mail.body_html:
         msg.add_alternative(mail.body_html, subtype="html", charset="utf-8")
@@ -83,6 +85,11 @@ def build_message(mail: OutgoingMail, sender: str) -> EmailMessage:
         msg.add_attachment(base64.b64decode(att["data_b64"]), maintype=maintype, subtype=subtype,
                            filename=att["filename"])
     return msg
+
+
+def _stable_message_id(mail: OutgoingMail, sender: str) -> str:
+    """For a row queued without one (before ids were stored): derived from the row alone."""
+    return f"<outbox.{mail.id}.{mail.created_at:%Y%m%d%H%M%S}@{_domain(sender)}>"
 
 
 def _send(message: EmailMessage) -> dict:

@@ -27,6 +27,16 @@ def changing(meeting: Meeting, expected_version: int | None = None):
         yield meeting
 
 
+def raise_version(meeting: Meeting) -> None:
+    """A change clients see that is made outside `changing` (the job closing a meeting, its
+    documents, its attendance): a new version, the API's ETag. Counted by the database
+    (version + 1), so that two such changes committed at once — two units' attendance — still
+    give two versions; the row's updated_at moves with it, and with it the calendar feeds'
+    ETags. Flushed at once: until then the attribute would hold the expression, not a number."""
+    meeting.version = Meeting.version + 1
+    db.session.flush()
+
+
 def sitting_of(meeting: Meeting, occurrence_id: int) -> Occurrence:
     """The sitting as it is now (inside `changing`): a change of the whole meeting that ran
     meanwhile may have replaced it."""

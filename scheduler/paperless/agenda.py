@@ -5,10 +5,10 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from ..audit.services import record
-from ..core.timeutil import utcnow
 from ..extensions import db
 from ..meetings.inputs import _text as text_field
 from ..meetings.inputs import invalid
+from ..meetings.locking import raise_version
 from .access import require_host, require_open_meeting
 from .models import AgendaItem
 
@@ -101,8 +101,8 @@ def replace_agenda(actor, meeting, raw_items) -> list[AgendaItem]:
         item.presenter, item.minutes = values["presenter"], values["minutes"]
         db.session.add(item)
         result.append(item)
-    meeting.updated_at = utcnow()  # the invite's description changed: feeds revalidate
     db.session.flush()
+    raise_version(meeting)  # the invite's description changed: the API and feeds revalidate
     record(actor, "meeting.agenda", "meeting", meeting.id, unit=meeting.host_unit,
            summary=_("Cập nhật chương trình họp: %(n)d mục", n=len(result)),
            changes={"agenda_items": [[i["title"] for i in before], [i.title for i in result]]})

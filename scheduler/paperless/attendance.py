@@ -12,6 +12,7 @@ from ..extensions import db
 from ..jobs.notices import meeting_units
 from ..meetings.inputs import _text as text_field
 from ..meetings.inputs import invalid
+from ..meetings.locking import raise_version
 from ..meetings.serializers import may_see_details
 from .access import is_host, require_open_meeting
 from .models import ATTENDANCE_STATUSES, Attendance
@@ -95,6 +96,7 @@ def set_attendance(actor, meeting, unit_code: str, data: dict) -> Attendance:
         setattr(row, key, value)
     row.updated_by_id = actor.id
     db.session.flush()
+    raise_version(meeting)
     record(actor, "meeting.attendance", "meeting", meeting.id, unit=meeting.host_unit,
            summary=_("Điểm danh %(unit)s", unit=unit.name), changes=diff(before, values))
     return row
