@@ -6,10 +6,11 @@ from pathlib import Path
 from flask import Flask
 
 from .config import DefaultConfig
+from .core.faults import SchedulerFlask
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True)
+    app = SchedulerFlask(__name__, instance_relative_config=True)
     app.config.from_object(DefaultConfig)
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -19,7 +20,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     _configure_secret_key(app, testing=test_config is not None)
 
     from . import extensions, models  # noqa: F401  (models: the full metadata)
-    from .core import db_setup, errors, i18n, read_only, replica, requests, security, templating
+    from .core import db_setup, errors, faults, i18n, read_only, replica, requests, security, templating
     from .core.types import include_migration_object, render_migration_item
 
     requests.init_app(app)
@@ -38,6 +39,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     i18n.init_app(app)
     templating.init_app(app)
     errors.init_app(app)
+    faults.init_app(app)
     security.init_app(app)
 
     from . import api, auth, cli, meetings, units, rooms, endpoints, audit
@@ -102,7 +104,22 @@ def _configure_database(app: Flask) -> None:
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
             "pool_size": int(os.environ.get("DB_POOL_SIZE", 5)),
             "max_overflow": int(os.environ.get("DB_MAX_OVERFLOW", 10)),
-            "pool_timeout": 30, "pool_recycle": 1800, "pool_pre_ping": True}
+            "pool_timeout": 30, "pool_recycle": 1800, "pool_pre_ping": True,
+            "connect_args": {"prepare_threshold": prepare_threshold(
+                os.environ.get("DB_PREPARE_THRESHOLD", "5"))}}
+
+
+def prepare_threshold(value: str) -> int | None:
+    """psycopg prepares a statement on the server after this many runs on one connection
+    (its default, 5). `none` never prepares: behind PgBouncer in transaction mode each
+    transaction may get another server connection, which lacks the statements prepared on
+    the first one."""
+    if value.strip().lower() in ("none", "off", ""):
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise SystemExit(f"DB_PREPARE_THRESHOLD must be a number or 'none', not {value!r}") from None
 
 
 def _driver_url(url: str) -> str:

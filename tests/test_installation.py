@@ -7,9 +7,10 @@ from tests.conftest import ROOT
 
 # create_app() with the instance folder moved to the test's temporary directory
 START = """
-import flask, sys
+import sys
 import scheduler
-scheduler.Flask = lambda name, **kw: flask.Flask(name, instance_path=sys.argv[1], **kw)
+from scheduler.core.faults import SchedulerFlask
+scheduler.SchedulerFlask = lambda name, **kw: SchedulerFlask(name, instance_path=sys.argv[1], **kw)
 print(scheduler.create_app().config["SECRET_KEY"])
 """
 

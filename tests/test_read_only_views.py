@@ -1,6 +1,7 @@
-"""Views that only read (core/read_only.py): on PostgreSQL their statements run outside a
-transaction, so psycopg keeps them prepared from one request to the next (it forgets them all
-on every ROLLBACK); a write inside such a view is refused, except one asked for by name."""
+"""Requests that only read (core/read_only.py, core/db_setup.py): on PostgreSQL each runs in one
+snapshot transaction that ends with COMMIT, so psycopg keeps its statements prepared from one
+request to the next (it forgets them all on every ROLLBACK); a write inside a view marked
+read-only is refused, except one asked for by name."""
 from datetime import datetime, time
 
 import pytest
@@ -21,7 +22,9 @@ def app_config():
 
 
 def _prepared_statements() -> int:
-    return db.session.scalar(sa.text("SELECT count(*) FROM pg_prepared_statements"))
+    found = db.session.scalar(sa.text("SELECT count(*) FROM pg_prepared_statements"))
+    db.session.commit()  # a ROLLBACK of this very look would drop them
+    return found
 
 
 def test_a_read_only_page_keeps_its_statements_prepared(client, auth, tree, is_postgres):
@@ -37,12 +40,45 @@ def test_a_read_only_page_keeps_its_statements_prepared(client, auth, tree, is_p
     # dropped them all
     assert _prepared_statements() >= 3
 
-    # a page that is not marked (the account page) still reads in a transaction, and its
-    # ROLLBACK drops them
+    # a page that is not marked read-only (the account page) reads in a snapshot too, which
+    # ends with COMMIT and keeps them
     fresh_request()
     assert client.get("/account").status_code == 200
     fresh_request()
-    assert _prepared_statements() == 0
+    assert _prepared_statements() >= 3
+
+
+def test_a_read_transaction_is_one_snapshot_and_read_only(client, auth, tree, is_postgres):
+    if not is_postgres:
+        pytest.skip("transaction modes are PostgreSQL's (SQLite reads one WAL snapshot anyway)")
+    seen = {}
+
+    @client.application.get("/_probe/tx")
+    @read_only
+    def probe():
+        seen["modes"] = db.session.execute(sa.text(
+            "SELECT current_setting('transaction_isolation'), "
+            "current_setting('transaction_read_only')")).one()
+        return "ok"
+
+    @client.application.get("/_probe/plain")
+    def plain():
+        seen["plain"] = db.session.execute(sa.text(
+            "SELECT current_setting('transaction_isolation'), "
+            "current_setting('transaction_read_only')")).one()
+        return "ok"
+
+    fresh_request()
+    assert client.get("/_probe/tx").status_code == 200
+    fresh_request()
+    assert client.get("/_probe/plain").status_code == 200
+    fresh_request()
+    assert tuple(seen["modes"]) == ("repeatable read", "on")
+    assert tuple(seen["plain"]) == ("repeatable read", "off")
+    # outside a request (jobs, the test itself) transactions are the ordinary kind
+    assert tuple(db.session.execute(sa.text(
+        "SELECT current_setting('transaction_isolation'), "
+        "current_setting('transaction_read_only')")).one()) == ("read committed", "off")
 
 
 def test_the_week_page_reads_the_same_outside_a_transaction(client, auth, tree, rooms,

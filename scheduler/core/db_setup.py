@@ -26,6 +26,14 @@ READ_ONLY_VIEW = "read_only_view"
 # set while the current thread runs something that writes (a request with an unsafe method, a
 # job): its SQLite transactions begin IMMEDIATE
 _write_intent: ContextVar[bool] = ContextVar("sqlite_write_intent", default=False)
+# set while a request that only reads (GET, HEAD, OPTIONS) runs: on PostgreSQL its transactions
+# begin REPEATABLE READ, so every statement of the page sees the moment of its first one
+# (a sitting read by one query is there when the next looks up its meeting); READ ONLY too for
+# the views marked read-only (core/read_only.py)
+SNAPSHOT, READ_ONLY_SNAPSHOT = "snapshot", "read_only"
+_read_snapshot: ContextVar[str | None] = ContextVar("read_snapshot", default=None)
+# the connection's info key naming the kind of snapshot its current transaction reads in
+SNAPSHOT_INFO = "read_snapshot"
 
 
 @contextmanager
@@ -39,16 +47,34 @@ def writing():
         _write_intent.reset(token)
 
 
+@contextmanager
+def reading_snapshot(kind: str = SNAPSHOT):
+    """Mark the block as one that only reads: on PostgreSQL each transaction it begins is one
+    snapshot (REPEATABLE READ; with READ_ONLY_SNAPSHOT also READ ONLY). Requests that only
+    read are so marked as a whole; a benchmark or a job may mark a block."""
+    token = _read_snapshot.set(kind)
+    try:
+        yield
+    finally:
+        _read_snapshot.reset(token)
+
+
 def init_app(app: Flask) -> None:
     with app.app_context():
         engine = db.engine
         if engine.dialect.name == "sqlite":
             _tune_sqlite(engine)
+    if not event.contains(Engine, "begin", _begin_postgresql_snapshot):
+        event.listen(Engine, "begin", _begin_postgresql_snapshot)
 
     @app.before_request
     def _writes_take_the_lock_first():
         if request.method not in SAFE_METHODS:
             g._write_intent_token = _write_intent.set(True)
+        else:
+            view = app.view_functions.get(request.endpoint)
+            kind = READ_ONLY_SNAPSHOT if getattr(view, "reads_only", False) else SNAPSHOT
+            g._read_snapshot_token = _read_snapshot.set(kind)
 
     @app.teardown_request
     def _done_writing(_exc=None):
@@ -59,6 +85,53 @@ def init_app(app: Flask) -> None:
             # the write lock, which the session's removal would release anyway in a server —
             # released here also where the session outlives the request (tests, CLI)
             db.session.rollback()
+        token = g.pop("_read_snapshot_token", None)
+        if token is not None:
+            _read_snapshot.reset(token)
+            end_snapshot()
+
+
+def end_snapshot() -> None:
+    """End the session's snapshot transaction, if it is one, with COMMIT: it wrote nothing,
+    and psycopg forgets every prepared statement of its connection on ROLLBACK (so each
+    statement of every page would be parsed and planned afresh), but keeps them on COMMIT."""
+    session = db.session()
+    if not session.in_transaction():
+        return
+    connection = session.connection()
+    if not connection.info.get(SNAPSHOT_INFO):
+        return
+    try:
+        session.commit()
+    except Exception:  # an aborted transaction (the view failed): nothing to keep
+        session.rollback()
+
+
+def _begin_postgresql_snapshot(conn) -> None:
+    """Engine 'begin' event: psycopg sends BEGIN with the connection's isolation level and
+    read-only flag at the transaction's first statement, so setting them here costs no round
+    trip. Left as the driver's defaults (READ COMMITTED, read-write) for everything that may
+    write: requests with unsafe methods, jobs, write_transaction() blocks."""
+    if conn.dialect.name != "postgresql":
+        return
+    kind = None if _write_intent.get() else _read_snapshot.get()
+    info = conn.info
+    if kind == info.get(SNAPSHOT_INFO):
+        return
+    raw = conn.connection.driver_connection
+    if kind is None:
+        raw.isolation_level = None
+        raw.read_only = None
+    else:
+        raw.isolation_level = _psycopg_isolation("REPEATABLE_READ")
+        raw.read_only = kind == READ_ONLY_SNAPSHOT
+    info[SNAPSHOT_INFO] = kind
+
+
+def _psycopg_isolation(name: str):
+    from psycopg import IsolationLevel
+
+    return IsolationLevel[name]
 
 
 def _lower(value):
@@ -107,18 +180,34 @@ def write_transaction():
     the block may write, statement by statement: an API token noting its last use.
     """
     session = db.session
-    if db.engine.dialect.name == "sqlite" and not _holds_write_lock(session):
-        if session.new or session.dirty or session.deleted:
-            raise RuntimeError("write_transaction() must start before anything is changed")
+    dialect = db.engine.dialect.name
+    if dialect == "sqlite" and not _holds_write_lock(session):
+        _nothing_changed_yet(session)
         session.rollback()
         session.connection(execution_options={"sqlite_begin": "immediate"})
+    elif dialect == "postgresql" and _reads_a_snapshot(session):
+        # a read-only request's snapshot cannot write: it ends (nothing in it was written)
+        # and the block runs in an ordinary transaction; the request's later reads begin a
+        # snapshot of their own after the caller's commit
+        _nothing_changed_yet(session)
+        session.commit()
     # a write the code asks for by name is no accident, even beside a read-only view
     read_only_view = session().info.pop(READ_ONLY_VIEW, None)
     try:
-        yield session
+        with writing():
+            yield session
     finally:
         if read_only_view is not None:
             session().info[READ_ONLY_VIEW] = read_only_view
+
+
+def _nothing_changed_yet(session) -> None:
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("write_transaction() must start before anything is changed")
+
+
+def _reads_a_snapshot(session) -> bool:
+    return session().in_transaction() and bool(session.connection().info.get(SNAPSHOT_INFO))
 
 
 def _holds_write_lock(session) -> bool:

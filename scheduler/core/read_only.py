@@ -1,30 +1,25 @@
 """Views that only read: the calendar pages, the API's lists and readings, the feeds.
 
-On PostgreSQL a request to such a view runs its statements outside a transaction
-(autocommit). Under READ COMMITTED every statement takes its own snapshot either way, so the
-page reads exactly what it would inside a transaction, but:
-  - no BEGIN and no ROLLBACK travel to the server (two of a cached week page's seven round
-    trips);
-  - psycopg keeps its prepared statements. It forgets them all on every ROLLBACK, and every
-    request that only read ends with one, so each statement of every page was parsed and
-    planned afresh: the menu's counts alone took a millisecond of planning to run in 0.2 ms.
-    Outside a transaction there is no ROLLBACK, and after five runs a statement is prepared.
-A write inside such a view is a bug and raises, so that marking a view cannot turn a change
-that ought to be all-or-nothing into statements committed one by one; only a block that asks
-for writing by name (db_setup.write_transaction: an API token noting its last use when the
-view first asks who is signed in) may, and its statements commit as they run.
-On SQLite nothing changes: its reads never wait (WAL) and sqlite3 prepares by itself. The
-reports are not marked: they tune their transaction (SET LOCAL jit = off, reports/sql.py), and
-two round trips are nothing beside their aggregations.
+Every request that only reads (GET, HEAD, OPTIONS) sees one moment of the database: on
+PostgreSQL its statements run in one REPEATABLE READ transaction (core/db_setup.py), so a
+sitting returned by one query still has its meeting in the next, whatever commits meanwhile;
+on SQLite the request's one deferred transaction reads one WAL snapshot. The transaction ends
+with COMMIT, not ROLLBACK: psycopg forgets every prepared statement of its connection on
+ROLLBACK, and a page whose statements were parsed and planned afresh on every request paid a
+millisecond of planning for the menu's counts alone.
+A view marked here runs READ ONLY as well, and a write inside it is a bug that raises, so that
+marking a view cannot hide a change; only a block that asks for writing by name
+(db_setup.write_transaction: an API token noting its last use when the view first asks who is
+signed in) may, in a transaction of its own.
 """
 from functools import wraps
 
-from flask import Flask, request
+from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from ..extensions import db
-from .db_setup import READ_ONLY_VIEW as _INSIDE, SAFE_METHODS
+from .db_setup import READ_ONLY_VIEW as _INSIDE
 
 
 class ReadOnlyViolation(RuntimeError):
@@ -60,15 +55,3 @@ def init_app(app: Flask) -> None:
     for name, listener in (("before_flush", _refuse_flush), ("do_orm_execute", _refuse_bulk_write)):
         if not event.contains(Session, name, listener):
             event.listen(Session, name, listener)
-
-    @app.before_request
-    def _reads_outside_a_transaction():
-        # before any statement of the request (the signed-in user is loaded later, on first use)
-        if request.method not in SAFE_METHODS:
-            return
-        view = app.view_functions.get(request.endpoint)
-        if not getattr(view, "reads_only", False) or db.engine.dialect.name != "postgresql":
-            return
-        session = db.session()
-        if not session.in_transaction():  # a session shared with a test may already have one
-            session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
