@@ -20,8 +20,8 @@ Prints per database: requests by kind and status; the 5xx count; "database is lo
 the servers' log; e-mails received and duplicate deliveries at the SMTP sink (a Message-ID
 received twice, or the same subject, recipient, meeting and content received twice); the
 machine's load; and whether `flask --app wsgi check` finds the database clean afterwards.
-Exits 1 unless: no 5xx (with --faults, 503 with Retry-After is allowed, 500 and any other 5xx
-are not), no request left unanswered, no "database is locked", no duplicate delivery, and
+Exits 1 unless: no 5xx (with --faults, a 503 carrying Retry-After is allowed, 500 and any
+other 5xx are not), no request left unanswered, no "database is locked", no duplicate delivery, and
 `check` clean. Everything listens on and talks to 127.0.0.1 only.
 """
 import argparse
@@ -197,6 +197,7 @@ def run(url: str, seconds: float, clients: int, faults: int, workdir: Path) -> d
             break
         time.sleep(0.2)
     results: collections.Counter = collections.Counter()
+    crowd.Http.unavailable_without_retry_after = 0
     day0 = datetime.now().date()
     paperless = crowd.set_up_paperless(base, day0, results)
     members = [crowd.Member(base, i, results, day0, paperless) for i in range(clients)]
@@ -227,6 +228,7 @@ def run(url: str, seconds: float, clients: int, faults: int, workdir: Path) -> d
             "tracebacks": _last_lines_of_tracebacks(log_text), "log": log_path,
             **sink.figures(), "load": (load_before, load_during), "faults": fault_log[1:],
             "runner_exit": runner_exit,
+            "no_retry_after": crowd.Http.unavailable_without_retry_after,
             "check": (check.returncode, (check.stdout + check.stderr).strip())}
 
 
@@ -271,7 +273,8 @@ def report(label: str, figures: dict, args) -> bool:
     for at, killed in figures["faults"]:
         print(f"  fault at {at} s: {killed} connections terminated")
     print(f"  5xx {e500 + e503 + other5xx} (500: {e500}, 503: {e503}, other: {other5xx}), "
-          f"unanswered {unanswered}, 'database is locked' in logs {figures['locked']}")
+          f"unanswered {unanswered}, 503 without Retry-After {figures['no_retry_after']}, "
+          f"'database is locked' in logs {figures['locked']}")
     for (what, where, last), n in figures["tracebacks"].most_common(10):
         print(f"    {n} x {what}\n        at {where}: {last}")
     print(f"  mails {figures['mails']} ({figures['deliveries']} deliveries), duplicate deliveries: "
@@ -287,7 +290,7 @@ def report(label: str, figures: dict, args) -> bool:
     if figures["tracebacks"]:
         print(f"  server log: {figures['log']}")
     allowed_503 = args.faults > 0
-    return not (e500 or other5xx or (e503 and not allowed_503) or unanswered or figures["locked"]
+    return not (e500 or other5xx or figures["no_retry_after"] or (e503 and not allowed_503) or unanswered or figures["locked"]
                 or figures["duplicate_ids"] or figures["duplicate_contents"] or code != 0)
 
 

@@ -40,6 +40,10 @@ class Http:
     """urllib with a cookie jar (pages: the session) or without one (the API: a bearer token
     and no cookie, so the CSRF waiver applies). Redirects are not followed."""
 
+    # a 503 must tell the client when to try again
+    unavailable_without_retry_after = 0
+    lock = threading.Lock()
+
     def __init__(self, base: str, cookies: bool = False):
         self.base = base
         handlers = [urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())] if cookies else []
@@ -62,6 +66,9 @@ class Http:
                 return response.status, response.read(), response.headers
         except urllib.error.HTTPError as err:
             with err:
+                if err.code == 503 and not err.headers.get("Retry-After"):
+                    with Http.lock:
+                        Http.unavailable_without_retry_after += 1
                 return err.code, err.read(), err.headers
         except OSError:
             return 0, b"", {}
