@@ -1,13 +1,16 @@
 """Bookkeeping written beside the user's own work, done by several at once — each in its own
 app context, session and connection, on SQLite and on PostgreSQL alike: a notification marked
 read from two tabs keeps one time and both answer it; probe runs that overlap (the runner and
-`flask jobs once probe-endpoints`) count every failure of an endpoint and alert once."""
+`flask jobs once probe-endpoints`) count every failure of an endpoint and alert once; a
+user created from the command line while a request writes."""
 import socket
+import threading
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
+from scheduler.auth import services as auth_services
 from scheduler.auth.models import User
 from scheduler.core.db_setup import write_transaction, writing
 from scheduler.endpoints.models import Endpoint
@@ -15,6 +18,7 @@ from scheduler.extensions import db
 from scheduler.jobs import services as job_services
 from scheduler.jobs.models import EndpointCheck, Notification
 from scheduler.jobs.tasks import probe_endpoints
+from scheduler.units.models import Unit
 from tests.booking_helpers import race
 from tests.factories import local
 
@@ -106,3 +110,42 @@ def test_overlapping_probe_runs_count_every_failure_and_alert_once(app, tree, cr
     alerts = db.session.scalars(sa.select(Notification.user_id).where(
         Notification.kind == "endpoint_down")).all()
     assert sorted(alerts) == sorted(set(alerts)) != []  # each admin told once
+
+
+def test_create_user_from_the_command_line_beside_a_writing_request(app, tree, runner,
+                                                                   monkeypatch):
+    """An operator creates a user while the server writes. Before: on SQLite the command read
+    the unit, a request wrote, and the command's insert failed at once with "database is
+    locked" (its snapshot was stale; waiting could not help)."""
+    db.session.commit()
+    check, engine = auth_services.check_password_strength, db.engine
+    other_writes: list = []
+
+    def request_writing():  # another connection, as a request in another worker would
+        try:
+            with engine.begin() as conn:
+                conn.execute(sa.update(Unit).where(Unit.code == "00004").values(phone="0243"))
+            other_writes.append("committed")
+        except Exception as err:  # noqa: BLE001  (reported by the assertion below)
+            other_writes.append(err)
+
+    def check_while_a_request_writes(password):
+        # between the command's reads and its insert; the request waits for the command's
+        # write lock where the command holds it (then it is let go on after a moment)
+        writer = threading.Thread(target=request_writing)
+        writer.start()
+        writer.join(timeout=1)
+        workers.append(writer)
+        return check(password)
+
+    workers: list = []
+    monkeypatch.setattr(auth_services, "check_password_strength", check_while_a_request_writes)
+    result = runner.invoke(args=["create-user", "vanphong_moi", "--role", "staff", "--unit",
+                                 "00001", "--password", "matkhau123"])
+    for writer in workers:
+        writer.join(timeout=30)
+    assert result.exit_code == 0, result.output
+    assert other_writes == ["committed"]
+    db.session.rollback()
+    assert db.session.scalar(sa.select(User.unit_id).where(User.username == "vanphong_moi")) \
+        == tree.phuc_xa.id
