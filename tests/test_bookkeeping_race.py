@@ -2,7 +2,8 @@
 app context, session and connection, on SQLite and on PostgreSQL alike: a notification marked
 read from two tabs keeps one time and both answer it; probe runs that overlap (the runner and
 `flask jobs once probe-endpoints`) count every failure of an endpoint and alert once; a
-user created from the command line while a request writes."""
+user created from the command line while a request writes; a year's target threshold set by
+two admins at once."""
 import socket
 import threading
 from datetime import timedelta
@@ -18,6 +19,8 @@ from scheduler.extensions import db
 from scheduler.jobs import services as job_services
 from scheduler.jobs.models import EndpointCheck, Notification
 from scheduler.jobs.tasks import probe_endpoints
+from scheduler.reports.models import Target, TargetThreshold
+from scheduler.reports.targets import set_threshold, target_to_change
 from scheduler.units.models import Unit
 from tests.booking_helpers import race
 from tests.factories import local
@@ -149,3 +152,25 @@ def test_create_user_from_the_command_line_beside_a_writing_request(app, tree, r
     db.session.rollback()
     assert db.session.scalar(sa.select(User.unit_id).where(User.username == "vanphong_moi")) \
         == tree.phuc_xa.id
+
+
+def test_two_admins_setting_one_year_s_threshold_at_once(app, tree):
+    """Before: on PostgreSQL both found no threshold for the year and inserted one; the
+    second failed on the unique key (a 500)."""
+    target_to_change("online_80")  # the defaults stored, as the settings page does first
+    db.session.commit()
+    admin_id = tree.users.admin.id
+
+    def set_2030(index):
+        with writing():  # as the settings form's POST runs
+            set_threshold(db.session.get(User, admin_id), target_to_change("online_80"), 2030,
+                          str(70 + index))
+            db.session.commit()
+        return "saved"
+
+    results = race(WORKERS, InOwnContext(app, set_2030))
+    assert results == ["saved"] * WORKERS
+    db.session.rollback()
+    stored = db.session.scalars(sa.select(TargetThreshold.percent).join(Target).where(
+        Target.code == "online_80", TargetThreshold.year == 2030)).all()
+    assert len(stored) == 1 and 70 <= stored[0] < 70 + WORKERS
