@@ -1,14 +1,34 @@
 """Command-line interface: flask --app wsgi init-db | seed-demo | import-units | create-user."""
+from functools import wraps
+
 import click
 from flask import Flask
 from flask.cli import with_appcontext
 
+from .core.db_setup import writing
 from .core.errors import DomainError
 from .extensions import db
 
 
+def writes(command):
+    """The command writes beside a running server: on SQLite its transactions take the write
+    lock at their start, waiting for it, rather than failing with "database is locked" when
+    a request writes between the command's reads and its writes."""
+    @wraps(command)
+    def wrapped(*args, **kwargs):
+        try:
+            with writing():
+                return command(*args, **kwargs)
+        finally:
+            # the command has committed; what it read afterwards (its report) began a
+            # transaction that holds the lock until the process ends: released now
+            db.session.rollback()
+    return wrapped
+
+
 @click.command("init-db")
 @with_appcontext
+@writes
 def init_db_command():
     """Create the schema, or upgrade it to the newest migration."""
     from flask_migrate import upgrade
@@ -28,6 +48,7 @@ def init_db_command():
 @click.command("import-units")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @with_appcontext
+@writes
 def import_units_command(path):
     """Load or update units from a CSV or JSON file (or the predecessors of units: columns
     successor, predecessor, share); a bad file changes nothing."""
@@ -51,6 +72,7 @@ def import_units_command(path):
 @click.option("--full-name", default="")
 @click.option("--email", default=None)
 @with_appcontext
+@writes
 def create_user_command(username, role, unit_code, password, full_name, email):
     """Create a user bound to a unit with a role."""
     from .auth.services import create_user

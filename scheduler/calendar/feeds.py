@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from ..audit.services import record
 from ..auth.models import User
 from ..core.access import allowed, require
+from ..core.db_setup import custom_plans
 from ..core.errors import Forbidden, NotFound, ValidationError
 from ..core.i18n import stored_text
 from ..core.timeutil import LOCAL_TZ, local_midnight_utc
@@ -188,6 +189,7 @@ _MEETING_COLUMNS = (Meeting.id, Meeting.uid, Meeting.title, Meeting.category, Me
 def feed_meetings(kind: str, owner, now: datetime) -> list[FeedMeeting]:
     """The feed's meetings in start order, each with its occurrences, participants and rooms
     (in the order the ORM relationships give them)."""
+    custom_plans()
     start, end = window(now)
     condition = sa.and_(_meeting_condition(kind, owner), _in_window(start, end))
     ids = sa.select(Meeting.id).where(condition)

@@ -7,11 +7,13 @@ from flask.cli import with_appcontext
 @with_appcontext
 def seed_demo_command():
     """Load the Hà Nội demo data (idempotent: running it again keeps existing data)."""
+    from ..core.db_setup import writing
     from ..extensions import db
     from .seed import seed_demo
 
-    summary = seed_demo()
-    db.session.commit()
+    with writing():  # beside a running server (see cli.writes)
+        summary = seed_demo()
+        db.session.commit()
     click.echo(summary)
 
 

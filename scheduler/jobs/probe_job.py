@@ -33,19 +33,31 @@ from .models import EndpointCheck, Notification
 ALERT_AFTER_FAILURES = 2
 
 
+def _probed_rows(lock: bool = False) -> list:
+    """The endpoints to probe (active, with an address) and their failure count; `lock`:
+    FOR UPDATE on PostgreSQL (SQLite: the write transaction holds them all)."""
+    query = (sa.select(Endpoint.id, Endpoint.host, Endpoint.port, Endpoint.failed_probes,
+                       Endpoint.down_since)
+             .where(Endpoint.active.is_(True), Endpoint.host.is_not(None), Endpoint.host != "",
+                    Endpoint.port.is_not(None)).order_by(Endpoint.id))
+    return db.session.execute(query.with_for_update() if lock else query).all()
+
+
 def probe_endpoints(now: datetime) -> str:
     cfg = current_app.config
     timeout = float(cfg["PROBE_TIMEOUT_SECONDS"])
-    rows = db.session.execute(
-        sa.select(Endpoint.id, Endpoint.host, Endpoint.port, Endpoint.failed_probes,
-                  Endpoint.down_since)
-        .where(Endpoint.active.is_(True), Endpoint.host.is_not(None), Endpoint.host != "",
-               Endpoint.port.is_not(None)).order_by(Endpoint.id)).all()
+    rows = _probed_rows()
     db.session.rollback()  # no transaction held open while the network is slow
     ready, refused = checked_targets(((r.id, r.host, r.port) for r in rows), allowed_networks())
     latencies = probe_many(ready, timeout, int(cfg["PROBE_CONCURRENCY"]))
-    before = {r.id: r for r in rows}
+    probed = {r.id: (r.host, r.port) for r in rows}
     with write_transaction():
+        # counted from the state as it is now, not as it was before the probe: another run
+        # (`flask jobs once` beside the runner) may have counted meanwhile, and an endpoint
+        # given a new address, taken out of service or removed meanwhile is not the one probed
+        before = {r.id: r for r in _probed_rows(lock=True) if (r.host, r.port) == probed.get(r.id)}
+        latencies = {endpoint_id: latency for endpoint_id, latency in latencies.items()
+                     if endpoint_id in before}
         alerts = _record(before, latencies, now)
         keep = timedelta(days=int(cfg["PROBE_HISTORY_DAYS"]))
         db.session.execute(sa.delete(EndpointCheck).where(EndpointCheck.at < now - keep))

@@ -81,8 +81,10 @@ def user_notifications(user, limit: int = 100, unread_only: bool = False) -> lis
 
 def mark_read(user, notification_id: int, now: datetime) -> Notification:
     """Mark one of the user's own notifications read (another user's is not found: a list is
-    private to its owner)."""
-    notification = db.session.get(Notification, notification_id)
+    private to its owner). The row is read locked and afresh: of two marks at once the
+    second waits and keeps the first one's time, and both answer what is stored."""
+    notification = db.session.get(Notification, notification_id, with_for_update=True,
+                                  populate_existing=True)
     if notification is None or notification.user_id != user.id:
         raise NotFound(_("Không tìm thấy thông báo."))
     if notification.read_at is None:

@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import contains_eager, joinedload, load_only, selectinload
 
 from ..core.access import reach, reach_condition, require, unit_ids_in_reach
+from ..core.db_setup import custom_plans
 from ..core.errors import Forbidden, NotFound
 from ..core.textsearch import contains, fold
 from ..core.timeutil import local_day_bounds
@@ -98,6 +99,7 @@ def find_occurrences(viewer, start: datetime, end: datetime, unit=None, room=Non
     its rooms): no host, no participants, none of the long texts."""
     if rooms is not None and not rooms:
         return []
+    custom_plans()  # a week holds a handful of sittings, a year's search thousands
     if brief:
         meeting = contains_eager(Occurrence.meeting).options(
             load_only(*BRIEF_COLUMNS), selectinload(Meeting.rooms))

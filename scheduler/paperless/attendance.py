@@ -8,6 +8,7 @@ from ..audit.services import diff, record, snapshot
 from ..core.access import allowed
 from ..core.errors import Forbidden, NotFound
 from ..core.timeutil import to_local
+from ..core.upsert import insert_missing, locked_row
 from ..extensions import db
 from ..jobs.notices import meeting_units
 from ..meetings.inputs import _text as text_field
@@ -87,11 +88,14 @@ def set_attendance(actor, meeting, unit_code: str, data: dict) -> Attendance:
         raise Forbidden(_("Chỉ đơn vị chủ trì hoặc chính đơn vị được mời được ghi nhận điểm danh."))
     require_open_meeting(meeting)
     values = _parse(data)
-    row = records_of(meeting).get(unit.id)
-    before = snapshot(row, FIELDS) if row else {}
-    if row is None:
-        row = Attendance(meeting_id=meeting.id, unit_id=unit.id)
-        db.session.add(row)
+    # created on first use in one statement, then locked: two first records of a unit at once
+    # neither fail on the unique constraint nor interleave (core/upsert.py)
+    created = insert_missing(Attendance, {
+        "meeting_id": meeting.id, "unit_id": unit.id, "status": "not_checked_in",
+        "person": "", "substitute": "", "reason": "", "updated_by_id": actor.id},
+        ["meeting_id", "unit_id"])
+    row = locked_row(Attendance, meeting_id=meeting.id, unit_id=unit.id)
+    before = {} if created else snapshot(row, FIELDS)
     for key, value in values.items():
         setattr(row, key, value)
     row.updated_by_id = actor.id

@@ -21,6 +21,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from ..audit.services import record
+from ..core.db_setup import write_transaction
 from ..core.errors import NotFound, TooLarge, UnsupportedMediaType
 from ..core.timeutil import format_datetime_vi, to_local, utcnow
 from ..core.types import parse_id
@@ -150,6 +151,10 @@ def open_document(viewer, document: MeetingDocument, now: datetime) -> Path:
 
 
 def _record_read(document_id: int, user_id: int, now: datetime) -> None:
+    """One row per reader, counted in one statement (two openings at once both count). A
+    download is a GET, whose transaction on SQLite began without the write lock: a write in
+    it fails at once ("database is locked") when another request wrote since it began, so
+    the write starts a transaction of its own that takes the lock first."""
     values = {"document_id": document_id, "user_id": user_id, "first_opened_at": now,
               "last_opened_at": now, "times": 1}
     if db.engine.dialect.name == "postgresql":
@@ -160,7 +165,8 @@ def _record_read(document_id: int, user_id: int, now: datetime) -> None:
     statement = statement.on_conflict_do_update(
         index_elements=["document_id", "user_id"],
         set_={"last_opened_at": now, "times": DocumentRead.times + 1})
-    db.session.execute(statement)
+    with write_transaction():
+        db.session.execute(statement)
 
 
 def document_dict(document: MeetingDocument, meeting, viewer) -> dict:

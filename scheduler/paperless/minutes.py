@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from ..audit.services import diff, record, snapshot
 from ..calendar.ical import location_of
 from ..core.timeutil import to_local
+from ..core.upsert import insert_missing, locked_row
 from ..extensions import db
 from ..jobs.workdays import add_working_days
 from ..meetings.inputs import _text as text_field
@@ -53,11 +54,12 @@ def save_minutes(actor, meeting, data: dict, now: datetime) -> Minutes:
         errors["conclusion_issued"] = _("Giá trị phải là true hoặc false.")
     if errors:
         raise invalid(errors)
-    minutes = minutes_of(meeting)
-    if minutes is None:
-        minutes = Minutes(meeting_id=meeting.id, place="", secretary="", discussion="",
-                          opinions="", conclusions="")
-        db.session.add(minutes)
+    # created on first save in one statement, then locked: simultaneous saves neither fail on
+    # the key nor interleave (core/upsert.py)
+    insert_missing(Minutes, {"meeting_id": meeting.id, "place": "", "secretary": "",
+                             "discussion": "", "opinions": "", "conclusions": "",
+                             "updated_by_id": actor.id}, ["meeting_id"])
+    minutes = locked_row(Minutes, meeting_id=meeting.id)
     fields = (*TEXT_FIELDS, "conclusion_issued_at")
     before = snapshot(minutes, fields)
     for name, value in values.items():

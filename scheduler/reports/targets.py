@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 from ..audit.services import record
 from ..core.access import require
 from ..core.errors import NotFound, ValidationError
+from ..core.upsert import insert_missing, locked_row
 from ..extensions import db
 from ..meetings.models import CATEGORIES
 from .models import Target, TargetCategory, TargetThreshold
@@ -128,14 +129,15 @@ def set_threshold(actor, target: Target, year, percent) -> TargetThreshold:
     if year is None or not 2000 <= year <= 2100:
         raise ValidationError(_("Năm không hợp lệ."), {"field": "year"})
     percent = _parse_percent(percent)
-    row = next((t for t in target.thresholds if t.year == year), None)
-    old = row.percent if row else None
-    if row is None:
-        row = TargetThreshold(year=year, percent=percent)
-        target.thresholds.append(row)
-        target.thresholds.sort(key=lambda t: t.year)
+    # created on first use, then locked: two admins setting one year at once neither fail on
+    # the unique key nor interleave (core/upsert.py)
+    created = insert_missing(TargetThreshold, {"target_id": target.id, "year": year,
+                                               "percent": percent}, ["target_id", "year"])
+    row = locked_row(TargetThreshold, target_id=target.id, year=year)
+    old = None if created else row.percent
     row.percent = percent
     db.session.flush()
+    db.session.expire(target, ["thresholds"])  # read again, with the new year in its place
     if old != percent:
         record(actor, "target.threshold", "target", target.id,
                summary=f"{target.code} {year}", changes={f"threshold_{year}": [old, percent]})
