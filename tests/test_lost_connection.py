@@ -22,23 +22,31 @@ def end_backend(app, is_postgres):
     if not is_postgres:
         pytest.skip("a dropped server connection is PostgreSQL's (SQLite has none)")
     killer = sa.create_engine(db.engine.url, isolation_level="AUTOCOMMIT")
-    armed = {"pattern": None, "ended": 0}
+    armed = {"pattern": None, "ended": 0, "when": "before"}
 
-    def before(conn, cursor, statement, parameters, context, executemany):
-        if armed["pattern"] and re.search(armed["pattern"], statement):
+    def end(when, conn, statement):
+        if armed["pattern"] and armed["when"] == when and re.search(armed["pattern"], statement):
             armed["pattern"] = None
             pid = conn.connection.driver_connection.info.backend_pid
             with killer.connect() as other:
                 other.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
             armed["ended"] += 1
 
-    sa.event.listen(db.engine, "before_cursor_execute", before)
+    def before(conn, cursor, statement, *_args):
+        end("before", conn, statement)
 
-    def arm(pattern: str):
-        armed["pattern"] = pattern
+    def after(conn, cursor, statement, *_args):
+        end("after", conn, statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", before)
+    sa.event.listen(db.engine, "after_cursor_execute", after)
+
+    def arm(pattern: str, when: str = "before"):
+        armed["pattern"], armed["when"] = pattern, when
         return armed
     yield arm
     sa.event.remove(db.engine, "before_cursor_execute", before)
+    sa.event.remove(db.engine, "after_cursor_execute", after)
     killer.dispose()
 
 
@@ -79,6 +87,23 @@ def test_a_booking_whose_connection_drops_answers_503_and_writes_nothing(
         "title": "Họp giao ban tuần", "category": "giao_ban", "host_unit": "00001",
         "start": start, "end": end, "mode": "in_person", "participants": ["00004"]})
     assert again.status_code == 201, again.get_json()
+
+
+def test_a_connection_lost_after_the_answer_was_made_leaves_the_answer(app, client,
+                                                                        end_backend):
+    """The view committed, then read once more; the connection drops before the request's
+    end rolls that read back: the answer stands (it was a 500 from the teardown)."""
+    @app.post("/_probe/after-commit")
+    def after_commit():
+        db.session.commit()
+        db.session.execute(sa.text("SELECT 42 AS after_commit"))
+        return "ok"
+
+    fresh_request()
+    armed = end_backend(r"after_commit", when="after")
+    response = client.post("/_probe/after-commit")
+    assert armed["ended"] == 1
+    assert response.status_code == 200 and response.text == "ok"
 
 
 def test_connections_that_died_in_the_pool_are_replaced_unseen(client, auth, tree, is_postgres):

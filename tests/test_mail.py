@@ -235,6 +235,31 @@ def test_a_message_that_cannot_be_built_is_given_up_without_holding_up_the_other
     assert deliver_pending(utcnow() + timedelta(days=1)) == {"sent": 0, "failed": 0, "retry": 0}
 
 
+def test_a_message_whose_database_connection_drops_while_built_is_tried_again(
+        contacts, smtp, monkeypatch):
+    """A connection ended under the runner (a PostgreSQL restart) is no fault of the message:
+    it stays in the outbox and goes out on the next run."""
+    from sqlalchemy.exc import OperationalError
+
+    from scheduler.mail import services as mail_services
+
+    book_with_guests(contacts)
+    real_build = mail_services.build_message
+    dropped = []
+
+    def build(mail, sender):
+        if not dropped:
+            dropped.append(mail.id)
+            raise OperationalError("SELECT unit.name ...", {}, Exception("server closed the connection"))
+        return real_build(mail, sender)
+
+    monkeypatch.setattr(mail_services, "build_message", build)
+    assert deliver_pending(utcnow()) == {"sent": 1, "failed": 0, "retry": 1}
+    later = deliver_pending(utcnow() + timedelta(days=1))
+    assert later == {"sent": 1, "failed": 0, "retry": 0}
+    assert len(smtp.messages) == 2
+
+
 def test_a_title_with_line_breaks_makes_a_one_line_subject(contacts, smtp):
     from scheduler.mail.services import enqueue_mail
 

@@ -12,9 +12,10 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 import sqlalchemy as sa
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 
 from ..extensions import db
 from . import textsearch
@@ -84,11 +85,25 @@ def init_app(app: Flask) -> None:
             # the view has committed; a transaction it opened afterwards (rendering) still holds
             # the write lock, which the session's removal would release anyway in a server —
             # released here also where the session outlives the request (tests, CLI)
-            db.session.rollback()
+            _settle(db.session.rollback)
         token = g.pop("_read_snapshot_token", None)
         if token is not None:
             _read_snapshot.reset(token)
-            end_snapshot()
+            _settle(end_snapshot)
+
+
+def _settle(end) -> None:
+    """End the request's transaction after its answer is made. A connection the database
+    dropped meanwhile has nothing left to undo (its transaction died with it); the error of
+    ending it must not turn the answer already made into a 500."""
+    try:
+        end()
+    except DBAPIError as err:
+        current_app.logger.warning("database connection lost after the answer: %s", err)
+        try:
+            db.session.close()
+        except DBAPIError:
+            pass
 
 
 def end_snapshot() -> None:

@@ -8,7 +8,7 @@ from email.utils import format_datetime, formataddr, make_msgid
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from ..extensions import db
 from .headers import subject_header
@@ -160,6 +160,9 @@ def _deliver_one(mail_id: int, sender: str, now: datetime, counts: dict) -> None
             db.session.commit()  # kept: a retry sends the very same message
             mail = db.session.get(OutgoingMail, mail_id)
         message = build_message(mail, sender)
+    except DBAPIError as err:  # the database went away while building: tried again later
+        current_app.logger.warning("outgoing mail %s not built now: %s", mail_id, err)
+        outcome, detail = "error", f"{type(err).__name__}: {err}"
     except Exception as err:  # noqa: BLE001  (a message that cannot even be built)
         # must not stay claimed for ever nor hold up the messages behind it
         current_app.logger.exception("outgoing mail %s cannot be built", mail_id)
