@@ -10,8 +10,11 @@ from scheduler.audit.models import AuditEntry
 from scheduler.core.errors import Conflict, ValidationError
 from scheduler.core.timeutil import LOCAL_TZ
 from scheduler.extensions import db
-from scheduler.meetings import serializers, services
-from scheduler.meetings.models import Meeting, Occurrence, Reservation
+from scheduler.jobs.models import Notification
+from scheduler.meetings import integrity, serializers, services
+from scheduler.meetings.models import CATEGORIES, Meeting, Occurrence, Reservation
+from scheduler.reports.counting import counted_occurrences
+from scheduler.reports.periods import custom_period
 from tests.booking_helpers import at, request_for, weekly_start
 from tests.conftest import count
 
@@ -231,6 +234,34 @@ def test_cancelling_a_running_series_keeps_what_was_held(tree):
     db.session.commit()
     assert [o.status for o in db.session.get(Meeting, meeting.id).occurrences] == [
         "held", "held", "cancelled"]
+
+
+def test_a_stopped_running_series_stays_held_in_the_check_and_the_reports(tree):
+    """Before: cancelling a series some of whose sittings were held marked the meeting
+    cancelled; `flask check` reported it (a cancelled meeting with held sittings) and the reports
+    dropped the sittings that had taken place. The participants still hear of it."""
+    start = weekly_start(-8, 3)
+    meeting = series(tree.users.ward_staff, tree.phuc_xa, start, "FREQ=WEEKLY;COUNT=3",
+                     participants=["001"])
+    services.cancel_meeting(tree.users.ward_staff, meeting, "Dừng chuỗi")
+    db.session.commit()
+    meeting = db.session.get(Meeting, meeting.id)
+    assert [o.status for o in meeting.occurrences] == ["held", "held", "cancelled"]
+    assert (meeting.status, meeting.cancel_reason) == ("held", "Dừng chuỗi")
+    assert integrity.problems() == []
+    period = custom_period(start.date(), start.date() + timedelta(days=21))
+    counted = counted_occurrences(CATEGORIES, tree.phuc_xa, period).subquery()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(counted)) == 2
+    told = db.session.scalars(sa.select(Notification.user_id).where(
+        Notification.kind == "cancellation", Notification.meeting_id == meeting.id)).all()
+    assert sorted(told) == sorted(u.id for u in (tree.users.district_admin,
+                                                 tree.users.district_viewer,
+                                                 tree.users.district_staff))
+    # what was held and did not take place is withdrawn afterwards, with a reason
+    services.cancel_meeting(tree.users.ward_staff, meeting, "Nhập nhầm")
+    db.session.commit()
+    assert db.session.get(Meeting, meeting.id).status == "cancelled"
+    assert integrity.problems() == []
 
 
 def test_sittings_of_one_series_may_not_overlap(tree):

@@ -15,7 +15,7 @@ from scheduler.mail.models import OutgoingMail
 from scheduler.mail.services import deliver_pending, mail_problems
 from scheduler.meetings import services
 from scheduler.rooms.models import Room
-from tests.booking_helpers import book_with_guests
+from tests.booking_helpers import book_with_guests, weekly_start
 from tests.conftest import SmtpSink
 
 
@@ -154,6 +154,22 @@ def test_cancelling_one_date_of_a_series_cancels_that_date_only(contacts, smtp):
     assert str(event["UID"]) == meeting.uid
     # the rest of the series still stands for the unit: no series-wide cancel was sent
     assert [m.ical_method for m in queued(meeting.id)] == ["REQUEST", "CANCEL"]
+
+
+def test_stopping_a_running_series_cancels_it_for_the_invitees(contacts, smtp):
+    """The series stays held for the sittings that took place; the invitees still hear that
+    the rest is off (before the fix of `flask check`'s report, the meeting turned cancelled)."""
+    start = weekly_start(-8, 3)
+    meeting = book_with_guests(contacts, rrule="FREQ=WEEKLY;COUNT=3", participants=["00004"],
+                               start=start.isoformat(),
+                               end=(start + timedelta(hours=1)).isoformat())
+    assert [m.ical_method for m in queued(meeting.id)] == ["REQUEST"]
+    services.cancel_meeting(contacts.users.ward_staff, meeting, "Dừng chuỗi")
+    db.session.commit()
+    assert meeting.status == "held"
+    last = queued(meeting.id)[-1]
+    assert last.ical_method == "CANCEL" and last.subject.startswith("Hủy cuộc họp")
+    assert last.recipients == ["trucbach@hanoi.gov.vn"]
 
 
 def test_recording_how_a_past_sitting_was_held_sends_no_invitation(contacts, smtp, create_meeting):

@@ -52,7 +52,7 @@ def _previously_invited(meeting) -> set[str]:
 
 
 def _subject(meeting, change: str) -> str:
-    if meeting.status == "cancelled":
+    if meeting.status == "cancelled" or change == "cancelled":
         return _("Hủy cuộc họp: %(title)s", title=meeting.title)
     if change == "occurrence_cancelled":
         return _("Hủy một buổi họp: %(title)s", title=meeting.title)
@@ -85,8 +85,10 @@ def queue_invitations(meeting, change: str, occurrence=None) -> None:
     process without SMTP_HOST must not lose the invitations of a runner that has one."""
     if change == "declined":
         return
-    if meeting.status in ("pending", "held"):
-        return  # invitations go out once a meeting is scheduled; a past meeting needs none
+    if meeting.status in ("pending", "held") and change != "cancelled":
+        # invitations go out once a meeting is scheduled; a past meeting needs none (a stopped
+        # running series stays held, and its invitees hear of the cancellation)
+        return
     if change == "updated" and occurrence is not None and occurrence.status == "held":
         return  # recording how a past sitting was held is bookkeeping, not news for invitees
     rows: list[dict] = []

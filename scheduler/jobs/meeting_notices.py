@@ -135,7 +135,8 @@ def _notify(user_ids, kind: str, meeting, occurrence=None, reason=None, mail=Fal
 
 def _participants_changed(meeting, change, occurrence) -> None:
     told, invited = _told(meeting), _participant_user_ids(meeting)
-    if meeting.status == "cancelled":
+    # "cancelled" also stops a running series, which stays held for what took place
+    if meeting.status == "cancelled" or change == "cancelled":
         _notify(told, CANCELLATION, meeting, _sitting(meeting, occurrence), meeting.cancel_reason)
         return
     if meeting.status != "scheduled":

@@ -47,11 +47,14 @@ def cancel_meeting(actor, meeting, reason=None, expected_version=None):
             occ.status = "cancelled"
         booking.deactivate(stopped)
         before = meeting.status
-        meeting.status, meeting.cancel_reason = "cancelled", reason
+        meeting.cancel_reason = reason
+        # a running series keeps the sittings already held: it stays `held` (the reports
+        # count those sittings); withdrawing them is a second cancel, with a reason
+        booking.settle_status(meeting)
         meeting.sequence += 1
         db.session.flush()
         _audit(actor, meeting, "meeting.withdraw" if withdrawn else "meeting.cancel", reason or "",
-               {"status": [before, "cancelled"], "reason": [None, reason]})
+               {"status": [before, meeting.status], "reason": [None, reason]})
         meeting_changed(meeting, "cancelled")
     return meeting
 
