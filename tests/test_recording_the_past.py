@@ -10,6 +10,7 @@ from scheduler.audit.models import AuditEntry
 from scheduler.auth import services as auth_services
 from scheduler.core.timeutil import today_local
 from scheduler.extensions import db
+from scheduler.meetings import integrity, services
 from scheduler.meetings.models import Meeting
 from tests.booking_helpers import at, booking_form, request_for
 
@@ -96,3 +97,17 @@ def test_the_meeting_page_offers_the_withdrawal(tree, client, auth):
                            follow_redirects=True)
     assert response.status_code == 200
     assert db.session.get(Meeting, meeting["id"]).status == "cancelled"
+
+
+def test_recording_the_mode_before_the_closing_job_ran_makes_the_meeting_held(tree,
+                                                                               create_meeting):
+    """Before: the sitting became held, the meeting stayed scheduled (`flask check` reported
+    it, and the reports' planned share still counted it)."""
+    meeting = create_meeting(tree.phuc_xa, at(-1, 9), mode="in_person")  # ended, not yet closed
+    db.session.commit()
+    services.set_held_mode(tree.users.ward_staff, meeting.occurrences[0], "online")
+    db.session.commit()
+    meeting = db.session.get(Meeting, meeting.id)
+    assert (meeting.status, meeting.occurrences[0].status) == ("held", "held")
+    assert meeting.occurrences[0].held_mode == "online"
+    assert integrity.problems() == []

@@ -243,6 +243,8 @@ def set_held_mode(actor, occurrence: Occurrence, mode: str, expected_version=Non
             raise ValidationError(_("Chỉ ghi nhận hình thức cho buổi họp đã diễn ra."))
         before = occurrence.held_mode
         occurrence.status, occurrence.held_mode = "held", mode
+        # the closing job may not have run yet: the meeting is held once its sittings are
+        booking.settle_status(meeting)
         db.session.flush()
         _audit(actor, meeting, "meeting.held_mode",
                stored_text("hình thức buổi %(when)s", when=format_datetime_vi(occurrence.start_at)),
