@@ -3,8 +3,9 @@ and series (past, running and coming ones), edits them, moves, cancels and resto
 approves and declines bookings of a room that requires approval, cancels meetings (running
 series included), corrects the mode a past sitting was held in (one the closing job has not
 reached yet too), runs the closing job, and imports .ics files through the import page: all
-through the services the pages and the API call, committing or rolling back as they do. After every step `flask check`'s queries (meetings/integrity.py) find nothing,
-and the running counts behind the reports equal a recount of the sittings.
+through the services the pages and the API call, committing or rolling back as they do. After
+every step `flask check`'s queries (meetings/integrity.py) find nothing, and the running counts
+behind the reports equal a recount of the sittings.
 
 Bounded for CI: a fixed number of examples and steps, derandomised, no example database, so
 that every run on SQLite and on PostgreSQL plays the same sequences. Times are relative to
