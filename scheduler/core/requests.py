@@ -1,11 +1,12 @@
-"""What no request may carry into the application: ids beyond what the database stores,
-control characters in paths, JSON nested beyond reason, arrays longer than any field needs, and
-strings that are not Unicode (lone surrogates). Each is refused with a 4xx before a view runs,
-instead of failing in the database or the JSON parser with a 500."""
+"""What no request may carry into the application: bodies beyond their route's size, ids beyond
+what the database stores, control characters in paths, JSON nested beyond reason, arrays longer
+than any field needs, and strings that are not Unicode (lone surrogates). Each is refused with a
+4xx before a view runs, instead of failing in the database or the JSON parser with a 500."""
 import json
 import unicodedata
+from collections.abc import Callable
 
-from flask import Flask
+from flask import Flask, current_app, request
 from flask.json.provider import DefaultJSONProvider
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
@@ -19,6 +20,8 @@ MAX_JSON_ITEMS = 20_000  # per array: a city-wide meeting invites a few hundred 
 TOO_DEEP = _l("Dữ liệu JSON lồng nhau quá sâu.")
 TOO_LONG = _l("Danh sách trong dữ liệu gửi lên quá dài (tối đa %(n)d phần tử).")
 NOT_UNICODE = _l("Dữ liệu gửi lên có chuỗi ký tự không hợp lệ (không phải Unicode).")
+TOO_LARGE = _l("Dữ liệu gửi lên quá lớn (tối đa %(n)s MB).")
+MB = 1024 * 1024
 
 
 def _refusal(kind, message):
@@ -75,11 +78,37 @@ def _check_text(text: str) -> None:
         raise _refusal(BadRequest, NOT_UNICODE) from None
 
 
+def body_limit(limit: Callable[[], int], message: Callable[[], str]):
+    """Marks a view that takes bodies of up to `limit()` bytes (a setting read per request)
+    instead of MAX_CONTENT_LENGTH, the small limit of every other route; a larger body is
+    refused with `message()`."""
+    def mark(view):
+        view.body_limit = (limit, message)
+        return view
+    return mark
+
+
+def _limit_body() -> None:
+    """The route's own limit, set before anything reads the body (the CSRF and NUL checks read
+    the form), and a body that declares a larger length refused at once, with a message that
+    says the limit. A body without a length is cut at the limit by werkzeug (413 as well)."""
+    view = current_app.view_functions.get(request.endpoint)
+    limit, message = getattr(view, "body_limit", (None, None))
+    if limit is not None:
+        request.max_content_length = limit()
+    maximum = request.max_content_length
+    if maximum is not None and (request.content_length or 0) > maximum:
+        text = message() if message else TOO_LARGE % {"n": f"{maximum / MB:g}"}
+        raise _refusal(RequestEntityTooLarge, text)
+
+
 def has_control_characters(path: str) -> bool:
     return any(unicodedata.category(ch) == "Cc" for ch in path)
 
 
 def init_app(app: Flask) -> None:
-    """Call before any blueprint is registered: the converter applies to rules made after."""
+    """Call before any blueprint is registered (the converter applies to rules made after) and
+    before any other extension (the body's limit must be set before anything reads it)."""
     app.url_map.converters["int"] = IdConverter
     app.json = CheckedJSONProvider(app)
+    app.before_request(_limit_body)
