@@ -87,7 +87,7 @@ def _export(kind: str):
         return Response(export.workbook(scope, period, reports),
                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
-    return Response(export.csv_text(scope, period, reports), mimetype="text/csv; charset=utf-8",
+    return Response(export.csv_text(scope, period, reports), content_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
 
 
