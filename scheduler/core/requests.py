@@ -4,7 +4,8 @@ than any field needs, and strings that are not Unicode (lone surrogates). Each i
 4xx before a view runs, instead of failing in the database or the JSON parser with a 500."""
 import json
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
 
 from flask import Flask, current_app, request
 from flask.json.provider import DefaultJSONProvider
@@ -12,7 +13,10 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
 
-from .types import MAX_ID
+from .errors import ValidationError
+from .form_fields import YEARS, parse_local_date
+from .timeutil import to_local
+from .types import MAX_ID, parse_id
 
 MAX_JSON_DEPTH = 32
 MAX_JSON_ITEMS = 20_000  # per array: a city-wide meeting invites a few hundred units
@@ -22,6 +26,10 @@ TOO_LONG = _l("Danh sách trong dữ liệu gửi lên quá dài (tối đa %(n)
 NOT_UNICODE = _l("Dữ liệu gửi lên có chuỗi ký tự không hợp lệ (không phải Unicode).")
 TOO_LARGE = _l("Dữ liệu gửi lên quá lớn (tối đa %(n)s MB).")
 MB = 1024 * 1024
+BAD_DAY = _l("Ngày không hợp lệ: %(value)s (%(name)s: dd/mm/yyyy, năm từ %(first)d đến %(last)d).")
+BAD_NUMBER = _l("Giá trị %(name)s không hợp lệ: %(value)s (số nguyên từ %(low)d đến %(high)d).")
+MISSING = _l("Thiếu tham số %(name)s.")
+REQUIRED = object()  # the default of a parameter that must be given
 
 
 def _refusal(kind, message):
@@ -100,6 +108,72 @@ def _limit_body() -> None:
     if maximum is not None and (request.content_length or 0) > maximum:
         text = message() if message else TOO_LARGE % {"n": f"{maximum / MB:g}"}
         raise _refusal(RequestEntityTooLarge, text)
+
+
+# -- dates and numbers of the query string and forms ------------------------------------------
+# The one reader of each: a malformed or out-of-range value is a ValidationError (422) naming
+# the parameter, never a value that overflows later in the time zone arithmetic or the database.
+def read_day(raw: str | None, name: str, years: range = YEARS) -> date | None:
+    """The local day `raw` names: dd/mm/yyyy as people type it, ISO 8601 from links and the
+    API (a datetime is taken on its local day), within `years` (by default the years the
+    calendars show). None when it is empty."""
+    text = (raw or "").strip()
+    if not text:
+        return None
+    day = parse_local_date(text, years)
+    if day is None and text[:1].isdigit():
+        try:
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            day = (to_local(moment) if moment.tzinfo else moment).date()
+        except (ValueError, OverflowError):
+            day = None
+    if day is None or day.year not in years:
+        message = BAD_DAY % {"name": name, "value": text[:40], "first": years[0], "last": years[-1]}
+        raise ValidationError(str(message), {"field": name})
+    return day
+
+
+def day_arg(args: Mapping, name: str, default=REQUIRED, years: range = YEARS) -> date | None:
+    """The day of parameter `name` of `args` (request.args, a form); `default` when absent."""
+    day = read_day(args.get(name), name, years)
+    if day is not None:
+        return day
+    if default is REQUIRED:
+        raise ValidationError(str(MISSING % {"name": name}), {"field": name})
+    return default
+
+
+def int_arg(args: Mapping, name: str, low: int, high: int, default=REQUIRED) -> int | None:
+    """The integer of parameter `name` within [low, high]; `default` when absent. ASCII
+    digits only ("²" passes str.isdigit() and fails int())."""
+    raw = (args.get(name) or "").strip()
+    if not raw:
+        if default is REQUIRED:
+            raise ValidationError(str(MISSING % {"name": name}), {"field": name})
+        return default
+    digits = raw.removeprefix("-")
+    value = int(raw) if digits.isascii() and digits.isdigit() and len(digits) <= 18 else None
+    if value is None or not low <= value <= high:
+        message = BAD_NUMBER % {"name": name, "value": raw[:40], "low": low, "high": high}
+        raise ValidationError(str(message), {"field": name})
+    return value
+
+
+def id_arg(args: Mapping, name: str) -> int | None:
+    """The id parameter `name` names (None when absent): what parse_id takes."""
+    raw = args.get(name)
+    if raw in (None, ""):
+        return None
+    value = parse_id(raw)
+    if value is None:
+        message = BAD_NUMBER % {"name": name, "value": str(raw)[:40], "low": 1, "high": MAX_ID}
+        raise ValidationError(str(message), {"field": name})
+    return value
+
+
+def page_arg() -> int:
+    """The list page the query string asks for (`page`, from 1)."""
+    return int_arg(request.args, "page", 1, MAX_ID, default=1)
 
 
 def has_control_characters(path: str) -> bool:
