@@ -1,6 +1,7 @@
 """The JSON API under /api/v1. Session cookie or `Authorization: Bearer <token>`."""
 from flask import Blueprint, current_app, request
 from flask_login import current_user
+from flask_login.config import COOKIE_NAME as REMEMBER_COOKIE
 
 from ..extensions import csrf
 
@@ -9,9 +10,9 @@ csrf.exempt(bp)
 
 
 def _carries_session_cookie() -> bool:
-    config = current_app.config
-    return any(name in request.cookies for name in (
-        config["SESSION_COOKIE_NAME"], config.get("REMEMBER_COOKIE_NAME", "remember_token")))
+    session_cookie = current_app.session_interface.get_cookie_name(current_app)
+    remember_cookie = current_app.config.get("REMEMBER_COOKIE_NAME", REMEMBER_COOKIE)
+    return session_cookie in request.cookies or remember_cookie in request.cookies
 
 
 @bp.before_request
