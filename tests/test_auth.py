@@ -183,6 +183,22 @@ class TestCsrf:
             "/api/v1/_probe", json={}, headers={"Authorization": "Bearer " + created.get_json()["token"]})
         assert response.status_code == 200
 
+    def test_a_bearer_header_beside_the_session_cookie_waives_nothing(self, app, tree, client):
+        # a page that makes the browser send some Authorization header must not skip the check
+        app.add_url_rule("/api/v1/_probe", "api.probe", lambda: {"ok": True}, methods=["POST"])
+        created = app.test_client().post("/api/v1/tokens", json={"username": "vp_phucxa",
+                                                                 "password": "matkhau123"})
+        assert self.login(client).status_code == 302
+        for header in ("Bearer khong-phai-ma-that", "Bearer " + created.get_json()["token"]):
+            response = client.post("/api/v1/_probe", json={}, headers={"Authorization": header})
+            assert response.status_code == 400
+            assert response.get_json()["error"]["code"] == "bad_request"
+        # without the cookie an invalid token signs nobody in, and writes nothing
+        g.pop("_login_user", None)  # the app fixture shares one `g` across requests
+        anonymous = app.test_client().post("/api/v1/meetings", json={},
+                                           headers={"Authorization": "Bearer khong-phai-ma-that"})
+        assert anonymous.status_code == 401
+
 
 # -- cookies ----------------------------------------------------------------------------------
 def _session_cookie(response) -> str:

@@ -58,6 +58,7 @@ def test_csv_round_trip_updates_creates_and_keeps(tree, client, auth):
     auth.login("qt_badinh")
     exported = client.get("/endpoints/export.csv")
     assert exported.status_code == 200 and "attachment" in exported.headers["Content-Disposition"]
+    assert exported.headers["Content-Type"] == "text/csv; charset=utf-8"  # the charset once
     rows = read_csv(exported.data)
     assert rows[0] == HEADERS
     assert sorted(r[0] for r in rows[1:]) == ["00001", "00004", "001"]  # Ba Đình's subtree only

@@ -216,6 +216,7 @@ def test_csv_export(april, client, auth):
     auth.login("lanhdao")
     response = client.get("/reports/export.csv?start=2024-04-01&end=2024-04-30")
     assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"  # the charset once
     assert response.data.startswith(b"\xef\xbb\xbf")  # BOM: Excel reads it as UTF-8
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
     assert rows[0] == ["Mã chỉ tiêu", "Chỉ tiêu", "Kỳ báo cáo", "Mã đơn vị", "Đơn vị",

@@ -1,6 +1,7 @@
 """The JSON API under /api/v1. Session cookie or `Authorization: Bearer <token>`."""
-from flask import Blueprint, request
+from flask import Blueprint, current_app, request
 from flask_login import current_user
+from flask_login.config import COOKIE_NAME as REMEMBER_COOKIE
 
 from ..extensions import csrf
 
@@ -8,17 +9,24 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
 
+def _carries_session_cookie() -> bool:
+    session_cookie = current_app.session_interface.get_cookie_name(current_app)
+    remember_cookie = current_app.config.get("REMEMBER_COOKIE_NAME", REMEMBER_COOKIE)
+    return session_cookie in request.cookies or remember_cookie in request.cookies
+
+
 @bp.before_request
 def _csrf_for_cookie_sessions():
-    # Bearer-token clients are not exposed to CSRF; a browser using its session cookie is, so
-    # its writes must carry the X-CSRFToken header like any form.
+    # A client that a valid bearer token alone signs in is not exposed to CSRF; a browser is,
+    # whatever Authorization header a page makes it send, so every signed-in write that comes
+    # with a session (or remember-me) cookie must carry the X-CSRFToken header like any form.
+    # Without a cookie, the only way to be signed in is a valid bearer token (the request
+    # loader, auth/__init__.py); an invalid one leaves the request anonymous (401).
     if request.method in ("GET", "HEAD", "OPTIONS"):
-        return
-    if request.headers.get("Authorization", "").startswith("Bearer "):
         return
     if request.endpoint == "api.create_token":
         return
-    if current_user.is_authenticated:
+    if current_user.is_authenticated and _carries_session_cookie():
         csrf.protect()
 
 

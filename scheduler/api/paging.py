@@ -12,19 +12,14 @@ from flask import request, url_for
 from flask_babel import gettext as _
 
 from ..core.errors import ValidationError
+from ..core.requests import int_arg
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
 
 
 def limit_arg() -> int:
-    raw = request.args.get("limit")
-    if raw is None or raw == "":
-        return DEFAULT_LIMIT
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
-        message = _("limit phải là số nguyên từ 1 đến %(n)d.", n=MAX_LIMIT)
-        raise ValidationError(message, {"fields": {"limit": message}})
-    return int(raw)
+    return int_arg(request.args, "limit", 1, MAX_LIMIT, DEFAULT_LIMIT)
 
 
 def cursor_arg(kind: str) -> dict | None:

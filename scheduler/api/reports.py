@@ -5,7 +5,8 @@ from flask_login import current_user, login_required
 from ..core.access import require
 from ..core.timeutil import today_local, utcnow
 from ..reports import coverage, services
-from ..reports.periods import date_arg, parse_period
+from ..core.requests import day_arg
+from ..reports.periods import parse_period
 from ..core.replica import reads_replica
 from . import bp
 
@@ -19,7 +20,7 @@ def report_targets():
     predecessors' figures)."""
     period = parse_period(request.args, today_local())
     if request.args.get("unit") and request.args.get("unit_on"):
-        day = date_arg(request.args, "unit_on")
+        day = day_arg(request.args, "unit_on")
         scope = services.resolve_scope(current_user, request.args["unit"], day, day)
     else:
         scope = services.resolve_scope(current_user, request.args.get("unit"), period.start, period.end)
@@ -35,7 +36,7 @@ def report_targets():
 @reads_replica
 def report_connectivity():
     """?unit=CODE&date=YYYY-MM-DD (today by default)."""
-    day = date_arg(request.args, "date") if request.args.get("date") else today_local()
+    day = day_arg(request.args, "date", None) or today_local()
     scope = services.resolve_scope(current_user, request.args.get("unit"), day, day)
     require("report", scope)
     figures = coverage.connectivity(current_user, scope, day)

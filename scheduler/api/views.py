@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import datetime
 
 from flask import jsonify, request
 from flask_babel import gettext as _
@@ -6,13 +6,13 @@ from flask_login import login_required
 
 from ..auth import services as auth_services, sessions
 from ..core.errors import Unauthorized, ValidationError
-from ..core.timeutil import utcnow
+from ..core.timeutil import to_local, utcnow
 from ..core.read_only import read_only
 from ..extensions import db
 from ..units import services as unit_services
 from . import bp
 from .paging import offset_page
-from .helpers import json_body
+from .helpers import json_body, parse_date_or_datetime
 
 
 @bp.post("/tokens")
@@ -45,15 +45,12 @@ def revoke_current_token():
 
 
 def _requested_day():
-    """The `on` parameter: the day whose tree is read (today without it)."""
-    raw = request.args.get("on")
+    """The `on` parameter (ISO 8601): the day whose tree is read (today without it)."""
+    raw = (request.args.get("on") or "").strip()
     if not raw:
         return None
-    try:
-        return date.fromisoformat(raw.strip())
-    except ValueError:
-        message = _("Ngày không hợp lệ: %(value)s (định dạng YYYY-MM-DD).", value=raw[:40])
-        raise ValidationError(message, {"fields": {"on": message}}) from None
+    day = parse_date_or_datetime(raw, "on")
+    return to_local(day).date() if isinstance(day, datetime) and day.tzinfo else day
 
 
 @bp.get("/units")

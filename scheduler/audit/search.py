@@ -1,5 +1,5 @@
 """Searching the audit log: by unit subtree, user, local date range and action."""
-from datetime import date, datetime
+from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -10,22 +10,6 @@ from ..core.timeutil import local_day_bounds
 from ..extensions import db
 from ..units.models import Unit
 from .models import AuditEntry
-
-DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d")
-
-
-def parse_day(value: str | None, field: str) -> date | None:
-    """A day typed as dd/mm/yyyy (what people write) or ISO yyyy-mm-dd (what date inputs send)."""
-    value = (value or "").strip()
-    if not value:
-        return None
-    for fmt in DATE_FORMATS:
-        try:
-            return datetime.strptime(value, fmt).date()
-        except ValueError:
-            continue
-    raise ValidationError(_("Ngày không hợp lệ: %(value)s (dd/mm/yyyy).", value=value), {"field": field})
-
 
 def audit_query(*, unit_code: str | None = None, username: str | None = None,
                 start: date | None = None, end: date | None = None, action: str | None = None):

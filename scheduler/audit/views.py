@@ -3,10 +3,11 @@ from flask import render_template, request
 
 from ..core.access import permission_required
 from ..core.errors import DomainError
+from ..core.requests import page_arg, read_day
 from ..extensions import db
 from . import bp
 from .presenting import action_label, present
-from .search import audit_query, known_actions, parse_day
+from .search import audit_query, known_actions
 
 PER_PAGE = 50
 
@@ -21,13 +22,14 @@ def index():
     error, page = None, None
     try:
         query = audit_query(unit_code=filters["unit"], username=filters["user"],
-                            start=parse_day(filters["start"], "start"), end=parse_day(filters["end"], "end"),
+                            start=read_day(filters["start"], "start"), end=read_day(filters["end"], "end"),
                             action=filters["action"])
+        number = page_arg()
     except DomainError as err:
         # a bad filter is shown next to the form rather than as an error page
         error = err
     else:
-        page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+        page = db.paginate(query, page=number, per_page=PER_PAGE, error_out=False)
     status = error.status if error else 200
     return render_template("audit/index.html", page=page, filters=filters, error=error,
                            entries=present(page.items) if page else [],

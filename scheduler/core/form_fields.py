@@ -9,6 +9,7 @@ from wtforms import DateField, DecimalField, Field
 from wtforms.widgets import TextInput
 
 DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d")  # what people type first; ISO from links and the API
+YEARS = range(1900, 3000)  # the years calendars can show; beyond them the zone arithmetic overflows
 # 14:30 · 14h30 · 14h · 14g30 (giờ) · 14.30 · 1430 · 9:05
 _CLOCK = re.compile(r"^\s*(\d{1,2})\s*(?:[:hHgG.]\s*(\d{2})?|(\d{2}))?\s*$")
 
@@ -24,14 +25,15 @@ def parse_clock(text: str | None) -> time | None:
     return time(hour, minute)
 
 
-def parse_local_date(text: str | None) -> date | None:
-    """A day typed dd/mm/yyyy (or ISO), within the years calendars can show; else None."""
+def parse_local_date(text: str | None, years: range = YEARS) -> date | None:
+    """A day typed dd/mm/yyyy (or ISO), within `years` (the years calendars can show); else
+    None."""
     for fmt in DATE_FORMATS:
         try:
             day = datetime.strptime((text or "").strip(), fmt).date()
         except ValueError:
             continue
-        return day if 1900 <= day.year <= 2999 else None
+        return day if day.year in years else None
     return None
 
 

@@ -16,6 +16,7 @@ from flask_login import current_user
 from ..core.access import require
 from ..core.errors import ValidationError
 from ..core.form_messages import show_error
+from ..core.requests import page_arg
 from ..extensions import db
 
 PER_PAGE = 50
@@ -23,7 +24,7 @@ PER_PAGE = 50
 
 def listing(query, per_page: int = PER_PAGE):
     """One page (?page=) of the list `query`; a page past the end is empty, not a 404."""
-    return db.paginate(query, per_page=per_page, error_out=False)
+    return db.paginate(query, page=page_arg(), per_page=per_page, error_out=False)
 
 
 def filter_unit():

@@ -2,7 +2,7 @@
 sits in the bar; the management pages are grouped under one "Quản trị" menu so the bar fits on
 one line at office screen widths."""
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import NamedTuple
 
 import sqlalchemy as sa
@@ -90,14 +90,15 @@ def _count_columns(user) -> tuple[list[str], list]:
     return _COUNT_STATEMENTS.get(("columns", _user_key(user)), build)
 
 
-def read_menu_counts_beside(columns: tuple, params: dict):
+def read_menu_counts_beside(key: Hashable, columns: tuple, params: dict):
     """(row, counts): SELECT `columns` (scalar reads of the page, with `params`) and the
     signed-in user's menu counts, in one round trip. For a page whose own reads before the
-    menu are scalars (the calendar tags of a cached week). `columns` must be kept by the
-    caller: the combined statement is kept under it."""
+    menu are scalars (the calendar tags of a cached week). `key` names the columns by value
+    (the same key always comes with the same columns): the combined statement is kept
+    under it."""
     user = current_user._get_current_object()
     names, counts = _count_columns(user)
-    statement = _COUNT_STATEMENTS.get(("beside", id(columns), _user_key(user)),
+    statement = _COUNT_STATEMENTS.get(("beside", key, _user_key(user)),
                                       lambda: sa.select(*columns, *counts))
     row = db.session.execute(statement, params).one()
     return row, {name: int(row._mapping.get(name) or 0) for name in names}

@@ -11,6 +11,7 @@ from ..core.timeutil import to_local
 from ..core.form_messages import select_choices
 from ..core.management import ManagedPages, filter_unit, listing
 from ..core.labels import choices
+from ..core.requests import day_arg
 from ..units import services as unit_services
 from ..reports import charts
 from . import bp, history, services
@@ -52,10 +53,7 @@ ManagedPages(
 
 def _period_args():
     """(start, end) local dates from ?start=&end= (either may be absent)."""
-    from ..reports.periods import date_arg
-
-    return tuple(date_arg(request.args, name) if request.args.get(name) else None
-                 for name in ("start", "end"))
+    return tuple(day_arg(request.args, name, None) for name in ("start", "end"))
 
 
 @bp.route("/endpoints/<int:endpoint_id>")

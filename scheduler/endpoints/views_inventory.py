@@ -41,7 +41,7 @@ def _export(kind: str):
     endpoints = inventory.export_endpoints(current_user, unit)
     body = inventory.to_csv(endpoints) if kind == "csv" else inventory.to_xlsx(endpoints)
     name = f"diem-cau-{unit.code if unit else 'tat-ca'}-{today_local():%Y%m%d}.{kind}"
-    return Response(body, mimetype=TYPES[kind],
+    return Response(body, content_type=TYPES[kind],
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 

@@ -190,7 +190,7 @@ def tags_and_menu_counts(unit_ids: Iterable[int]) -> tuple[tuple[tuple[int, int]
     """(tags_of(unit_ids), the signed-in user's menu counts) in one statement: a cached page
     reads nothing else before its menu."""
     wanted = sorted({EVERY_CALENDAR, *unit_ids})
-    row, counts = read_menu_counts_beside(_tag_columns(len(wanted)),
+    row, counts = read_menu_counts_beside(("calendar_tags", len(wanted)), _tag_columns(len(wanted)),
                                           {f"unit_{i}": unit_id for i, unit_id in enumerate(wanted)})
     return tuple((unit_id, row[i] or 0) for i, unit_id in enumerate(wanted)), counts
 

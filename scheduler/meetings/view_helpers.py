@@ -9,14 +9,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..core.access import allowed, reach_condition, require
-from ..core.errors import NotFound, ValidationError
+from ..core.errors import NotFound
+from ..core.requests import day_arg
 from ..core.timeutil import LOCAL_TZ, local_day_bounds, today_local
 from ..core.types import parse_id
 from ..extensions import db
 from ..rooms.models import Room
 from ..units.models import Unit
 from . import queries
-from .forms import parse_day
 
 KIND_ORDER = {"city": 0, "department": 1, "district": 2, "ward": 3}
 
@@ -82,11 +82,7 @@ def requested_room() -> Room | None:
 
 
 def requested_day(param: str = "date") -> date:
-    value = request.args.get(param)
-    day = parse_day(value)
-    if value and day is None:
-        raise ValidationError(_("Ngày không hợp lệ: %(value)s (định dạng dd/mm/yyyy).", value=value))
-    return day or today_local()
+    return day_arg(request.args, param, None) or today_local()
 
 
 def monday_of(day: date) -> date:

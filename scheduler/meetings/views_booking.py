@@ -10,6 +10,7 @@ from ..core.access import permission_required, require
 from ..core.errors import Conflict, NotFound, PreconditionFailed, ValidationError
 from ..core.form_fields import parse_clock
 from ..core.form_messages import show_error
+from ..core.requests import day_arg
 from ..core.timeutil import LOCAL_TZ, today_local, utcnow
 from ..core.types import parse_id
 from ..extensions import db
@@ -63,7 +64,7 @@ def _tree_day(meeting: Meeting | None) -> date:
             return typed
     if meeting is not None:
         return meeting.start_at.astimezone(LOCAL_TZ).date()
-    return parse_day(request.args.get("date")) or today_local()
+    return day_arg(request.args, "date", None) or today_local()
 
 
 def _prepare(form: MeetingForm, meeting: Meeting | None = None) -> dict:
@@ -207,7 +208,7 @@ def new():
         return _submit(form, None, picker)
     own = current_user.unit.code
     form.host_unit.data = own if any(c.value == own for c in form.host_unit.choices) else None
-    form.day.data = parse_day(request.args.get("date")) or today_local()
+    form.day.data = day_arg(request.args, "date", None) or today_local()
     start, end = parse_clock(request.args.get("start")), parse_clock(request.args.get("end"))
     if start is not None:  # a slot picked on a calendar (the end one hour later unless given)
         form.start.data = start

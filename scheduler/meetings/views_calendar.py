@@ -15,10 +15,10 @@ from ..core.errors import ValidationError
 from ..core.labels import LABELS
 from ..core.timeutil import LOCAL_TZ, WEEKDAY_NAMES_VI, official_date_line, today_local
 from ..core.read_only import read_only
+from ..core.requests import day_arg, page_arg
 from ..extensions import db
 from ..rooms.models import Room
 from . import bp, calendar_tags, queries
-from .forms import parse_day
 from ..units.services import units_in_reach
 from .view_helpers import (local, may_book_somewhere, monday_of, occurrences_between, picker_rooms,
                            picker_units, requested_day, requested_room, requested_unit)
@@ -210,10 +210,7 @@ def _search_args() -> dict:
     if args["category"] and args["category"] not in LABELS["category"]:
         raise ValidationError(_("Loại cuộc họp không hợp lệ."))
     for key in ("from", "to"):
-        raw = request.args.get(key)
-        args[key] = parse_day(raw)
-        if raw and args[key] is None:
-            raise ValidationError(_("Ngày không hợp lệ: %(value)s (định dạng dd/mm/yyyy).", value=raw))
+        args[key] = day_arg(request.args, key, None)
     if request.args.get("unit"):
         args["unit"] = requested_unit()
     return args
@@ -231,7 +228,7 @@ def search():
         query = queries.search_meetings(current_user, words=args["q"], unit=args["unit"],
                                         category=args["category"], start_day=args["from"],
                                         end_day=args["to"])
-        results = db.paginate(query, per_page=SEARCH_PER_PAGE, error_out=False)
+        results = db.paginate(query, page=page_arg(), per_page=SEARCH_PER_PAGE, error_out=False)
     return render_template("meetings/search.html", results=results, searched=searched,
                            units=units_in_reach(current_user), args=request.args,
                            categories=LABELS["category"])

@@ -1,20 +1,16 @@
 """The paperless routes of the JSON API (registered on the API blueprint). Each parses, calls
 a service and commits once."""
-from flask import current_app, jsonify, request, send_file
+from flask import jsonify, request, send_file
 from flask_login import current_user, login_required
 
 from ..api import bp
 from ..api.helpers import json_body
+from ..core.requests import body_limit
 from ..core.timeutil import to_local, utcnow
 from ..extensions import db
 from . import agenda, attendance, documents, minutes, votes
 from ..meetings.queries import get_meeting
 from .access import is_host, require_reader
-from .documents import MB
-
-# multipart overhead allowed on top of DOCUMENT_MAX_MB, so that a file of exactly the limit
-# passes and the file's own size check gives the precise message
-MULTIPART_SLACK = 64 * 1024
 
 
 @bp.get("/meetings/<int:meeting_id>/agenda")
@@ -36,10 +32,9 @@ def put_agenda(meeting_id):
 
 
 @bp.post("/meetings/<int:meeting_id>/documents")
+@body_limit(documents.upload_limit, documents.too_large_message)
 @login_required
 def upload_document(meeting_id):
-    request.max_content_length = int(
-        float(current_app.config["DOCUMENT_MAX_MB"]) * MB) + MULTIPART_SLACK
     meeting = get_meeting(meeting_id)
     upload = request.files.get("file")
     document = documents.upload_document(

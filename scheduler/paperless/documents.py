@@ -33,6 +33,7 @@ from .access import is_host, require_host, require_open_meeting, require_reader
 from .models import AgendaItem, DocumentRead, MeetingDocument
 
 MB = 1024 * 1024
+MULTIPART_SLACK = 64 * 1024
 NAME_MAX = 255
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\]")
 
@@ -44,6 +45,17 @@ def document_dir() -> Path:
 
 def max_bytes() -> int:
     return int(float(current_app.config["DOCUMENT_MAX_MB"]) * MB)
+
+
+def upload_limit() -> int:
+    """The largest request that may carry one document: the multipart framing is allowed on
+    top, so that a file of exactly the limit passes and _spool's check gives the message."""
+    return max_bytes() + MULTIPART_SLACK
+
+
+def too_large_message() -> str:
+    return _("Tài liệu vượt quá dung lượng cho phép (%(n)s MB).",
+             n=f"{float(current_app.config['DOCUMENT_MAX_MB']):g}")
 
 
 def lead_deadline(meeting) -> datetime:
@@ -96,8 +108,7 @@ def _spool(stream: BinaryIO, limit: int) -> tuple[BinaryIO, int, str]:
         size += len(chunk)
         if size > limit:
             spooled.close()
-            raise TooLarge(_("Tài liệu vượt quá dung lượng cho phép (%(n)s MB).",
-                             n=current_app.config["DOCUMENT_MAX_MB"]))
+            raise TooLarge(too_large_message())
         digest.update(chunk)
         spooled.write(chunk)
     spooled.seek(0)

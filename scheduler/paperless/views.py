@@ -5,7 +5,6 @@ commits once; a refusal is shown on the meeting page and changes nothing."""
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..core.access import require, unit_ids_in_reach
 from ..core.errors import Conflict, TooLarge, UnsupportedMediaType, ValidationError
@@ -14,10 +13,9 @@ from ..core.types import parse_id
 from ..extensions import db
 from . import agenda, attendance, documents, minutes, votes
 from ..core.form_messages import run_flashed
+from ..core.requests import body_limit
 from ..meetings.queries import get_meeting
 from .access import is_host, is_invited_member, require_host, require_reader
-from .api import MULTIPART_SLACK
-from .documents import MB
 from .models import ATTENDANCE_STATUSES, CHOICES
 
 bp = Blueprint("paperless", __name__)
@@ -80,18 +78,12 @@ def save_agenda(meeting_id: int):
 
 
 @bp.post("/meetings/<int:meeting_id>/documents")
+@body_limit(documents.upload_limit, documents.too_large_message)
 @login_required
 def upload_document(meeting_id: int):
-    request.max_content_length = int(
-        float(current_app.config["DOCUMENT_MAX_MB"]) * MB) + MULTIPART_SLACK
     meeting = get_meeting(meeting_id)
-    try:
-        upload = request.files.get("file")
-        item = request.form.get("agenda_item")
-    except RequestEntityTooLarge:
-        flash(_("Tài liệu vượt quá dung lượng cho phép (%(n)s MB).",
-                n=current_app.config["DOCUMENT_MAX_MB"]), "error")
-        return _back(meeting_id, "documents")
+    upload = request.files.get("file")
+    item = request.form.get("agenda_item")
     if upload is not None and not upload.filename:
         upload = None
     return _run(meeting_id, lambda: documents.upload_document(

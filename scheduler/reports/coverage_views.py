@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 
 from ..core.access import permission_required, reach_condition, require
 from ..core.errors import ValidationError
+from ..core.requests import day_arg
 from ..core.timeutil import today_local
 from ..endpoints.history import period_bounds, uptime_by_child
 from ..core.types import parse_id
@@ -16,14 +17,13 @@ from ..units.models import Unit
 from ..core.replica import reads_replica
 from . import bp, charts, coverage, services
 from .forms import FactForm
-from .periods import date_arg
 
 HISTORY_SINCE = date(2018, 1, 1)  # the city's plans count wards connected since 2018
 MONITORING_DAYS = 30  # default period of the "reachable over the period" column
 
 
 def coverage_request() -> tuple[Unit, date]:
-    day = date_arg(request.args, "date") if request.args.get("date") else today_local()
+    day = day_arg(request.args, "date", None) or today_local()
     scope = services.resolve_scope(current_user, request.args.get("unit"), day, day)
     require("report", scope)
     return scope, day
@@ -47,8 +47,8 @@ def monitoring_period(day: date) -> tuple[date, date]:
     """The period of the reachability column: ?since= (default MONITORING_DAYS before the
     report's day) to the report's day."""
     try:
-        since = (date_arg(request.args, "since") if request.args.get("since")
-                 else day - timedelta(days=MONITORING_DAYS - 1))
+        since = (day_arg(request.args, "since", None)
+                 or day - timedelta(days=MONITORING_DAYS - 1))
     except OverflowError:
         since = day
     if since > day:

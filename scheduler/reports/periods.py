@@ -3,19 +3,19 @@ statutory periods of Decree 09/2019/NĐ-CP (a reporting month runs from the 15th
 month to the 14th of the month; quarters, halves and years likewise, a year from 15 December to
 14 December)."""
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from flask_babel import gettext as _
 
-from ..core.form_fields import parse_local_date
 from ..core.errors import ValidationError
-from ..core.timeutil import to_local
+from ..core.requests import day_arg, int_arg
 
 KINDS = ("month", "quarter", "half", "year", "nd09-month", "nd09-quarter", "nd09-half",
          "nd09-year", "custom")
 # How many months each kind spans, and how its number (month, q, h) maps to its last month.
 _SPAN = {"month": 1, "quarter": 3, "half": 6, "year": 12}
 MAX_DAYS = 3 * 366
+YEARS = range(1990, 2101)  # the years the statutory periods cover
 
 
 @dataclass(frozen=True)
@@ -113,48 +113,13 @@ def statutory_period(kind: str, year: int, number: int | None = None) -> Period:
                   number, year)
 
 
-def _int_arg(args, name: str, low: int, high: int, default: int | None = None) -> int:
-    raw = args.get(name)
-    if raw in (None, ""):
-        if default is not None:
-            return default
-        raise ValidationError(_("Thiếu tham số %(name)s.", name=name), {"field": name})
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        value = None
-    if value is None or not low <= value <= high:
-        raise ValidationError(_("Giá trị %(name)s không hợp lệ: %(value)s.", name=name, value=raw),
-                              {"field": name})
-    return value
-
-
-def date_arg(args, name: str) -> date:
-    """A local date from an ISO 8601 date, dd/mm/yyyy (typed in the pages), or a datetime
-    (taken on its local day)."""
-    raw = (args.get(name) or "").strip()
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        pass
-    typed = parse_local_date(raw)
-    if typed is not None:
-        return typed
-    try:
-        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        raise ValidationError(_("Ngày %(name)s không hợp lệ: %(value)s (định dạng dd/mm/yyyy).",
-                                name=name, value=raw), {"field": name}) from None
-    return to_local(moment).date() if moment.tzinfo else moment.date()
-
-
 def custom_period(start: date, end: date) -> Period:
     if end < start:
         raise ValidationError(_("Ngày kết thúc phải sau hoặc bằng ngày bắt đầu."),
                               {"field": "end"})
     if (end - start).days > MAX_DAYS:
         raise ValidationError(_("Khoảng thời gian báo cáo tối đa là 3 năm."), {"field": "end"})
-    if start.year < 1990 or end.year > 2100:  # the years the statutory periods cover
+    if start.year not in YEARS or end.year not in YEARS:
         raise ValidationError(_("Kỳ báo cáo phải nằm trong các năm 1990–2100."), {"field": "start"})
     return Period("custom", start, end)
 
@@ -162,19 +127,20 @@ def custom_period(start: date, end: date) -> Period:
 def parse_period(args, today: date) -> Period:
     """The period a request asks for. Without arguments: the current calendar year."""
     if args.get("start") or args.get("end"):
-        return custom_period(date_arg(args, "start"), date_arg(args, "end"))
+        return custom_period(day_arg(args, "start", years=YEARS),
+                             day_arg(args, "end", years=YEARS))
     kind = args.get("period") or "year"
     if kind not in KINDS or kind == "custom":
         raise ValidationError(_("Kỳ báo cáo không hợp lệ: %(kind)s.", kind=kind),
                               {"field": "period", "allowed": list(KINDS[:-1])})
-    year = _int_arg(args, "year", 1990, 2100, today.year)
+    year = int_arg(args, "year", YEARS[0], YEARS[-1], today.year)
     base = kind.removeprefix("nd09-")
     number = None
     if base == "month":
-        number = _int_arg(args, "month", 1, 12, today.month)
+        number = int_arg(args, "month", 1, 12, today.month)
     elif base == "quarter":
-        number = _int_arg(args, "q", 1, 4, (today.month - 1) // 3 + 1)
+        number = int_arg(args, "q", 1, 4, (today.month - 1) // 3 + 1)
     elif base == "half":
-        number = _int_arg(args, "h", 1, 2, 1 if today.month <= 6 else 2)
+        number = int_arg(args, "h", 1, 2, 1 if today.month <= 6 else 2)
     build = statutory_period if kind.startswith("nd09-") else calendar_period
     return build(base, year, number)

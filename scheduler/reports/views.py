@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 
 from ..core.access import allowed, permission_required, require
 from ..core.errors import ValidationError
+from ..core.requests import id_arg
 from ..core.timeutil import today_local, utcnow
 from ..extensions import db
 from ..core.replica import reads_replica
@@ -18,7 +19,7 @@ def report_request():
     """(scope, period) from the query string, authorised for the current user."""
     period = parse_period(request.args, today_local())
     scope = services.resolve_scope(current_user, request.args.get("unit"), period.start, period.end,
-                                   request.args.get("unit_id", type=int))
+                                   id_arg(request.args, "unit_id"))
     require("report", scope)
     return scope, period
 
@@ -87,7 +88,7 @@ def _export(kind: str):
         return Response(export.workbook(scope, period, reports),
                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
-    return Response(export.csv_text(scope, period, reports), mimetype="text/csv; charset=utf-8",
+    return Response(export.csv_text(scope, period, reports), content_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
 
 

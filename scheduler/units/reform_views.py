@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 
 from ..core.errors import ValidationError
 from ..core.timeutil import today_local
+from ..core.types import parse_id
 from ..extensions import db
 from . import bp, services, succession
 
@@ -14,7 +15,7 @@ from . import bp, services, succession
 @login_required
 def move_users(unit_id):
     unit = services.get_unit_by_id(unit_id)
-    target_id = request.form.get("target", type=int)
+    target_id = parse_id(request.form.get("target"))
     if target_id is None:
         raise ValidationError(_("Hãy chọn đơn vị chuyển đến."), {"fields": {"target": _("Hãy chọn đơn vị chuyển đến.")}})
     target = services.get_unit_by_id(target_id)

@@ -1,13 +1,10 @@
 from collections import defaultdict
-from datetime import date
 
 import sqlalchemy as sa
 from flask import render_template, request
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..core.errors import ValidationError
-from ..core.form_fields import parse_local_date
+from ..core.requests import day_arg
 from ..core.timeutil import today_local
 from ..extensions import db
 from . import bp, services
@@ -22,21 +19,12 @@ def home():
     return render_template("units/home.html", unit=current_user.unit, home=home_meetings())
 
 
-def _parse_day(value: str | None) -> date:
-    if not value:
-        return today_local()
-    day = parse_local_date(value)
-    if day is None:
-        raise ValidationError(_("Ngày không hợp lệ: %(value)s (định dạng dd/mm/yyyy).", value=value))
-    return day
-
-
 @bp.route("/units")
 @login_required
 def tree():
     """The unit tree as it stood on a day (today by default), with each unit's connection
     facts. The tree is public inside the application: everyone needs it to invite units."""
-    day = _parse_day(request.args.get("on"))
+    day = day_arg(request.args, "on", None) or today_local()
     units = list(db.session.scalars(sa.select(Unit).where(Unit.active_on(day)).order_by(Unit.code)))
     facts = services.connection_facts([u.id for u in units], day)
     children = defaultdict(list)
