@@ -87,7 +87,7 @@ def plain_icalendar(meetings, links: ical.Links) -> bytes:
         event.add("sequence", m.sequence)
         event.add("summary", m.title)
         event.add("description", ical.description_of(m, links))
-        event.add("location", ical.location_of(m))
+        event.add("location", m.location)
         event.add("url", m.join_url)
         organizer = icalendar.vCalAddress(f"mailto:{m.host_unit.email}")
         organizer.params["CN"] = m.host_unit.name

@@ -45,6 +45,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import api, auth, cli, meetings, units, rooms, endpoints, audit
 
     auth.init_app(app)
+    meetings.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(units.bp)
     app.register_blueprint(rooms.bp)

@@ -9,6 +9,8 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+from .core.replica import RoutingSession
+
 # Every constraint gets a predictable name so migrations can address it on every database.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -23,13 +25,7 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def _routing_session():
-    from .core.replica import RoutingSession
-
-    return RoutingSession
-
-
-db = SQLAlchemy(model_class=Base, session_options={"class_": _routing_session()})
+db = SQLAlchemy(model_class=Base, session_options={"class_": RoutingSession})
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -16,7 +16,7 @@ from scheduler.extensions import db
 from scheduler.jobs import execution
 from scheduler.jobs.models import EndpointCheck, JobRun, Notification
 from scheduler.jobs.tasks import close_meetings, monthly_report, probe_endpoints, send_reminders
-from scheduler.jobs.workdays import first_working_day
+from scheduler.core.workdays import first_working_day
 from scheduler.mail.models import OutgoingMail
 from scheduler.meetings.models import Meeting
 from tests.factories import local

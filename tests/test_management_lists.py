@@ -1,4 +1,4 @@
-"""Rooms, endpoints and users are managed through one pattern (core/management.py and
+"""Rooms, endpoints and users are managed through one pattern (units/management.py and
 templates/_manage.html): the same filter bar, row button, count and pager, and the same
 form-save path. A unit's thousands of endpoints page like its rooms and users do."""
 import re

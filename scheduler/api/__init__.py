@@ -37,5 +37,5 @@ from . import meetings  # noqa: E402,F401
 from . import openapi  # noqa: E402,F401
 from . import reports  # noqa: E402,F401
 from . import calendar  # noqa: E402,F401
-from ..paperless import api as paperless_api  # noqa: E402,F401
+from . import paperless  # noqa: E402,F401
 from . import notifications  # noqa: E402,F401

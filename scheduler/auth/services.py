@@ -3,9 +3,10 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from ..audit.services import diff, record, snapshot
-from ..core.access import reach_condition, require
+from ..core.access import require
 from ..core.errors import Forbidden, NotFound, ValidationError
 from ..extensions import db
+from ..units.access import reach_condition
 from ..units.models import Unit
 from . import sessions
 from .models import ROLES, User

@@ -1,7 +1,7 @@
 """User management pages (Người dùng): the users of the signed-in unit admin's subtree (an
 admin sees everyone), created, changed, deactivated and given new passwords through the
 services in auth/services.py, which authorise and audit every write. The pattern is the one
-rooms and endpoints share (core/management.py)."""
+rooms and endpoints share (units/management.py)."""
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -9,7 +9,7 @@ from flask_login import current_user
 from ..core.access import permission_required
 from ..core.form_messages import select_choices
 from ..core.labels import choices
-from ..core.management import ManagedPages, filter_unit, form_page, listing
+from ..units.management import ManagedPages, filter_unit, form_page, listing
 from ..extensions import db
 from ..units import services as unit_services
 from . import bp, services

@@ -179,6 +179,8 @@ class FeedMeeting:
     def is_online(self) -> bool:
         return self.mode in ONLINE_MODES
 
+    location = Meeting.location  # the same words as a meeting's, from the same rooms and mode
+
 
 _MEETING_COLUMNS = (Meeting.id, Meeting.uid, Meeting.title, Meeting.category, Meeting.mode,
                     Meeting.status, Meeting.chair, Meeting.agenda, Meeting.rrule,

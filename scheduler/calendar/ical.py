@@ -19,6 +19,7 @@ from dateutil.rrule import rrulestr
 from icalendar import Timezone, vRecur
 
 from ..core.timeutil import LOCAL_TZ, UTC, utcnow
+from ..paperless.agenda import agenda_lines
 
 PRODID = "-//Lich hop truc tuyen//Ha Noi//VI"
 TZID = "Asia/Ho_Chi_Minh"
@@ -186,17 +187,7 @@ def plan_series(meeting, occurrences, cancelled_as_exdate: bool) -> SeriesPlan:
 
 
 # -- one meeting ------------------------------------------------------------------------------
-def location_of(meeting) -> str:
-    places = [f"{room.name} ({room.unit.name})" if room.unit is not None else room.name
-              for room in meeting.rooms]
-    if not places and meeting.is_online:
-        return "Trực tuyến"
-    return "; ".join(places)
-
-
 def description_of(meeting, links: Links) -> str:
-    from ..paperless.agenda import agenda_lines  # the paperless package reads this module
-
     parts = []
     agenda = agenda_lines(getattr(meeting, "agenda_items", None), meeting.agenda)
     if agenda:
@@ -264,7 +255,7 @@ def _common(meeting, links: Links, stamp: datetime,
         f"SUMMARY:{text(meeting.title)}",
         f"DESCRIPTION:{text(description_of(meeting, links))}",
     ]
-    location = location_of(meeting)
+    location = meeting.location
     if location:
         lines.append(f"LOCATION:{text(location)}")
     url = safe_uri(meeting.join_url) or links.meeting_page(meeting.id)

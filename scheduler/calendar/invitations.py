@@ -187,7 +187,7 @@ def render_invitation(mail: OutgoingMail) -> None:
             ics = ical.invitation(meeting, link, now, cancel=cancel, attendees=spec.get("attendees"))
         body = render_template("calendar/mail/invitation.txt", meeting=meeting, change=change,
                                occurrence=occurrence, unit=unit, cancelled=cancel,
-                               location=ical.location_of(meeting),
+                               location=meeting.location,
                                page_url=link.meeting_page(meeting.id))
     mail.ical, mail.body_text = ics.decode(), body
     if meeting.status == "cancelled":  # cancelled since it was queued: it goes out as a CANCEL

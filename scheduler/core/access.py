@@ -2,9 +2,8 @@
 
 A permission is granted to a role over a reach: `own` (the user's unit only), `subtree` (the
 user's unit and every unit below it) or `all`. Everything that decides what a user may see or
-change asks `reach()`: `allowed()` for one unit, `reach_condition()` as SQL over `Unit` for
-lists, searches, feeds and reports, `unit_ids_in_reach()` as an id set. An inactive user
-reaches nothing.
+change asks `reach()`: `allowed()` for one unit; for lists, searches, feeds and reports the
+same answer as SQL over `Unit` is in units/access.py. An inactive user reaches nothing.
 """
 from functools import wraps
 
@@ -35,35 +34,6 @@ def reach(user, permission: str) -> str | None:
     if user is None or not getattr(user, "is_authenticated", False) or not user.active:
         return None
     return PERMISSIONS[permission].get(user.role)
-
-
-def reach_condition(user, permission: str = "view"):
-    """SQL condition on Unit: the units where `user` holds `permission` (an indexed path prefix
-    for a subtree, so a list stays one query whatever the depth of the tree)."""
-    import sqlalchemy as sa
-
-    from ..units.models import Unit
-
-    how_far = reach(user, permission)
-    if how_far is None:
-        return sa.false()
-    if how_far == ALL:
-        return sa.true()
-    if how_far == OWN:
-        return Unit.id == user.unit_id
-    return Unit.in_subtree(user.unit)
-
-
-def unit_ids_in_reach(user, permission: str = "view"):
-    """SQL selectable of the ids of the units in reach; None when that is every unit (so the
-    caller adds no filter at all)."""
-    import sqlalchemy as sa
-
-    from ..units.models import Unit
-
-    if reach(user, permission) == ALL:
-        return None
-    return sa.select(Unit.id).where(reach_condition(user, permission))
 
 
 def allowed(user, permission: str, unit=None) -> bool:

@@ -3,6 +3,8 @@
 Services raise these; views turn them into a flashed message or a JSON error
 `{"error": {"code", "message", "details"}}`. No request may end in an unhandled 500.
 """
+import unicodedata
+
 from flask import Flask, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
@@ -94,6 +96,10 @@ HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "n
 NUL_MESSAGE = _l("Dữ liệu gửi lên có ký tự NUL không hợp lệ.")
 
 
+def has_control_characters(path: str) -> bool:
+    return any(unicodedata.category(ch) == "Cc" for ch in path)
+
+
 def _carries_nul() -> bool:
     """A NUL character anywhere in the query, the form or the body (also written \\u0000 in
     JSON): no field of the application may hold one, and PostgreSQL refuses it in text."""
@@ -110,8 +116,6 @@ def _carries_nul() -> bool:
 def init_app(app: Flask) -> None:
     @app.before_request
     def _refuse_nul():
-        from .requests import has_control_characters
-
         if has_control_characters(request.path):  # no route, token or code holds one
             if wants_json():
                 return json_error(404, "not_found", str(HTTP_MESSAGES[404]))

@@ -38,9 +38,9 @@ def reads_replica(view):
     marked only read (a GET never commits)."""
     @wraps(view)
     def wrapped(*args, **kwargs):
-        from ..extensions import db
-
-        session = db.session()
+        # the app's Flask-SQLAlchemy, whose session class is the one above: extensions.py
+        # builds `db` on RoutingSession, so this module cannot import it back
+        session = current_app.extensions["sqlalchemy"].session()
         session.info[REPLICA_FLAG] = True
         try:
             return view(*args, **kwargs)

@@ -3,7 +3,6 @@ what the database stores, control characters in paths, JSON nested beyond reason
 than any field needs, and strings that are not Unicode (lone surrogates). Each is refused with a
 4xx before a view runs, instead of failing in the database or the JSON parser with a 500."""
 import json
-import unicodedata
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 
@@ -174,10 +173,6 @@ def id_arg(args: Mapping, name: str) -> int | None:
 def page_arg() -> int:
     """The list page the query string asks for (`page`, from 1)."""
     return int_arg(request.args, "page", 1, MAX_ID, default=1)
-
-
-def has_control_characters(path: str) -> bool:
-    return any(unicodedata.category(ch) == "Cc" for ch in path)
 
 
 def init_app(app: Flask) -> None:

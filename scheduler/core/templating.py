@@ -14,9 +14,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["label"] = label
     app.jinja_env.filters["decimal"] = numbers.one_decimal
     app.jinja_env.filters["fold"] = textsearch.fold
-    from ..meetings.series import describe
-
-    app.jinja_env.filters["describe_rule"] = describe
     app.jinja_env.globals["official_date_line"] = timeutil.official_date_line
     app.jinja_env.globals["today_local"] = timeutil.today_local
     app.jinja_env.globals["menu_bar"] = navigation.menu_bar

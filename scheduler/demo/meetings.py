@@ -23,9 +23,9 @@ import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
 
 from ..core.timeutil import LOCAL_TZ, UTC, utcnow
+from ..core import workdays
 from ..endpoints.models import Endpoint
 from ..extensions import db
-from ..jobs import workdays
 from ..meetings.conflicts import lead_time
 from ..meetings.models import Meeting, Occurrence, Reservation, meeting_participant, meeting_room
 from ..meetings.series import expand

@@ -11,11 +11,12 @@ from sqlalchemy.orm import contains_eager
 from flask_babel import gettext as _
 
 from ..audit.services import diff, record, snapshot
-from ..core.access import reach_condition, require
+from ..core.access import require
 from ..core.errors import NotFound, ValidationError
 from ..core.textsearch import contains
 from ..core.timeutil import to_local
 from ..extensions import db
+from ..units.access import reach_condition
 from ..units.models import Unit
 from ..units import services as unit_services  # module import: units imports this package too
 from .models import PROTOCOLS, STATES, Endpoint

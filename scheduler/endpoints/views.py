@@ -1,4 +1,4 @@
-"""Endpoint management pages, scoped to the units the signed-in user manages (core/management.py
+"""Endpoint management pages, scoped to the units the signed-in user manages (units/management.py
 is the pattern they share with rooms and users); an endpoint's own page with its uptime."""
 from datetime import timedelta
 
@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from ..core.access import allowed, permission_required
 from ..core.timeutil import to_local
 from ..core.form_messages import select_choices
-from ..core.management import ManagedPages, filter_unit, listing
+from ..units.management import ManagedPages, filter_unit, listing
 from ..core.labels import choices
 from ..core.requests import day_arg
 from ..units import services as unit_services

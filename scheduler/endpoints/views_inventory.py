@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from ..core.access import permission_required
 from ..core.errors import ValidationError
-from ..core.management import filter_unit
+from ..units.management import filter_unit
 from ..core.timeutil import today_local
 from ..extensions import db
 from ..units import services as unit_services

@@ -8,10 +8,10 @@ from flask_babel import gettext as _
 from ..auth.models import User
 from ..core.db_setup import write_transaction
 from ..core.timeutil import to_local
+from ..core.workdays import first_working_day, previous_month
 from ..extensions import db
 from ..mail.services import enqueue_mail, smtp_configured
 from . import notices
-from .workdays import first_working_day, previous_month
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

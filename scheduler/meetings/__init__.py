@@ -1,5 +1,10 @@
-from flask import Blueprint
+from flask import Blueprint, Flask
 
 bp = Blueprint("meetings", __name__)
 
 from . import views  # noqa: E402,F401
+from .series import describe  # noqa: E402
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["describe_rule"] = describe

@@ -117,6 +117,16 @@ class Meeting(db.Model):
     def is_online(self) -> bool:
         return self.mode in ONLINE_MODES
 
+    @property
+    def location(self) -> str:
+        """Where it sits, in words (invitations, iCalendar LOCATION, the minutes): its rooms,
+        each with its unit, or "Trực tuyến" for an online meeting without a room."""
+        places = [f"{room.name} ({room.unit.name})" if room.unit is not None else room.name
+                  for room in self.rooms]
+        if not places and self.is_online:
+            return "Trực tuyến"
+        return "; ".join(places)
+
     def __repr__(self) -> str:
         return f"<Meeting {self.id} {self.title!r}>"
 

@@ -17,13 +17,14 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import contains_eager, joinedload, load_only, selectinload
 
-from ..core.access import reach, reach_condition, require, unit_ids_in_reach
+from ..core.access import reach, require
 from ..core.db_setup import custom_plans
 from ..core.errors import Forbidden, NotFound
 from ..core.textsearch import contains, fold
 from ..core.timeutil import local_day_bounds
 from ..extensions import db
 from ..rooms.models import Room
+from ..units.access import reach_condition, unit_ids_in_reach
 from ..units.models import Unit
 from .models import Meeting, Occurrence, Reservation, meeting_room
 from .serializers import may_see_details

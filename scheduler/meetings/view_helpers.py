@@ -8,13 +8,14 @@ from flask import request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..core.access import allowed, reach_condition, require
+from ..core.access import allowed, require
 from ..core.errors import NotFound
 from ..core.requests import day_arg
 from ..core.timeutil import LOCAL_TZ, local_day_bounds, today_local
 from ..core.types import parse_id
 from ..extensions import db
 from ..rooms.models import Room
+from ..units.access import reach_condition
 from ..units.models import Unit
 from . import queries
 

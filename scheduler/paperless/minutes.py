@@ -1,6 +1,6 @@
 """The minutes (biên bản, fields of Decision 45/2018/QĐ-TTg) and the conclusion notice (thông
 báo kết luận), due within CONCLUSION_DUE_WORKING_DAYS (5) working days after the meeting:
-weekends, Vietnamese public holidays and the year's swapped days (jobs/workdays.py) skipped.
+weekends, Vietnamese public holidays and the year's swapped days (core/workdays.py) skipped.
 
 A series is described by its first sitting: the date the conclusion is due from is the local
 day the meeting's first sitting ends."""
@@ -11,11 +11,10 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from ..audit.services import diff, record, snapshot
-from ..calendar.ical import location_of
 from ..core.timeutil import to_local
 from ..core.upsert import insert_missing, locked_row
+from ..core.workdays import add_working_days
 from ..extensions import db
-from ..jobs.workdays import add_working_days
 from ..meetings.inputs import _text as text_field
 from ..meetings.inputs import invalid
 from ..meetings.models import Meeting
@@ -85,7 +84,7 @@ def minutes_dict(meeting, viewer, today: date) -> dict:
     return {
         "meeting": meeting.id, "title": meeting.title,
         "start": to_local(meeting.start_at).isoformat(), "end": to_local(meeting.end_at).isoformat(),
-        "place": (minutes.place if minutes and minutes.place else location_of(meeting)),
+        "place": (minutes.place if minutes and minutes.place else meeting.location),
         "chair": meeting.chair, "secretary": minutes.secretary if minutes else "",
         "attendees": [{"unit": r["unit"], "unit_name": r["unit_name"], "status": r["status"],
                        "person": r["person"], "substitute": r["substitute"]} for r in present],

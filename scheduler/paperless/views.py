@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..core.access import require, unit_ids_in_reach
+from ..core.access import require
 from ..core.errors import Conflict, TooLarge, UnsupportedMediaType, ValidationError
 from ..core.timeutil import official_date_line, to_local, today_local, utcnow
 from ..core.types import parse_id
@@ -15,6 +15,7 @@ from . import agenda, attendance, documents, minutes, votes
 from ..core.form_messages import run_flashed
 from ..core.requests import body_limit
 from ..meetings.queries import get_meeting
+from ..units.access import unit_ids_in_reach
 from .access import is_host, is_invited_member, require_host, require_reader
 from .models import ATTENDANCE_STATUSES, CHOICES
 

@@ -6,13 +6,14 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..core.access import permission_required, reach_condition, require
+from ..core.access import permission_required, require
 from ..core.errors import ValidationError
 from ..core.requests import day_arg
 from ..core.timeutil import today_local
 from ..endpoints.history import period_bounds, uptime_by_child
 from ..core.types import parse_id
 from ..extensions import db
+from ..units.access import reach_condition
 from ..units.models import Unit
 from ..core.replica import reads_replica
 from . import bp, charts, coverage, services

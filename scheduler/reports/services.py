@@ -10,11 +10,12 @@ from decimal import ROUND_HALF_UP, Decimal
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from ..core.access import reach_condition, require
+from ..core.access import require
 from ..core.errors import NotFound, ValidationError
 from ..core.timeutil import local_midnight_utc
 from ..extensions import db
 from ..meetings.models import Meeting, Occurrence
+from ..units.access import reach_condition
 from ..units.models import Unit
 from . import coverage
 from .models import Target

@@ -31,6 +31,7 @@ from ..meetings.inputs import MAX_MEETING_HOURS
 from ..meetings.calendar_tags import touched_meetings
 from ..meetings.models import ONLINE_MODES, Meeting, Occurrence
 from ..units.models import Unit
+from ..units.services import paths_moved
 from .models import OccurrenceTally
 
 COUNTS = ("held", "held_online", "scheduled", "scheduled_online", "held_paperless",
@@ -147,6 +148,12 @@ def register() -> None:
                            ("after_rollback", _after_rollback)):
         if not event.contains(Session, name, listener):
             event.listen(Session, name, listener)
+    paths_moved.connect(_recount_after_move)
+
+
+def _recount_after_move(unit, **extra) -> None:
+    """The counts are kept per ancestor: they moved with the subtree."""
+    rebuild()
 
 
 def rebuild(connection=None) -> int:

@@ -8,10 +8,11 @@ from sqlalchemy.orm import contains_eager
 from flask_babel import gettext as _
 
 from ..audit.services import diff, record, snapshot
-from ..core.access import reach_condition, require
+from ..core.access import require
 from ..core.errors import NotFound, ValidationError
 from ..core.textsearch import contains
 from ..extensions import db
+from ..units.access import reach_condition
 from ..units.models import Unit
 from .models import Room
 

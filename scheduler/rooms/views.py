@@ -1,4 +1,4 @@
-"""Room management pages, scoped to the units the signed-in user manages (core/management.py
+"""Room management pages, scoped to the units the signed-in user manages (units/management.py
 is the pattern they share with endpoints and users)."""
 from flask import render_template, request
 from flask_babel import gettext as _
@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from ..core.access import permission_required
 from ..core.form_messages import select_choices
-from ..core.management import ManagedPages, filter_unit, listing
+from ..units.management import ManagedPages, filter_unit, listing
 from ..units import services as unit_services
 from . import bp, services
 from .forms import RoomForm

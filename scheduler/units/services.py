@@ -2,15 +2,21 @@
 from datetime import date
 
 import sqlalchemy as sa
+from blinker import Namespace
 from flask_babel import gettext as _
 
 from ..audit.services import diff, record, snapshot
-from ..core.access import reach_condition, require
+from ..core.access import require
 from ..core.textsearch import contains
 from ..core.errors import NotFound, ValidationError
 from ..core.timeutil import today_local
 from ..extensions import db
+from .access import reach_condition
 from .models import UNIT_KINDS, Unit
+
+# News for the packages above, which subscribe in their own registration: a unit has moved in
+# the tree, and the paths of its subtree with it (sent with the unit, inside the transaction)
+paths_moved = Namespace().signal("unit-paths-moved")
 
 
 def get_unit(code: str, on: date | None = None) -> Unit:
@@ -159,6 +165,4 @@ def refresh_paths(unit: Unit) -> None:
             sa.update(Unit).where(Unit.path.startswith(old, autoescape=True), Unit.id != unit.id)
             .values(path=sa.func.replace(Unit.path, old, unit.path)).execution_options(synchronize_session=False))
         db.session.expire_all()
-        from ..reports import tally
-
-        tally.rebuild()  # the reports' counts are kept per ancestor: they moved with the subtree
+        paths_moved.send(unit)

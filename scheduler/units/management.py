@@ -13,11 +13,12 @@ from collections.abc import Callable
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..core.access import require
+from ..core.access import permission_required, require
 from ..core.errors import ValidationError
 from ..core.form_messages import show_error
 from ..core.requests import page_arg
 from ..extensions import db
+from . import services as unit_services
 
 PER_PAGE = 50
 
@@ -29,8 +30,6 @@ def listing(query, per_page: int = PER_PAGE):
 
 def filter_unit():
     """The unit a listing is narrowed to (?unit=CODE), or None."""
-    from ..units import services as unit_services
-
     code = (request.args.get("unit") or "").strip()
     return unit_services.get_unit(code) if code else None
 
@@ -38,8 +37,6 @@ def filter_unit():
 def form_unit(form):
     """The unit the form's unit_id names, which the user must manage (None when the form names
     none: its validation then fails)."""
-    from ..units import services as unit_services
-
     if form.unit_id.data is None:
         return None
     unit = unit_services.get_unit_by_id(form.unit_id.data)
@@ -97,8 +94,6 @@ class ManagedPages:
                  get: Callable, create: Callable, update: Callable, set_active: Callable,
                  texts: dict[str, Callable], endpoints: tuple[str, str, str] = ("create", "edit", "set_active"),
                  permission: str = "manage"):
-        from .access import permission_required
-
         self.name, self.form, self.template, self.back = name, form, template, back
         self.get, self.create, self.update, self.set_active = get, create, update, set_active
         self.texts = texts

@@ -3,14 +3,14 @@ a service and commits once."""
 from flask import jsonify, request, send_file
 from flask_login import current_user, login_required
 
-from ..api import bp
-from ..api.helpers import json_body
 from ..core.requests import body_limit
 from ..core.timeutil import to_local, utcnow
 from ..extensions import db
-from . import agenda, attendance, documents, minutes, votes
 from ..meetings.queries import get_meeting
-from .access import is_host, require_reader
+from ..paperless import agenda, attendance, documents, minutes, votes
+from ..paperless.access import is_host, require_reader
+from . import bp
+from .helpers import json_body
 
 
 @bp.get("/meetings/<int:meeting_id>/agenda")
