@@ -52,7 +52,7 @@ def free_port() -> int:
 
 
 def uptime() -> str:
-    return Path("/proc/loadavg").read_text().split(" ", 3)[:3].__str__()
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 BUSY_WARDS = """SELECT unit.code, unit.path, count(*) AS sittings
@@ -220,22 +220,23 @@ def single_phases(args, host: str, units, workdir) -> dict[str, list[float]]:
             rates[label].append(rate if rate is not None else float(row.get("Requests/s", 0) or 0))
             failures = int(row.get("Failure Count", 0) or 0)
             print(f"  round {round_ + 1} {label:<16} {rates[label][-1]:8.1f} req/s"
-                  f"{f'  {failures} errors' if failures else ''}", flush=True)
+                  f"{f'  {failures} errors' if failures else ''}   load {uptime()}", flush=True)
     return rates
 
 
 def print_single(args, rates: dict[str, list[float]]) -> dict[str, float]:
-    """The medians, the client sizes' hello side by side, each route's share; {phase: share}."""
+    """The medians, the client sizes' hello side by side, each route's share; {phase: share}.
+    Shares and the client sizes' ratio are taken round by round (against that round's hello)
+    and their median printed: this machine's load drifts between rounds."""
     median = {label: statistics.median(values) for label, values in rates.items()}
-    hellos = [median[f"hello-{n}"] for n in args.sizes]
+    small, large = rates[f"hello-{args.sizes[0]}"], rates[f"hello-{args.sizes[-1]}"]
     print(f"\nsingle-route phases, median of {args.rounds} rounds (requests/s):")
     print("  hello by client size: " + ", ".join(
-        f"{n} Locust process{'es' if n > 1 else ''} {rate:.1f}" for n, rate in zip(args.sizes, hellos))
-        + (f" (largest / smallest {hellos[-1] / hellos[0]:.2f})" if len(hellos) > 1 else ""))
-    hello = hellos[-1]
+        f"{n} Locust process{'es' if n > 1 else ''} {median[f'hello-{n}']:.1f}" for n in args.sizes)
+        + f" (largest / smallest, per round: {', '.join(f'{b / a:.2f}' for a, b in zip(small, large))})")
     shares = {}
     for phase, _name in ROUTE_PHASES:
-        shares[phase] = median[phase] / hello
+        shares[phase] = statistics.median(rate / hello for rate, hello in zip(rates[phase], large))
         goal = GOALS.get(phase)
         verdict = "" if goal is None else f"   goal >= {goal:.0%}: {'met' if shares[phase] >= goal else 'NOT met'}"
         print(f"  {phase:<16}{median[phase]:9.1f}  {shares[phase]:6.1%} of hello{verdict}")
