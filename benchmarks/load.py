@@ -238,7 +238,8 @@ def print_single(args, rates: dict[str, list[float]]) -> dict[str, float]:
     for phase, _name in ROUTE_PHASES:
         shares[phase] = statistics.median(rate / hello for rate, hello in zip(rates[phase], large))
         goal = GOALS.get(phase)
-        verdict = "" if goal is None else f"   goal >= {goal:.0%}: {'met' if shares[phase] >= goal else 'NOT met'}"
+        verdict = "" if goal is None else \
+            f"   goal >= {goal:.0%}: {'met' if shares[phase] >= goal else 'NOT met'}"
         print(f"  {phase:<16}{median[phase]:9.1f}  {shares[phase]:6.1%} of hello{verdict}")
     return shares
 
