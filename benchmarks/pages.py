@@ -1,26 +1,32 @@
-"""The feed and the year report on the national data set, each against a baseline doing the
-same SQL, on SQLite or PostgreSQL, with every size alive and the rounds interleaved.
+"""The feed and the year report on the national data set, through the application's own
+request path, each beside its baselines, on SQLite or PostgreSQL.
 
-    .venv/bin/python benchmarks/pages.py [--sizes 10000,100000] [--rounds 30] [--divisions WHEEL]
+    .venv/bin/python benchmarks/pages.py [--sizes 10000] [--trials 5] [--requests 60] [--rounds 20]
     DATABASE_URL=postgresql://postgres@127.0.0.1/bench .venv/bin/python benchmarks/pages.py
 
-Each size gets its own database built by benchmarks/national.py (SQLite files in a temporary
-directory, or PostgreSQL databases named after DATABASE_URL's, e.g. bench_10000), all kept
-until the end. Then, round by round, each size and each of these takes one turn, in a
-rotating order:
-  feed 200       feeds.feed_bytes for a ward's unit feed (its four queries, the calendar)
-    baseline     the same four statements replayed on the DBAPI connection, rows written by a
-                 minimal iCalendar writer (UID, times, summary, status, attendees, location)
-  feed 304       feeds.feed_state (what a poll with a matching ETag costs)
-    baseline     its statements replayed
-  year report    services.target_reports for the national root's current year (coverage
-                 included), as the admin
-    baseline     its statements replayed
-The statements of each baseline are captured from the application's own run on that size
-(SQLAlchemy's before_cursor_execute), so the ratio app / baseline is what the application
-adds to its SQL. Prints medians per size, the ratios, the growth from the smallest size to the
-largest, and the machine's load. Goal: the year report under 300 ms at the largest size on
-PostgreSQL.
+Each size gets its own database built by benchmarks/national.py (SQLite files bench-<size>.db
+in --workdir or a temporary directory; PostgreSQL databases named after DATABASE_URL's, e.g.
+bench_10000). Every request goes through Flask's test client, so it runs as the server runs
+it: read-only requests in one snapshot transaction ending with COMMIT, on the engine's pooled
+connection, which lives from request to request (psycopg's prepared statements and their
+plans persist, as SQLite's statement cache does).
+
+The feed: the busiest ward with a feed token (by an actual count of its sittings in the feed's
+window). Each trial disposes of the engine (a new connection), then sends --requests rounds;
+in each round, in a rotating order:
+  feed 200       GET /calendar/unit/<token>.ics
+  feed 304       the same with the ETag (what a poll costs; its statements are the ETag's)
+  feed SQL       the feed request's own statements, captured from the app's run, replayed on
+                 the same pooled DBAPI connection in one transaction ending with COMMIT, rows
+                 written by a minimal iCalendar writer
+Prints the medians of requests 1-10 (a connection's first) and of requests 20-60 (its steady
+state: prepared statements, plans) apart, over all trials, and their ratios.
+
+The year report of the national root, as the admin, then --rounds interleaved rounds of:
+  report page    GET /reports?unit=VN&period=year (session cookie)
+  report API     GET /api/v1/reports/targets?unit=VN&period=year (bearer token)
+each beside the replay of its own statements. Goals (issue 25, at 1 M on PostgreSQL): the
+feed's steady state <= 1.5x its first requests and <= 50 ms; the report page <= 1.5x its SQL.
 """
 import argparse
 import os
@@ -34,17 +40,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import sqlalchemy as sa  # noqa: E402
 
-from benchmarks.national import fresh_schema, generate  # noqa: E402
+from benchmarks.national import PASSWORD, fresh_schema, generate  # noqa: E402
 from scheduler import create_app  # noqa: E402
 from scheduler.auth.models import User  # noqa: E402
 from scheduler.calendar import feeds  # noqa: E402
-from scheduler.core.timeutil import today_local, utcnow  # noqa: E402
+from scheduler.core.timeutil import utcnow  # noqa: E402
 from scheduler.extensions import db  # noqa: E402
-from scheduler.reports import services  # noqa: E402
-from scheduler.reports.periods import parse_period  # noqa: E402
+from scheduler.meetings.models import Meeting, Occurrence, meeting_participant  # noqa: E402
 from scheduler.units.models import Unit  # noqa: E402
 
-KINDS = ("feed 200", "feed 304", "year report")
+FEED_KINDS = ("feed 200", "feed 304", "feed SQL")
+REPORT_KINDS = ("report page", "report page SQL", "report API", "report API SQL")
+REPORT_QUERY = "unit=VN&period=year"
+FIRST, STEADY = (1, 10), (20, 60)  # request numbers (1-based, inclusive) of each phase
 
 
 def load() -> str:
@@ -52,13 +60,16 @@ def load() -> str:
 
 
 def make_app(url: str):
-    return create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "TESTING": True})
+    return create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "TESTING": True,
+                       "WTF_CSRF_ENABLED": False})
 
 
 def size_url(url: str, size: int, workdir: str) -> str:
+    """Each size's database: a SQLite file, or a PostgreSQL database named after the given one
+    (created when missing), as benchmarks/booking.py names them."""
     if not url:
-        return f"sqlite:///{workdir}/pages-{size}.db"
-    name = f"{url.rsplit('/', 1)[-1]}_pages_{size}"
+        return f"sqlite:///{workdir}/bench-{size}.db"
+    name = f"{url.rsplit('/', 1)[-1]}_{size}"
     admin = sa.create_engine(make_app(url).config["SQLALCHEMY_DATABASE_URI"], isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         if not conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first():
@@ -85,7 +96,8 @@ class Capture:
 
 
 def replay(engine, statements) -> list[list]:
-    """The captured statements on one DBAPI connection, in one transaction; their rows."""
+    """The captured statements on the pool's DBAPI connection (the one the requests use), in
+    one transaction ending with COMMIT as the app's read-only requests do; their rows."""
     raw = engine.raw_connection()
     try:
         cursor = raw.cursor()
@@ -93,7 +105,7 @@ def replay(engine, statements) -> list[list]:
         for statement, parameters in statements:
             cursor.execute(statement, parameters)
             results.append(cursor.fetchall() if cursor.description else [])
-        raw.rollback()
+        raw.commit()
         return results
     finally:
         raw.close()
@@ -104,10 +116,23 @@ def stamp(value) -> str:
     return text[:19].replace("-", "").replace(":", "").replace(" ", "T") + "Z"
 
 
-def minimal_feed(results) -> bytes:
-    """VEVENTs of the feed's rows: meetings, sittings, participants, rooms (feed_meetings'
-    four queries, in that order)."""
-    meetings, sittings, participants, rooms = results[-4:]
+FEED_ROWS = ("SELECT meeting.id, meeting.uid", "SELECT occurrence.meeting_id",
+             "SELECT meeting_participant.meeting_id", "SELECT meeting_room.meeting_id")
+
+
+def feed_rows(statements, results) -> list[list]:
+    """The rows of feed_meetings' queries of meetings, sittings, participants and rooms."""
+    found = {}
+    for (statement, _parameters), rows in zip(statements, results):
+        for prefix in FEED_ROWS:
+            if " ".join(statement.split()).startswith(prefix):
+                found[prefix] = rows
+    return [found[prefix] for prefix in FEED_ROWS]
+
+
+def minimal_feed(statements, results) -> bytes:
+    """VEVENTs of the feed's rows: UID, times, summary, status, location, attendees."""
+    meetings, sittings, participants, rooms = feed_rows(statements, results)
     by_meeting = {}
     for row in participants:
         by_meeting.setdefault(row[0], []).append(f"ATTENDEE;CN={row[1]}:mailto:{row[2]}")
@@ -116,7 +141,7 @@ def minimal_feed(results) -> bytes:
         places.setdefault(row[0], []).append(row[1])
     titles = {row[0]: (row[1], row[2]) for row in meetings}
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//baseline//EN"]
-    for meeting_id, start, end, _original, status in sittings:
+    for meeting_id, start, end, _original, status in (row[:5] for row in sittings):
         uid, title = titles[meeting_id]
         lines += ["BEGIN:VEVENT", f"UID:{uid}", f"DTSTART:{stamp(start)}", f"DTEND:{stamp(end)}",
                   f"SUMMARY:{title}", f"STATUS:{'CANCELLED' if status == 'cancelled' else 'CONFIRMED'}",
@@ -138,6 +163,33 @@ def generated_size(url: str) -> int | None:
         engine.dispose()
 
 
+def busiest_feed_ward() -> tuple[str, int]:
+    """The ward with a feed token (its staff vp_<code>) taking part in most sittings of the
+    feed's window, and that count."""
+    start, end = feeds.window(utcnow())
+    taking_part = sa.union_all(
+        sa.select(Meeting.id.label("meeting_id"), Meeting.host_unit_id.label("unit_id")),
+        sa.select(meeting_participant.c.meeting_id, meeting_participant.c.unit_id)).subquery()
+    count = sa.func.count(Occurrence.id)
+    return db.session.execute(
+        sa.select(Unit.code, count).join(User, User.unit_id == Unit.id)
+        .join(taking_part, taking_part.c.unit_id == Unit.id)
+        .join(Occurrence, Occurrence.meeting_id == taking_part.c.meeting_id)
+        .where(User.username.like("vp\\_%", escape="\\"), Occurrence.start_at >= start,
+               Occurrence.start_at < end)
+        .group_by(Unit.code).order_by(count.desc(), Unit.code).limit(1)).one()
+
+
+def signed_in_client(app):
+    """A test client signed in as the admin (session cookie), and the admin's API token."""
+    client = app.test_client()
+    answer = client.post("/login", data={"username": "admin", "password": PASSWORD})
+    assert answer.status_code == 302, f"sign-in answered {answer.status_code}"
+    answer = client.post("/api/v1/tokens", json={"username": "admin", "password": PASSWORD})
+    assert answer.status_code in (200, 201), f"token answered {answer.status_code}"
+    return client, {"Authorization": f"Bearer {answer.get_json()['token']}"}
+
+
 def prepare(url: str, size: int, divisions, reuse: bool = False) -> dict:
     app = make_app(url)
     kept = reuse and generated_size(url) == size
@@ -147,54 +199,132 @@ def prepare(url: str, size: int, divisions, reuse: bool = False) -> dict:
         else:
             fresh_schema()
             generate(size, divisions)
-        # the ward whose feed is read: the one taking part in most of the coming year
-        ward = db.session.scalar(sa.select(Unit).join(User, User.unit_id == Unit.id)
-                                 .where(User.username.like("vp\\_%", escape="\\"))
-                                 .order_by(Unit.id).limit(1))
-        ward_id = ward.id
+        for table in ("login_attempt", "login_throttle"):  # an earlier run's sign-ins
+            db.session.execute(sa.text(f"DELETE FROM {table}"))
+        db.session.commit()
+        ward, sittings = busiest_feed_ward()
         db.session.remove()
-    return {"app": app, "ward_id": ward_id, "baselines": {}}
+    print(f"  feed of ward {ward}: {sittings:,} sittings in its window (the busiest ward with a feed)",
+          flush=True)
+    client, bearer = signed_in_client(app)
+    setup = {"app": app, "client": client, "bearer": bearer, "statements": {},
+             "feed": f"/calendar/unit/feed-{ward}.ics"}
+    setup["etag"] = client.get(setup["feed"]).headers["ETag"]
+    return setup
 
 
-def run_app(setup: dict, kind: str):
+def request(setup: dict, kind: str) -> None:
+    """One request of the kind through the test client, checked."""
+    client = setup["client"]
+    if kind == "feed 200":
+        answer, expected = client.get(setup["feed"]), 200
+    elif kind == "feed 304":
+        answer, expected = client.get(setup["feed"], headers={"If-None-Match": setup["etag"]}), 304
+    elif kind == "report page":
+        answer, expected = client.get(f"/reports?{REPORT_QUERY}"), 200
+    else:
+        answer, expected = client.get(f"/api/v1/reports/targets?{REPORT_QUERY}",
+                                      headers=setup["bearer"]), 200
+    assert answer.status_code == expected, f"{kind}: {answer.status_code}"
+    answer.close()
+
+
+def capture(setup: dict) -> None:
+    """The statements each request sends (its baseline replays them)."""
     app = setup["app"]
     with app.app_context():
-        now = utcnow()
-        if kind == "year report":
-            admin = db.session.scalar(sa.select(User).where(User.username == "admin"))
-            scope = Unit.by_code("VN")
-            period = parse_period({"period": "year"}, today_local())
-            services.target_reports(admin, scope, period, now, today_local())
-        else:
-            ward = db.session.get(Unit, setup["ward_id"])
-            if kind == "feed 200":
-                feeds.feed_bytes("unit", ward, now)
-            else:
-                feeds.feed_state("unit", ward, now)
-        db.session.remove()
-
-
-def capture_baseline(setup: dict, kind: str) -> None:
-    with setup["app"].app_context():
         engine = db.engine
+    setup["engine"] = engine
+    for kind in ("feed 200", "report page", "report API"):
         with Capture(engine) as seen:
-            run_app(setup, kind)
-        # the signed-in admin and the scope are the request's, not the report's: kept anyway
-        setup["baselines"][kind] = seen.statements
-        setup["engine"] = engine
+            request(setup, kind)
+        setup["statements"][f"{kind.replace(' 200', '')} SQL"] = seen.statements
 
 
-def run_baseline(setup: dict, kind: str):
-    results = replay(setup["engine"], setup["baselines"][kind])
-    if kind == "feed 200":
-        minimal_feed(results)
+def run(setup: dict, kind: str) -> float:
+    """Milliseconds of one turn: a request, or a replay of a request's statements."""
+    began = time.perf_counter()
+    if kind.endswith(" SQL"):
+        statements = setup["statements"][kind]
+        results = replay(setup["engine"], statements)
+        if kind == "feed SQL":
+            minimal_feed(statements, results)
+    else:
+        request(setup, kind)
+    return (time.perf_counter() - began) * 1000
+
+
+def rotated(kinds, turn: int):
+    shift = turn % len(kinds)
+    return kinds[shift:] + kinds[:shift]
+
+
+def feed_trials(setup: dict, trials: int, requests: int) -> dict:
+    """{kind: [[ms of request 1, 2, …] of each trial]}; each trial on a new connection."""
+    times = {kind: [] for kind in FEED_KINDS}
+    for _trial in range(trials):
+        setup["engine"].dispose()  # the next request opens a new connection
+        for kind in FEED_KINDS:
+            times[kind].append([])
+        for number in range(requests):
+            for kind in rotated(FEED_KINDS, number):
+                times[kind][-1].append(run(setup, kind))
+    return times
+
+
+def phase_median(series: list[list[float]], phase: tuple[int, int]) -> float:
+    first, last = phase
+    return statistics.median(t for trial in series for t in trial[first - 1:last])
+
+
+def print_feed(times: dict, trials: int, requests: int) -> dict:
+    steady = (STEADY[0], min(STEADY[1], requests))
+    print(f"\nfeed, median ms over {trials} connections (requests {FIRST[0]}-{FIRST[1]} and "
+          f"{steady[0]}-{steady[1]} of each):")
+    print(f"  {'':<10}{'first':>9}{'steady':>9}{'steady/first':>14}")
+    figures = {}
+    for kind in FEED_KINDS:
+        figures[kind] = (phase_median(times[kind], FIRST), phase_median(times[kind], steady))
+        print(f"  {kind:<10}{figures[kind][0]:9.1f}{figures[kind][1]:9.1f}"
+              f"{figures[kind][1] / figures[kind][0]:13.2f}x")
+    for base in ("feed 304", "feed SQL"):
+        print(f"  feed 200 / {base}: first {figures['feed 200'][0] / figures[base][0]:.1f}x, "
+              f"steady {figures['feed 200'][1] / figures[base][1]:.1f}x")
+    return figures
+
+
+def report_rounds(setup: dict, rounds: int, warmup: int) -> dict:
+    times = {kind: [] for kind in REPORT_KINDS}
+    for number in range(rounds + warmup):
+        for kind in rotated(REPORT_KINDS, number):
+            elapsed = run(setup, kind)
+            if number >= warmup:
+                times[kind].append(elapsed)
+    median = {kind: statistics.median(values) for kind, values in times.items()}
+    print(f"\nyear report of VN, median ms of {rounds} interleaved rounds:")
+    for kind in ("report page", "report API"):
+        print(f"  {kind:<12}{median[kind]:8.1f}   its SQL replayed {median[kind + ' SQL']:8.1f}"
+              f"   ratio {median[kind] / median[kind + ' SQL']:.2f}x")
+    return median
+
+
+def goals(feed: dict, report: dict) -> None:
+    first, steady = feed["feed 200"]
+    checks = [(f"feed steady {steady:.1f} ms <= 1.5x first ({first:.1f} ms)", steady <= 1.5 * first),
+              (f"feed steady {steady:.1f} ms <= 50 ms", steady <= 50),
+              (f"report page {report['report page'] / report['report page SQL']:.2f}x its SQL <= 1.5x",
+               report["report page"] <= 1.5 * report["report page SQL"])]
+    for text, ok in checks:
+        print(f"  {'met' if ok else 'NOT met'}: {text}")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default="10000,100000")
-    parser.add_argument("--rounds", type=int, default=30)
-    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--sizes", default="10000")
+    parser.add_argument("--trials", type=int, default=5, help="connections the feed is timed on")
+    parser.add_argument("--requests", type=int, default=60, help="feed rounds on each connection")
+    parser.add_argument("--rounds", type=int, default=20, help="year report rounds")
+    parser.add_argument("--warmup", type=int, default=3, help="untimed year report rounds first")
     parser.add_argument("--divisions", help="see benchmarks/national.py (e.g. 0.6.0's 10,051 wards)")
     parser.add_argument("--reuse", action="store_true",
                         help="keep a size's database when it already holds that many meetings "
@@ -202,7 +332,8 @@ def main() -> int:
     parser.add_argument("--workdir", help="where the SQLite files live (default: a temporary "
                                           "directory, removed at the end)")
     args = parser.parse_args()
-    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+    if args.requests < STEADY[0]:
+        parser.error(f"--requests must reach the steady state ({STEADY[0]})")
     url = os.environ.get("DATABASE_URL", "")
     if url and "bench" not in url.rsplit("/", 1)[-1]:
         raise SystemExit(f"refusing {url}: the database's name must contain 'bench'")
@@ -210,41 +341,15 @@ def main() -> int:
     files = args.workdir or workdir.name  # --workdir is kept, the temporary directory is not
     Path(files).mkdir(parents=True, exist_ok=True)
     print(f"feed and year report on {'postgresql' if url else 'sqlite'}; load {load()}", flush=True)
-    setups = {}
-    for size in sizes:
+    for size in (int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()):
         print(f"{size:,} meetings", flush=True)
-        setups[size] = prepare(size_url(url, size, files), size, args.divisions, args.reuse)
-        for kind in KINDS:
-            capture_baseline(setups[size], kind)
-    turns = [(size, kind, which) for size in sizes for kind in KINDS for which in ("app", "baseline")]
-    times = {turn: [] for turn in turns}
-    for round_ in range(args.rounds + args.warmup):
-        shift = round_ % len(turns)
-        for size, kind, which in turns[shift:] + turns[:shift]:
-            began = time.perf_counter()
-            (run_app if which == "app" else run_baseline)(setups[size], kind)
-            if round_ >= args.warmup:
-                times[(size, kind, which)].append(time.perf_counter() - began)
-    print(f"load after: {load()}\n")
-    median = {turn: statistics.median(t) * 1000 for turn, t in times.items()}
-    print(f"{'median ms':<26}" + "".join(f"{s:>12,}" for s in sizes))
-    for kind in KINDS:
-        for which in ("app", "baseline"):
-            print(f"{kind + ' ' + which:<26}" + "".join(f"{median[(s, kind, which)]:>12.1f}" for s in sizes))
-        print(f"{'  app / baseline':<26}" + "".join(
-            f"{median[(s, kind, 'app')] / median[(s, kind, 'baseline')]:>11.2f}x" for s in sizes))
-    if len(sizes) > 1:
-        small, large = min(sizes), max(sizes)
-        print(f"growth {small:,} -> {large:,} (app; baseline): " + ", ".join(
-            f"{kind} {median[(large, kind, 'app')] / median[(small, kind, 'app')]:.2f}x; "
-            f"{median[(large, kind, 'baseline')] / median[(small, kind, 'baseline')]:.2f}x"
-            for kind in KINDS))
-    report = median[(max(sizes), "year report", "app")]
-    print(f"year report at {max(sizes):,}: {report:.0f} ms "
-          + ("(goal < 300 ms met)" if report < 300 else "(goal < 300 ms NOT met)"))
-    for setup in setups.values():
-        with setup["app"].app_context():
-            db.engine.dispose()
+        setup = prepare(size_url(url, size, files), size, args.divisions, args.reuse)
+        capture(setup)
+        feed = print_feed(feed_trials(setup, args.trials, args.requests), args.trials, args.requests)
+        report = report_rounds(setup, args.rounds, args.warmup)
+        print(f"load after: {load()}")
+        goals(feed, report)
+        setup["engine"].dispose()
     return 0
 
 
