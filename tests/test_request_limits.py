@@ -82,3 +82,25 @@ def test_the_refusal_speaks_english_to_an_english_reader(client, auth, paperless
     refused = post_document(client, paperless.id, pdf_of(25 * MIB))
     assert refused.status_code == 413
     assert "The document is larger than allowed (20 MB)." in refused.get_data(as_text=True)
+
+
+def test_a_field_whose_name_cannot_be_read_is_a_400_not_a_500(app, client, auth, tree):
+    """A multipart field name werkzeug cannot read (here a quoted name ending in a backslash)
+    reaches the form as None; the API's CSRF check for a request carrying both a bearer token
+    and a session cookie read every name and answered 500 (found by the fuzzer)."""
+    from scheduler.auth import services as auth_services
+    from scheduler.extensions import db
+
+    raw, _ = auth_services.issue_token(tree.users.ward_staff)
+    db.session.commit()
+    auth.login("vp_phucxa")  # the session cookie beside the token
+    boundary = "b0undary"
+    body = (f'--{boundary}\r\nContent-Disposition: form-data; name="odd\\"\r\n\r\nx\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n\r\n'
+            f'%PDF-1.4\r\n--{boundary}--\r\n').encode()
+    for path in ("/api/v1/meetings/1/documents", "/meetings/1/documents"):
+        response = client.post(path, data=body, headers={
+            "Authorization": f"Bearer {raw}",
+            "Content-Type": f"multipart/form-data; boundary={boundary}"})
+        assert response.status_code == 400, (path, response.status_code)
+        assert "UTF-8" in response.get_data(as_text=True)

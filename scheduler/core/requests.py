@@ -181,3 +181,17 @@ def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = IdConverter
     app.json = CheckedJSONProvider(app)
     app.before_request(_limit_body)
+    app.before_request(_refuse_unreadable_field_names)
+
+
+UNREADABLE_FIELD = _l("Dữ liệu gửi lên có tên trường không đọc được (không phải UTF-8).")
+
+
+def _refuse_unreadable_field_names() -> None:
+    """A multipart field whose name is not UTF-8 reaches the form with the name None, which
+    the CSRF check (Flask-WTF reads every field's name) and the views cannot handle: such a
+    request is refused before them, as the malformed request it is (found by the fuzzer)."""
+    if request.mimetype != "multipart/form-data":
+        return
+    if any(key is None for source in (request.form, request.files) for key in source.keys()):
+        raise _refusal(BadRequest, UNREADABLE_FIELD)
