@@ -184,14 +184,22 @@ def init_app(app: Flask) -> None:
     app.before_request(_refuse_unreadable_field_names)
 
 
+def _api_without_cookie() -> bool:
+    session_cookie = current_app.session_interface.get_cookie_name(current_app)
+    remember_cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+    return request.path.startswith("/api/") and not (
+        session_cookie in request.cookies or remember_cookie in request.cookies)
+
+
 UNREADABLE_FIELD = _l("Dữ liệu gửi lên có tên trường không đọc được (không phải UTF-8).")
 
 
 def _refuse_unreadable_field_names() -> None:
-    """A multipart field whose name is not UTF-8 reaches the form with the name None, which
-    the CSRF check (Flask-WTF reads every field's name) and the views cannot handle: such a
-    request is refused before them, as the malformed request it is (found by the fuzzer)."""
-    if request.mimetype != "multipart/form-data":
-        return
+    """A multipart field whose name cannot be read reaches the form with the name None, which
+    the CSRF check (Flask-WTF reads every field's name) cannot handle: a request that will be
+    CSRF-checked (a page's form, an API call with a session cookie) is refused before it, as
+    the malformed request it is (found by the fuzzer)."""
+    if request.mimetype != "multipart/form-data" or _api_without_cookie():
+        return  # a bearer client's upload skips the CSRF check; its odd field is ignored
     if any(key is None for source in (request.form, request.files) for key in source.keys()):
         raise _refusal(BadRequest, UNREADABLE_FIELD)
