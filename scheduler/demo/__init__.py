@@ -2,13 +2,14 @@
 import click
 from flask.cli import with_appcontext
 
+from ..core.db_setup import writing
+from ..extensions import db
+
 
 @click.command("seed-demo")
 @with_appcontext
 def seed_demo_command():
     """Load the Hà Nội demo data (idempotent: running it again keeps existing data)."""
-    from ..core.db_setup import writing
-    from ..extensions import db
     from .seed import seed_demo
 
     with writing():  # beside a running server (see cli.writes)
