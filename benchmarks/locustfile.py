@@ -6,7 +6,7 @@ limits the rates (load.py shows it by running hello with one and two Locust proc
 LOAD_PHASE picks what every user does:
   mixed           office staff and provincial administrators at work: week views, the year
                   report, feeds (first read, then 304s), the API's week list, bookings and
-                  invitations, each user pausing 50-200 ms
+                  invitations, each user pausing LOAD_THINK (MIN,MAX seconds)
   hello           GET /hello, a route answering a constant (the server's ceiling on this machine)
   week-fixed      the week view of the busiest ward, this week, for every user (cache hits)
   week-random     the week view of a random busy ward and a random week within a year each
@@ -42,7 +42,7 @@ def _monday(day: date) -> date:
 
 
 class Office(FastHttpUser):
-    wait_time = between(0, 0) if PHASE != "mixed" else between(0.05, 0.2)
+    wait_time = between(*(float(part) for part in os.environ.get("LOAD_THINK", "0,0").split(",")))
 
     def on_start(self):
         # numbered apart in each Locust process (load.py may run two)
