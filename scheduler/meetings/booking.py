@@ -2,7 +2,7 @@
 join online, the rooms' rules, the free check, and writing occurrences with their reservations
 so that a concurrent booking loses cleanly (409, never 500)."""
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -12,8 +12,8 @@ from ..core.access import allowed
 from ..core.errors import Conflict, Forbidden
 from ..core.timeutil import LOCAL_TZ, format_date_vi, today_local, utcnow
 from ..extensions import db
+from . import checking, planning
 from . import conflicts as conflict_rules
-from . import rules
 from .inputs import invalid
 from .models import Meeting, Occurrence, Reservation
 
@@ -40,34 +40,48 @@ def endpoint_plan(host_unit, participants, online: bool, hybrid: bool = False) -
     so the form can offer to remove them in one click)."""
     if not online:
         return []
-    units = [host_unit, *participants]
-    found = conflict_rules.vc_endpoints(units)
-    missing = [u for u in units if u.id not in found]
-    if hybrid and host_unit.id in found:
-        return [found[u.id] for u in units if u.id in found]
+    mode = "hybrid" if hybrid else "online"
+    vc = conflict_rules.vc_endpoints([host_unit, *participants])
+    endpoints, missing = planning.choose_endpoints(host_unit, participants, mode, vc)
     if missing:
-        field = "host_unit" if host_unit in missing and len(missing) == 1 else "participants"
-        names = ", ".join(f"{u.name} ({u.code})" for u in missing)
-        message = _("Đơn vị chưa triển khai hội nghị truyền hình, không thể họp trực tuyến: "
-                    "%(names)s", names=names)
-        if field == "participants" and host_unit not in missing:
-            message += " " + _("Chọn hình thức trực tiếp kết hợp trực tuyến để các đơn vị này dự "
-                               "trực tiếp, hoặc bỏ các đơn vị này khỏi thành phần.")
-        error = invalid({field: message})
-        error.details["units_without_vc"] = [u.code for u in missing if u is not host_unit]
-        raise error
-    return [found[u.id] for u in units]
+        plan = planning.Plan((), (), (), (), (), True, timedelta(0), "scheduled", missing)
+        refuse(checking.video_conference_problems(plan, host_unit), plan, [])
+    return list(endpoints)
 
 
 def check_room_rules(rooms, instances, holiday_reason) -> None:
-    today = today_local()
-    problems: dict[str, list[str]] = {}
-    for start, end in instances:
-        for field, problem in rules.slot_problems(rooms, start, end, today, holiday_reason):
-            if problem not in problems.setdefault(field, []):
-                problems[field].append(problem)
-    if problems:
-        raise invalid({field: " ".join(messages[:5]) for field, messages in problems.items()})
+    sittings = tuple(planning.Sitting(start, end, start, "scheduled") for start, end in instances)
+    plan = planning.Plan(tuple(instances), sittings, (), (), (), False, timedelta(0), "scheduled")
+    refuse(checking.room_rule_problems(rooms, plan, today_local(), holiday_reason), plan, rooms)
+
+
+def vc_of(host_unit, participants, mode: str) -> dict[int, int]:
+    """What a plan needs to know of the units' video conference (read before planning)."""
+    if not planning.is_online(mode):
+        return {}
+    return conflict_rules.vc_endpoints([host_unit, *participants])
+
+
+def overlapping(plan: planning.Plan, exclude_meeting_id=None) -> list[dict]:
+    """The reservations of other bookings overlapping the plan's (read before the check)."""
+    return conflict_rules.find_conflicts(plan.needs, exclude_meeting_id)
+
+
+def refuse(problems, plan: planning.Plan, rooms, exclude_meeting_id=None) -> None:
+    """Raise the refusal for a check's problems (nothing when there are none): every field's
+    problem together in one 422, else the 409 naming the clashing bookings and the next free
+    slot."""
+    errors = checking.field_errors(problems)
+    if errors:
+        error = invalid(errors)
+        vc = [p.units_without_vc for p in problems if p.units_without_vc is not None]
+        if vc:
+            error.details["units_without_vc"] = list(vc[0])
+        raise error
+    clashes = [item for p in problems for item in p.clashes]
+    if clashes:
+        raise conflict_error(clashes, plan.needs, list(plan.instances), rooms,
+                             exclude_meeting_id=exclude_meeting_id)
 
 
 def describe_conflicts(found: list[dict], instances) -> list[dict]:
@@ -142,6 +156,13 @@ def new_occurrence(start, end, original, live_status: str, mode: str) -> Occurre
         return Occurrence(start_at=start, end_at=end, original_start=original, status="held",
                           held_mode=mode)
     return Occurrence(start_at=start, end_at=end, original_start=original, status=live_status)
+
+
+def occurrence_of(sitting: planning.Sitting) -> Occurrence:
+    """A planned sitting as the row to write."""
+    return Occurrence(start_at=sitting.start, end_at=sitting.end,
+                      original_start=sitting.original_start, status=sitting.status,
+                      held_mode=sitting.held_mode)
 
 
 def flush_guarded(needs, instances, rooms, exclude_meeting_id=None, exclude_occurrence_id=None,

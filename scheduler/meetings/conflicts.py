@@ -9,7 +9,6 @@ range, which is exactly the ix_reservation_resource index; the lower bound exist
 reservation is longer than MAX_MEETING_HOURS plus the lead time, so the index range stays
 small however long the history grows.
 """
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -24,21 +23,11 @@ from ..units.models import Unit
 from . import rules
 from .inputs import MAX_MEETING_HOURS
 from .models import Meeting, Occurrence, Reservation
+from .planning import Need
 
 RESERVATION_REACH = timedelta(hours=MAX_MEETING_HOURS + 24)
 NEXT_FREE_WINDOW = timedelta(days=30)
 SLOT_STEP_MINUTES = 15
-
-
-@dataclass(frozen=True)
-class Need:
-    """One resource wanted by one instance of a booking, as plain values (they survive a
-    rolled-back savepoint)."""
-    kind: str
-    resource_id: int
-    starts_at: datetime
-    ends_at: datetime
-    instance: int  # index into the booking's instances
 
 
 def lead_time() -> timedelta:

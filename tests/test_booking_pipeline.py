@@ -1,0 +1,162 @@
+"""The booking path's pure steps, without an app or a database: planning (the request, and for
+a change the meeting as it stands, become the sittings and reservations to write) and checking
+(every rule at once, all problems together)."""
+from datetime import date, datetime, time, timedelta, timezone
+from types import SimpleNamespace
+
+from scheduler.meetings import checking, planning
+from scheduler.meetings.planning import MeetingState, Need, SittingState
+
+UTC = timezone.utc
+LEAD = timedelta(minutes=30)
+NOW = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)  # Monday 2 March 2026, 07:00 in Hà Nội
+TODAY = date(2026, 3, 2)
+
+
+def at(day: int, hour: int = 2) -> datetime:
+    """day of March 2026, hour in UTC (02:00 UTC is 09:00 in Hà Nội)."""
+    return datetime(2026, 3, day, hour, tzinfo=UTC)
+
+
+def unit(uid, code=None, name=None):
+    return SimpleNamespace(id=uid, code=code or f"{uid:05d}", name=name or f"Đơn vị {uid}")
+
+
+def room(rid, **rules):
+    fields = dict(id=rid, name=f"Hội trường {rid}", requires_approval=False, open_from=None,
+                  open_until=None, max_duration_minutes=None, max_advance_days=None)
+    return SimpleNamespace(**{**fields, **rules})
+
+
+HOST, WARD = unit(1), unit(2)
+
+
+def request(instances, rooms=(), mode="in_person", participants=(), rrule=None, skip_dates=(),
+            on_conflict="fail", host=HOST):
+    return SimpleNamespace(
+        host_unit=host, participants=list(participants), rooms=list(rooms), mode=mode,
+        instances=list(instances), rrule=rrule, skip_dates=set(skip_dates),
+        on_conflict=on_conflict, start=instances[0][0], end=instances[0][1])
+
+
+def hour_from(start):
+    return (start, start + timedelta(hours=1))
+
+
+# --- plan: a new booking ----------------------------------------------------------------
+
+def test_a_booking_plans_one_sitting_and_its_reservations():
+    plan = planning.plan_booking(request([hour_from(at(5))], rooms=[room(7), room(3)],
+                                         mode="online", participants=[WARD]),
+                                 vc={1: 11, 2: 12}, lead=LEAD, now=NOW)
+    assert [(s.start, s.status) for s in plan.sittings] == [(at(5), "scheduled")]
+    assert plan.needs == [
+        Need("room", 7, at(5), at(5, 3), 0), Need("room", 3, at(5), at(5, 3), 0),
+        Need("endpoint", 11, at(5) - LEAD, at(5, 3), 0),
+        Need("endpoint", 12, at(5) - LEAD, at(5, 3), 0)]
+
+
+def test_a_room_needing_approval_makes_the_booking_wait():
+    plan = planning.plan_booking(request([hour_from(at(5))], rooms=[room(3, requires_approval=True)]),
+                                 vc={}, lead=LEAD, now=NOW)
+    assert plan.status == plan.meeting_status == "pending"
+
+
+def test_a_booking_already_over_is_recorded_as_held_in_its_mode():
+    plan = planning.plan_booking(request([hour_from(at(1))], mode="hybrid"), vc={1: 11},
+                                 lead=LEAD, now=NOW)
+    assert [(s.status, s.held_mode) for s in plan.sittings] == [("held", "hybrid")]
+    assert plan.meeting_status == "held"
+
+
+def test_skipped_dates_of_a_series_become_exdates_and_keep_their_index():
+    instances = [hour_from(at(day)) for day in (3, 10, 17)]
+    plan = planning.plan_booking(request(instances, rooms=[room(3)], rrule="FREQ=WEEKLY;COUNT=3",
+                                         skip_dates={date(2026, 3, 10)}),
+                                 vc={}, lead=LEAD, now=NOW)
+    assert [s.instance for s in plan.sittings] == [0, 2]
+    assert plan.skipped == (at(10).isoformat(),)
+    assert [n.instance for n in plan.needs] == [0, 2]
+
+
+def test_a_hybrid_meeting_takes_only_the_endpoints_that_exist():
+    endpoints, missing = planning.choose_endpoints(HOST, [WARD], "hybrid", {1: 11})
+    assert (endpoints, missing) == ((11,), ())
+    endpoints, missing = planning.choose_endpoints(HOST, [WARD], "online", {1: 11})
+    assert (endpoints, missing) == ((), (WARD,))
+
+
+def test_leaving_out_clashing_dates_adds_them_to_the_skipped_ones_in_order():
+    instances = [hour_from(at(day)) for day in (3, 10, 17)]
+    plan = planning.plan_booking(request(instances, rrule="FREQ=WEEKLY;COUNT=3", on_conflict="skip",
+                                         skip_dates={date(2026, 3, 17)}),
+                                 vc={}, lead=LEAD, now=NOW)
+    left = planning.leave_out(plan, {0})
+    assert [s.instance for s in left.sittings] == [1]
+    assert left.skipped == (at(3).isoformat(), at(17).isoformat())
+
+
+# --- check ------------------------------------------------------------------------------
+
+def check(plan, rooms=(), found=(), holiday_reason=None, host=HOST):
+    return checking.check(plan, list(rooms), host, holiday_reason, TODAY, list(found))
+
+
+def test_every_problem_is_reported_together():
+    """Units without video conference, a room closed at that hour and a public holiday: all
+    three at once, not the first one only."""
+    closed = room(3, open_from=time(13, 0))
+    holiday = datetime(2026, 4, 30, 2, tzinfo=UTC)  # Ngày Giải phóng miền Nam
+    plan = planning.plan_booking(request([hour_from(holiday)], rooms=[closed], mode="online",
+                                         participants=[WARD]), vc={1: 11}, lead=LEAD, now=NOW)
+    problems = check(plan, rooms=[closed])
+    assert [p.field for p in problems] == ["participants", "rooms", "start"]
+    assert problems[0].units_without_vc == (WARD.code,)
+    errors = checking.field_errors(problems)
+    assert "Phòng Hội trường 3 chỉ mở cửa từ 13:00" in errors["rooms"]
+    assert "ngày nghỉ lễ" in errors["start"]
+
+
+def test_a_reason_opens_a_room_on_a_holiday():
+    holiday = datetime(2026, 4, 30, 2, tzinfo=UTC)
+    plan = planning.plan_booking(request([hour_from(holiday)], rooms=[room(3)]), vc={},
+                                 lead=LEAD, now=NOW)
+    assert check(plan, rooms=[room(3)], holiday_reason="Trực lễ") == []
+
+
+def test_the_host_alone_without_video_conference_is_the_host_field():
+    plan = planning.plan_booking(request([hour_from(at(5))], mode="online"), vc={}, lead=LEAD,
+                                 now=NOW)
+    [problem] = check(plan)
+    assert problem.field == "host_unit" and problem.units_without_vc == ()
+
+
+def test_a_room_rule_broken_by_several_sittings_is_said_once():
+    rooms = [room(3, max_duration_minutes=30)]
+    instances = [hour_from(at(day)) for day in (3, 10)]
+    plan = planning.plan_booking(request(instances, rooms=rooms, rrule="FREQ=WEEKLY;COUNT=2"),
+                                 vc={}, lead=LEAD, now=NOW)
+    assert checking.field_errors(check(plan, rooms=rooms)) == {
+        "rooms": "Phòng Hội trường 3 chỉ cho đặt tối đa 30 phút mỗi lần."}
+
+
+def test_nothing_left_after_skipping_every_date():
+    plan = planning.plan_booking(request([hour_from(at(3))], rrule="FREQ=WEEKLY;COUNT=1",
+                                         skip_dates={date(2026, 3, 3)}),
+                                 vc={}, lead=LEAD, now=NOW)
+    assert [p.field for p in check(plan)] == ["skip_dates"]
+
+
+def test_a_clash_is_a_problem_unless_the_series_skips_clashing_dates():
+    instances = [hour_from(at(day)) for day in (3, 10)]
+    found = [{"instance": 1, "title": "Họp khác"}]
+    failing = planning.plan_booking(request(instances, rrule="FREQ=WEEKLY;COUNT=2"), vc={},
+                                    lead=LEAD, now=NOW)
+    [problem] = check(failing, found=found)
+    assert problem.field is None and problem.clashes == tuple(found)
+    skipping = planning.plan_booking(request(instances, rrule="FREQ=WEEKLY;COUNT=2",
+                                             on_conflict="skip"), vc={}, lead=LEAD, now=NOW)
+    assert check(skipping, found=found) == []
+    # every date clashing: nothing would be left to book
+    every = [{"instance": 0}, {"instance": 1}]
+    assert len(check(skipping, found=every)) == 1
