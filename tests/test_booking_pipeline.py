@@ -160,3 +160,75 @@ def test_a_clash_is_a_problem_unless_the_series_skips_clashing_dates():
     # every date clashing: nothing would be left to book
     every = [{"instance": 0}, {"instance": 1}]
     assert len(check(skipping, found=every)) == 1
+
+
+# --- plan: a change of an existing meeting ----------------------------------------------
+
+def state_of(sittings, rrule=None, status="scheduled", rooms=(), gated=(), mode="in_person",
+             exdates=()):
+    first = sittings[0]
+    return MeetingState(
+        id=9, status=status, start=first.start, end=first.end, rrule=rrule, mode=mode,
+        host_unit_id=HOST.id, room_ids=frozenset(rooms), gated_room_ids=frozenset(gated),
+        participant_ids=frozenset(), exdates=tuple(exdates), sittings=tuple(sittings))
+
+
+def sitting_state(start, status="scheduled", held_mode=None):
+    return SittingState(start, start + timedelta(hours=1), start, status, held_mode)
+
+
+def change(state, values, moves, approver=True, vc=None):
+    return planning.plan_change(state, values, vc or {}, LEAD, NOW, moves, approver)
+
+
+def test_a_new_place_reserves_the_same_sitting_again():
+    state = state_of([sitting_state(at(5))], rooms={3})
+    values = request([hour_from(at(5))], rooms=[room(4)])
+    assert planning.what_changes(state, values) == (False, True)
+    made = change(state, values, moves=False)
+    assert made.replaced == (0,) and not made.moves
+    assert [(s.start, s.status) for s in made.plan.sittings] == [(at(5), "scheduled")]
+    assert [n.resource_id for n in made.plan.needs] == [4]
+
+
+def test_a_running_series_moved_keeps_the_sittings_already_held():
+    rule = "FREQ=WEEKLY;COUNT=3"
+    held, coming = sitting_state(at(1, 2), "held", "in_person"), sitting_state(at(8, 2))
+    last = sitting_state(at(15, 2))
+    state = state_of([held, coming, last], rrule=rule, exdates=[at(15, 2).isoformat()])
+    # the series moves one hour later
+    values = request([hour_from(at(day, 3)) for day in (1, 8, 15)], rrule=rule)
+    assert planning.what_changes(state, values) == (True, False)
+    made = change(state, values, moves=True)
+    assert made.replaced == (1, 2)  # the held sitting stays
+    assert [s.start for s in made.plan.sittings] == [at(8, 3)]  # 15 March stays skipped
+    assert made.plan.skipped == (at(15, 3).isoformat(),)
+
+
+def test_a_move_waits_for_approval_again_unless_an_approver_moves_it():
+    gated = room(3, requires_approval=True)
+    state = state_of([sitting_state(at(5))], rooms={3}, gated={3})
+    values = request([hour_from(at(6))], rooms=[gated])
+    assert change(state, values, moves=True, approver=False).plan.status == "pending"
+    assert change(state, values, moves=True, approver=True).plan.status == "scheduled"
+    # a room needing approval newly taken waits for it, whoever books it
+    state = state_of([sitting_state(at(5))], rooms={4})
+    assert change(state, values, moves=False, approver=True).plan.status == "pending"
+
+
+def test_correcting_the_time_of_a_past_meeting_keeps_the_mode_it_was_held_in():
+    state = state_of([sitting_state(at(1), "held", "online")], status="held", mode="hybrid")
+    values = request([hour_from(at(1, 3))], mode="hybrid")
+    [sitting] = change(state, values, moves=True, vc={1: 11}).plan.sittings
+    assert (sitting.status, sitting.held_mode) == ("held", "online")
+
+
+def test_a_change_leaving_no_sitting_is_refused_on_the_rule():
+    rule = "FREQ=WEEKLY;COUNT=2"
+    state = state_of([sitting_state(at(1)), sitting_state(at(8))], rrule=rule)
+    values = request([hour_from(at(day)) for day in (1, 8)], rrule=rule,
+                     skip_dates={date(2026, 3, 8)})
+    made = change(state, values, moves=True)
+    assert made.plan.sittings == ()
+    assert checking.field_errors(check(made.plan)) == {
+        "rrule": "Không còn buổi họp nào sắp tới theo lịch mới."}

@@ -191,25 +191,40 @@ def _is_past(state: MeetingState, sitting: SittingState, now: datetime) -> bool:
     return bool(state.rrule) and sitting.end <= now
 
 
-def _moved_sittings(state: MeetingState, values, status: str, now: datetime):
-    """The new schedule's sittings still to come (sittings already held keep their date) and
-    the series' skipped dates."""
+def _new_schedule(state: MeetingState, values, now: datetime):
+    """(the new schedule's instances still to come, the series' skipped dates): sittings
+    already held keep their date, and a series drops the dates skipped before and now."""
     taken = {s.original_start for s in state.sittings if _is_past(state, s, now)}
     skip = values.skip_dates | {local_day(datetime.fromisoformat(v)) for v in state.exdates}
-    wanted = [(s, e) for s, e in values.instances
-              if s not in taken and not (values.rrule and (e <= now or local_day(s) in skip))]
-    skipped = tuple(s.isoformat() for s, _e in values.instances
-                    if values.rrule and local_day(s) in skip and s not in taken)
-    # the mode a past meeting was recorded as held in stays when only its time is corrected
+
+    def skipped(start):
+        return bool(values.rrule) and local_day(start) in skip
+
+    wanted = tuple((s, e) for s, e in values.instances
+                   if s not in taken and not (values.rrule and e <= now) and not skipped(s))
+    return wanted, tuple(s.isoformat() for s, _e in values.instances
+                         if skipped(s) and s not in taken)
+
+
+def _recorded_mode(state: MeetingState, now: datetime) -> str | None:
+    """The mode a past single meeting was recorded as held in: it stays when only its time
+    is corrected."""
     recorded = [s.held_mode for s in state.sittings
                 if not _is_past(state, s, now) and s.status == "held" and s.held_mode]
+    return recorded[0] if recorded else None
+
+
+def _moved_sittings(state: MeetingState, values, status: str, now: datetime):
+    """The sittings of the new schedule, with the skipped dates."""
+    wanted, skipped = _new_schedule(state, values, now)
+    recorded = None if values.rrule else _recorded_mode(state, now)
     sittings = []
     for index, (start, end) in enumerate(wanted):
         sitting = new_sitting(start, end, start, status, values.mode, now, index)
-        if sitting.status == "held" and not values.rrule and recorded:
-            sitting = replace(sitting, held_mode=recorded[0])
+        if sitting.status == "held" and recorded:
+            sitting = replace(sitting, held_mode=recorded)
         sittings.append(sitting)
-    return tuple(wanted), tuple(sittings), skipped
+    return wanted, tuple(sittings), skipped
 
 
 def _kept_sittings(state: MeetingState, status: str, now: datetime):
