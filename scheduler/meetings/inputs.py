@@ -224,16 +224,31 @@ def parse_meeting_input(data: dict) -> MeetingInput:
         raise ValidationError(_("Dữ liệu cuộc họp không hợp lệ."))
     errors: dict[str, str] = {}
     values = MeetingInput()
-    values.title = _text(errors, data, "title", TITLE_MAX, required=True)
-    values.chair = _text(errors, data, "chair", CHAIR_MAX)
-    values.agenda = _text(errors, data, "agenda", AGENDA_MAX)
-    values.conclusion = _text(errors, data, "conclusion", AGENDA_MAX)
-    values.holiday_override_reason = _text(errors, data, "holiday_override_reason", REASON_MAX) or None
+    _texts(errors, values, data)
     _choices(errors, values, data)
     values.rooms = _rooms(errors, data.get("rooms") or [])
     values.skip_dates = _skip_dates(errors, data.get("skip_dates"))
     _times(errors, values, data)
-    # a code names the unit holding it on the day of the (first) sitting
+    _units(errors, values, data)
+    _instances(errors, values, data.get("rrule") or None)
+    check_units_exist(errors, values)
+    if errors:
+        raise invalid(errors)
+    return values
+
+
+def _texts(errors, values: MeetingInput, data) -> None:
+    values.title = _text(errors, data, "title", TITLE_MAX, required=True)
+    values.chair = _text(errors, data, "chair", CHAIR_MAX)
+    values.agenda = _text(errors, data, "agenda", AGENDA_MAX)
+    values.conclusion = _text(errors, data, "conclusion", AGENDA_MAX)
+    values.holiday_override_reason = _text(errors, data, "holiday_override_reason",
+                                           REASON_MAX) or None
+
+
+def _units(errors, values: MeetingInput, data) -> None:
+    """The host and the participants; a code names the unit holding it on the day of the
+    (first) sitting."""
     on = local_day(values.start) if values.start else None
     host = data.get("host_unit")
     if not isinstance(host, str) or not host.strip():
@@ -241,9 +256,13 @@ def parse_meeting_input(data: dict) -> MeetingInput:
     else:
         hosts = _unit_codes(errors, "host_unit", [host], on)
         values.host_unit = hosts[0] if hosts else None
-    values.participants = [u for u in _unit_codes(errors, "participants", data.get("participants") or [], on)
+    values.participants = [u for u in _unit_codes(errors, "participants",
+                                                  data.get("participants") or [], on)
                            if values.host_unit is None or u.id != values.host_unit.id]
-    rule = data.get("rrule") or None
+
+
+def _instances(errors, values: MeetingInput, rule) -> None:
+    """Every sitting's (start, end): the RRULE's instances, or the one meeting."""
     if rule is not None and not isinstance(rule, str):
         errors["rrule"] = _("Quy tắc lặp phải là chuỗi RRULE.")
     elif rule:
@@ -258,10 +277,6 @@ def parse_meeting_input(data: dict) -> MeetingInput:
     if values.rrule and values.skip_holidays:
         # the sittings on public holidays become skipped dates (EXDATE), listed on the meeting
         values.skip_dates |= {day for day, _name in holidays_of_series(values.instances)}
-    check_units_exist(errors, values)
-    if errors:
-        raise invalid(errors)
-    return values
 
 
 def check_units_exist(errors: dict[str, str], values: MeetingInput) -> None:

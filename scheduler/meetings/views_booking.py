@@ -25,6 +25,9 @@ from .series import SeriesError, expand
 from ..units.services import units_in_reach
 from .view_helpers import all_active_units, local, rooms_in_reach
 
+FORM_TEMPLATE = "meetings/form.html"
+
+
 def participant_groups(units: list[Unit]) -> list[tuple[str, str]]:
     """The bulk choices offices use, from the tree of the meeting's day: every commune and ward
     of the city in the two-level structure (since 1 July 2025), every ward of a district before
@@ -145,35 +148,58 @@ def _form_version(form: MeetingForm) -> int | None:
 
 def _submit(form: MeetingForm, meeting: Meeting | None, picker: dict):
     """Handle a POST of the booking form; returns a response."""
-    template = "meetings/form.html"
     context = dict(picker, form=form, meeting=meeting)
+    refilled = _refill(form, picker, context)
+    if refilled is not None:
+        return refilled
+    if request.form.get("use_slot"):
+        _apply_slot(form)
+    if not form.validate():
+        return render_template(FORM_TEMPLATE, **context), 422
+    data = form.to_data()
+    data["on_conflict"] = "skip" if request.form.get("on_conflict") == "skip" else "fail"
+    if request.form.get("holidays") == "skip":
+        data["skip_holidays"] = True
+    asked = _confirmation(data, meeting, context)
+    if asked is not None:
+        return asked
+    return _save(form, meeting, data, context)
+
+
+def _refill(form: MeetingForm, picker: dict, context: dict):
+    """The buttons that change the form's participants without saving: add a group, or drop
+    the units an online meeting was refused for. None for any other POST."""
     if request.form.get("add_group"):
         key = request.form["add_group"]
         if key == "selected":  # the group list's button; a link may still name the group itself
             key = request.form.get("group", "")
         added = _group_members(key, picker["all_units"])
         form.participants.data = list(dict.fromkeys(list(form.participants.data or []) + added))
-        return render_template(template, **context)
+        return render_template(FORM_TEMPLATE, **context)
     if request.form.get("drop_units"):
         # "remove these N units" offered after an online meeting was refused for them
         dropped = set(request.form["drop_units"].split())
         form.participants.data = [c for c in form.participants.data or [] if c not in dropped]
-        return render_template(template, dropped=len(dropped), **context)
-    if request.form.get("use_slot"):
-        _apply_slot(form)
-    if not form.validate():
-        return render_template(template, **context), 422
-    data = form.to_data()
-    data["on_conflict"] = "skip" if request.form.get("on_conflict") == "skip" else "fail"
-    if request.form.get("holidays") == "skip":
-        data["skip_holidays"] = True
+        return render_template(FORM_TEMPLATE, dropped=len(dropped), **context)
+    return None
+
+
+def _confirmation(data: dict, meeting: Meeting | None, context: dict):
+    """A new booking asks before it books sittings on public holidays, or records a meeting
+    already over. None when there is nothing to ask."""
     holidays = series_holidays(data) if meeting is None else []
     if holidays and request.form.get("holidays") not in ("skip", "keep"):
         # the sittings on public holidays are listed before anything is booked
-        return render_template(template, holidays=holidays, **context)
+        return render_template(FORM_TEMPLATE, holidays=holidays, **context)
     if meeting is None and data["end"] <= utcnow() and request.form.get("confirm_past") != "1":
         # a past end records the meeting as held at once: a date typo must not do that unasked
-        return render_template(template, past=local(data["start"]), **context)
+        return render_template(FORM_TEMPLATE, past=local(data["start"]), **context)
+    return None
+
+
+def _save(form: MeetingForm, meeting: Meeting | None, data: dict, context: dict):
+    """Book or change through the booking service; commit, or show the form again with the
+    refusal (every problem found) and everything typed kept."""
     try:
         if meeting is None:
             meeting = services.book_meeting(current_user, data)
@@ -182,16 +208,17 @@ def _submit(form: MeetingForm, meeting: Meeting | None, picker: dict):
                                     expected_version=_form_version(form))
     except PreconditionFailed as err:
         db.session.rollback()
-        return render_template(template, general_errors=[err.message], stale=True, **context), 409
+        return render_template(FORM_TEMPLATE, general_errors=[err.message], stale=True,
+                               **context), 409
     except ValidationError as err:
         db.session.rollback()
-        return render_template(template, general_errors=show_error(form, err),
+        return render_template(FORM_TEMPLATE, general_errors=show_error(form, err),
                                refused_without_vc=err.details.get("units_without_vc") or [],
                                **context), 422
     except Conflict as err:
         db.session.rollback()
-        return render_template(template, conflict=_conflict_view(err), series=bool(data["rrule"]),
-                               **context), 409
+        return render_template(FORM_TEMPLATE, conflict=_conflict_view(err),
+                               series=bool(data["rrule"]), **context), 409
     db.session.commit()
     flash(_("Đã lưu cuộc họp “%(title)s”.", title=meeting.title), "success")
     return redirect(url_for("meetings.detail", meeting_id=meeting.id))
