@@ -232,3 +232,40 @@ def test_a_change_leaving_no_sitting_is_refused_on_the_rule():
     assert made.plan.sittings == ()
     assert checking.field_errors(check(made.plan)) == {
         "rrule": "Không còn buổi họp nào sắp tới theo lịch mới."}
+
+
+# --- plan: one sitting moved or taken back -----------------------------------------------
+
+def test_a_moved_sitting_of_a_series_keeps_its_original_start():
+    rule = "FREQ=WEEKLY;COUNT=2"
+    first, second = sitting_state(at(5)), sitting_state(at(12))
+    state = state_of([first, second], rrule=rule, rooms={3})
+    plan = planning.plan_move(state, second, at(13), at(13, 3), ((), ()), LEAD, NOW, True)
+    [sitting] = plan.sittings
+    assert (sitting.start, sitting.original_start, sitting.status) == (at(13), at(12), "scheduled")
+    assert plan.needs == [Need("room", 3, at(13), at(13, 3), 0)]
+    # a single meeting's sitting takes its new start as its own
+    single = state_of([first], rooms={3})
+    [sitting] = planning.plan_move(single, first, at(6), at(6, 3), ((), ()), LEAD, NOW,
+                                   True).sittings
+    assert sitting.original_start == at(6)
+
+
+def test_a_sitting_moved_into_the_past_is_held_and_one_into_a_gated_room_waits():
+    state = state_of([sitting_state(at(5))], rooms={3}, gated={3}, mode="online")
+    moved = state.sittings[0]
+    [past] = planning.plan_move(state, moved, at(1), at(1, 3), ((11,), ()), LEAD, NOW,
+                                True).sittings
+    assert (past.status, past.held_mode) == ("held", "online")
+    [waiting] = planning.plan_move(state, moved, at(6), at(6, 3), ((11,), ()), LEAD, NOW,
+                                   False).sittings
+    assert waiting.status == "pending"
+
+
+def test_a_date_taken_back_has_the_meeting_length_and_waits_with_the_meeting():
+    rule = "FREQ=WEEKLY;COUNT=2"
+    state = state_of([sitting_state(at(5))], rrule=rule, status="pending",
+                     exdates=[at(12).isoformat()])
+    plan = planning.plan_restore(state, at(12), ((), ()), LEAD, NOW, True)
+    [sitting] = plan.sittings
+    assert (sitting.start, sitting.end, sitting.status) == (at(12), at(12, 3), "pending")

@@ -62,12 +62,14 @@ def vc_of(host_unit, participants, mode: str) -> dict[int, int]:
     return conflict_rules.vc_endpoints([host_unit, *participants])
 
 
-def overlapping(plan: planning.Plan, exclude_meeting_id=None) -> list[dict]:
+def overlapping(plan: planning.Plan, exclude_meeting_id=None,
+                exclude_occurrence_id=None) -> list[dict]:
     """The reservations of other bookings overlapping the plan's (read before the check)."""
-    return conflict_rules.find_conflicts(plan.needs, exclude_meeting_id)
+    return conflict_rules.find_conflicts(plan.needs, exclude_meeting_id, exclude_occurrence_id)
 
 
-def refuse(problems, plan: planning.Plan, rooms, exclude_meeting_id=None) -> None:
+def refuse(problems, plan: planning.Plan, rooms, exclude_meeting_id=None,
+           exclude_occurrence_id=None) -> None:
     """Raise the refusal for a check's problems (nothing when there are none): every field's
     problem together in one 422, else the 409 naming the clashing bookings and the next free
     slot."""
@@ -81,7 +83,20 @@ def refuse(problems, plan: planning.Plan, rooms, exclude_meeting_id=None) -> Non
     clashes = [item for p in problems for item in p.clashes]
     if clashes:
         raise conflict_error(clashes, plan.needs, list(plan.instances), rooms,
-                             exclude_meeting_id=exclude_meeting_id)
+                             exclude_meeting_id, exclude_occurrence_id)
+
+
+def meeting_state(meeting, occurrences) -> planning.MeetingState:
+    """The meeting as a change is planned from, as plain data."""
+    return planning.MeetingState(
+        id=meeting.id, status=meeting.status, start=meeting.start_at, end=meeting.end_at,
+        rrule=meeting.rrule, mode=meeting.mode, host_unit_id=meeting.host_unit_id,
+        room_ids=frozenset(r.id for r in meeting.rooms),
+        gated_room_ids=frozenset(r.id for r in meeting.rooms if r.requires_approval),
+        participant_ids=frozenset(u.id for u in meeting.participants),
+        exdates=tuple(meeting.exdates or ()),
+        sittings=tuple(planning.SittingState(o.start_at, o.end_at, o.original_start, o.status,
+                                             o.held_mode) for o in occurrences))
 
 
 def describe_conflicts(found: list[dict], instances) -> list[dict]:

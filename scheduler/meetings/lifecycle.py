@@ -14,9 +14,9 @@ from ..audit.services import record
 from ..core.access import require
 from ..core.errors import Conflict, ValidationError
 from ..core.i18n import stored_text
-from ..core.timeutil import format_datetime_vi, utcnow
+from ..core.timeutil import format_datetime_vi, today_local, utcnow
 from ..extensions import db
-from . import booking
+from . import booking, checking, planning
 from . import conflicts as conflict_rules
 from .events import meeting_changed
 from .inputs import MAX_MEETING_HOURS, invalid, parse_datetime, range_problem
@@ -102,24 +102,26 @@ def _times(start, end):
     return values["start"], values["end"]
 
 
-def _check_slot(meeting, start, end, exclude_occurrence_id=None, exclude_meeting_id=None):
-    online = meeting.is_online
-    endpoint_ids = booking.endpoint_plan(meeting.host_unit, meeting.participants, online,
-                                         hybrid=meeting.mode == "hybrid")
+def _checked_slot(actor, meeting, plan_for, exclude_meeting_id=None,
+                  exclude_occurrence_id=None) -> planning.Plan:
+    """Plan one sitting with `plan_for(state, endpoints, lead, now, approver)` and check it as a
+    booking is checked; the plan when nothing stands in the way."""
+    state = booking.meeting_state(meeting, list(meeting.occurrences))
+    endpoints = planning.choose_endpoints(
+        meeting.host_unit, meeting.participants, meeting.mode,
+        booking.vc_of(meeting.host_unit, meeting.participants, meeting.mode))
+    plan = plan_for(state, endpoints, conflict_rules.lead_time(), utcnow(),
+                    not booking.needs_approval(actor, meeting.rooms))
     rooms = list(meeting.rooms)
-    booking.check_room_rules(rooms, [(start, end)], meeting.holiday_override_reason)
-    needs = conflict_rules.needs_for([(start, end)], rooms, endpoint_ids, online)
-    found = conflict_rules.find_conflicts(needs, exclude_meeting_id, exclude_occurrence_id)
-    if found:
-        raise booking.conflict_error(found, needs, [(start, end)], rooms, exclude_meeting_id,
-                                     exclude_occurrence_id)
-    return needs, endpoint_ids
+    found = booking.overlapping(plan, exclude_meeting_id, exclude_occurrence_id)
+    booking.refuse(checking.check(plan, rooms, meeting.host_unit, meeting.holiday_override_reason,
+                                  today_local(), found),
+                   plan, rooms, exclude_meeting_id, exclude_occurrence_id)
+    return plan
 
 
 def move_occurrence(actor, occurrence: Occurrence, start, end, expected_version=None):
-    """Move one sitting; the others stay. The sitting keeps its original_start, which is the
-    RECURRENCE-ID calendars use to replace that one instance. A sitting in a room that needs
-    approval goes back to waiting for it, unless an approver moves it."""
+    """Move one sitting; the others stay (see planning.plan_move)."""
     meeting = occurrence.meeting
     start, end = _times(start, end)
     occurrence_id = occurrence.id
@@ -128,33 +130,38 @@ def move_occurrence(actor, occurrence: Occurrence, start, end, expected_version=
         booking.ensure_can_change(actor, meeting)
         if occurrence.status not in LIVE:
             raise Conflict(_("Chỉ dời được buổi họp chưa diễn ra và chưa bị hủy."))
-        needs, endpoint_ids = _check_slot(meeting, start, end, exclude_occurrence_id=occurrence.id)
-        before = (occurrence.start_at, occurrence.end_at)
-        occurrence.start_at, occurrence.end_at = start, end
-        occurrence.moved = bool(meeting.rrule)
-        if not meeting.rrule:
-            meeting.start_at, meeting.end_at = start, end
-            occurrence.original_start = start
-        if end <= utcnow():
-            occurrence.status, occurrence.held_mode = "held", meeting.mode
-        elif booking.needs_approval(actor, meeting.rooms):
-            occurrence.status = "pending"
-        booking.settle_status(meeting)
-        # delete the old reservations first: a flush inserts before it deletes, and on
-        # PostgreSQL a move by less than the sitting's length would collide with itself
-        occurrence.reservations.clear()
-        db.session.flush()
-        occurrence.reservations = booking.reservations_for(
-            occurrence, [r.id for r in meeting.rooms], endpoint_ids, meeting.is_online)
-        meeting.sequence += 1
-        booking.flush_guarded(needs, [(start, end)], list(meeting.rooms),
-                              exclude_occurrence_id=occurrence.id)
+        moved = planning.SittingState(occurrence.start_at, occurrence.end_at,
+                                      occurrence.original_start, occurrence.status,
+                                      occurrence.held_mode)
+        plan = _checked_slot(actor, meeting, lambda state, *facts: planning.plan_move(
+            state, moved, start, end, *facts), exclude_occurrence_id=occurrence.id)
+        _move(meeting, occurrence, plan)
         _audit(actor, meeting, "meeting.occurrence_move",
-               stored_text("dời buổi %(old)s sang %(new)s", old=format_datetime_vi(before[0]),
+               stored_text("dời buổi %(old)s sang %(new)s", old=format_datetime_vi(moved.start),
                  new=format_datetime_vi(start)),
-               {"start": [before[0], start], "end": [before[1], end]})
+               {"start": [moved.start, start], "end": [moved.end, end]})
         meeting_changed(meeting, "occurrence_moved", occurrence=occurrence)
     return occurrence
+
+
+def _move(meeting, occurrence: Occurrence, plan: planning.Plan) -> None:
+    [sitting] = plan.sittings
+    occurrence.start_at, occurrence.end_at = sitting.start, sitting.end
+    occurrence.moved = bool(meeting.rrule)
+    if not meeting.rrule:
+        meeting.start_at, meeting.end_at = sitting.start, sitting.end
+    occurrence.original_start = sitting.original_start
+    occurrence.status, occurrence.held_mode = sitting.status, sitting.held_mode
+    booking.settle_status(meeting)
+    # delete the old reservations first: a flush inserts before it deletes, and on
+    # PostgreSQL a move by less than the sitting's length would collide with itself
+    occurrence.reservations.clear()
+    db.session.flush()
+    occurrence.reservations = booking.reservations_for(occurrence, plan.room_ids,
+                                                       plan.endpoint_ids, plan.online)
+    meeting.sequence += 1
+    booking.flush_guarded(plan.needs, list(plan.instances), list(meeting.rooms),
+                          exclude_occurrence_id=occurrence.id)
 
 
 def restore_occurrence(actor, meeting, original_start, expected_version=None):
@@ -170,23 +177,27 @@ def restore_occurrence(actor, meeting, original_start, expected_version=None):
             raise invalid({"original_start": _("Ngày này không nằm trong các ngày đã bỏ của chuỗi.")})
         if meeting.status == "cancelled":
             raise Conflict(_("Cuộc họp đã bị hủy."))
-        start, end = original, original + (meeting.end_at - meeting.start_at)
-        needs, endpoint_ids = _check_slot(meeting, start, end, exclude_meeting_id=meeting.id)
-        live = ("pending" if meeting.status == "pending"
-                or booking.needs_approval(actor, meeting.rooms) else "scheduled")
-        occ = booking.new_occurrence(start, end, start, live, meeting.mode)
-        occ.reservations = booking.reservations_for(occ, [r.id for r in meeting.rooms],
-                                                    endpoint_ids, meeting.is_online)
-        meeting.occurrences.append(occ)
-        meeting.exdates = [v for v in meeting.exdates if v != skipped[original]]
-        booking.settle_status(meeting)
-        meeting.sequence += 1
-        booking.flush_guarded(needs, [(start, end)], list(meeting.rooms),
-                              exclude_meeting_id=meeting.id)
+        plan = _checked_slot(actor, meeting, lambda state, *facts: planning.plan_restore(
+            state, original, *facts), exclude_meeting_id=meeting.id)
+        occ = _restore(meeting, plan, skipped[original])
         _audit(actor, meeting, "meeting.occurrence_restore",
-               stored_text("khôi phục buổi %(when)s", when=format_datetime_vi(start)),
-               {"skipped": [start, None]})
+               stored_text("khôi phục buổi %(when)s", when=format_datetime_vi(occ.start_at)),
+               {"skipped": [occ.start_at, None]})
         meeting_changed(meeting, "rescheduled", occurrence=occ)
+    return occ
+
+
+def _restore(meeting, plan: planning.Plan, exdate: str) -> Occurrence:
+    [sitting] = plan.sittings
+    occ = booking.occurrence_of(sitting)
+    occ.reservations = booking.reservations_for(occ, plan.room_ids, plan.endpoint_ids,
+                                                plan.online)
+    meeting.occurrences.append(occ)
+    meeting.exdates = [v for v in meeting.exdates if v != exdate]
+    booking.settle_status(meeting)
+    meeting.sequence += 1
+    booking.flush_guarded(plan.needs, list(plan.instances), list(meeting.rooms),
+                          exclude_meeting_id=meeting.id)
     return occ
 
 

@@ -263,3 +263,38 @@ def plan_change(state: MeetingState, values, vc: dict[int, int], lead: timedelta
                 online=is_online(values.mode), lead=lead, status=status, without_vc=without_vc,
                 change=True)
     return Change(plan, moves, replaced)
+
+
+def _one_sitting(state: MeetingState, sitting: Sitting, endpoints, lead: timedelta) -> Plan:
+    endpoint_ids, without_vc = endpoints
+    return Plan(instances=((sitting.start, sitting.end),), sittings=(sitting,),
+                skipped=state.exdates, room_ids=tuple(sorted(state.room_ids)),
+                endpoint_ids=tuple(endpoint_ids), online=is_online(state.mode), lead=lead,
+                status=sitting.status, without_vc=tuple(without_vc), change=True)
+
+
+def plan_move(state: MeetingState, moved: SittingState, start: datetime, end: datetime,
+              endpoints, lead: timedelta, now: datetime, approver: bool) -> Plan:
+    """One sitting moved; the others stay. A series' sitting keeps its original start (the
+    RECURRENCE-ID calendars use to replace that one instance). A move into the past records
+    the sitting as held; one in a room needing approval waits for it again, unless an approver
+    moves it. `endpoints`: choose_endpoints' answer for the meeting."""
+    original = moved.original_start if state.rrule else start
+    if end <= now:
+        sitting = Sitting(start, end, original, "held", state.mode)
+    elif not approver:
+        sitting = Sitting(start, end, original, "pending", moved.held_mode)
+    else:
+        sitting = Sitting(start, end, original, moved.status, moved.held_mode)
+    return _one_sitting(state, sitting, endpoints, lead)
+
+
+def plan_restore(state: MeetingState, original: datetime, endpoints, lead: timedelta,
+                 now: datetime, approver: bool) -> Plan:
+    """A date skipped at booking (an EXDATE) taken back, at the meeting's time of day and
+    length; it waits for approval while the meeting does, or when the one taking it back may
+    not approve."""
+    status = "pending" if state.status == "pending" or not approver else "scheduled"
+    end = original + (state.end - state.start)
+    sitting = new_sitting(original, end, original, status, state.mode, now)
+    return _one_sitting(state, sitting, endpoints, lead)

@@ -34,7 +34,7 @@ def update_meeting(actor, meeting, data: dict, expected_version=None):
         values = _read_change(actor, meeting, data)
         before = booking.audit_view(meeting)
         occurrences = list(meeting.occurrences)
-        state = meeting_state(meeting, occurrences)
+        state = booking.meeting_state(meeting, occurrences)
         timing, place = planning.what_changes(state, values)
         if timing or place:
             _replan(actor, meeting, occurrences, state, values, timing)
@@ -76,19 +76,6 @@ def _announce(actor, meeting, rescheduled: bool, changes) -> None:
     record(actor, "meeting.update", "meeting", meeting.id, unit=meeting.host_unit,
            summary=meeting.title, changes=changes)
     meeting_changed(meeting, "rescheduled" if rescheduled else "updated")
-
-
-def meeting_state(meeting, occurrences) -> planning.MeetingState:
-    """The meeting as a change is planned from, as plain data."""
-    return planning.MeetingState(
-        id=meeting.id, status=meeting.status, start=meeting.start_at, end=meeting.end_at,
-        rrule=meeting.rrule, mode=meeting.mode, host_unit_id=meeting.host_unit_id,
-        room_ids=frozenset(r.id for r in meeting.rooms),
-        gated_room_ids=frozenset(r.id for r in meeting.rooms if r.requires_approval),
-        participant_ids=frozenset(u.id for u in meeting.participants),
-        exdates=tuple(meeting.exdates or ()),
-        sittings=tuple(planning.SittingState(o.start_at, o.end_at, o.original_start, o.status,
-                                             o.held_mode) for o in occurrences))
 
 
 class _Hosted:
