@@ -1,8 +1,10 @@
-"""The steps every change of a booking shares: who may use which rooms, whether the units can
-join online, the rooms' rules, the free check, and writing occurrences with their reservations
-so that a concurrent booking loses cleanly (409, never 500)."""
+"""The steps every change of a booking shares around the pure plan and check (planning.py,
+checking.py): who may use which rooms, reading what the check needs (the units' video
+conference, the reservations already overlapping the plan), turning the check's problems into
+the refusal (422 naming every field, else 409), and writing sittings with their reservations so
+that a concurrent booking loses cleanly (409, never 500)."""
 import time
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -10,7 +12,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ..core.access import allowed
 from ..core.errors import Conflict, Forbidden
-from ..core.timeutil import LOCAL_TZ, format_date_vi, today_local, utcnow
+from ..core.timeutil import LOCAL_TZ, format_date_vi
 from ..extensions import db
 from . import checking, planning
 from . import conflicts as conflict_rules
@@ -31,28 +33,6 @@ def authorise_rooms(actor, host_unit, rooms) -> None:
             continue
         raise Forbidden(_("Bạn không được đặt phòng %(room)s của %(unit)s.",
                           room=room.name, unit=room.unit.name))
-
-
-def endpoint_plan(host_unit, participants, online: bool, hybrid: bool = False) -> list[int]:
-    """The endpoints an online/hybrid meeting takes. A unit without video conference deployed
-    cannot join online: in a hybrid meeting it attends in person (at the host's room) and takes
-    no endpoint; otherwise 422 naming every such unit (details.units_without_vc: their codes,
-    so the form can offer to remove them in one click)."""
-    if not online:
-        return []
-    mode = "hybrid" if hybrid else "online"
-    vc = conflict_rules.vc_endpoints([host_unit, *participants])
-    endpoints, missing = planning.choose_endpoints(host_unit, participants, mode, vc)
-    if missing:
-        plan = planning.Plan((), (), (), (), (), True, timedelta(0), "scheduled", missing)
-        refuse(checking.video_conference_problems(plan, host_unit), plan, [])
-    return list(endpoints)
-
-
-def check_room_rules(rooms, instances, holiday_reason) -> None:
-    sittings = tuple(planning.Sitting(start, end, start, "scheduled") for start, end in instances)
-    plan = planning.Plan(tuple(instances), sittings, (), (), (), False, timedelta(0), "scheduled")
-    refuse(checking.room_rule_problems(rooms, plan, today_local(), holiday_reason), plan, rooms)
 
 
 def vc_of(host_unit, participants, mode: str) -> dict[int, int]:
@@ -163,14 +143,6 @@ def reservation_rows(occurrences, room_ids, endpoint_ids, online: bool) -> list[
     many rooms and endpoints would otherwise be written one INSERT … RETURNING at a time."""
     return [dict(values, occurrence_id=occ.id) for occ in occurrences
             for values in _reservation_values(occ, room_ids, endpoint_ids, online)]
-
-
-def new_occurrence(start, end, original, live_status: str, mode: str) -> Occurrence:
-    """A sitting; one that has already ended is recorded as held in the booked mode."""
-    if end <= utcnow():
-        return Occurrence(start_at=start, end_at=end, original_start=original, status="held",
-                          held_mode=mode)
-    return Occurrence(start_at=start, end_at=end, original_start=original, status=live_status)
 
 
 def occurrence_of(sitting: planning.Sitting) -> Occurrence:

@@ -55,16 +55,6 @@ def vc_endpoints(units) -> dict[int, int]:
     return {uid: ep for uid, ep in rows.items() if in_service[uid]["vc"]}
 
 
-def needs_for(instances, rooms, endpoint_ids, online: bool) -> list[Need]:
-    lead = lead_time()
-    needs = []
-    for index, (start, end) in enumerate(instances):
-        needs += [Need("room", room.id, start, end, index) for room in rooms]
-        if online:
-            needs += [Need("endpoint", ep, start - lead, end, index) for ep in sorted(set(endpoint_ids))]
-    return needs
-
-
 def _busy_query(kind, ids, lower, upper, exclude_meeting_id=None, exclude_occurrence_id=None):
     query = (
         sa.select(Reservation.resource_kind, Reservation.resource_id, Reservation.starts_at,

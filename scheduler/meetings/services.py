@@ -1,10 +1,16 @@
 """Booking meetings: the one place where meetings are created and changed.
 
-Web pages and the JSON API call these functions; they check permissions, validate, check
-conflicts inside `write_transaction()` (SQLite: the write lock is taken before the check, so
-check-then-insert cannot interleave; PostgreSQL: the exclusion constraint backs the check),
-record an audit entry, tell listeners through `meeting_changed`, and only flush — the caller
-commits once.
+Web pages and the JSON API call these functions. Every change takes the same three steps:
+- plan: the parsed request (and, for a change, the meeting as it stands, read as plain data)
+  becomes the intended sittings and reservations (planning.py, pure);
+- check: every rule once — video conference, sittings left, the rooms' hours, length, advance
+  and holidays, clashes with other bookings — all problems returned together (checking.py,
+  pure; the data it needs is read before it: booking.vc_of, booking.overlapping);
+- apply: inside `write_transaction()` / the meeting's lock (`changing`), write the plan, record
+  an audit entry and tell listeners once through `meeting_changed`; only flush — the caller
+  commits once.
+SQLite takes the write lock before the check, so check-then-insert cannot interleave;
+on PostgreSQL the exclusion constraint backs the check (booking.flush_guarded).
 
 Rooms: a meeting may use the rooms of its host unit's subtree and any room of a unit the booker
 may book for (see booking.authorise_rooms).
