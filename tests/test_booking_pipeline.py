@@ -269,3 +269,22 @@ def test_a_date_taken_back_has_the_meeting_length_and_waits_with_the_meeting():
     plan = planning.plan_restore(state, at(12), ((), ()), LEAD, NOW, True)
     [sitting] = plan.sittings
     assert (sitting.start, sitting.end, sitting.status) == (at(12), at(12, 3), "pending")
+
+
+# --- plan: cancelling and deciding -------------------------------------------------------
+
+def test_cancelling_stops_the_coming_sittings_and_withdrawing_the_held_ones_too():
+    state = state_of([sitting_state(at(1), "held", "in_person"), sitting_state(at(8)),
+                      sitting_state(at(15), "cancelled")], rrule="FREQ=WEEKLY;COUNT=3")
+    assert planning.sittings_to_stop(state, withdrawn=False) == (1,)
+    assert planning.sittings_to_stop(state, withdrawn=True) == (0, 1)
+
+
+def test_a_decision_settles_the_waiting_sittings_and_the_meeting_follows_them():
+    state = state_of([sitting_state(at(5), "scheduled"), sitting_state(at(12), "pending")],
+                     rrule="FREQ=WEEKLY;COUNT=2", status="pending")
+    assert planning.sittings_waiting(state) == (1,)
+    assert planning.meeting_status(["scheduled", "pending"]) == "pending"
+    assert planning.meeting_status(["held", "scheduled", "cancelled"]) == "scheduled"
+    assert planning.meeting_status(["held", "cancelled"]) == "held"
+    assert planning.meeting_status(["cancelled"]) == planning.meeting_status([]) == "cancelled"

@@ -248,14 +248,8 @@ def needs_approval(actor, rooms) -> bool:
 
 
 def settle_status(meeting: Meeting) -> None:
-    """The meeting's status from its sittings': waiting while any sitting waits for approval,
-    scheduled while any is to come, held once all that were not cancelled are held."""
-    statuses = {o.status for o in meeting.occurrences}
-    for status in ("pending", "scheduled", "held"):
-        if status in statuses:
-            meeting.status = status
-            return
-    meeting.status = "cancelled"
+    """The meeting's status from its sittings' (planning.meeting_status)."""
+    meeting.status = planning.meeting_status(o.status for o in meeting.occurrences)
 
 
 def ensure_can_change(actor, meeting: Meeting) -> None:

@@ -41,8 +41,9 @@ def cancel_meeting(actor, meeting, reason=None, expected_version=None):
             raise Conflict(_("Cuộc họp đã bị hủy trước đó."))
         withdrawn = meeting.status == "held"
         reason = booking.require_text(reason, "reason", required=withdrawn)
-        stopped = [o for o in meeting.occurrences
-                   if o.status in LIVE or (withdrawn and o.status == "held")]
+        occurrences = list(meeting.occurrences)
+        stopped = [occurrences[i] for i in planning.sittings_to_stop(
+            booking.meeting_state(meeting, occurrences), withdrawn)]
         for occ in stopped:
             occ.status = "cancelled"
         booking.deactivate(stopped)
@@ -213,7 +214,9 @@ def _decide(actor, meeting, reason, approve: bool, expected_version=None):
     with changing(meeting, expected_version):
         _require_approver(actor, meeting)
         new_status = "scheduled" if approve else "cancelled"
-        changed = [o for o in meeting.occurrences if o.status == "pending"]
+        occurrences = list(meeting.occurrences)
+        changed = [occurrences[i] for i in planning.sittings_waiting(
+            booking.meeting_state(meeting, occurrences))]
         for occ in changed:
             occ.status = new_status
         if not approve:

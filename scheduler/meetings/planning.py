@@ -298,3 +298,22 @@ def plan_restore(state: MeetingState, original: datetime, endpoints, lead: timed
     end = original + (state.end - state.start)
     sitting = new_sitting(original, end, original, status, state.mode, now)
     return _one_sitting(state, sitting, endpoints, lead)
+
+
+def meeting_status(statuses) -> str:
+    """A meeting's status from its sittings': waiting while any sitting waits for approval,
+    scheduled while any is to come, held once all that were not cancelled are held."""
+    present = set(statuses)
+    return next((s for s in ("pending", "scheduled", "held") if s in present), "cancelled")
+
+
+def sittings_to_stop(state: MeetingState, withdrawn: bool) -> tuple[int, ...]:
+    """Cancelling stops the sittings still to come; withdrawing a meeting recorded as held
+    (it did not take place) stops the held ones too. Positions in state.sittings."""
+    return tuple(i for i, s in enumerate(state.sittings)
+                 if s.status in LIVE or (withdrawn and s.status == "held"))
+
+
+def sittings_waiting(state: MeetingState) -> tuple[int, ...]:
+    """The sittings an approval or a refusal decides: those waiting for it."""
+    return tuple(i for i, s in enumerate(state.sittings) if s.status == "pending")
