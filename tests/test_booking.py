@@ -459,3 +459,19 @@ def test_the_conclusion_of_a_held_meeting_is_recorded_shown_and_audited(tree, cl
     assert data["conclusion"] == "Giao Văn phòng hoàn thành báo cáo trước 15/12."
     page = client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
     assert 'data-testid="conclusion">Giao Văn phòng hoàn thành báo cáo trước 15/12.' in page
+
+
+def test_every_problem_of_a_booking_is_reported_at_once(tree, create_room):
+    """Units without video conference and a room closed at that hour: one refusal naming both,
+    so the booker fixes them in one go instead of meeting the second after fixing the first."""
+    from datetime import time
+
+    room = create_room(tree.phuc_xa, "Phòng giờ hành chính", open_from=time(7, 30),
+                       open_until=time(17, 0))
+    db.session.commit()
+    err = refused(ValidationError, tree.users.admin,
+                  request_for(tree.city, at(3, 16, 30), mode="online", rooms=[room.id],
+                              participants=["00001", "00037"]))
+    assert "Phường Hàng Bạc" in err.details["fields"]["participants"]
+    assert "07:30 đến 17:00" in err.details["fields"]["rooms"]
+    assert err.details["units_without_vc"] == ["00037"]
