@@ -154,6 +154,25 @@ def test_form_keeps_typed_values_on_invalid_input(tree, client, auth, week):
     assert _meetings() == []
 
 
+def test_form_shows_every_problem_of_a_booking_together(tree, client, auth, create_room, week):
+    """A ward without video conference and a room closed at that hour: both are shown at once,
+    so the clerk fixes them in one go."""
+    from datetime import time
+
+    room = create_room(tree.phuc_xa, "Phòng giờ hành chính", open_from=time(7, 30),
+                       open_until=time(17, 0))
+    db.session.commit()
+    auth.login("vp_phucxa")
+    response = client.post("/meetings/new", data=_form(week, mode="online", participants=["00037"],
+                                                        rooms=[str(room.id)], start="16:30",
+                                                        end="17:30"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "chưa triển khai hội nghị truyền hình" in page and "Phường Hàng Bạc" in page
+    assert "07:30 đến 17:00" in page
+    assert _meetings() == []
+
+
 def _field_error(page: str, name: str) -> str | None:
     """The error shown under the form field `name`, or None."""
     found = re.search(r'id="%s"[^>]*>(?:[^<]*</textarea>)?\s*<div class="invalid-feedback">([^<]*)</div>'
