@@ -108,9 +108,13 @@ def _week_body(unit, room, monday: date, today: date) -> str:
     by_day = defaultdict(list)
     for occurrence in items:
         by_day[local(occurrence.start_at).date()].append(occurrence)
+    # the grid's rows with their cells, laid out here rather than looked up cell by cell in
+    # the template (84 cells, each a lookup and a date formatted, on every cache miss)
+    day_isos = [(day, day.isoformat()) for day in days]
+    grid = [(label, key, [(iso, cells.get((day, key), ())) for day, iso in day_isos])
+            for label, key in _hour_rows(items)]
     return render_template(
-        "meetings/_week_body.html", unit=unit, room=room, days=days, rows=_hour_rows(items),
-        cells=cells, spans=_spans(items), by_day=by_day, first_hour=FIRST_HOUR,
+        "meetings/_week_body.html", unit=unit, room=room, days=days, grid=grid, spans=_spans(items), by_day=by_day, first_hour=FIRST_HOUR,
         weekday_names=WEEKDAY_NAMES_VI, today=today,
         prev_day=monday - timedelta(days=7), next_day=monday + timedelta(days=7),
         **_pickers(unit, room))
