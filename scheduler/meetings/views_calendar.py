@@ -5,7 +5,7 @@ from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
-from flask import current_app, render_template, request
+from flask import render_template, request
 from markupsafe import Markup
 from flask_babel import get_locale, gettext as _
 from flask_login import current_user, login_required
@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 from ..core.access import permission_required, reach
 from ..core.errors import ValidationError
 from ..core.labels import LABELS
+from ..core.settings import settings
 from ..core.timeutil import LOCAL_TZ, WEEKDAY_NAMES_VI, official_date_line, today_local
 from ..core.read_only import read_only
 from ..core.requests import day_arg, page_arg
@@ -204,7 +205,7 @@ def schedule():
     return render_template(
         "meetings/schedule.html", unit=unit, monday=monday, sunday=sunday, days=days,
         grouped=grouped, weekday_names=WEEKDAY_NAMES_VI, units=picker_units(current_user, unit),
-        dateline=official_date_line(current_app.config["CITY_NAME"], today_local()),
+        dateline=official_date_line(settings().city_name, today_local()),
         prev_day=monday - timedelta(days=7), next_day=monday + timedelta(days=7))
 
 

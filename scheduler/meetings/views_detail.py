@@ -12,6 +12,7 @@ from ..audit.models import AuditEntry
 from ..core.access import allowed
 from ..core.form_messages import run_flashed
 from ..core.errors import Conflict, ValidationError
+from ..core.settings import settings
 from ..core.timeutil import LOCAL_TZ
 from ..extensions import db
 from . import bp, services
@@ -48,13 +49,11 @@ def detail(meeting_id: int):
 
 def _unreachable(meeting: Meeting) -> list:
     """Units whose endpoint is down while the connection test of the meeting is due."""
-    from flask import current_app
-
     from ..core.timeutil import utcnow
     from ..endpoints.services import unreachable_before_start
 
     return unreachable_before_start(meeting, utcnow(),
-                                    int(current_app.config["ENDPOINT_TEST_LEAD_MINUTES"]))
+                                    settings().endpoint_test_lead_minutes)
 
 
 def _run(meeting: Meeting, action, done: str):
