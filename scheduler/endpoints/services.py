@@ -115,7 +115,7 @@ def clean_values(values: dict) -> dict:
 
 def _dated(units: list[Unit], change) -> None:
     """Run `change()` so that the wards' coverage on past days stays as it was (a removed
-    date ends the fact today rather than erasing its past; see units/facts.py)."""
+    date ends the fact today rather than erasing its past; see endpoints/facts.py)."""
     from ..core.timeutil import today_local
     from .facts import endpoint_change
 
