@@ -1,3 +1,4 @@
-"""The audit log, recorded: every write of the application calls `services.record` in its own
-transaction. Below every domain package, so all of them may record; reading the log (its page,
-search and presentation, which name units, rooms and meetings) is audit_trail/, above them."""
+"""The audit log, recorded: every write of the application calls `services.record`, in the
+transaction of the change. Below every domain package, so all of them may record; reading the
+log (presenting entries with the names of units and rooms, searching, the audit page) is
+audit_trail/, above the packages it names."""
