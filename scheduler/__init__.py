@@ -49,7 +49,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     faults.init_app(app)
     security.init_app(app)
 
-    from . import api, auth, cli, meetings, units, rooms, endpoints, audit
+    from . import api, auth, cli, meetings, units, rooms, endpoints, audit_trail, web
 
     auth.init_app(app)
     meetings.init_app(app)
@@ -58,7 +58,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(rooms.bp)
     app.register_blueprint(endpoints.bp)
     app.register_blueprint(meetings.bp)
-    app.register_blueprint(audit.bp)
+    app.register_blueprint(audit_trail.bp)
     from . import calendar
 
     app.register_blueprint(calendar.bp)
@@ -83,6 +83,7 @@ def _wire_side_effects() -> None:
     Registered here, where they can be seen, rather than by importing a module; each
     registration is idempotent (tests build many apps)."""
     from .calendar.invitations import PURPOSE, queue_invitations, render_invitation
+    from .notifications import meeting_notices  # noqa: F401  (its listener: @on_meeting_change)
     from .jobs.tasks import withdraw_stale_reminders
     from .mail.services import register_renderer
     from .meetings.events import on_meeting_change

@@ -27,8 +27,9 @@ from ..extensions import db
 from ..mail.services import enqueue_mail, smtp_configured
 from ..meetings.models import ONLINE_MODES, Meeting, Occurrence
 from ..units.models import Unit
-from . import notices
-from .models import EndpointCheck, Notification
+from ..notifications import notices
+from ..endpoints.models import EndpointCheck
+from ..notifications.models import Notification
 
 ALERT_AFTER_FAILURES = 2
 

@@ -19,7 +19,7 @@ from ..mail.models import OutgoingMail
 from ..mail.services import deliver_pending, enqueue_mail, smtp_configured
 from ..meetings.locking import raise_version
 from ..meetings.models import ONLINE_MODES, Meeting, Occurrence
-from . import notices
+from ..notifications import notices
 from .models import NoticeDelivery
 
 

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..audit.models import AuditEntry
+from ..audit_trail.presenting import present
 from ..core.access import allowed
 from ..core.form_messages import run_flashed
 from ..core.errors import Conflict, ValidationError
@@ -23,8 +24,6 @@ from .serializers import may_see_details
 
 
 def _history(meeting: Meeting) -> list:
-    from ..audit.presenting import present  # the audit package imports the domains' views
-
     return present(db.session.scalars(
         sa.select(AuditEntry).where(AuditEntry.object_type == "meeting",
                                     AuditEntry.object_id == str(meeting.id))

@@ -23,7 +23,7 @@ from .counting import (counted_occurrences, held_condition, numerator_condition,
                        planned_condition, tallied_rows)
 from .periods import Period
 from .targets import active_targets
-from .sql import analytic_transaction
+from ..core.sql import analytic_transaction
 
 
 @dataclass

@@ -11,7 +11,8 @@ from ..core.requests import id_arg
 from ..core.timeutil import today_local, utcnow
 from ..extensions import db
 from ..core.replica import reads_replica
-from . import bp, charts, export, services, targets
+from ..core import charts
+from . import bp, export, services, targets
 from .forms import TargetForm, ThresholdForm
 from .periods import parse_period
 
