@@ -12,10 +12,10 @@ application plus GET /hello answering a constant (benchmarks/load_wsgi.py). Then
 same server in the same run, Locust's FastHttpUser (keep-alive, geventhttpclient):
   - rounds of single-route phases taking turns (--phase-seconds each, every user requesting
     without pause; requests/s once every user has signed in):
-      hello at each client size (--client-processes, e.g. 1 and 2 Locust processes): the two
-        rates side by side show whether the client or the server is the limit; the largest
-        size runs every other phase, and each round's highest hello is the baseline of the
-        round's shares;
+      hello at each client size (--client-processes, e.g. 1 and 2 Locust processes), and by
+        wrk (a C client, when installed: apt-get install wrk): the rates side by side show
+        whether the client or the server is the limit; the largest Locust size runs every
+        other phase, and each round's highest hello is the baseline of the round's shares;
       the week view and the API's week list, each for one fixed busy ward and week (cache
         hits) and for a random busy ward and week on every request (cache misses), the wards
         being the busiest by their count of sittings;
@@ -33,6 +33,8 @@ list of a busy ward >= 10 % on a miss.
 import argparse
 import csv
 import os
+import re
+import shutil
 import signal
 import socket
 import statistics
@@ -133,6 +135,19 @@ def run_phase(phase: str, host: str, users: int, seconds: int, units, workdir,
         return {row["Name"]: row for row in csv.DictReader(fh)}
 
 
+def wrk_rate(host: str, connections: int, seconds: int) -> float | None:
+    """Requests/s of GET /hello from wrk (Debian's `wrk`: C, epoll, keep-alive, one thread),
+    a client far lighter than Locust, or None when wrk is not installed. When Locust's hello
+    matches it, Locust is not what limits the rates; every share is taken against the
+    highest hello of the round, wrk's included."""
+    if not shutil.which("wrk"):
+        return None
+    result = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", f"{host}/hello"],
+                            capture_output=True, text=True, check=False)
+    found = re.search(r"Requests/sec:\s+([0-9.]+)", result.stdout)
+    return float(found.group(1)) if found else None
+
+
 def signed_in_rate(workdir, phase: str, name: str, users: int) -> float | None:
     """Requests/s of the route once every user has signed in (the single-route phases
     begin with fifty sign-ins, which hello's does not: counting them in would charge the
@@ -225,8 +240,16 @@ def single_phases(args, host: str, units, workdir) -> dict[str, list[float]]:
     turns = [(f"hello-{n}", "hello", "hello", n) for n in args.sizes] + \
         [(phase, phase, name, client) for phase, name in ROUTE_PHASES]
     rates: dict[str, list[float]] = {label: [] for label, *_ in turns}
+    if shutil.which("wrk"):
+        turns.insert(len(args.sizes), ("hello-wrk", "hello", "hello", 0))
+        rates["hello-wrk"] = []
     for round_ in range(args.rounds):
         for label, phase, name, processes in turns:
+            if label == "hello-wrk":
+                rates[label].append(wrk_rate(host, args.users, args.phase_seconds) or 0.0)
+                print(f"  round {round_ + 1} {label:<16} {rates[label][-1]:8.1f} req/s   load {uptime()}",
+                      flush=True)
+                continue
             stats = run_phase(phase, host, args.users, args.phase_seconds, units, workdir, processes)
             row = stats.get(name, {})
             rate = signed_in_rate(workdir, f"{phase}-{processes}", name, args.users)
@@ -244,11 +267,16 @@ def print_single(args, rates: dict[str, list[float]]) -> dict[str, float]:
     sizes, so that a client that does not saturate the server cannot inflate a share."""
     median = {label: statistics.median(values) for label, values in rates.items()}
     small, large = rates[f"hello-{args.sizes[0]}"], rates[f"hello-{args.sizes[-1]}"]
-    best = [max(rates[f"hello-{n}"][round_] for n in args.sizes) for round_ in range(args.rounds)]
+    hellos = [f"hello-{n}" for n in args.sizes] + (["hello-wrk"] if "hello-wrk" in rates else [])
+    best = [max(rates[label][round_] for label in hellos) for round_ in range(args.rounds)]
     print(f"\nsingle-route phases, median of {args.rounds} rounds (requests/s):")
     print("  hello by client size: " + ", ".join(
         f"{n} Locust process{'es' if n > 1 else ''} {median[f'hello-{n}']:.1f}" for n in args.sizes)
         + f" (largest / smallest, per round: {', '.join(f'{b / a:.2f}' for a, b in zip(small, large))})")
+    if "hello-wrk" in rates:
+        print(f"  hello by wrk ({args.users} keep-alive connections): {median['hello-wrk']:.1f}; "
+              f"largest Locust / wrk, per round: "
+              f"{', '.join(f'{b / w:.2f}' if w else '-' for b, w in zip(large, rates['hello-wrk']))}")
     shares = {}
     for phase, _name in ROUTE_PHASES:
         shares[phase] = statistics.median(rate / hello for rate, hello in zip(rates[phase], best))

@@ -1,21 +1,28 @@
 """Lịch họp trực tuyến: the application factory."""
-import os
 import secrets
 from pathlib import Path
 
-from flask import Flask
+from flask import Config, Flask
 
 from .config import DefaultConfig
 from .core.faults import SchedulerFlask
+from .core.settings import config_values, read_settings, settings
 
 
 def create_app(test_config: dict | None = None) -> Flask:
+    """The application, configured from DefaultConfig, the environment and instance/config.py
+    (or `test_config`). A setting it cannot use stops it with a SettingsError."""
     app = SchedulerFlask(__name__, instance_relative_config=True)
-    app.config.from_object(DefaultConfig)
+    given = Config(app.instance_path)
     if test_config is None:
-        app.config.from_pyfile("config.py", silent=True)
+        given.from_pyfile("config.py", silent=True)
     else:
-        app.config.from_mapping(test_config)
+        given.from_mapping(test_config)
+    typed = read_settings(given)
+    app.config.from_object(DefaultConfig)
+    app.config.update(given)
+    app.config.update(config_values(typed))
+    app.config.settings = typed  # from here on, a value set on app.config is typed into it too
     _configure_database(app)
     _configure_secret_key(app, testing=test_config is not None)
 
@@ -42,7 +49,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     faults.init_app(app)
     security.init_app(app)
 
-    from . import api, auth, cli, meetings, units, rooms, endpoints, audit
+    from . import api, auth, cli, meetings, units, rooms, endpoints, audit_trail, web
 
     auth.init_app(app)
     meetings.init_app(app)
@@ -51,7 +58,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(rooms.bp)
     app.register_blueprint(endpoints.bp)
     app.register_blueprint(meetings.bp)
-    app.register_blueprint(audit.bp)
+    app.register_blueprint(audit_trail.bp)
     from . import calendar
 
     app.register_blueprint(calendar.bp)
@@ -76,6 +83,7 @@ def _wire_side_effects() -> None:
     Registered here, where they can be seen, rather than by importing a module; each
     registration is idempotent (tests build many apps)."""
     from .calendar.invitations import PURPOSE, queue_invitations, render_invitation
+    from .notifications import meeting_notices  # noqa: F401  (its listener: @on_meeting_change)
     from .jobs.tasks import withdraw_stale_reminders
     from .mail.services import register_renderer
     from .meetings.events import on_meeting_change
@@ -90,37 +98,23 @@ def _wire_side_effects() -> None:
 
 
 def _configure_database(app: Flask) -> None:
-    url = app.config.get("SQLALCHEMY_DATABASE_URI") or os.environ.get("DATABASE_URL")
+    given = settings(app)
+    url = given.database_url
     if not url:
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         url = "sqlite:///" + str(Path(app.instance_path) / "app.db")
     app.config["SQLALCHEMY_DATABASE_URI"] = _driver_url(url)
-    read_url = app.config.get("SQLALCHEMY_READ_URI") or os.environ.get("DATABASE_READ_URL")
+    read_url = given.database_read_url
     app.config["SQLALCHEMY_READ_URI"] = _driver_url(read_url) if read_url else None
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql") and not app.config.get(
-            "SQLALCHEMY_ENGINE_OPTIONS"):
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql") and not app.config[
+            "SQLALCHEMY_ENGINE_OPTIONS"]:
         # per process: a connection for each request thread (gunicorn.conf.py runs 4) and one
         # spare, overflow for bursts (the job runner's threads, the tests' concurrent bookers);
         # connections a restarted PostgreSQL or a proxy closed are found before use
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
-            "pool_size": int(os.environ.get("DB_POOL_SIZE", 5)),
-            "max_overflow": int(os.environ.get("DB_MAX_OVERFLOW", 10)),
+            "pool_size": given.db_pool_size, "max_overflow": given.db_max_overflow,
             "pool_timeout": 30, "pool_recycle": 1800, "pool_pre_ping": True,
-            "connect_args": {"prepare_threshold": prepare_threshold(
-                os.environ.get("DB_PREPARE_THRESHOLD", "5"))}}
-
-
-def prepare_threshold(value: str) -> int | None:
-    """psycopg prepares a statement on the server after this many runs on one connection
-    (its default, 5). `none` never prepares: behind PgBouncer in transaction mode each
-    transaction may get another server connection, which lacks the statements prepared on
-    the first one."""
-    if value.strip().lower() in ("none", "off", ""):
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        raise SystemExit(f"DB_PREPARE_THRESHOLD must be a number or 'none', not {value!r}") from None
+            "connect_args": {"prepare_threshold": given.db_prepare_threshold}}
 
 
 def _driver_url(url: str) -> str:
@@ -132,13 +126,12 @@ def _driver_url(url: str) -> str:
 
 
 def _configure_secret_key(app: Flask, testing: bool) -> None:
-    """SECRET_KEY from the environment or instance/config.py. An installation without one gets
-    it generated into instance/config.py once (by `init-db`, which run.sh calls first, or by
-    whichever process starts first): every later process — each gunicorn worker — reads that
-    same key, so sessions and CSRF tokens hold across workers and restarts."""
-    if os.environ.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]
-    if app.config.get("SECRET_KEY") or testing:
+    """SECRET_KEY from the environment or instance/config.py (read_settings put the one that
+    wins into app.config). An installation without one gets it generated into
+    instance/config.py once (by `init-db`, which run.sh calls first, or by whichever process
+    starts first): every later process — each gunicorn worker — reads that same key, so
+    sessions and CSRF tokens hold across workers and restarts."""
+    if settings(app).secret_key or testing:
         return
     app.config["SECRET_KEY"] = installation_secret_key(Path(app.instance_path))
 

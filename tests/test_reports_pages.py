@@ -366,3 +366,16 @@ def test_drilldown_of_a_retired_ward_whose_code_was_reused(client, auth, reform,
     own = re.search(r'<a href="(/reports\?[^"]+)">Phường Trúc Bạch</a>', row)[1].replace("&amp;", "&")
     ward_page = client.get(own).get_data(as_text=True)
     assert "Phường Trúc Bạch" in ward_page and "Phường Ba Đình" not in ward_page
+
+
+@pytest.mark.parametrize("url", ["/reports?unit={code}&period=year", "/reports/coverage?unit={code}"])
+def test_the_unit_picker_names_the_report_unit_once(tree, client, auth, url):
+    """The picker's options are rows read for the page (not ORM objects): the unit shown is
+    the one selected option, whether it is among the choices (a district) or added (a ward)."""
+    auth.login("admin")
+    for unit in (tree.hoan_kiem, tree.hang_bac):
+        html = page(client, url.format(code=unit.code))
+        picker = html.split('id="unit" name="unit">')[1].split("</select>")[0]
+        options = re.findall(r'<option value="([^"]+)" ?(selected)?', picker)
+        assert [code for code, selected in options if selected] == [unit.code], (unit.code, options)
+        assert [code for code, _ in options].count(unit.code) == 1

@@ -1,8 +1,8 @@
 """The JSON API under /api/v1. Session cookie or `Authorization: Bearer <token>`."""
 from flask import Blueprint, current_app, request
 from flask_login import current_user
-from flask_login.config import COOKIE_NAME as REMEMBER_COOKIE
 
+from ..core.settings import settings
 from ..extensions import csrf
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -11,7 +11,7 @@ csrf.exempt(bp)
 
 def _carries_session_cookie() -> bool:
     session_cookie = current_app.session_interface.get_cookie_name(current_app)
-    remember_cookie = current_app.config.get("REMEMBER_COOKIE_NAME", REMEMBER_COOKIE)
+    remember_cookie = settings().remember_cookie_name
     return session_cookie in request.cookies or remember_cookie in request.cookies
 
 

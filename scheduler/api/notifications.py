@@ -4,8 +4,8 @@ from flask_login import current_user, login_required
 
 from ..core.timeutil import utcnow
 from ..extensions import db
-from ..jobs import services
-from ..jobs.models import Notification
+from ..notifications import services
+from ..notifications.models import Notification
 from . import bp
 
 LIMIT = 100

@@ -8,6 +8,7 @@ from ..auth import services as auth_services, sessions
 from ..core.errors import Unauthorized, ValidationError
 from ..core.timeutil import to_local, utcnow
 from ..core.read_only import read_only
+from ..endpoints.facts import connection_facts
 from ..extensions import db
 from ..units import services as unit_services
 from . import bp
@@ -65,7 +66,8 @@ def list_units():
         kind=request.args.get("kind") or None, parent=parent, on=day,
         include_retired=request.args.get("all") == "1",
         search=(request.args.get("q") or "").strip()[:200] or None, page=(offset, limit)))
-    return jsonify({"units": unit_services.units_as_dicts(units, day), "next": following})
+    facts = connection_facts([u.id for u in units], day)
+    return jsonify({"units": unit_services.units_as_dicts(units, facts), "next": following})
 
 
 @bp.get("/units/<code>")
@@ -74,4 +76,4 @@ def list_units():
 def get_unit(code):
     day = _requested_day()
     unit = unit_services.get_unit(code, day)
-    return jsonify(unit_services.units_as_dicts([unit], day)[0])
+    return jsonify(unit_services.units_as_dicts([unit], connection_facts([unit.id], day))[0])

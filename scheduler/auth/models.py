@@ -4,11 +4,13 @@ import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import current_app, has_app_context
+from flask import has_app_context
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..config import DefaultConfig
+from ..core.settings import settings
 from ..core.timeutil import utcnow
 from ..core.types import UTCDateTime
 from ..extensions import db
@@ -77,9 +79,7 @@ class User(UserMixin, db.Model):
 
 def password_hash_method() -> str:
     # scrypt by default; the test suite picks a cheap method through the configuration
-    from ..config import DefaultConfig
-
-    return (current_app.config if has_app_context() else vars(DefaultConfig))["PASSWORD_HASH_METHOD"]
+    return settings().password_hash_method if has_app_context() else DefaultConfig.PASSWORD_HASH_METHOD
 
 
 class ApiToken(db.Model):

@@ -13,11 +13,11 @@ from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
-from flask import current_app
 from flask_babel import gettext as _
 
 from ..audit.services import record
 from ..core.errors import NotFound
+from ..core.settings import settings
 from ..core.timeutil import utcnow
 from ..extensions import db
 from .models import ApiToken, User
@@ -71,7 +71,7 @@ def mark_used(token_id: int, now: datetime) -> None:
 # -- tokens -----------------------------------------------------------------------------------
 def issue_token(user: User) -> tuple[str, ApiToken]:
     raw = secrets.token_urlsafe(32)
-    days = current_app.config["API_TOKEN_LIFETIME_DAYS"]
+    days = settings().api_token_lifetime_days
     token = ApiToken(user=user, token_hash=ApiToken.hash(raw), expires_at=utcnow() + timedelta(days=days))
     db.session.add(token)
     record(user, "token.create", "api_token", None, unit=user.unit, summary="API token issued")

@@ -25,13 +25,13 @@ import secrets
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.dialects import postgresql, sqlite
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..core.db_setup import write_transaction
 from ..core.errors import DomainError, ValidationError
+from ..core.settings import settings
 from ..core.timeutil import utcnow
 from ..core.types import UTCDateTime
 from ..extensions import db
@@ -105,10 +105,10 @@ def sign_in(username: str, password: str, address: str | None) -> User:
     the caller's commit."""
     username = (username or "").strip().lower()
     address = address or "unknown"
-    config = current_app.config
-    window = timedelta(minutes=config["LOGIN_FAILURE_WINDOW_MINUTES"])
-    limits = {"account": config["LOGIN_MAX_FAILURES"],
-              "address": config["LOGIN_MAX_FAILURES"] * ADDRESS_LIMIT_FACTOR}
+    given = settings()
+    window = timedelta(minutes=given.login_failure_window_minutes)
+    limits = {"account": given.login_max_failures,
+              "address": given.login_max_failures * ADDRESS_LIMIT_FACTOR}
     keys = _counter_keys(username, address)
     # whatever the request's session holds is settled first: write_transaction() would roll
     # back a transaction still open (in production only a read; in tests the shared session's
@@ -126,7 +126,7 @@ def sign_in(username: str, password: str, address: str | None) -> User:
     db.session.commit()
     if over:
         raise Throttled(_("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau %(minutes)d phút.",
-                          minutes=config["LOGIN_FAILURE_WINDOW_MINUTES"]))
+                          minutes=given.login_failure_window_minutes))
 
     password_ok = check_password_hash(account.password_hash if account else _dummy_hash(),
                                       password or "")

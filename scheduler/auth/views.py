@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..core.errors import ValidationError
+from ..core.settings import settings
 from ..core.timeutil import utcnow
 from ..extensions import db
 from . import bp, services, sessions
@@ -76,10 +77,8 @@ def change_password():
 
 @bp.route("/language/<code>", methods=["POST"])
 def set_language(code):
-    from flask import current_app
-
     response = redirect(_safe_next(request.form.get("next")))
-    if code in current_app.config["LANGUAGES"]:
+    if code in settings().languages:
         response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
     return response
 

@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
-from flask import current_app
 from flask_babel import gettext as _
 
 from ..audit.services import record
@@ -20,6 +19,7 @@ from ..core.access import allowed, require
 from ..core.db_setup import custom_plans
 from ..core.errors import Forbidden, NotFound, ValidationError
 from ..core.i18n import stored_text
+from ..core.settings import settings
 from ..core.timeutil import LOCAL_TZ, local_midnight_utc
 from ..extensions import db
 from ..meetings.models import (ONLINE_MODES, Meeting, Occurrence, meeting_participant,
@@ -35,8 +35,8 @@ FEED_KINDS = {"unit": Unit, "room": Room, "user": User}
 
 
 def links() -> ical.Links:
-    cfg = current_app.config
-    return ical.Links(base_url=cfg["BASE_URL"], sender=cfg["MAIL_SENDER"])
+    given = settings()
+    return ical.Links(base_url=given.base_url, sender=given.mail_sender)
 
 
 def window(now: datetime) -> tuple[datetime, datetime]:
@@ -292,7 +292,7 @@ def change_feed_token(actor, kind: str, owner, action: str) -> str | None:
 def feed_urls(kind: str, token: str | None) -> dict | None:
     if not token:
         return None
-    base = current_app.config["BASE_URL"].rstrip("/")
+    base = settings().base_url.rstrip("/")
     https = f"{base}/calendar/{kind}/{token}.ics"
     return {"https": https, "webcal": "webcal://" + https.split("://", 1)[-1]}
 

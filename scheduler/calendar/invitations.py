@@ -10,7 +10,7 @@ Each participating unit gets its own message, addressed to its office mailbox (a
 online or hybrid meeting, its technical contact, who must connect the endpoint). Units dropped
 from a meeting get a CANCEL, found from the invitations they were sent before.
 """
-from flask import current_app, render_template
+from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 import sqlalchemy as sa
@@ -19,6 +19,7 @@ from ..audit.services import record
 from ..core.access import require
 from ..core.errors import NotFound, ValidationError
 from ..core.i18n import stored_text
+from ..core.settings import settings
 from ..core.timeutil import utcnow
 from ..extensions import db
 from ..mail.models import OutgoingMail
@@ -92,7 +93,7 @@ def queue_invitations(meeting, change: str, occurrence=None) -> None:
     if change == "updated" and occurrence is not None and occurrence.status == "held":
         return  # recording how a past sitting was held is bookkeeping, not news for invitees
     rows: list[dict] = []
-    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+    with force_locale(settings().babel_default_locale):
         _queue_all(rows, meeting, change, occurrence)
         _supersede_waiting(rows, meeting)
     if rows:  # one multi-row INSERT for the 50 invitations of a large meeting
@@ -180,7 +181,7 @@ def render_invitation(mail: OutgoingMail) -> None:
     occurrence = db.session.get(Occurrence, spec["occurrence_id"]) if spec.get("occurrence_id") else None
     unit = db.session.get(Unit, spec["unit_id"]) if spec.get("unit_id") else None
     change, cancel, now, link = spec["change"], mail.ical_method == "CANCEL", utcnow(), links()
-    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+    with force_locale(settings().babel_default_locale):
         if change == "occurrence_cancelled" and occurrence is not None:
             ics = ical.occurrence_cancellation(meeting, occurrence, link, now)
         else:

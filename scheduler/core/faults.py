@@ -14,6 +14,7 @@ from sqlalchemy.exc import DBAPIError
 
 from ..extensions import db
 from .db_setup import SAFE_METHODS
+from .settings import SettingsConfig
 
 RETRY_AFTER_SECONDS = 5
 UNAVAILABLE = _l("Mất kết nối tới cơ sở dữ liệu; thao tác chưa được ghi. "
@@ -25,7 +26,10 @@ def lost_connection(err: BaseException) -> bool:
 
 
 class SchedulerFlask(Flask):
-    """Flask, running a read-only request's view once more when its connection dropped."""
+    """Flask, running a read-only request's view once more when its connection dropped; its
+    config keeps the typed settings (config.py) in step."""
+
+    config_class = SettingsConfig
 
     def dispatch_request(self):
         try:

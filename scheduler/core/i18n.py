@@ -1,28 +1,29 @@
 """Vietnamese by default, English on request (a cookie set by the language switch)."""
-from flask import Flask, current_app, has_request_context, request
+from flask import Flask, has_request_context, request
 from flask_login import current_user
 
 from flask_babel import force_locale, gettext, refresh
 
 from ..extensions import babel
+from .settings import settings
 
 
 def select_locale() -> str:
-    languages = current_app.config["LANGUAGES"]
+    languages = settings().languages
     if not has_request_context():  # CLI commands and background jobs speak the default
-        return current_app.config["BABEL_DEFAULT_LOCALE"]
+        return settings().babel_default_locale
     chosen = request.cookies.get("lang")
     if chosen in languages:
         return chosen
     if getattr(current_user, "is_authenticated", False) and current_user.locale in languages:
         return current_user.locale
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
+    return settings().babel_default_locale
 
 
 def stored_text(message: str, **variables) -> str:
     """`message` translated into the installation's language rather than the reader's: for
     text that is stored (audit summaries) and read later by people of any language."""
-    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+    with force_locale(settings().babel_default_locale):
         return gettext(message, **variables)
 
 

@@ -14,6 +14,7 @@ from werkzeug.routing import IntegerConverter
 
 from .errors import ValidationError
 from .form_fields import YEARS, parse_local_date
+from .settings import settings
 from .timeutil import to_local
 from .types import MAX_ID, parse_id
 
@@ -186,7 +187,7 @@ def init_app(app: Flask) -> None:
 
 def _api_without_cookie() -> bool:
     session_cookie = current_app.session_interface.get_cookie_name(current_app)
-    remember_cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+    remember_cookie = settings().remember_cookie_name
     return request.path.startswith("/api/") and not (
         session_cookie in request.cookies or remember_cookie in request.cookies)
 

@@ -11,6 +11,8 @@
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from .settings import settings
+
 # Every script and style is a file under static/ (or Bootstrap-Flask's bundled copy, served by
 # the application too); Bootstrap's own CSS draws a few icons as data: SVG images.
 CONTENT_SECURITY_POLICY = "; ".join((
@@ -29,13 +31,11 @@ HSTS_SECONDS = 365 * 24 * 3600
 
 
 def init_app(app: Flask) -> None:
-    hops = int(app.config["PROXY_HOPS"] or 0)
-    if hops < 0:
-        raise ValueError("PROXY_HOPS must be 0 or more")
+    hops = settings(app).proxy_hops
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
-    secure_cookies = bool(app.config["SESSION_COOKIE_SECURE"])
+    secure_cookies = settings(app).session_cookie_secure
 
     @app.after_request
     def _security_headers(response):

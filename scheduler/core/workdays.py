@@ -11,7 +11,10 @@ from datetime import date, timedelta
 from functools import lru_cache
 
 import holidays
-from flask import current_app, has_app_context
+from flask import has_app_context
+
+from .settings import settings
+
 
 
 @lru_cache(maxsize=16)
@@ -42,7 +45,7 @@ def _package_worked_days(year: int) -> frozenset[date]:
 def configured_swaps(swaps=None) -> tuple[set[date], set[date]]:
     """(extra days off, extra working days) of WORKDAY_SWAPS (or of `swaps` when given)."""
     if swaps is None:
-        swaps = current_app.config["WORKDAY_SWAPS"] if has_app_context() else ()
+        swaps = settings().workday_swaps if has_app_context() else ()
     days_off, working = set(), set()
     for day_off, workday in swaps or []:
         days_off.add(day_off if isinstance(day_off, date) else date.fromisoformat(day_off))

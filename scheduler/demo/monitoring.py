@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from ..endpoints.models import Endpoint
 from ..extensions import db
-from ..jobs.models import EndpointCheck
+from ..endpoints.models import EndpointCheck
 
 DAYS, EVERY = 7, timedelta(hours=1)
 SEED = 2027

@@ -78,32 +78,52 @@ def _days(rnd, pool: list[date]) -> list[date]:
     return [first] + rnd.sample(pool, min(OTHER_DAYS, len(pool)))
 
 
+# categories that reach every unit of the level below the host
+WIDE = ("trien_khai", "so_ket", "tong_ket", "tap_huan")
+
+
 def _participants(world, rnd, category, host) -> list:
-    wide = category in ("trien_khai", "so_ket", "tong_ket", "tap_huan")
+    """The units a meeting invites, by the level of its host."""
     departments = [u for u in world.of_kind("department") if u.id != host.id]
     # the level below the city: districts before the reform, communes and wards since
     districts = world.of_kind("district") or world.of_kind("ward")
     if host.kind == "city":
-        if wide:
-            found = departments + districts
-            if category != "tap_huan" and world.of_kind("district") and rnd.random() < DOWN_TO_WARDS:
-                found += world.of_kind("ward")
-            return found
-        if category == "giao_ban":
-            return departments
-        return rnd.sample(departments, rnd.randint(2, 5)) + rnd.sample(districts, rnd.randint(0, 2))
+        return _invited_by_city(world, rnd, category, departments, districts)
     if host.kind == "department":
-        if wide:
-            return districts if rnd.random() < 0.6 else rnd.sample(districts, rnd.randint(5, 15))
-        if category == "giao_ban":
-            return []
-        return rnd.sample(departments, rnd.randint(0, 3)) + rnd.sample(districts, rnd.randint(0, 2))
+        return _invited_by_department(rnd, category, departments, districts)
     if host.kind == "district":
-        wards = list(world.children[host.id])
-        if wide or category == "giao_ban":
-            return wards
-        extra = [rnd.choice(departments)] if departments and rnd.random() < 0.3 else []
-        return rnd.sample(wards, min(len(wards), rnd.randint(0, 4))) + extra
+        return _invited_by_district(world, rnd, category, host, departments)
+    return _invited_by_ward(world, rnd, category, host)
+
+
+def _invited_by_city(world, rnd, category, departments, districts) -> list:
+    if category in WIDE:
+        found = departments + districts
+        if category != "tap_huan" and world.of_kind("district") and rnd.random() < DOWN_TO_WARDS:
+            found += world.of_kind("ward")
+        return found
+    if category == "giao_ban":
+        return departments
+    return rnd.sample(departments, rnd.randint(2, 5)) + rnd.sample(districts, rnd.randint(0, 2))
+
+
+def _invited_by_department(rnd, category, departments, districts) -> list:
+    if category in WIDE:
+        return districts if rnd.random() < 0.6 else rnd.sample(districts, rnd.randint(5, 15))
+    if category == "giao_ban":
+        return []
+    return rnd.sample(departments, rnd.randint(0, 3)) + rnd.sample(districts, rnd.randint(0, 2))
+
+
+def _invited_by_district(world, rnd, category, host, departments) -> list:
+    wards = list(world.children[host.id])
+    if category in WIDE or category == "giao_ban":
+        return wards
+    extra = [rnd.choice(departments)] if departments and rnd.random() < 0.3 else []
+    return rnd.sample(wards, min(len(wards), rnd.randint(0, 4))) + extra
+
+
+def _invited_by_ward(world, rnd, category, host) -> list:
     siblings = [u for u in world.children[host.parent_id] if u.id != host.id and u.kind == "ward"]
     if category in ("lam_viec", "khac") and siblings:
         return rnd.sample(siblings, min(len(siblings), rnd.randint(0, 2)))

@@ -14,10 +14,9 @@ from ..core.access import require
 from ..core.errors import ValidationError
 from ..core.timeutil import local_day_bounds, to_local, today_local
 from ..extensions import db
-from ..jobs.models import EndpointCheck
-from ..reports.sql import child_id_under
+from ..core.sql import child_id_under
 from ..units.models import Unit
-from .models import Endpoint
+from .models import Endpoint, EndpointCheck
 
 DEFAULT_DAYS = 7
 MAX_DAYS = 400

@@ -23,6 +23,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from ..core.errors import ValidationError
+from ..core.settings import settings
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -46,7 +47,7 @@ def parse_networks(value) -> list[Network]:
 
 
 def allowed_networks() -> list[Network]:
-    return parse_networks(current_app.config["PROBE_ALLOWED_NETWORKS"])
+    return parse_networks(settings().probe_allowed_networks)
 
 
 def address_allowed(address: Address, networks: list[Network]) -> bool:

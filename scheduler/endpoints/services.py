@@ -115,9 +115,9 @@ def clean_values(values: dict) -> dict:
 
 def _dated(units: list[Unit], change) -> None:
     """Run `change()` so that the wards' coverage on past days stays as it was (a removed
-    date ends the fact today rather than erasing its past; see units/facts.py)."""
+    date ends the fact today rather than erasing its past; see endpoints/facts.py)."""
     from ..core.timeutil import today_local
-    from ..units.facts import endpoint_change
+    from .facts import endpoint_change
 
     if not units:
         change()
@@ -165,7 +165,7 @@ def set_endpoint_active(actor, endpoint: Endpoint, active: bool) -> Endpoint:
     require("manage", endpoint.unit, user=actor)
     if endpoint.active != active:
         from ..core.timeutil import today_local
-        from ..units.facts import endpoint_change
+        from .facts import endpoint_change
 
         # the ward's coverage on past days must not change with it
         endpoint_change(endpoint.unit, today_local(), lambda: setattr(endpoint, "active", active))

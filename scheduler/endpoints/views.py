@@ -13,7 +13,7 @@ from ..units.management import ManagedPages, filter_unit, listing
 from ..core.labels import choices
 from ..core.requests import day_arg
 from ..units import services as unit_services
-from ..reports import charts
+from ..core import charts
 from . import bp, history, services
 from .forms import EndpointForm
 

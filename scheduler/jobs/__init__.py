@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("jobs", __name__)
 
-from . import meeting_notices, tasks, views  # noqa: E402,F401  (routes on bp; listeners of meeting changes)
+from . import tasks, views  # noqa: E402,F401  (routes on bp)

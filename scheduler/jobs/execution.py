@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from ..core.db_setup import writing
+from ..core.settings import settings
 from ..core.timeutil import utcnow
 from ..extensions import db
 from . import tasks
@@ -52,7 +53,7 @@ def _execute(job, name: str, now: datetime | None, runner: str | None) -> int:
     db.session.execute(sa.update(JobRun).where(JobRun.id == run_id).values(
         status=status, result=(result or "")[:500], error=error, finished_at=utcnow(),
         duration_ms=int((time.perf_counter() - clock) * 1000)))
-    keep = timedelta(days=int(current_app.config["JOBS_HISTORY_DAYS"]))
+    keep = timedelta(days=settings().jobs_history_days)
     db.session.execute(sa.delete(JobRun).where(JobRun.job == name, JobRun.status != "running",
                                                JobRun.started_at < started - keep))
     db.session.commit()

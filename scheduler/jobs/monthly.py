@@ -11,7 +11,7 @@ from ..core.timeutil import to_local
 from ..core.workdays import first_working_day, previous_month
 from ..extensions import db
 from ..mail.services import enqueue_mail, smtp_configured
-from . import notices
+from ..notifications import notices
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -14,11 +14,11 @@ NoticeDelivery ledger, so a repeated run or a second runner sends nothing twice.
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 
 from ..auth.models import User
 from ..core.db_setup import write_transaction
+from ..core.settings import settings
 from ..core.timeutil import format_datetime_vi
 from ..endpoints.models import Endpoint
 from ..endpoints.services import unreachable_unit_ids
@@ -27,8 +27,9 @@ from ..extensions import db
 from ..mail.services import enqueue_mail, smtp_configured
 from ..meetings.models import ONLINE_MODES, Meeting, Occurrence
 from ..units.models import Unit
-from . import notices
-from .models import EndpointCheck, Notification
+from ..notifications import notices
+from ..endpoints.models import EndpointCheck
+from ..notifications.models import Notification
 
 ALERT_AFTER_FAILURES = 2
 
@@ -44,12 +45,12 @@ def _probed_rows(lock: bool = False) -> list:
 
 
 def probe_endpoints(now: datetime) -> str:
-    cfg = current_app.config
-    timeout = float(cfg["PROBE_TIMEOUT_SECONDS"])
+    given = settings()
+    timeout = given.probe_timeout_seconds
     rows = _probed_rows()
     db.session.rollback()  # no transaction held open while the network is slow
     ready, refused = checked_targets(((r.id, r.host, r.port) for r in rows), allowed_networks())
-    latencies = probe_many(ready, timeout, int(cfg["PROBE_CONCURRENCY"]))
+    latencies = probe_many(ready, timeout, given.probe_concurrency)
     probed = {r.id: (r.host, r.port) for r in rows}
     with write_transaction():
         # counted from the state as it is now, not as it was before the probe: another run
@@ -59,7 +60,7 @@ def probe_endpoints(now: datetime) -> str:
         latencies = {endpoint_id: latency for endpoint_id, latency in latencies.items()
                      if endpoint_id in before}
         alerts = _record(before, latencies, now)
-        keep = timedelta(days=int(cfg["PROBE_HISTORY_DAYS"]))
+        keep = timedelta(days=given.probe_history_days)
         db.session.execute(sa.delete(EndpointCheck).where(EndpointCheck.at < now - keep))
         sent = _send_alerts(alerts, now)
         warned = warn_meeting_hosts(now)
@@ -173,7 +174,7 @@ def _send_alerts(alerts: list[tuple], now: datetime) -> int:
 def warn_meeting_hosts(now: datetime) -> int:
     """Notify the host unit of every online meeting starting within the connection-test lead
     time of each of its units whose endpoint is unreachable, once per sitting and unit."""
-    lead = timedelta(minutes=int(current_app.config["ENDPOINT_TEST_LEAD_MINUTES"]))
+    lead = timedelta(minutes=settings().endpoint_test_lead_minutes)
     sittings = db.session.scalars(
         sa.select(Occurrence).join(Meeting)
         .where(Occurrence.status == "scheduled", Meeting.status == "scheduled",

@@ -28,6 +28,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 from werkzeug.serving import is_running_from_reloader
 
+from ..core.settings import settings
 from ..core.timeutil import LOCAL_TZ, UTC, utcnow
 from ..extensions import db
 from . import lock
@@ -48,10 +49,9 @@ _identity: str | None = None
 
 def job_triggers(app: Flask) -> dict:
     """{name: (trigger, misfire grace seconds)} from the configuration."""
-    cfg = app.config
-    intervals = dict(cfg["JOBS_INTERVALS"] or {})
-    override = cfg["JOBS_INTERVAL_SECONDS"]
-    grace = int(cfg["JOBS_MISFIRE_GRACE_SECONDS"])
+    given = settings(app)
+    intervals, override = given.jobs_intervals, given.jobs_interval_seconds
+    grace = given.jobs_misfire_grace_seconds
     triggers = {}
     for name in JOBS:
         if name == "monthly-report":
@@ -59,7 +59,7 @@ def job_triggers(app: Flask) -> dict:
         seconds = float(override or intervals.get(name, 60))
         triggers[name] = (IntervalTrigger(seconds=seconds, timezone=UTC), grace)
     # once a day in office hours; the job itself decides whether the month's report is due
-    hour = int(cfg["MONTHLY_REPORT_HOUR"])
+    hour = given.monthly_report_hour
     triggers["monthly-report"] = (CronTrigger(hour=hour, minute=0, timezone=LOCAL_TZ),
                                   max(grace, 12 * 3600))
     return triggers
@@ -91,7 +91,7 @@ class JobRunner:
         self.app = app
         self.blocking = blocking
         self.identity = lock.runner_identity()
-        self.ttl = float(app.config["JOBS_LOCK_TTL_SECONDS"])
+        self.ttl = settings(app).jobs_lock_ttl_seconds
         self.beat = max(self.ttl / 3, 0.2)
         self.stopping = threading.Event()
         self.scheduler = None
@@ -155,7 +155,7 @@ class JobRunner:
         with self.app.app_context():
             mark_interrupted(self.identity, utcnow())
             engine = db.engine
-        grace = int(self.app.config["JOBS_MISFIRE_GRACE_SECONDS"])
+        grace = settings(self.app).jobs_misfire_grace_seconds
         scheduler_class = BlockingScheduler if self.blocking else BackgroundScheduler
         scheduler = scheduler_class(
             jobstores={"default": SQLAlchemyJobStore(engine=engine, tablename=JOBSTORE_TABLE),
@@ -201,7 +201,7 @@ def start_in_dev_server(app: Flask, *, reloader: bool) -> JobRunner | None:
     """Run the jobs in a thread of the development server when JOBS_IN_DEV_SERVER is on (the
     one-command start). With the reloader only in the serving child, never in the watcher;
     gunicorn workers never get here, since only the dev-server command calls this."""
-    if not app.config["JOBS_IN_DEV_SERVER"]:
+    if not settings(app).jobs_in_dev_server:
         return None
     if reloader and not is_running_from_reloader():
         return None

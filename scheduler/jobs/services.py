@@ -1,16 +1,16 @@
-"""What the pages show about the jobs, and the user's notification list."""
+"""What the pages show about the jobs (the user's notification list: notifications/services.py)."""
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from ..core.errors import NotFound
 from ..core.timeutil import UTC
 from ..extensions import db
 from .execution import JOBS
-from .models import JobRun, NoticeDelivery, Notification
+from ..notifications.models import NoticeDelivery
+from ..notifications.services import mark_all_read, mark_read, user_notifications  # noqa: F401  (their home before)
+from .models import JobRun
 from .runner import JOBSTORE_TABLE
 
 
@@ -69,32 +69,3 @@ def recent_deliveries(limit: int = 30) -> list[NoticeDelivery]:
     return list(db.session.scalars(
         sa.select(NoticeDelivery).order_by(NoticeDelivery.delivered_at.desc(),
                                            NoticeDelivery.id.desc()).limit(limit)))
-
-
-def user_notifications(user, limit: int = 100, unread_only: bool = False) -> list[Notification]:
-    query = sa.select(Notification).where(Notification.user_id == user.id)
-    if unread_only:
-        query = query.where(Notification.read_at.is_(None))
-    return list(db.session.scalars(
-        query.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)))
-
-
-def mark_read(user, notification_id: int, now: datetime) -> Notification:
-    """Mark one of the user's own notifications read (another user's is not found: a list is
-    private to its owner). The row is read locked and afresh: of two marks at once the
-    second waits and keeps the first one's time, and both answer what is stored."""
-    notification = db.session.get(Notification, notification_id, with_for_update=True,
-                                  populate_existing=True)
-    if notification is None or notification.user_id != user.id:
-        raise NotFound(_("Không tìm thấy thông báo."))
-    if notification.read_at is None:
-        notification.read_at = now
-        db.session.flush()
-    return notification
-
-
-def mark_all_read(user, now: datetime) -> int:
-    count = db.session.execute(sa.update(Notification).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None)).values(read_at=now)).rowcount
-    db.session.flush()
-    return count

@@ -10,16 +10,16 @@ a crash before the commit leaves nothing, so the next run sends it.
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 
 from ..audit.services import record
 from ..core.db_setup import write_transaction
+from ..core.settings import settings
 from ..extensions import db
 from ..mail.models import OutgoingMail
 from ..mail.services import deliver_pending, enqueue_mail, smtp_configured
 from ..meetings.locking import raise_version
 from ..meetings.models import ONLINE_MODES, Meeting, Occurrence
-from . import notices
+from ..notifications import notices
 from .models import NoticeDelivery
 
 
@@ -34,9 +34,9 @@ def send_reminders(now: datetime) -> str:
     time passed while the runner was down still goes out before the start (only the latest due
     offset: a meeting an hour away gets one reminder, not two); after the start, none.
     """
-    cfg = current_app.config
-    offsets = sorted({int(m) for m in cfg["REMINDER_OFFSETS_MINUTES"]})
-    lead = int(cfg["ENDPOINT_TEST_LEAD_MINUTES"])
+    given = settings()
+    offsets = sorted(set(given.reminder_offsets_minutes))
+    lead = given.endpoint_test_lead_minutes
     horizon = max(offsets + [lead])
     due = db.session.execute(
         sa.select(Occurrence.id, Occurrence.start_at, Meeting.mode).join(Meeting)

@@ -10,8 +10,10 @@ from ..core.navigation import menu_badge
 from ..core.db_setup import write_transaction
 from ..core.timeutil import utcnow
 from ..extensions import db
-from . import bp, lock, notices, services
-from .models import Notification
+from ..notifications import notices
+from ..notifications import services as notification_services
+from ..notifications.models import Notification
+from . import bp, lock, services
 
 
 @menu_badge("unread")
@@ -36,7 +38,7 @@ def index():
 @bp.route("/notifications")
 @login_required
 def notifications():
-    items = services.user_notifications(current_user)
+    items = notification_services.user_notifications(current_user)
     unread = Notification.unread_count(current_user.id)
     return render_template("jobs/notifications.html", items=items, unread=unread)
 
@@ -54,7 +56,7 @@ def _back():
 @login_required
 def mark_read(notification_id: int):
     with write_transaction():
-        services.mark_read(current_user, notification_id, utcnow())
+        notification_services.mark_read(current_user, notification_id, utcnow())
     db.session.commit()
     return _back()
 
@@ -63,7 +65,7 @@ def mark_read(notification_id: int):
 @login_required
 def mark_all_read():
     with write_transaction():
-        count = services.mark_all_read(current_user, utcnow())
+        count = notification_services.mark_all_read(current_user, utcnow())
     db.session.commit()
     flash(_("Đã đánh dấu %(n)d thông báo là đã đọc.", n=count), "success")
     return redirect(url_for("jobs.notifications"))

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from ..core.settings import settings
 from ..extensions import db
 from .headers import subject_header
 from .models import OutgoingMail
@@ -28,7 +29,7 @@ def register_renderer(kind: str, render) -> None:
 
 
 def smtp_configured() -> bool:
-    return bool(current_app.config["SMTP_HOST"])
+    return bool(settings().smtp_host)
 
 
 def enqueue_mail(recipients: list[str], subject: str, body_text: str, *, body_html: str | None = None,
@@ -41,7 +42,7 @@ def enqueue_mail(recipients: list[str], subject: str, body_text: str, *, body_ht
     recipients = sorted({r.strip() for r in recipients if r and r.strip()})
     if not recipients:
         return None
-    sender = current_app.config["MAIL_SENDER"]
+    sender = settings().mail_sender
     mail = OutgoingMail(message_id=make_msgid(domain=_domain(sender)), recipients=recipients, subject=subject[:300], body_text=body_text,
                         body_html=body_html, ical=ical, ical_method=ical_method,
                         attachments=attachments, purpose=purpose,
@@ -52,7 +53,7 @@ def enqueue_mail(recipients: list[str], subject: str, body_text: str, *, body_ht
 
 
 def new_message_id() -> str:
-    return make_msgid(domain=_domain(current_app.config["MAIL_SENDER"]))
+    return make_msgid(domain=_domain(settings().mail_sender))
 
 
 def _domain(address: str) -> str:
@@ -95,18 +96,17 @@ def _stable_message_id(mail: OutgoingMail, sender: str) -> str:
 def _send(message: EmailMessage) -> dict:
     """Hand the message to the SMTP server; the recipients it refused while accepting the
     others, {address: (code, reply)} (all refused raises SMTPRecipientsRefused)."""
-    cfg = current_app.config
-    host, port = cfg["SMTP_HOST"], int(cfg["SMTP_PORT"])
-    timeout = float(cfg["SMTP_TIMEOUT"])
-    if cfg["SMTP_SSL"]:
+    given = settings()
+    host, port, timeout = given.smtp_host, given.smtp_port, given.smtp_timeout
+    if given.smtp_ssl:
         smtp = smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
     else:
         smtp = smtplib.SMTP(host, port, timeout=timeout)
     with smtp:
-        if cfg["SMTP_STARTTLS"]:
+        if given.smtp_starttls:
             smtp.starttls(context=ssl.create_default_context())
-        if cfg["SMTP_USERNAME"]:
-            smtp.login(cfg["SMTP_USERNAME"], cfg["SMTP_PASSWORD"])
+        if given.smtp_username:
+            smtp.login(given.smtp_username, given.smtp_password)
         return smtp.send_message(message)
 
 
@@ -121,9 +121,7 @@ def deliver_pending(now: datetime, limit: int = 100) -> dict:
     counts = {"sent": 0, "failed": 0, "retry": 0}
     if not smtp_configured():
         return counts
-    cfg = current_app.config
-    sender = formataddr((cfg["MAIL_SENDER_NAME"],
-                         cfg["MAIL_SENDER"]))
+    sender = formataddr((settings().mail_sender_name, settings().mail_sender))
     # a claim left by a runner killed mid-send expires and the message becomes due again
     db.session.execute(sa.update(OutgoingMail).where(
         OutgoingMail.status == "sending", OutgoingMail.claimed_until < now)

@@ -9,7 +9,9 @@ import secrets
 import unicodedata
 from abc import ABC, abstractmethod
 
-from flask import current_app
+from flask import Flask, current_app
+
+from ..core.settings import SettingsError, settings
 
 
 class BaseBridge(ABC):
@@ -19,7 +21,7 @@ class BaseBridge(ABC):
     name = ""
 
     def __init__(self, config):
-        self.config = config
+        self.config = config  # app.config: a provider's own keys beside the typed settings
 
     @abstractmethod
     def join_url(self, meeting) -> str:
@@ -51,13 +53,20 @@ class JitsiBridge(BaseBridge):
     name = "Jitsi Meet"
 
     def join_url(self, meeting) -> str:
-        base = self.config["JITSI_BASE_URL"].rstrip("/")
+        base = settings().jitsi_base_url.rstrip("/")
         return f"{base}/{slugify(meeting.title)}-{secrets.token_hex(6)}"
 
 
-def get_bridge() -> BaseBridge:
-    config = current_app.config
-    bridge_id = config["VIDEO_BRIDGE"]
+def check_bridge(app: Flask) -> None:
+    """VIDEO_BRIDGE names a registered provider, or the application does not start."""
+    bridge_id = settings(app).video_bridge
     if bridge_id not in BRIDGES:
+        raise SettingsError(f"VIDEO_BRIDGE must be one of {', '.join(sorted(BRIDGES))}, "
+                            f"not {bridge_id!r}")
+
+
+def get_bridge() -> BaseBridge:
+    bridge_id = settings().video_bridge
+    if bridge_id not in BRIDGES:  # set on app.config after start-up
         raise LookupError(f"unknown VIDEO_BRIDGE {bridge_id!r}; known: {sorted(BRIDGES)}")
-    return BRIDGES[bridge_id](config)
+    return BRIDGES[bridge_id](current_app.config)

@@ -30,11 +30,11 @@ from collections.abc import Callable, Iterable
 from itertools import chain
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from ..core.navigation import read_menu_counts_beside
+from ..core.settings import settings
 from ..extensions import cache, db
 from ..rooms.models import Room
 from ..units.models import Unit
@@ -201,7 +201,7 @@ def cached(kind: str, unit_ids: Iterable[int], key: tuple, build: Callable, tags
     caller read them already). `key` must hold everything else the result depends on (the
     viewer's reach, the locale, today's date, the request's arguments); `build`'s result
     must pickle (text, bytes, plain data — not ORM objects)."""
-    if not current_app.config["CALENDAR_CACHE"]:
+    if not settings().calendar_cache:
         return build()
     if tags is None:
         tags = tags_of(unit_ids)  # before the data: see the module's docstring

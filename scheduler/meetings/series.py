@@ -4,13 +4,12 @@ Instances are computed in Hà Nội wall time (a weekly 08:00 meeting stays at 0
 in UTC. The first instance of the rule becomes the meeting's start (its DTSTART), so that an
 iCalendar client expanding RRULE from DTSTART sees the same dates we stored.
 """
-import re
 from datetime import date, datetime, timedelta
 
 from dateutil import rrule as du_rrule
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
+from ..core.recurrence import WEEKDAY, describe, normalise_rule, rule_parts  # noqa: F401  (describe: the series in words)
 from ..core.timeutil import LOCAL_TZ, UTC
 
 MAX_OCCURRENCES = 370
@@ -21,41 +20,10 @@ ALLOWED_FREQS = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
 ALLOWED_PARTS = {"FREQ", "INTERVAL", "COUNT", "UNTIL", "BYDAY", "BYMONTHDAY", "BYMONTH",
                  "BYSETPOS", "WKST"}
 MAX_INTERVAL = 99
-_WEEKDAY = re.compile(r"^([+-]?[1-5])?(MO|TU|WE|TH|FR|SA|SU)$")
 
 
 class SeriesError(ValueError):
     """An RRULE that cannot be used; the message is for the user."""
-
-
-def normalise_rule(text: str) -> str:
-    """Upper case, no "RRULE:" prefix, and UNTIL in UTC as RFC 5545 requires next to a DTSTART
-    with a time zone; an UNTIL given as a date includes that whole (Hà Nội) day."""
-    rule = text.strip().upper()
-    if rule.startswith("RRULE:"):
-        rule = rule[6:]
-    parts = rule.split(";")
-    for index, part in enumerate(parts):
-        name, _sep, value = part.partition("=")
-        if name == "UNTIL" and not value.endswith("Z"):
-            parts[index] = f"UNTIL={_until_utc(value)}"
-    return ";".join(parts)
-
-
-def _until_utc(value: str) -> str:
-    try:
-        if len(value) == 8:
-            local = datetime.strptime(value, "%Y%m%d").replace(hour=23, minute=59, second=59)
-        else:
-            local = datetime.strptime(value, "%Y%m%dT%H%M%S")
-    except ValueError:
-        return value  # left for the parser to refuse with its own message
-    return local.replace(tzinfo=LOCAL_TZ).astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
-def rule_parts(rule: str) -> dict[str, str]:
-    """{"FREQ": "WEEKLY", "BYDAY": "MO,TH", …} of a normalised rule."""
-    return dict(part.split("=", 1) for part in rule.split(";") if "=" in part)
 
 
 def _parse(rule: str, start_local: datetime):
@@ -94,7 +62,7 @@ def _check_parts(parts: dict) -> None:
         raise SeriesError(_("Khoảng lặp (INTERVAL) phải là số nguyên từ 1 đến %(n)d.", n=MAX_INTERVAL))
     if "COUNT" in parts and not _integers(parts["COUNT"], 1, 10 ** 9):  # too many: see expand()
         raise SeriesError(_("Số lần họp (COUNT) không hợp lệ: cần một số nguyên dương."))
-    if "BYDAY" in parts and not all(_WEEKDAY.match(d) for d in parts["BYDAY"].split(",")):
+    if "BYDAY" in parts and not all(WEEKDAY.match(d) for d in parts["BYDAY"].split(",")):
         raise SeriesError(_("Ngày trong tuần (BYDAY) không hợp lệ: %(value)s.", value=parts["BYDAY"]))
     if "BYMONTHDAY" in parts and not _integers(parts["BYMONTHDAY"], -31, 31, nonzero=True):
         raise SeriesError(_("Ngày trong tháng (BYMONTHDAY) không hợp lệ: %(value)s.",
@@ -134,63 +102,3 @@ def expand(rule_text: str, start: datetime, end: datetime) -> list[tuple[datetim
 
 def local_day(value: datetime) -> date:
     return value.astimezone(LOCAL_TZ).date()
-
-
-_WEEKDAY_NAMES = {"MO": _l("Thứ Hai"), "TU": _l("Thứ Ba"), "WE": _l("Thứ Tư"), "TH": _l("Thứ Năm"),
-                  "FR": _l("Thứ Sáu"), "SA": _l("Thứ Bảy"), "SU": _l("Chủ nhật")}
-
-
-def describe(rule: str | None) -> str:
-    """The rule as office staff would say it: "Hằng tuần vào Thứ Hai, Thứ Năm; 6 lần"."""
-    if not rule:
-        return ""
-    parts = rule_parts(normalise_rule(rule))
-    interval = int(parts.get("INTERVAL", "1")) if _ascii_number(parts.get("INTERVAL", "1")) else 1
-    freq = parts.get("FREQ")
-    every = {
-        "DAILY": (_("Hằng ngày"), _("%(n)d ngày một lần")),
-        "WEEKLY": (_("Hằng tuần"), _("%(n)d tuần một lần")),
-        "MONTHLY": (_("Hằng tháng"), _("%(n)d tháng một lần")),
-        "YEARLY": (_("Hằng năm"), _("%(n)d năm một lần")),
-    }.get(freq)
-    if every is None:
-        return rule
-    text = every[0] if interval == 1 else every[1] % {"n": interval}
-    if parts.get("BYDAY"):
-        days = []
-        for item in parts["BYDAY"].split(","):
-            match = _WEEKDAY.match(item)
-            if not match:
-                return rule
-            position, name = match.groups()
-            day = str(_WEEKDAY_NAMES[name])
-            if not position and _ascii_number(parts.get("BYSETPOS", "").lstrip("-")):
-                position = parts["BYSETPOS"]  # the form's "Thứ Hai of the 2nd week"
-            if position:
-                number = int(position)
-                # never "Thứ Ba thứ 2": "thứ 2" is also Monday
-                day = (_("%(day)s cuối cùng của tháng", day=day) if number == -1
-                       else _("%(day)s đầu tiên của tháng", day=day) if number == 1
-                       else _("%(day)s, lần %(n)d trong tháng", day=day, n=number))
-            days.append(day)
-        text += " " + _("vào %(days)s", days=", ".join(days))
-    if parts.get("BYMONTHDAY"):
-        text += " " + _("vào ngày %(days)s", days=parts["BYMONTHDAY"].replace(",", ", "))
-    if _ascii_number(parts.get("COUNT", "")):
-        text += "; " + _("%(n)d lần", n=int(parts["COUNT"]))
-    elif parts.get("UNTIL"):
-        value = parts["UNTIL"]
-        try:
-            if value.endswith("Z"):  # stored in UTC: the Hà Nội day it falls on
-                until = datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC).astimezone(LOCAL_TZ).date()
-            else:
-                until = datetime.strptime(value[:8], "%Y%m%d").date()
-        except ValueError:
-            return rule
-        text += "; " + _("đến ngày %(day)s", day=until.strftime("%d/%m/%Y"))
-    return text
-
-
-def _ascii_number(text: str) -> bool:
-    """Digits int() reads ("²" passes str.isdigit() and then fails int())."""
-    return text.isascii() and text.isdigit() and len(text) < 10

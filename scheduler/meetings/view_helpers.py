@@ -30,26 +30,28 @@ def rooms_in_reach(user, permission: str = "view") -> list[Room]:
     return list(db.session.scalars(query))
 
 
-def picker_units(user, around: Unit, permission: str = "view") -> list[Unit]:
+def picker_units(user, around: Unit, permission: str = "view") -> list:
     """The calendars' unit picker: the shown unit, the units above it and its units one level
     down, those the user may see, and the user's own unit — one step at a time through the
-    tree, so the page stays small for a province of five hundred wards."""
+    tree, so the page stays small for a province of five hundred wards. Rows (id, code, name,
+    kind), not ORM objects: a calendar page asks for them on every cache miss."""
     today = today_local()
     ids = [int(part) for part in around.path.strip("/").split("/") if part]
     near = sa.or_(Unit.id.in_(ids + [user.unit_id]), Unit.parent_id == around.id)
-    units = db.session.scalars(sa.select(Unit).where(
+    units = db.session.execute(sa.select(Unit.id, Unit.code, Unit.name, Unit.kind).where(
         near, reach_condition(user, permission), Unit.active_on(today)))
     return sorted(units, key=lambda u: (KIND_ORDER.get(u.kind, 9), u.code))
 
 
-def picker_rooms(user, around: Unit, room: Room | None = None) -> list[Room]:
-    """The calendars' room picker: the active rooms of the shown unit (and the shown room)."""
-    query = (sa.select(Room).join(Unit, Room.unit_id == Unit.id)
-             .options(contains_eager(Room.unit))
+def picker_rooms(user, around: Unit, room: Room | None = None) -> list:
+    """The calendars' room picker: the active rooms of the shown unit (and the shown room), as
+    rows (id, name, unit_name)."""
+    query = (sa.select(Room.id, Room.name, Unit.name.label("unit_name"))
+             .join(Unit, Room.unit_id == Unit.id)
              .where(Room.active.is_(True), reach_condition(user, "view"),
                     sa.or_(Room.unit_id == around.id, Room.id == getattr(room, "id", None)))
              .order_by(Unit.code, Room.name))
-    return list(db.session.scalars(query))
+    return list(db.session.execute(query))
 
 
 def all_active_units(on: date | None = None) -> list[Unit]:

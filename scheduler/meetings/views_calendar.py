@@ -5,7 +5,7 @@ from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
-from flask import current_app, render_template, request
+from flask import render_template, request
 from markupsafe import Markup
 from flask_babel import get_locale, gettext as _
 from flask_login import current_user, login_required
@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 from ..core.access import permission_required, reach
 from ..core.errors import ValidationError
 from ..core.labels import LABELS
+from ..core.settings import settings
 from ..core.timeutil import LOCAL_TZ, WEEKDAY_NAMES_VI, official_date_line, today_local
 from ..core.read_only import read_only
 from ..core.requests import day_arg, page_arg
@@ -108,9 +109,13 @@ def _week_body(unit, room, monday: date, today: date) -> str:
     by_day = defaultdict(list)
     for occurrence in items:
         by_day[local(occurrence.start_at).date()].append(occurrence)
+    # the grid's rows with their cells, laid out here rather than looked up cell by cell in
+    # the template (84 cells, each a lookup and a date formatted, on every cache miss)
+    day_isos = [(day, day.isoformat()) for day in days]
+    grid = [(label, key, [(iso, cells.get((day, key), ())) for day, iso in day_isos])
+            for label, key in _hour_rows(items)]
     return render_template(
-        "meetings/_week_body.html", unit=unit, room=room, days=days, rows=_hour_rows(items),
-        cells=cells, spans=_spans(items), by_day=by_day, first_hour=FIRST_HOUR,
+        "meetings/_week_body.html", unit=unit, room=room, days=days, grid=grid, spans=_spans(items), by_day=by_day, first_hour=FIRST_HOUR,
         weekday_names=WEEKDAY_NAMES_VI, today=today,
         prev_day=monday - timedelta(days=7), next_day=monday + timedelta(days=7),
         **_pickers(unit, room))
@@ -200,7 +205,7 @@ def schedule():
     return render_template(
         "meetings/schedule.html", unit=unit, monday=monday, sunday=sunday, days=days,
         grouped=grouped, weekday_names=WEEKDAY_NAMES_VI, units=picker_units(current_user, unit),
-        dateline=official_date_line(current_app.config["CITY_NAME"], today_local()),
+        dateline=official_date_line(settings().city_name, today_local()),
         prev_day=monday - timedelta(days=7), next_day=monday + timedelta(days=7))
 
 

@@ -9,9 +9,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..audit.models import AuditEntry
+from ..audit_trail.presenting import present
 from ..core.access import allowed
 from ..core.form_messages import run_flashed
 from ..core.errors import Conflict, ValidationError
+from ..core.settings import settings
 from ..core.timeutil import LOCAL_TZ
 from ..extensions import db
 from . import bp, services
@@ -22,8 +24,6 @@ from .serializers import may_see_details
 
 
 def _history(meeting: Meeting) -> list:
-    from ..audit.presenting import present  # the audit package imports the domains' views
-
     return present(db.session.scalars(
         sa.select(AuditEntry).where(AuditEntry.object_type == "meeting",
                                     AuditEntry.object_id == str(meeting.id))
@@ -48,13 +48,11 @@ def detail(meeting_id: int):
 
 def _unreachable(meeting: Meeting) -> list:
     """Units whose endpoint is down while the connection test of the meeting is due."""
-    from flask import current_app
-
     from ..core.timeutil import utcnow
     from ..endpoints.services import unreachable_before_start
 
     return unreachable_before_start(meeting, utcnow(),
-                                    int(current_app.config["ENDPOINT_TEST_LEAD_MINUTES"]))
+                                    settings().endpoint_test_lead_minutes)
 
 
 def _run(meeting: Meeting, action, done: str):

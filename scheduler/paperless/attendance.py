@@ -10,7 +10,7 @@ from ..core.errors import Forbidden, NotFound
 from ..core.timeutil import to_local
 from ..core.upsert import insert_missing, locked_row
 from ..extensions import db
-from ..jobs.notices import meeting_units
+from ..notifications.notices import meeting_units
 from ..meetings.inputs import _text as text_field
 from ..meetings.inputs import invalid
 from ..meetings.locking import raise_version

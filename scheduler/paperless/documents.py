@@ -23,6 +23,7 @@ from flask_babel import gettext as _
 from ..audit.services import record
 from ..core.db_setup import write_transaction
 from ..core.errors import NotFound, TooLarge, UnsupportedMediaType
+from ..core.settings import settings
 from ..core.timeutil import format_datetime_vi, to_local, utcnow
 from ..core.types import parse_id
 from ..extensions import db
@@ -39,12 +40,12 @@ _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\]")
 
 
 def document_dir() -> Path:
-    configured = current_app.config["DOCUMENT_DIR"]
+    configured = settings().document_dir
     return Path(configured) if configured else Path(current_app.instance_path) / "documents"
 
 
 def max_bytes() -> int:
-    return int(float(current_app.config["DOCUMENT_MAX_MB"]) * MB)
+    return int(settings().document_max_mb * MB)
 
 
 def upload_limit() -> int:
@@ -55,12 +56,12 @@ def upload_limit() -> int:
 
 def too_large_message() -> str:
     return _("Tài liệu vượt quá dung lượng cho phép (%(n)s MB).",
-             n=f"{float(current_app.config['DOCUMENT_MAX_MB']):g}")
+             n=f"{settings().document_max_mb:g}")
 
 
 def lead_deadline(meeting) -> datetime:
     """Documents are due DOCUMENT_LEAD_DAYS before the meeting starts."""
-    return meeting.start_at - timedelta(days=int(current_app.config["DOCUMENT_LEAD_DAYS"]))
+    return meeting.start_at - timedelta(days=settings().document_lead_days)
 
 
 def is_late(document: MeetingDocument, meeting) -> bool:
@@ -200,7 +201,7 @@ def lead_warning(meeting, documents, now: datetime) -> str | None:
     if late:
         return _("%(n)d tài liệu được gửi sau hạn phát hành %(deadline)s (trước cuộc họp "
                  "%(days)s ngày).", n=len(late), deadline=format_datetime_vi(deadline),
-                 days=current_app.config["DOCUMENT_LEAD_DAYS"])
+                 days=settings().document_lead_days)
     if not documents and now > deadline and meeting.start_at > now:
         return _("Chưa có tài liệu nào dù đã quá hạn phát hành %(deadline)s.",
                  deadline=format_datetime_vi(deadline))

@@ -7,10 +7,10 @@ day the meeting's first sitting ends."""
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 
 from ..audit.services import diff, record, snapshot
+from ..core.settings import settings
 from ..core.timeutil import to_local
 from ..core.upsert import insert_missing, locked_row
 from ..core.workdays import add_working_days
@@ -27,7 +27,7 @@ TEXT_FIELDS = {"place": 300, "secretary": 200, "discussion": 50_000, "opinions":
 
 
 def due_working_days() -> int:
-    return int(current_app.config["CONCLUSION_DUE_WORKING_DAYS"])
+    return settings().conclusion_due_working_days
 
 
 def conclusion_due(meeting) -> date:

@@ -11,7 +11,7 @@ from ..auth.models import User
 from ..core.db_setup import write_transaction
 from ..core.timeutil import format_date_vi, to_local
 from ..extensions import db
-from ..jobs import notices
+from ..notifications import notices
 from .minutes import overdue_meetings
 
 HOST_ROLES = ("staff", "unit_admin")

@@ -2,12 +2,13 @@
 forms it posts to, the minutes form, the printable minutes and conclusion notice, and the
 list of overdue conclusion notices. Each action calls the same services as the API and
 commits once; a refusal is shown on the meeting page and changes nothing."""
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..core.access import require
 from ..core.errors import Conflict, TooLarge, UnsupportedMediaType, ValidationError
+from ..core.settings import settings
 from ..core.timeutil import official_date_line, to_local, today_local, utcnow
 from ..core.types import parse_id
 from ..extensions import db
@@ -50,7 +51,7 @@ def paperless_panel(meeting) -> dict:
         "statuses": ATTENDANCE_STATUSES, "choices": CHOICES,
         "due": minutes.conclusion_due(meeting), "minutes": minutes.minutes_of(meeting),
         "overdue": minutes.is_overdue(meeting, minutes.minutes_of(meeting), today_local()),
-        "max_mb": current_app.config["DOCUMENT_MAX_MB"],
+        "max_mb": settings().document_max_mb,
     }
 
 
@@ -160,7 +161,7 @@ def _official(meeting, template: str):
         else to_local(meeting.end_at).date()
     return render_template(template, meeting=meeting, data=data,
                            items=agenda.items_of(meeting), due=minutes.conclusion_due(meeting),
-                           dateline=official_date_line(current_app.config["CITY_NAME"], day),
+                           dateline=official_date_line(settings().city_name, day),
                            start=to_local(meeting.start_at), end=to_local(meeting.end_at))
 
 

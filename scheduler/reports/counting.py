@@ -136,7 +136,7 @@ def _numerator_columns(table, target: Target):
 
 
 def tallied_rows(targets: list[Target], scope: Unit, period: Period, now: datetime,
-                  children: list[Unit]) -> list[ShareRow]:
+                 children: list[Unit]) -> list[ShareRow]:
     """The same figures as share_rows, read from the running counts (reports/tally.py) for
     the whole half months of the period and counted from the sittings only for the partial
     ones and for the sittings around `now` still scheduled although ended. Each target counts
@@ -144,82 +144,115 @@ def tallied_rows(targets: list[Target], scope: Unit, period: Period, now: dateti
     parts = tally.plan(period, now)
     whole = {index: (outer, state) for index, _f, _l, outer, state in parts if index is not None}
     categories = sorted({c for t in targets for c in t.categories})
-    rows: list[ShareRow] = []
     child_ids = {c.id for c in children}
-
-    def emit(child_id, outer, category, held, planned, is_online, is_paperless, in_total=True):
-        for target in targets:
-            if category in target.categories:
-                counted = is_paperless if target.measure == "paperless" else is_online
-                rows.append(ShareRow(target.code, child_id, outer, held if counted else 0, held,
-                                     planned if counted else 0, planned, in_total))
-
+    rows: list[ShareRow] = []
     if whole:
-        table = OccurrenceTally
-        settled = [index for index, (_outer, state) in whole.items() if state == "settled"]
-        is_settled = table.half_month.in_(settled) if settled else sa.false()
+        rows += _whole_half_month_rows(targets, scope, whole, categories, child_ids)
+        open_spans = [(f, l, o) for _i, f, l, o, s in parts if s == "open"]
+        rows += _ended_still_scheduled_rows(targets, scope, open_spans, now, categories, child_ids)
+    partial_spans = [(f, l, o) for i, f, l, o, _s in parts if i is None]
+    rows += _partial_half_month_rows(targets, scope, partial_spans, now)
+    return rows
 
-        # every sitting of a settled half month has ended: its scheduled ones count as held
-        def held(held_count, scheduled_count):
-            return held_count + sa.case((is_settled, scheduled_count), else_=0)
 
-        def planned(scheduled_count):
-            return sa.case((is_settled, 0), else_=scheduled_count)
+def _tally_measures(table, targets: list[Target], is_settled) -> list:
+    """Four sums per target over the running counts: held, held by the target's measure,
+    planned, planned by the target's measure. Every sitting of a settled half month has ended:
+    its scheduled ones count as held."""
+    def held(held_count, scheduled_count):
+        return held_count + sa.case((is_settled, scheduled_count), else_=0)
 
-        measures = []
-        for target in targets:
-            mine = table.category.in_(target.categories)
-            held_num, scheduled_num = _numerator_columns(table, target)
-            measures += [sa.func.sum(sa.case((mine, value), else_=0))
-                         for value in (held(table.held, table.scheduled), held(held_num, scheduled_num),
-                                       planned(table.scheduled), planned(scheduled_num))]
-        outer_of = sa.case(*[(table.half_month == index, outer) for index, (outer, _s) in whole.items()],
-                           else_=-1)
-        base = sa.select().where(table.half_month.in_(list(whole)), table.category.in_(categories))
+    def planned(scheduled_count):
+        return sa.case((is_settled, 0), else_=scheduled_count)
 
-        def read(query):
-            for key, *counts in db.session.execute(query):
-                for i, target in enumerate(targets):
-                    held_n, held_online_n, planned_n, planned_online_n = (int(c or 0) for c in counts[4 * i:4 * i + 4])
-                    yield key, target, held_n, held_online_n, planned_n, planned_online_n
+    measures = []
+    for target in targets:
+        mine = table.category.in_(target.categories)
+        held_num, scheduled_num = _numerator_columns(table, target)
+        measures += [sa.func.sum(sa.case((mine, value), else_=0))
+                     for value in (held(table.held, table.scheduled), held(held_num, scheduled_num),
+                                   planned(table.scheduled), planned(scheduled_num))]
+    return measures
 
-        # the scope's own counts (its whole subtree), per month of the trend
-        for outer, target, h, ho, p, po in read(
-                base.add_columns(outer_of, *measures).where(table.unit_id == scope.id).group_by(outer_of)):
-            rows.append(ShareRow(target.code, None, outer, ho, h, po, p))
-        # each child's counts, for the table (not added to the total again)
-        if child_ids:
-            for unit_id, target, h, ho, p, po in read(
-                    base.add_columns(table.unit_id, *measures)
-                    .where(table.unit_id.in_(child_ids)).group_by(table.unit_id)):
-                rows.append(ShareRow(target.code, unit_id, 0, ho, h, po, p, in_total=False))
-        # around `now`: sittings still scheduled whose end has passed are held already
-        for first, last, outer in [(f, l, o) for i, f, l, o, s in parts if s == "open"]:
-            begins, ends = local_day_bounds(first, last)
-            hosts = (sa.select(Unit.id.label("unit_id"),
-                               child_id_under(Unit.path, scope).label("child_id"))
-                     .where(Unit.in_subtree(scope)).subquery("hosts"))
-            online = sa.case((online_condition(), 1), else_=0)
-            paperless = sa.case((paperless_condition(), 1), else_=0)
-            for child_id, category, is_online, is_paperless, count in db.session.execute(
-                    sa.select(hosts.c.child_id, Meeting.category, online, paperless, sa.func.count())
-                    .select_from(Occurrence)
-                    .join(Meeting, Meeting.id == Occurrence.meeting_id)
-                    .join(hosts, hosts.c.unit_id == Meeting.host_unit_id)
-                    .where(Occurrence.status == "scheduled", Occurrence.end_at <= now,
-                           Occurrence.end_at > begins, Occurrence.start_at >= begins,
-                           Occurrence.start_at < ends, Meeting.status != "cancelled",
-                           Meeting.category.in_(categories))
-                    .group_by(hosts.c.child_id, Meeting.category, online, paperless)):
-                moved = int(count)
-                emit(None, outer, category, moved, -moved, is_online, is_paperless)
-                if child_id in child_ids:
-                    emit(child_id, outer, category, moved, -moved, is_online, is_paperless,
-                         in_total=False)
-    # partial half months: counted from the sittings, each span within one month of the trend
+
+def _whole_half_month_rows(targets: list[Target], scope: Unit, whole: dict, categories: list,
+                           child_ids: set) -> list[ShareRow]:
+    """The scope's own counts (its whole subtree) per month of the trend, then each child's
+    counts for the table (not added to the total again), from the running counts."""
+    table = OccurrenceTally
+    settled = [index for index, (_outer, state) in whole.items() if state == "settled"]
+    is_settled = table.half_month.in_(settled) if settled else sa.false()
+    measures = _tally_measures(table, targets, is_settled)
+    outer_of = sa.case(*[(table.half_month == index, outer) for index, (outer, _s) in whole.items()],
+                       else_=-1)
+    base = sa.select().where(table.half_month.in_(list(whole)), table.category.in_(categories))
+
+    def read(query):
+        for key, *counts in db.session.execute(query):
+            for i, target in enumerate(targets):
+                held_n, held_online_n, planned_n, planned_online_n = (int(c or 0) for c in counts[4 * i:4 * i + 4])
+                yield key, target, held_n, held_online_n, planned_n, planned_online_n
+
+    rows = [ShareRow(target.code, None, outer, ho, h, po, p)
+            for outer, target, h, ho, p, po in read(
+                base.add_columns(outer_of, *measures).where(table.unit_id == scope.id).group_by(outer_of))]
+    if child_ids:
+        rows += [ShareRow(target.code, unit_id, 0, ho, h, po, p, in_total=False)
+                 for unit_id, target, h, ho, p, po in read(
+                     base.add_columns(table.unit_id, *measures)
+                     .where(table.unit_id.in_(child_ids)).group_by(table.unit_id))]
+    return rows
+
+
+def _moved_rows(targets: list[Target], child_id, outer, category, moved: int, is_online,
+                is_paperless, in_total=True) -> list[ShareRow]:
+    """`moved` sittings of `category` leave "planned" for "held", for each target counting it."""
+    rows = []
+    for target in targets:
+        if category in target.categories:
+            counted = is_paperless if target.measure == "paperless" else is_online
+            rows.append(ShareRow(target.code, child_id, outer, moved if counted else 0, moved,
+                                 -moved if counted else 0, -moved, in_total))
+    return rows
+
+
+def _ended_still_scheduled_rows(targets: list[Target], scope: Unit, open_spans: list, now: datetime,
+                                categories: list, child_ids: set) -> list[ShareRow]:
+    """Around `now`: sittings still scheduled whose end has passed are held already, though
+    the running counts still have them planned."""
+    rows: list[ShareRow] = []
+    for first, last, outer in open_spans:
+        begins, ends = local_day_bounds(first, last)
+        hosts = (sa.select(Unit.id.label("unit_id"),
+                           child_id_under(Unit.path, scope).label("child_id"))
+                 .where(Unit.in_subtree(scope)).subquery("hosts"))
+        online = sa.case((online_condition(), 1), else_=0)
+        paperless = sa.case((paperless_condition(), 1), else_=0)
+        for child_id, category, is_online, is_paperless, count in db.session.execute(
+                sa.select(hosts.c.child_id, Meeting.category, online, paperless, sa.func.count())
+                .select_from(Occurrence)
+                .join(Meeting, Meeting.id == Occurrence.meeting_id)
+                .join(hosts, hosts.c.unit_id == Meeting.host_unit_id)
+                .where(Occurrence.status == "scheduled", Occurrence.end_at <= now,
+                       Occurrence.end_at > begins, Occurrence.start_at >= begins,
+                       Occurrence.start_at < ends, Meeting.status != "cancelled",
+                       Meeting.category.in_(categories))
+                .group_by(hosts.c.child_id, Meeting.category, online, paperless)):
+            moved = int(count)
+            rows += _moved_rows(targets, None, outer, category, moved, is_online, is_paperless)
+            if child_id in child_ids:
+                rows += _moved_rows(targets, child_id, outer, category, moved, is_online,
+                                    is_paperless, in_total=False)
+    return rows
+
+
+def _partial_half_month_rows(targets: list[Target], scope: Unit, partial_spans: list,
+                             now: datetime) -> list[ShareRow]:
+    """Partial half months, counted from the sittings, each span within one month of the trend."""
     online_targets = [t for t in targets if t.measure != "paperless"]
     paperless_targets = [t for t in targets if t.measure == "paperless"]
-    for _index, first, last, outer in [(i, f, l, o) for i, f, l, o, _s in parts if i is None]:
+    rows = []
+    for first, last, outer in partial_spans:
         for group, numerator in ((online_targets, None), (paperless_targets, paperless_condition())):
             if not group:
                 continue

@@ -17,11 +17,10 @@ from sqlalchemy.orm import aliased
 from ..audit.services import record
 from ..core.access import require
 from ..core.errors import ValidationError
-from ..endpoints.models import Endpoint
+from ..endpoints.models import FACTS, ConnectionFactChange, Endpoint
 from ..extensions import db
 from ..units.models import TWO_LEVEL_SINCE, Unit
-from .models import FACTS, ConnectionFactChange
-from .sql import analytic_transaction, child_id_under, day_after, earliest, latest
+from ..core.sql import analytic_transaction, child_id_under, day_after, earliest, latest
 
 
 def endpoint_facts(scope: Unit):

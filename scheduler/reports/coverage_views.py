@@ -16,7 +16,8 @@ from ..extensions import db
 from ..units.access import reach_condition
 from ..units.models import Unit
 from ..core.replica import reads_replica
-from . import bp, charts, coverage, services
+from ..core import charts
+from . import bp, coverage, services
 from .forms import FactForm
 
 HISTORY_SINCE = date(2018, 1, 1)  # the city's plans count wards connected since 2018

@@ -1,14 +1,13 @@
 """Targets as data: what each target measures, which meeting categories it counts, and its
-threshold for each year (each year's plan changes them). Also the dated history of the wards'
-WAN and video-conference facts, so that coverage on any past day can be recomputed."""
-from datetime import date, datetime
+threshold for each year (each year's plan changes them), and the running counts of sittings.
+The dated history of the wards' WAN and video-conference facts the coverage report reads lives
+with the endpoints (endpoints/models.py: ConnectionFactChange)."""
 from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..core.timeutil import utcnow
-from ..core.types import UTCDateTime
+from ..endpoints.models import FACTS, ConnectionFactChange  # noqa: F401  (their home before: tests import them here)
 from ..extensions import db
 
 # `share`: held-online share of the meetings of the target's categories;
@@ -16,7 +15,6 @@ from ..extensions import db
 # `ward_vc` / `ward_wan`: share of existing wards with video conference deployed / WAN connected.
 MEASURES = ("share", "ward_vc", "ward_wan", "paperless")
 MEETING_MEASURES = ("share", "paperless")  # the shares of meetings, with their drill-down
-FACTS = ("wan", "vc")
 
 
 class Target(db.Model):
@@ -77,28 +75,6 @@ class TargetThreshold(db.Model):
     percent: Mapped[Decimal] = mapped_column(sa.Numeric(5, 1))
 
     target: Mapped[Target] = relationship(back_populates="thresholds")
-
-
-class ConnectionFactChange(db.Model):
-    """A ward's WAN connection or video-conference deployment as of `effective_on` (true =
-    connected/deployed from that day, false = lost from that day)."""
-
-    __tablename__ = "connection_fact_change"
-    __table_args__ = (
-        sa.CheckConstraint(f"fact IN {FACTS}", name="fact_known"),
-        sa.Index("ix_connection_fact_change_lookup", "unit_id", "fact", "effective_on"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"))
-    fact: Mapped[str] = mapped_column(sa.String(3))
-    value: Mapped[bool]
-    effective_on: Mapped[date] = mapped_column(sa.Date)
-    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    unit = relationship("Unit")
-    recorded_by = relationship("User")
 
 
 class OccurrenceTally(db.Model):

@@ -6,11 +6,13 @@ from flask_login import current_user, login_required
 
 from ..core.access import allowed, permission_required, require
 from ..core.errors import ValidationError
+from ..core.links import unit_link
 from ..core.requests import id_arg
 from ..core.timeutil import today_local, utcnow
 from ..extensions import db
 from ..core.replica import reads_replica
-from . import bp, charts, export, services, targets
+from ..core import charts
+from . import bp, export, services, targets
 from .forms import TargetForm, ThresholdForm
 from .periods import parse_period
 
@@ -47,9 +49,21 @@ def targets_page():
     ancestors = [u for u in scope.ancestors() if allowed(current_user, "report", u)]
     return render_template(
         "reports/targets.html", scope=scope, period=period, cards=cards, sort=sort,
-        ancestors=ancestors, period_args=period.query_args(),
+        ancestors=ancestors, period_args=period.query_args(), row_links=_row_links(reports, period, sort),
         choices=services.scope_choices(current_user, period.start, period.end),
         today=today_local())
+
+
+def _row_links(reports, period, sort) -> dict:
+    """The links of the children's rows, one builder per column (core/links.py)."""
+    args = period.query_args()
+    links = {"report": unit_link("reports.targets", sort=sort, **args),
+             "coverage": unit_link("reports.coverage", date=min(period.end, today_local()))}
+    for report in reports:
+        code = report.target.code
+        for which in ("online", "held", "planned"):
+            links[code, which] = unit_link("reports.drilldown", target=code, which=which, **args)
+    return links
 
 
 def _trend_links(report, scope, period) -> list[str] | None:

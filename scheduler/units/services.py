@@ -26,15 +26,6 @@ def get_unit(code: str, on: date | None = None) -> Unit:
     return unit
 
 
-def connection_facts(unit_ids, on: date | None = None) -> dict[int, tuple[bool, bool]]:
-    """{unit id: (WAN connected, video conference deployed)} on the given day (today by
-    default), as the coverage report reads them (units/facts.py)."""
-    from .facts import facts_on
-
-    found = facts_on(unit_ids, on or today_local())
-    return {uid: (f["wan"], f["vc"]) for uid, f in found.items()}
-
-
 def list_units(kind: str | None = None, parent: Unit | None = None, on: date | None = None,
                include_retired: bool = False, search: str | None = None,
                page: tuple[int, int] | None = None) -> list[Unit]:
@@ -73,10 +64,9 @@ def unit_to_dict(unit: Unit, facts: dict[int, tuple[bool, bool]], parents: dict[
     }
 
 
-def units_as_dicts(units: list[Unit], on: date | None = None) -> list[dict]:
-    """The API's units, with their connection facts on day `on` (today by default), each with
-    the codes of the units it was formed from and merged into."""
-    facts = connection_facts([u.id for u in units], on)
+def units_as_dicts(units: list[Unit], facts: dict[int, tuple[bool, bool]]) -> list[dict]:
+    """The API's units, with their connection facts (endpoints.facts.connection_facts of the
+    day asked), each with the codes of the units it was formed from and merged into."""
     parent_ids = {u.parent_id for u in units if u.parent_id}
     parents = dict(db.session.execute(sa.select(Unit.id, Unit.code).where(Unit.id.in_(parent_ids))).all()) \
         if parent_ids else {}

@@ -106,32 +106,3 @@ def successor_choices(unit: Unit, on: date) -> list[Unit]:
         if unit.parent is not None:
             found.insert(0, unit.parent)
     return [u for u in dict.fromkeys(found) if u.exists_on(on)]
-
-
-def move_users(actor, unit: Unit, target: Unit, on: date) -> int:
-    """Move every user of `unit`, which no longer exists on day `on`, to `target`, which does,
-    in one step: their accounts, sign-ins and history stay; each move is in the audit log.
-    Returns how many users moved."""
-    from ..auth.models import User
-    from ..core.access import require
-
-    require("manage", unit, user=actor)
-    require("manage", target, user=actor)
-    if unit.exists_on(on):
-        raise ValidationError(_("%(name)s vẫn đang hoạt động; hãy đổi đơn vị của từng người dùng.",
-                                name=unit.name), {"fields": {"unit": unit.code}})
-    if not target.exists_on(on):
-        message = _("%(name)s không còn hoạt động ngày %(day)s.", name=target.name,
-                    day=on.strftime("%d/%m/%Y"))
-        raise ValidationError(message, {"fields": {"target": message}})
-    users = list(db.session.scalars(sa.select(User).where(User.unit_id == unit.id).order_by(User.username)))
-    if any(u.role == "admin" for u in users) and getattr(actor, "role", None) != "admin":
-        from ..core.errors import Forbidden
-
-        raise Forbidden(_("Chỉ quản trị hệ thống mới được thay đổi tài khoản quản trị hệ thống."))
-    for user in users:
-        user.unit = target
-        record(actor, "user.move", "user", user.id, unit=target, summary=user.username,
-               changes={"unit": [unit.code, target.code], "unit_name": [unit.name, target.name]})
-    db.session.flush()
-    return len(users)

@@ -1,4 +1,4 @@
-"""Building blocks of the notices the jobs send: the exactly-once ledger, in-app notifications
+"""Building blocks of the notices the application sends: the exactly-once ledger, in-app notifications
 and the text of meeting reminders."""
 from datetime import datetime, timedelta
 

@@ -14,13 +14,14 @@ cancellation a user received for the meeting), so a unit dropped from a meeting 
 off, and a meeting that never reached its participants (pending, declined, recorded after the
 fact) sends them no cancellation.
 """
-from flask import current_app, has_request_context
+from flask import has_request_context
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 import sqlalchemy as sa
 
 from ..auth.models import User
+from ..core.settings import settings
 from ..core.timeutil import utcnow
 from ..extensions import db
 from ..mail.services import enqueue_mail
@@ -114,8 +115,8 @@ def _notify(user_ids, kind: str, meeting, occurrence=None, reason=None, mail=Fal
     user_ids = set(user_ids) - {_actor_id()}
     if not user_ids:
         return 0
-    default = current_app.config["BABEL_DEFAULT_LOCALE"]
-    languages = current_app.config["LANGUAGES"]
+    default = settings().babel_default_locale
+    languages = settings().languages
     users = db.session.execute(sa.select(User.id, User.locale, User.email)
                                .where(User.id.in_(user_ids)).order_by(User.id)).all()
     by_locale: dict[str, list] = {}

@@ -9,7 +9,7 @@ from ..core.errors import NotFound, ValidationError
 from ..core.timeutil import local_day_bounds
 from ..extensions import db
 from ..units.models import Unit
-from .models import AuditEntry
+from ..audit.models import AuditEntry
 
 def audit_query(*, unit_code: str | None = None, username: str | None = None,
                 start: date | None = None, end: date | None = None, action: str | None = None):

@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from ..core.labels import label
 from ..core.numbers import short_decimal
 from ..core.timeutil import format_datetime_vi
+from ..core.recurrence import describe
 from ..extensions import db
 from ..rooms.models import Room
 from ..units.models import Unit
@@ -71,6 +72,7 @@ LABELLED = {"category": "category", "mode": "mode", "held_mode": "mode", "status
             "role": "role", "protocol": "protocol"}
 UNIT_CODES = ("host_unit", "participants", "unit")
 TIMES = ("start", "end", "occurrence", "skipped")
+LISTS = ("rooms", "participants")  # recorded as lists of ids, shown by name
 
 
 @dataclass
@@ -141,8 +143,6 @@ def _when(text: str) -> str:
 
 
 def _value(key: str, value, names: _Names) -> str | None:
-    from ..meetings.series import describe
-
     if value is None or value == "" or value == []:
         return None
     if isinstance(value, bool):
@@ -167,23 +167,38 @@ def _value(key: str, value, names: _Names) -> str | None:
     return str(value)
 
 
-def _change(key: str, value, names: _Names) -> Change:
-    text = str(FIELDS.get(key, key.replace("_", " ")))
+def _field_label(key: str) -> str:
     if key.startswith("threshold_"):
-        text = _("Ngưỡng năm %(year)s", year=key.removeprefix("threshold_"))
-    is_pair = isinstance(value, list) and len(value) == 2 and not (
-        key in ("rooms", "participants") and not any(isinstance(v, list) or v is None for v in value))
-    if not is_pair:
-        if key in ("rooms", "participants") and isinstance(value, list):
-            show = names.room if key == "rooms" else names.unit
-            return Change(text, new=", ".join(show(v) for v in value) or None, single=True)
+        return _("Ngưỡng năm %(year)s", year=key.removeprefix("threshold_"))
+    return str(FIELDS.get(key, key.replace("_", " ")))
+
+
+def _is_pair(key: str, value) -> bool:
+    """Whether `value` is `[old, new]`. Two rooms or two units recorded as one list are a single
+    value; as a pair, each side is a list (or None)."""
+    if not (isinstance(value, list) and len(value) == 2):
+        return False
+    return key not in LISTS or any(isinstance(v, list) or v is None for v in value)
+
+
+def _list_change(text: str, key: str, value: list, names: _Names, pair: bool) -> Change:
+    """Rooms or participants by name: the list recorded, or what was added and removed."""
+    show = names.room if key == "rooms" else names.unit
+    if not pair:
+        return Change(text, new=", ".join(show(v) for v in value) or None, single=True)
+    old, new = value[0] or [], value[1] or []
+    return Change(text, added=[show(v) for v in new if v not in old],
+                  removed=[show(v) for v in old if v not in new])
+
+
+def _change(key: str, value, names: _Names) -> Change:
+    text = _field_label(key)
+    pair = _is_pair(key, value)
+    if key in LISTS and isinstance(value, list):
+        return _list_change(text, key, value, names, pair)
+    if not pair:
         return Change(text, new=_value(key, value, names), single=True)
     old, new = value
-    if key in ("rooms", "participants"):
-        show = names.room if key == "rooms" else names.unit
-        old, new = old or [], new or []
-        return Change(text, added=[show(v) for v in new if v not in old],
-                      removed=[show(v) for v in old if v not in new])
     return Change(text, old=_value(key, old, names), new=_value(key, new, names))
 
 

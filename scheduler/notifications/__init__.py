@@ -1,0 +1,4 @@
+"""Notifications: the notices the application sends people (in-app, beside the e-mail the
+mail package carries), the exactly-once ledger of what was delivered, and the texts of meeting
+reminders. Above the meetings (meeting_notices.py listens to their changes), below paperless and
+the reports, which raise notices of their own; the job runner (jobs/) delivers the scheduled ones."""
