@@ -86,13 +86,14 @@ class Cache(Generic[V]):
         keys (a tuple), or a function reading them, called before `build`."""
         if self.store == "function":
             raise TypeError(f"cache {self.name!r} is read by calling its function")
-        if not self.enabled():
+        if self.switch is not None and not self.enabled():
             return build()
         if callable(versions):
             versions = versions()  # before the data: see the module's docstring
+        versions = tuple(versions)
         if self.store == "shared":
-            return self._shared(key, tuple(versions), build)
-        return self._in_process(key, tuple(versions), build)
+            return self._shared(key, versions, build)
+        return self._in_process(key, versions, build)
 
     def _shared(self, key, versions: tuple, build: Callable[[], V]) -> V:
         digest = hashlib.sha256(repr((key, versions)).encode()).hexdigest()

@@ -129,7 +129,8 @@ _SLOT = secrets.token_hex(8)
 CSRF_SLOT, NEXT_SLOT = f"csrf-{_SLOT}", f"next-{_SLOT}"
 MENU_BARS = Cache(
     "menu bars", store="process", size=2048,  # a bar is about 5 kB
-    stale_when="nothing: every fact the bar shows is its key (BarFacts: user, counts, locale, page)")
+    stale_when="nothing: every fact the bar shows is its key "
+               "(BarFacts: user, counts, locale, page)")
 
 
 class BarFacts(NamedTuple):

@@ -18,14 +18,16 @@ from .settings import settings
 
 # asked once per day counted (series, deadlines): a pure function, kept at lru_cache's cost
 @pure_function("public holidays of a year", size=16,
-               stale_when="nothing while the process runs: the installed holidays package's calendar")
+               stale_when="nothing while the process runs: "
+                          "the installed holidays package's calendar")
 def _vietnam_holidays(year: int) -> holidays.HolidayBase:
     return holidays.Vietnam(years=year)
 
 
 # asked beside _vietnam_holidays, once per day counted
 @pure_function("Saturdays worked of a year", size=16,
-               stale_when="nothing while the process runs: the installed holidays package's swaps")
+               stale_when="nothing while the process runs: "
+                          "the installed holidays package's swaps")
 def _package_worked_days(year: int) -> frozenset[date]:
     """The Saturdays worked in exchange for the package's substituted days off of `year`."""
     try:
