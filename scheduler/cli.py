@@ -1,10 +1,12 @@
-"""Command-line interface: flask --app wsgi init-db | seed-demo | import-units | create-user."""
+"""Command-line interface: flask --app wsgi init-db | seed-demo | import-units | create-user |
+check | caches."""
 from functools import wraps
 
 import click
 from flask import Flask
 from flask.cli import with_appcontext
 
+from .core.cache import CACHES
 from .core.db_setup import writing
 from .core.errors import DomainError
 from .extensions import db
@@ -106,8 +108,19 @@ def check_command():
     click.echo("OK: statuses, sittings and reservations agree.")
 
 
+@click.command("caches")
+@with_appcontext
+def caches_command():
+    """List every cache (core/cache.py): its name, its store and what makes its entries stale."""
+    for kept in CACHES.values():
+        store = kept.store + (f", up to {kept.size}" if kept.size else "")
+        store += f", off unless {kept.switch.upper()}" if kept.switch else ""
+        click.echo(f"{kept.name} ({store}): stale when {kept.stale_when}")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(check_command)
+    app.cli.add_command(caches_command)
     app.cli.add_command(init_db_command)
     app.cli.add_command(import_units_command)
     app.cli.add_command(create_user_command)

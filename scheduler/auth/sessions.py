@@ -9,13 +9,13 @@ or reset revokes them all, and their owner sees and revokes each on the account 
 import hmac
 import secrets
 from datetime import datetime, timedelta
-from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 from flask_babel import gettext as _
 
 from ..audit.services import record
+from ..core.cache import pure_function
 from ..core.errors import NotFound
 from ..core.settings import settings
 from ..core.timeutil import utcnow
@@ -28,7 +28,8 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 # -- recognising a request ------------------------------------------------------------------
-@cache
+# one statement, the same for every request: a pure function, nothing makes it stale
+@pure_function("signed-in user statement", size=None)
 def _user_with_unit() -> sa.Select:
     """The signed-in user with their unit: every page asks for the unit (the reach, the menu),
     so it comes in the same statement. Built once, like every statement of each request."""

@@ -15,7 +15,7 @@ from markupsafe import Markup, escape
 
 from ..extensions import db
 from .access import allowed
-from .memo import Memo
+from .cache import Cache
 
 ADMIN = _l("Quản trị")
 
@@ -74,7 +74,9 @@ def menu_badge(name: str):
 # the statements of each signed-in user's counts, built once: constructing one and working out
 # its cache key cost as much as running it (the menu shows on every page). The badges' queries
 # depend on the user alone (their id, role and unit's place in the tree): kept under those.
-_COUNT_STATEMENTS: Memo[tuple] = Memo(4096)
+COUNT_STATEMENTS: Cache[tuple] = Cache(
+    "menu count statements", store="process", size=4096,
+    stale_when="nothing: what a user's statements are built from (id, role, unit, path) is the key")
 
 
 def _user_key(user) -> tuple:
@@ -87,7 +89,7 @@ def _count_columns(user) -> tuple[list[str], list]:
         queries = {name: count_query(user) for name, count_query in BADGES.items()}
         return list(queries), [query.scalar_subquery().label(name)
                                for name, query in queries.items() if query is not None]
-    return _COUNT_STATEMENTS.get(("columns", _user_key(user)), build)
+    return COUNT_STATEMENTS.get(("columns", _user_key(user)), build)
 
 
 def read_menu_counts_beside(key: Hashable, columns: tuple, params: dict):
@@ -98,8 +100,8 @@ def read_menu_counts_beside(key: Hashable, columns: tuple, params: dict):
     under it."""
     user = current_user._get_current_object()
     names, counts = _count_columns(user)
-    statement = _COUNT_STATEMENTS.get(("beside", key, _user_key(user)),
-                                      lambda: sa.select(*columns, *counts))
+    statement = COUNT_STATEMENTS.get(("beside", key, _user_key(user)),
+                                     lambda: sa.select(*columns, *counts))
     row = db.session.execute(statement, params).one()
     return row, {name: int(row._mapping.get(name) or 0) for name in names}
 
@@ -114,7 +116,7 @@ def menu_counts() -> dict[str, int]:
     names, columns = _count_columns(user)
     if not columns:
         return dict.fromkeys(names, 0)
-    statement = _COUNT_STATEMENTS.get(("alone", _user_key(user)), lambda: sa.select(*columns))
+    statement = COUNT_STATEMENTS.get(("alone", _user_key(user)), lambda: sa.select(*columns))
     row = db.session.execute(statement).one()._mapping
     return {name: int(row.get(name) or 0) for name in names}
 
@@ -125,7 +127,10 @@ def menu_counts() -> dict[str, int]:
 # to it). Random per process, so no user's text can contain them.
 _SLOT = secrets.token_hex(8)
 CSRF_SLOT, NEXT_SLOT = f"csrf-{_SLOT}", f"next-{_SLOT}"
-MENU_BARS_KEPT = 2048  # per process; a bar is about 5 kB
+MENU_BARS = Cache(
+    "menu bars", store="process", size=2048,  # a bar is about 5 kB
+    stale_when="nothing: every fact the bar shows is its key "
+               "(BarFacts: user, counts, locale, page)")
 
 
 class BarFacts(NamedTuple):
@@ -161,13 +166,8 @@ def menu_bar(context) -> Markup:
     read here unless the view read them already (`menu_counts` in the template's context,
     from read_menu_counts_beside)."""
     facts = _bar_facts(context.get("menu_counts"))
-    bars: Memo[str] = current_app.extensions["menu_bars"]
-    html = bars.get(facts, lambda: render_template(
+    html = MENU_BARS.get(facts, lambda: render_template(
         "_menu_bar.html", bar=facts, menu=nav_items(), csrf_slot=CSRF_SLOT, next_slot=NEXT_SLOT))
     filled = html.replace(CSRF_SLOT, str(escape(generate_csrf()))).replace(
         NEXT_SLOT, str(escape(request.full_path)))
     return Markup(filled)  # nosec B704 - our template's output, the two values escaped above
-
-
-def init_app(app) -> None:
-    app.extensions["menu_bars"] = Memo(MENU_BARS_KEPT)

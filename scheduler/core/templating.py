@@ -17,5 +17,4 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["official_date_line"] = timeutil.official_date_line
     app.jinja_env.globals["today_local"] = timeutil.today_local
     app.jinja_env.globals["menu_bar"] = navigation.menu_bar
-    navigation.init_app(app)
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())

@@ -8,21 +8,26 @@ announced after its release in WORKDAY_SWAPS: [("2027-02-11", "2027-02-20"), ...
 (day off, working day), ISO dates.
 """
 from datetime import date, timedelta
-from functools import lru_cache
 
 import holidays
 from flask import has_app_context
 
+from .cache import pure_function
 from .settings import settings
 
 
-
-@lru_cache(maxsize=16)
+# asked once per day counted (series, deadlines): a pure function, kept at lru_cache's cost
+@pure_function("public holidays of a year", size=16,
+               stale_when="nothing while the process runs: "
+                          "the installed holidays package's calendar")
 def _vietnam_holidays(year: int) -> holidays.HolidayBase:
     return holidays.Vietnam(years=year)
 
 
-@lru_cache(maxsize=16)
+# asked beside _vietnam_holidays, once per day counted
+@pure_function("Saturdays worked of a year", size=16,
+               stale_when="nothing while the process runs: "
+                          "the installed holidays package's swaps")
 def _package_worked_days(year: int) -> frozenset[date]:
     """The Saturdays worked in exchange for the package's substituted days off of `year`."""
     try:

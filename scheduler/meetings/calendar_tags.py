@@ -17,14 +17,13 @@ below see every change made through the ORM, from the booking service to the job
 every application node; a change made outside the application (psql) shows once the cache's
 timeout (CACHE_DEFAULT_TIMEOUT) has passed.
 
-Reading: `cached(kind, unit_ids, key, build)` reads the tags of the units (and unit 0) in one
-statement *before* `build` reads the data, so under READ COMMITTED a change that commits in
-between leaves newer data under the older tags, never the reverse; the next reader, seeing the
-new tags, builds again. The tags are random rather than counted so that a value seen once is
-never seen again for other data (an emptied database, a restored backup).
+Reading: `cached(kind, unit_ids, key, build)` keeps what it builds in CALENDAR_PAGES (one of
+the caches of core/cache.py) with the tags as its version keys. It reads the tags of the units
+(and unit 0) in one statement *before* `build` reads the data, so under READ COMMITTED a change
+that commits in between leaves newer data under the older tags, never the reverse; the next
+reader, seeing the new tags, builds again. The tags are random rather than counted so that a
+value seen once is never seen again for other data (an emptied database, a restored backup).
 """
-import functools
-import hashlib
 import secrets
 from collections.abc import Callable, Iterable
 from itertools import chain
@@ -33,9 +32,9 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from ..core.cache import Cache, pure_function
 from ..core.navigation import read_menu_counts_beside
-from ..core.settings import settings
-from ..extensions import cache, db
+from ..extensions import db
 from ..rooms.models import Room
 from ..units.models import Unit
 from .models import CalendarTag, Meeting, Occurrence, meeting_participant, meeting_room
@@ -179,7 +178,8 @@ def tags_of(unit_ids: Iterable[int]) -> tuple[tuple[int, int], ...]:
     return tuple((unit_id, found.get(unit_id, 0)) for unit_id in wanted)
 
 
-@functools.cache
+# called by every week page; a handful of counts (the units a page shows, and unit 0)
+@pure_function("calendar tag columns", size=None)
 def _tag_columns(count: int) -> tuple:
     """The tags of `count` units as scalar subqueries (parameters unit_0, unit_1, …)."""
     return tuple(sa.select(CalendarTag.tag).where(CalendarTag.unit_id == sa.bindparam(f"unit_{i}"))
@@ -195,20 +195,17 @@ def tags_and_menu_counts(unit_ids: Iterable[int]) -> tuple[tuple[tuple[int, int]
     return tuple((unit_id, row[i] or 0) for i, unit_id in enumerate(wanted)), counts
 
 
+# the week pages' bodies and the API's meeting lists (CALENDAR_CACHE=0 turns it off)
+CALENDAR_PAGES = Cache(
+    "calendar pages", store="shared", switch="calendar_cache",
+    stale_when="a change of a calendar shown (unit 0: of every calendar) draws it a new tag")
+
+
 def cached(kind: str, unit_ids: Iterable[int], key: tuple, build: Callable, tags=None):
-    """What `build()` returns for `key`, from the cache while the calendars of `unit_ids` keep
-    the tags they had when it was built (`tags`: as tags_of(unit_ids) gave them, when the
+    """What `build()` returns for `key`, from CALENDAR_PAGES while the calendars of `unit_ids`
+    keep the tags they had when it was built (`tags`: as tags_of(unit_ids) gave them, when the
     caller read them already). `key` must hold everything else the result depends on (the
     viewer's reach, the locale, today's date, the request's arguments); `build`'s result
     must pickle (text, bytes, plain data — not ORM objects)."""
-    if not settings().calendar_cache:
-        return build()
-    if tags is None:
-        tags = tags_of(unit_ids)  # before the data: see the module's docstring
-    digest = hashlib.sha256(repr((kind, key, tags)).encode()).hexdigest()
-    name = f"calendar:{kind}:{digest}"
-    value = cache.get(name)
-    if value is None:
-        value = build()
-        cache.set(name, value)
-    return value
+    versions = (lambda: tags_of(unit_ids)) if tags is None else tags
+    return CALENDAR_PAGES.get((kind, key), build, versions=versions)

@@ -1,10 +1,10 @@
 """The administrative unit tree: city, departments, districts, wards — any depth, effective-dated."""
 from datetime import date, datetime
-from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..core.cache import pure_function
 from ..core.timeutil import utcnow
 from ..core.types import UTCDateTime
 from ..extensions import db
@@ -116,7 +116,8 @@ class Unit(db.Model):
         return [found[i] for i in ids if i in found]
 
 
-@cache
+# two statements (dated or not), the same for every request: nothing makes them stale
+@pure_function("unit by code statements", size=None)
 def _unit_by_code(dated: bool) -> sa.Select:
     """Unit.by_code's statement, built once: every page naming a unit runs it, and building a
     statement and its cache key cost SQLAlchemy as much as running it."""
