@@ -1,25 +1,17 @@
 """Domain events: blinker signals whose receivers run in the order they connected.
 
-A package that must tell one above it that something happened declares its events in its own
-`events.py` (the payload of each documented there) and sends them; the package above connects
-its subscribers in its `init_app`, which create_app calls. Receivers run synchronously, inside
-the sender's transaction, before the caller commits: what they add (audit entries, notices,
-outbox rows) commits or rolls back with the change itself.
-
-blinker keeps receivers in a set, so their order would follow their ids; an ordered set makes
-it the order of connection, which the house can read in create_app. Connecting is idempotent
-(a receiver connects once however many applications a process builds, as the tests do), and
-subscribers are module-level functions held strongly (`weak=False`)."""
-from collections.abc import Callable, Iterable
-
+A package declares its events in its `events.py`, payload documented, and sends them after
+flushing a change; the packages above connect their subscribers in their `init_app`. Receivers
+run synchronously, before the caller commits: what they add (audit entries, notices, outbox
+rows) commits or rolls back with the change. blinker keeps receivers in a set, ordered by id;
+an ordered one makes the order that of connection (create_app's). Connecting is idempotent, so
+the many apps of a test process share one set of (strongly held) subscribers."""
 from blinker import Signal
 
 
 class _OrderedSet(dict):
-    """The few set operations blinker uses, keeping insertion order."""
-
-    def add(self, item) -> None:
-        self[item] = None
+    """The set operations blinker uses, keeping insertion order."""
+    add = dict.setdefault
 
     def discard(self, item) -> None:
         self.pop(item, None)
@@ -28,24 +20,14 @@ class _OrderedSet(dict):
         return _OrderedSet(self)
 
     def __or__(self, other) -> "_OrderedSet":
-        union = _OrderedSet(self)
-        union.update(dict.fromkeys(other))
-        return union
+        return _OrderedSet({**self, **dict.fromkeys(other)})
 
 
 class DomainEvent(Signal):
     set_class = _OrderedSet
 
-    def __init__(self, name: str, doc: str) -> None:
-        super().__init__(doc)
-        self.name = name
 
-    def __repr__(self) -> str:
-        return f"<DomainEvent {self.name}>"
-
-
-def subscribe(events: Iterable[DomainEvent], receiver: Callable) -> Callable:
-    """Connect `receiver` to each of `events` for the life of the process (idempotent)."""
+def subscribe(events, receiver) -> None:
+    """Connect `receiver` to each of `events` for the life of the process."""
     for event in events:
         event.connect(receiver, weak=False)
-    return receiver

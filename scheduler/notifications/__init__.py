@@ -10,5 +10,4 @@ def init_app(app: Flask) -> None:
     from ..core.signals import subscribe
     from ..meetings.events import MEETING_CHANGES
     from .meeting_notices import notify_meeting_change
-
     subscribe(MEETING_CHANGES.values(), notify_meeting_change)

@@ -7,5 +7,4 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """The version rise and audit entry of each change of a meeting's papers (once per process)."""
     from . import subscribers
-
     subscribers.register()
