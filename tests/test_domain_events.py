@@ -11,7 +11,9 @@ from scheduler.jobs.tasks import withdraw_stale_reminders
 from scheduler.meetings.events import MEETING_CHANGES
 from scheduler.notifications.meeting_notices import notify_meeting_change
 from scheduler.paperless.events import agenda_changed
-from tests.conftest import make_config
+from scheduler.reports.models import OccurrenceTally
+from scheduler.units.events import paths_moved
+from tests.conftest import count, make_config
 
 
 def _subscribers():
@@ -35,3 +37,11 @@ def test_the_paperless_subscribers_hear_an_agenda_change(paperless):
     entry = db.session.scalars(sa.select(AuditEntry).where(
         AuditEntry.action == "meeting.agenda", AuditEntry.object_id == str(meeting.id))).one()
     assert entry.user_id == host.id and entry.changes == {"agenda_items": [["Khai mạc"], []]}
+
+
+def test_the_reports_recount_when_the_units_paths_move(paperless):
+    db.session.execute(sa.delete(OccurrenceTally))
+    assert count(OccurrenceTally) == 0
+    paths_moved.send(paperless.meeting.host_unit)
+    db.session.commit()
+    assert count(OccurrenceTally) > 0  # the booked meeting is counted again, up the tree
