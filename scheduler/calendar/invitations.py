@@ -95,13 +95,15 @@ def queue_invitations(meeting, change: str, occurrence=None) -> None:
     rows: list[dict] = []
     with force_locale(settings().babel_default_locale):
         _queue_all(rows, meeting, change, occurrence)
-        _supersede_waiting(rows, meeting)
+        if change != "created":  # a meeting booked in this transaction has no mail waiting
+            _supersede_waiting(rows, meeting)
     if rows:  # one multi-row INSERT for the 50 invitations of a large meeting
         db.session.connection().execute(OutgoingMail.__table__.insert(), rows)
 
 
 def _queue_all(rows: list, meeting, change: str, occurrence) -> None:
-    invited_before = _previously_invited(meeting)
+    # a meeting booked in this transaction has invited nobody yet: nothing to read
+    invited_before = set() if change == "created" else _previously_invited(meeting)
     if meeting.status == "cancelled" or change == "cancelled":
         # only those holding a live invitation need to hear of the cancellation
         for unit in meeting.participants:

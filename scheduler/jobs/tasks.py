@@ -99,6 +99,8 @@ def withdraw_stale_reminders(meeting, change, occurrence=None) -> None:
     """A reminder e-mail still queued for a sitting that no longer takes place at that time
     (meeting cancelled or declined, sitting cancelled or moved) is withdrawn in the same
     transaction; send-reminders announces the new time afresh."""
+    if change == "created":
+        return  # a meeting booked in this transaction has no reminder queued
     queued = db.session.scalars(sa.select(OutgoingMail).where(
         OutgoingMail.meeting_id == meeting.id, OutgoingMail.status == "queued",
         OutgoingMail.purpose.in_(REMINDER_KINDS))).all()

@@ -134,7 +134,9 @@ def _notify(user_ids, kind: str, meeting, occurrence=None, reason=None, mail=Fal
 
 
 def _participants_changed(meeting, change, occurrence) -> None:
-    told, invited = _told(meeting), _participant_user_ids(meeting)
+    # a meeting booked in this transaction has told nobody yet: nothing to read
+    told = set() if change == "created" else _told(meeting)
+    invited = _participant_user_ids(meeting)
     # "cancelled" also stops a running series, which stays held for what took place
     if meeting.status == "cancelled" or change == "cancelled":
         _notify(told, CANCELLATION, meeting, _sitting(meeting, occurrence), meeting.cancel_reason)
