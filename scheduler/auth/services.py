@@ -5,8 +5,8 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from ..audit.services import diff, record, snapshot
-from ..core.access import require
-from ..core.errors import Forbidden, NotFound, ValidationError
+from ..core.access import get_or_404, require
+from ..core.errors import Forbidden, ValidationError
 from ..extensions import db
 from ..units.access import reach_condition
 from ..units.models import Unit
@@ -63,9 +63,7 @@ def create_user(actor: User | None, username: str, password: str, role: str, uni
 
 
 def get_managed_user(actor: User, user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None:
-        raise NotFound(_("Không tìm thấy người dùng."))
+    user = get_or_404(User, user_id, _("Không tìm thấy người dùng."))
     _require_manages(actor, user)
     return user
 

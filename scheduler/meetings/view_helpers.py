@@ -8,7 +8,7 @@ from flask import request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..core.access import allowed, require
+from ..core.access import allowed, get_or_404, require
 from ..core.errors import NotFound
 from ..core.requests import day_arg
 from ..core.timeutil import LOCAL_TZ, local_day_bounds, today_local
@@ -77,11 +77,7 @@ def requested_room() -> Room | None:
     value = (request.args.get("room") or "").strip()
     if not value:
         return None
-    room = db.session.get(Room, parse_id(value)) if parse_id(value) else None
-    if room is None:
-        raise NotFound(_("Không tìm thấy phòng họp."))
-    require("view", room.unit)
-    return room
+    return get_or_404(Room, parse_id(value), _("Không tìm thấy phòng họp."), may="view")
 
 
 def requested_day(param: str = "date") -> date:

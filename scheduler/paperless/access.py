@@ -1,29 +1,23 @@
 """Who may read and write a meeting's paperless parts, on top of core.access.
 
 Reading (agenda, documents, attendance, votes, minutes) is for those who see the meeting's
-details: users of the host and the invited units and those above them. Writing is for those
-who may book for the host unit. Voting is narrower: one's own unit must be the host or an
+details (Meeting.can_view); writing for those who may change it (Meeting.can_change). Voting is narrower: one's own unit must be the host or an
 invited unit.
 """
 from flask_babel import gettext as _
 
-from ..core.access import allowed
 from ..core.errors import Conflict, Forbidden
 from ..meetings.models import Meeting
-from ..meetings.serializers import involved_unit_ids, may_see_details
+from ..meetings.serializers import involved_unit_ids
 
 
 def require_reader(user, meeting: Meeting) -> None:
-    if not may_see_details(user, meeting):
+    if not meeting.can_view(user):
         raise Forbidden(_("Chỉ đơn vị chủ trì và các đơn vị được mời xem được nội dung này."))
 
 
-def is_host(user, meeting: Meeting) -> bool:
-    return allowed(user, "book", meeting.host_unit)
-
-
 def require_host(user, meeting: Meeting) -> None:
-    if not is_host(user, meeting):
+    if not meeting.can_change(user):
         raise Forbidden(_("Chỉ cán bộ của đơn vị chủ trì được thực hiện thao tác này."))
 
 

@@ -17,7 +17,7 @@ from ..core.form_messages import run_flashed
 from ..core.requests import body_limit
 from ..meetings.queries import get_meeting
 from ..units.access import unit_ids_in_reach
-from .access import is_host, is_invited_member, require_host, require_reader
+from .access import is_invited_member, require_host, require_reader
 from .models import ATTENDANCE_STATUSES, CHOICES
 
 bp = Blueprint("paperless", __name__)
@@ -38,7 +38,7 @@ def _run(meeting_id: int, action, done: str, anchor: str = "paperless"):
 def paperless_panel(meeting) -> dict:
     """What the meeting page shows of the paperless parts, for a viewer who sees details."""
     found = documents.documents_of(meeting)
-    host = is_host(current_user, meeting)
+    host = meeting.can_change(current_user)
     rows = attendance.attendance_rows(meeting)
     return {
         "items": agenda.items_of(meeting), "documents": found, "host": host,

@@ -8,7 +8,8 @@ from sqlalchemy.exc import IntegrityError
 
 from ..audit.services import record
 from ..core.db_setup import write_transaction
-from ..core.errors import Conflict, Forbidden, NotFound
+from ..core.access import get_or_404
+from ..core.errors import Conflict, Forbidden
 from ..core.timeutil import to_local, utcnow
 from ..core.types import parse_id
 from ..extensions import db
@@ -27,13 +28,8 @@ def votes_of(meeting) -> list[Vote]:
 
 
 def get_vote(vote_id, lock: bool = False) -> Vote:
-    vote = None
-    if isinstance(vote_id, int):
-        vote = db.session.get(Vote, vote_id, with_for_update=lock or None,
-                              populate_existing=lock)
-    if vote is None:
-        raise NotFound(_("Không tìm thấy cuộc biểu quyết."))
-    return vote
+    return get_or_404(Vote, vote_id, _("Không tìm thấy cuộc biểu quyết."),
+                      with_for_update=lock or None, populate_existing=lock)
 
 
 def open_vote(actor, meeting, data: dict) -> Vote:

@@ -8,8 +8,8 @@ from sqlalchemy.orm import contains_eager
 from flask_babel import gettext as _
 
 from ..audit.services import diff, record, snapshot
-from ..core.access import require
-from ..core.errors import NotFound, ValidationError
+from ..core.access import get_or_404, require
+from ..core.errors import ValidationError
 from ..core.textsearch import contains
 from ..extensions import db
 from ..units.access import reach_condition
@@ -45,18 +45,14 @@ def list_rooms(user, *, page: tuple[int, int] | None = None, **filters) -> list[
     return list(db.session.scalars(query))
 
 
-def get_room(room_id: int) -> Room:
-    room = db.session.get(Room, room_id)
-    if room is None:
-        raise NotFound(_("Không tìm thấy phòng họp."))
-    return room
+def get_room(room_id: int, actor=None, may: str | None = None) -> Room:
+    """The room; with `may`, when `actor` holds that permission over its unit (another unit's
+    room is a 403, never a 404)."""
+    return get_or_404(Room, room_id, _("Không tìm thấy phòng họp."), actor, may)
 
 
 def get_managed_room(actor, room_id: int) -> Room:
-    """The room, when `actor` manages its unit: another unit's room is a 403, never a 404."""
-    room = get_room(room_id)
-    require("manage", room.unit, user=actor)
-    return room
+    return get_room(room_id, actor, "manage")
 
 
 def _invalid(field: str, message: str) -> ValidationError:

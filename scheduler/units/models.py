@@ -4,6 +4,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..core import access
 from ..core.cache import pure_function
 from ..core.timeutil import utcnow
 from ..core.types import UTCDateTime
@@ -69,6 +70,22 @@ class Unit(db.Model):
 
     def __repr__(self) -> str:
         return f"<Unit {self.code} {self.name}>"
+
+    # -- access (core/access.py decides; units/access.py asks the same as SQL) -------------
+    def can_view(self, user) -> bool:
+        """May see the unit's meetings, rooms, endpoints and calendars."""
+        return access.allowed(user, "view", self)
+
+    def can_book(self, user) -> bool:
+        """May book, change and cancel the meetings the unit hosts."""
+        return access.allowed(user, "book", self)
+
+    def can_manage(self, user) -> bool:
+        """May manage the unit's rooms, endpoints, contacts and users, and approve bookings."""
+        return access.allowed(user, "manage", self)
+
+    def can_report(self, user) -> bool:
+        return access.allowed(user, "report", self)
 
     # -- effective dating ------------------------------------------------------------------
     def exists_on(self, day: date) -> bool:

@@ -6,7 +6,7 @@ from blinker import Namespace
 from flask_babel import gettext as _
 
 from ..audit.services import diff, record, snapshot
-from ..core.access import require
+from ..core.access import get_or_404, require
 from ..core.textsearch import contains
 from ..core.errors import NotFound, ValidationError
 from ..core.timeutil import today_local
@@ -138,10 +138,7 @@ def unit_choices(user, permission: str = "manage") -> list[tuple[int, str]]:
 
 
 def get_unit_by_id(unit_id) -> Unit:
-    unit = db.session.get(Unit, unit_id) if isinstance(unit_id, int) else None
-    if unit is None:
-        raise NotFound(_("Không tìm thấy đơn vị."))
-    return unit
+    return get_or_404(Unit, unit_id, _("Không tìm thấy đơn vị."))
 
 
 def refresh_paths(unit: Unit) -> None:
