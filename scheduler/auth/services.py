@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from ..audit.services import diff, record, snapshot
-from ..core.access import get_or_404, require
+from ..core.access import get_or_404, require, role_holds
 from ..core.errors import Forbidden, ValidationError
 from ..extensions import db
 from ..units.access import reach_condition
@@ -34,7 +34,7 @@ def _check_role_grant(actor: User, role: str, unit) -> None:
     if role not in ROLES:
         raise ValidationError(_("Vai trò không hợp lệ."), {"field": "role"})
     require("manage", unit, user=actor)
-    if role == "admin" and actor.role != "admin":
+    if role_holds(role, "administer") and not role_holds(actor.role, "administer"):
         raise Forbidden(_("Chỉ quản trị hệ thống mới được cấp quyền quản trị hệ thống."))
 
 
@@ -72,7 +72,7 @@ def _require_manages(actor: User, user: User) -> None:
     """`actor` manages `user`'s unit, and only an admin touches an admin's account (a unit
     admin could otherwise lock out or take over the city's administrators)."""
     require("manage", user.unit, user=actor)
-    if user.role == "admin" and actor.role != "admin":
+    if role_holds(user.role, "administer") and not role_holds(actor.role, "administer"):
         raise Forbidden(_("Chỉ quản trị hệ thống mới được thay đổi tài khoản quản trị hệ thống."))
 
 
@@ -170,7 +170,8 @@ def move_users(actor, unit: Unit, target: Unit, on: date) -> int:
                     day=on.strftime("%d/%m/%Y"))
         raise ValidationError(message, {"fields": {"target": message}})
     users = list(db.session.scalars(sa.select(User).where(User.unit_id == unit.id).order_by(User.username)))
-    if any(u.role == "admin" for u in users) and getattr(actor, "role", None) != "admin":
+    if (any(role_holds(u.role, "administer") for u in users)
+            and not role_holds(getattr(actor, "role", None), "administer")):
         raise Forbidden(_("Chỉ quản trị hệ thống mới được thay đổi tài khoản quản trị hệ thống."))
     for user in users:
         user.unit = target

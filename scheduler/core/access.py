@@ -18,6 +18,8 @@ from ..extensions import db
 from .errors import Forbidden, NotFound
 
 OWN, SUBTREE, ALL = "own", "subtree", "all"
+# every role a user may hold (the database's ck_user_role_known), in the order forms list them
+ROLES = ("staff", "unit_admin", "viewer", "admin")
 
 PERMISSIONS: dict[str, dict[str, str]] = {
     # see a unit's meetings, rooms, endpoints and calendars
@@ -67,11 +69,11 @@ def allowed_units(user, permission: str):
     return lambda unit: unit.path.startswith(prefix)
 
 
-def roles_with(permission: str, how_far: str | None = None) -> tuple[str, ...]:
-    """The roles granted `permission` (over `how_far` only, when given): for the queries that
-    find the users to tell, the roles read as data rather than named."""
+def roles_with(permission: str, *reaches: str) -> tuple[str, ...]:
+    """The roles granted `permission` (over one of `reaches` only, when given): for the
+    queries that find the users to tell, the roles read as data rather than named."""
     return tuple(role for role, reach_of in PERMISSIONS[permission].items()
-                 if how_far is None or reach_of == how_far)
+                 if not reaches or reach_of in reaches)
 
 
 def role_holds(role: str, permission: str) -> bool:

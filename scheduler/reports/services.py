@@ -10,7 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from ..core.access import require
+from ..core.access import ALL, reach, require
 from ..core.errors import NotFound, ValidationError
 from ..core.timeutil import local_midnight_utc
 from ..extensions import db
@@ -288,7 +288,7 @@ def sort_children(children: list[tuple[Unit, Figure]], sort: str) -> list[tuple[
 
 def default_scope(user) -> Unit:
     """Where a user's report opens: the top of the tree for the city's admins, else their unit."""
-    if user.role == "admin":
+    if reach(user, "report") == ALL:
         root_id = int(user.unit.path.strip("/").split("/")[0])
         return db.session.get(Unit, root_id) or user.unit
     return user.unit
