@@ -124,3 +124,21 @@ def test_no_role_is_named_outside_core_access():
             if ROLE_NAMED.search(line) or re.search(r"""role\s*(==|!=)\s*["']admin""", line):
                 named.append(f"{relative}:{number}: {line.strip()}")
     assert named == [], "roles named outside core/access.py:\n" + "\n".join(named)
+
+
+def test_the_approve_form_is_offered_to_those_the_approval_accepts(tree, create_room,
+                                                                   create_meeting, client, auth):
+    """A booking of two halls needing approval, the ward's and the district's: the ward's admin
+    may not approve it alone, so the page offers them no approve form (it used to, and the
+    approval then answered 403); the district's admin gets the form and the approval."""
+    ward_hall = create_room(tree.phuc_xa, "Hội trường Phúc Xá", requires_approval=True)
+    district_hall = create_room(tree.ba_dinh, "Hội trường Ba Đình", requires_approval=True)
+    meeting = create_meeting(tree.phuc_xa, at(4), rooms=[ward_hall, district_hall],
+                             status="pending")
+    db.session.commit()
+    approve = f"/meetings/{meeting.id}/approve"
+    auth.login("qt_phucxa")
+    assert approve not in client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    auth.logout()
+    auth.login("qt_badinh")
+    assert approve in client.get(f"/meetings/{meeting.id}").get_data(as_text=True)

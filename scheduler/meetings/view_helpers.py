@@ -8,8 +8,7 @@ from flask import request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..core.access import allowed, get_or_404, require
-from ..core.errors import NotFound
+from ..core.access import allowed, get_or_404
 from ..core.requests import day_arg
 from ..core.timeutil import LOCAL_TZ, local_day_bounds, today_local
 from ..core.types import parse_id
@@ -17,6 +16,7 @@ from ..extensions import db
 from ..rooms.models import Room
 from ..units.access import reach_condition
 from ..units.models import Unit
+from ..units.services import get_unit
 from . import queries
 
 KIND_ORDER = {"city": 0, "department": 1, "district": 2, "ward": 3}
@@ -66,11 +66,7 @@ def requested_unit(param: str = "unit") -> Unit:
     code = (request.args.get(param) or "").strip()
     if not code:
         return current_user.unit
-    unit = Unit.by_code(code)
-    if unit is None:
-        raise NotFound(_("Không tìm thấy đơn vị mã %(code)s.", code=code))
-    require("view", unit)
-    return unit
+    return get_unit(code, may="view")
 
 
 def requested_room() -> Room | None:

@@ -16,7 +16,7 @@ from ..core.settings import settings
 from ..core.timeutil import LOCAL_TZ
 from ..extensions import db
 from . import bp, services
-from .queries import get_meeting, get_occurrence, pending_approvals
+from .queries import get_meeting, get_occurrence
 from .forms import CancelForm, DecisionForm, HeldModeForm, MoveOccurrenceForm, RestoreForm
 from .models import Meeting
 
@@ -34,7 +34,7 @@ def detail(meeting_id: int):
     meeting = get_meeting(meeting_id)
     full = meeting.can_view(current_user)
     may_book = meeting.can_change(current_user)
-    may_approve = meeting.status == "pending" and meeting in pending_approvals(current_user)
+    may_approve = meeting.status == "pending" and meeting.can_approve(current_user)
     return render_template(
         "meetings/detail.html", meeting=meeting, full=full, may_book=may_book,
         may_approve=may_approve, history=_history(meeting) if full else [],

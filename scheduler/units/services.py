@@ -19,10 +19,14 @@ from .models import UNIT_KINDS, Unit
 paths_moved = Namespace().signal("unit-paths-moved")
 
 
-def get_unit(code: str, on: date | None = None) -> Unit:
+def get_unit(code: str, on: date | None = None, may: str | None = None, user=None) -> Unit:
+    """The unit carrying `code` (on day `on`), else a 404; with `may`, a 403 unless the user
+    (the signed-in one by default) holds that permission over it."""
     unit = Unit.by_code(code, on)
     if unit is None:
         raise NotFound(_("Không tìm thấy đơn vị mã %(code)s.", code=code))
+    if may is not None:
+        require(may, unit, user=user)
     return unit
 
 
