@@ -8,7 +8,6 @@ from ..audit.services import diff, record, snapshot
 from ..core.access import get_or_404, require, role_holds
 from ..core.errors import Forbidden, ValidationError
 from ..extensions import db
-from ..units.access import reach_condition
 from ..units.models import Unit
 from . import sessions
 from .models import ROLES, User
@@ -79,7 +78,7 @@ def _require_manages(actor: User, user: User) -> None:
 def users_query(actor: User, *, unit=None, role: str | None = None, search: str | None = None):
     """SELECT of the users `actor` manages (admin: everyone), narrowed to `unit`'s subtree, a
     role and a text found in the username, name or e-mail."""
-    query = sa.select(User).join(User.unit).where(reach_condition(actor, "manage"))
+    query = sa.select(User).join(User.unit).where(Unit.in_reach(actor, "manage"))
     if unit is not None:
         require("manage", unit, user=actor)
         query = query.where(Unit.in_subtree(unit))

@@ -3,7 +3,7 @@
 A permission is granted to a role over a reach: `own` (the user's unit only), `subtree` (the
 user's unit and every unit below it) or `all`. Everything that decides what a user may see or
 change asks `reach()`: `allowed()` for one unit; for lists, searches, feeds and reports the
-same answer as SQL over `Unit` is in units/access.py. An inactive user reaches nothing.
+same answer as SQL is `Unit.in_reach(user, permission)`. An inactive user reaches nothing.
 
 The models ask it for their own rows (`Unit.can_view(user)`, `Meeting.can_change(user)`,
 `Meeting.visible_to(user)`), and `get_or_404` finds a row and asks it in one call.

@@ -16,7 +16,6 @@ from ..core.errors import ValidationError
 from ..core.textsearch import contains
 from ..core.timeutil import to_local
 from ..extensions import db
-from ..units.access import reach_condition
 from ..units.models import Unit
 from ..units import services as unit_services  # module import: units imports this package too
 from .models import PROTOCOLS, STATES, Endpoint
@@ -42,7 +41,7 @@ def endpoints_query(user, *, unit: Unit | None = None, subtree: bool = True,
     and to words of the endpoint's name (case and Vietnamese marks ignored)."""
     state = check_state(state)
     query = (sa.select(Endpoint).join(Endpoint.unit).options(contains_eager(Endpoint.unit))
-             .where(reach_condition(user, permission)))
+             .where(Unit.in_reach(user, permission)))
     if unit is not None:
         require(permission, unit, user=user)
         query = query.where(Unit.in_subtree(unit) if subtree else Endpoint.unit_id == unit.id)

@@ -20,7 +20,7 @@ from ..core.access import allowed_units
 from ..core.timeutil import utcnow
 from ..core.types import UTCDateTime
 from ..extensions import db
-from ..units.access import unit_ids_in_reach
+from ..units.models import Unit
 
 CATEGORIES = ("trien_khai", "so_ket", "tong_ket", "tap_huan", "giao_ban", "lam_viec", "khac")
 MODES = ("in_person", "online", "hybrid")
@@ -119,7 +119,7 @@ class Meeting(db.Model):
     @classmethod
     def visible_to(cls, user):
         """SQL condition: the meetings whose details `user` may see (Meeting.can_view)."""
-        in_reach = unit_ids_in_reach(user, "view")
+        in_reach = Unit.ids_in_reach(user, "view")
         return sa.true() if in_reach is None else cls.involving(in_reach)
 
     def can_view(self, user, sees=None) -> bool:

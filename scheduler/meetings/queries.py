@@ -24,7 +24,6 @@ from ..core.textsearch import contains, fold
 from ..core.timeutil import local_day_bounds
 from ..extensions import db
 from ..rooms.models import Room
-from ..units.access import reach_condition
 from ..units.models import Unit
 from .models import Meeting, Occurrence, Reservation, meeting_room
 
@@ -155,7 +154,7 @@ def _pending_approvals_query(user):
     if reach(user, "manage") is None:
         return None
     rooms = (sa.select(Room.id).join(Unit, Room.unit_id == Unit.id)
-             .where(Room.requires_approval, reach_condition(user, "manage")))  # its partial index
+             .where(Room.requires_approval, Unit.in_reach(user, "manage")))  # its partial index
     return sa.select(Meeting).where(
         Meeting.status == "pending",
         Meeting.id.in_(sa.select(meeting_room.c.meeting_id).where(meeting_room.c.room_id.in_(rooms))))

@@ -14,7 +14,6 @@ from ..core.timeutil import LOCAL_TZ, local_day_bounds, today_local
 from ..core.types import parse_id
 from ..extensions import db
 from ..rooms.models import Room
-from ..units.access import reach_condition
 from ..units.models import Unit
 from ..units.services import get_unit
 from . import queries
@@ -25,7 +24,7 @@ KIND_ORDER = {"city": 0, "department": 1, "district": 2, "ward": 3}
 def rooms_in_reach(user, permission: str = "view") -> list[Room]:
     query = (sa.select(Room).join(Unit, Room.unit_id == Unit.id)
              .options(contains_eager(Room.unit))  # the pickers name each room's unit
-             .where(Room.active.is_(True), reach_condition(user, permission))
+             .where(Room.active.is_(True), Unit.in_reach(user, permission))
              .order_by(Unit.code, Room.name))
     return list(db.session.scalars(query))
 
@@ -39,7 +38,7 @@ def picker_units(user, around: Unit, permission: str = "view") -> list:
     ids = [int(part) for part in around.path.strip("/").split("/") if part]
     near = sa.or_(Unit.id.in_(ids + [user.unit_id]), Unit.parent_id == around.id)
     units = db.session.execute(sa.select(Unit.id, Unit.code, Unit.name, Unit.kind).where(
-        near, reach_condition(user, permission), Unit.active_on(today)))
+        near, Unit.in_reach(user, permission), Unit.active_on(today)))
     return sorted(units, key=lambda u: (KIND_ORDER.get(u.kind, 9), u.code))
 
 
@@ -48,7 +47,7 @@ def picker_rooms(user, around: Unit, room: Room | None = None) -> list:
     rows (id, name, unit_name)."""
     query = (sa.select(Room.id, Room.name, Unit.name.label("unit_name"))
              .join(Unit, Room.unit_id == Unit.id)
-             .where(Room.active.is_(True), reach_condition(user, "view"),
+             .where(Room.active.is_(True), Unit.in_reach(user, "view"),
                     sa.or_(Room.unit_id == around.id, Room.id == getattr(room, "id", None)))
              .order_by(Unit.code, Room.name))
     return list(db.session.execute(query))

@@ -16,7 +16,7 @@ from . import agenda, attendance, documents, minutes, votes
 from ..core.form_messages import run_flashed
 from ..core.requests import body_limit
 from ..meetings.queries import get_meeting
-from ..units.access import unit_ids_in_reach
+from ..units.models import Unit
 from .access import is_invited_member, require_host, require_reader
 from .models import ATTENDANCE_STATUSES, CHOICES
 
@@ -183,5 +183,5 @@ def overdue():
     """Conclusion notices past due: the user's own bookable units (hosts), or all for admins."""
     require("book")
     rows = minutes.overdue_meetings(utcnow(), today_local(),
-                                    scope_unit_ids=unit_ids_in_reach(current_user, "book"))
+                                    scope_unit_ids=Unit.ids_in_reach(current_user, "book"))
     return render_template("paperless/overdue.html", rows=rows, today=today_local())

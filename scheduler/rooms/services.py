@@ -12,7 +12,6 @@ from ..core.access import get_or_404, require
 from ..core.errors import ValidationError
 from ..core.textsearch import contains
 from ..extensions import db
-from ..units.access import reach_condition
 from ..units.models import Unit
 from .models import Room
 
@@ -26,7 +25,7 @@ def rooms_query(user, *, unit: Unit | None = None, subtree: bool = True, permiss
     (and, with `subtree`, the units below it), which must itself lie within reach; `search`
     finds words of the room's name, ignoring case and Vietnamese marks."""
     query = (sa.select(Room).join(Room.unit).options(contains_eager(Room.unit))
-             .where(reach_condition(user, permission)))
+             .where(Unit.in_reach(user, permission)))
     if unit is not None:
         require(permission, unit, user=user)
         query = query.where(Unit.in_subtree(unit) if subtree else Room.unit_id == unit.id)

@@ -71,7 +71,26 @@ class Unit(db.Model):
     def __repr__(self) -> str:
         return f"<Unit {self.code} {self.name}>"
 
-    # -- access (core/access.py decides; units/access.py asks the same as SQL) -------------
+    # -- access: core/access.py decides, for one unit and as SQL for lists ---------------
+    @classmethod
+    def in_reach(cls, user, permission: str = "view"):
+        """SQL condition: the units where `user` holds `permission` (an indexed path prefix
+        for a subtree, so a list stays one query whatever the depth of the tree)."""
+        how_far = access.reach(user, permission)
+        if how_far is None:
+            return sa.false()
+        if how_far == access.ALL:
+            return sa.true()
+        return cls.id == user.unit_id if how_far == access.OWN else cls.in_subtree(user.unit)
+
+    @classmethod
+    def ids_in_reach(cls, user, permission: str = "view"):
+        """SELECT of the ids of the units in reach; None when that is every unit (so the
+        caller adds no filter at all)."""
+        if access.reach(user, permission) == access.ALL:
+            return None
+        return sa.select(cls.id).where(cls.in_reach(user, permission))
+
     def can_view(self, user) -> bool:
         """May see the unit's meetings, rooms, endpoints and calendars."""
         return access.allowed(user, "view", self)

@@ -11,7 +11,6 @@ from ..core.textsearch import contains
 from ..core.errors import NotFound, ValidationError
 from ..core.timeutil import today_local
 from ..extensions import db
-from .access import reach_condition
 from .models import UNIT_KINDS, Unit
 
 # News for the packages above, which subscribe in their own registration: a unit has moved in
@@ -125,7 +124,7 @@ def units_in_reach(user, permission: str = "view", on: date | None = None) -> li
     """The units (existing on `on`, today by default) where `user` holds `permission`, in tree
     order: each unit right after its parent, so a select list reads like the tree."""
     units = list(db.session.scalars(sa.select(Unit).where(
-        reach_condition(user, permission), Unit.active_on(on or today_local()))))
+        Unit.in_reach(user, permission), Unit.active_on(on or today_local()))))
     by_id = {u.id: u for u in units}
 
     def chain(unit: Unit) -> tuple:
