@@ -10,7 +10,7 @@ from scheduler.auth.models import User
 from scheduler.core import access
 from scheduler.core.errors import Forbidden, NotFound
 from scheduler.extensions import db
-from scheduler.meetings.models import Meeting, approves
+from scheduler.meetings.models import Meeting, Occurrence, approves
 from scheduler.notifications.meeting_notices import approver_ids
 from scheduler.rooms.models import Room
 from tests.booking_helpers import at
@@ -93,6 +93,12 @@ def test_get_or_404_finds_the_row_and_asks_it(tree, create_meeting, create_room)
         access.get_or_404(Meeting, meeting.id, missing, tree.users.other_ward_staff, "view",
                           "Bạn không có quyền xem cuộc họp này.")
     assert refused.value.message == "Bạn không có quyền xem cuộc họp này."
+    # a row of another owner is not found either: its existence is nobody else's business
+    other = create_meeting(tree.phuc_xa, at(4))
+    sitting = other.occurrences[0]
+    assert access.get_or_404(Occurrence, sitting.id, "-", within={"meeting_id": other.id})
+    with pytest.raises(NotFound):
+        access.get_or_404(Occurrence, sitting.id, "-", within={"meeting_id": meeting.id})
     # a row without can_<permission> of its own (a room) is reached as its unit is
     assert access.get_or_404(Room, room.id, "-", tree.users.ward_admin, "manage") is room
     with pytest.raises(Forbidden) as refused:

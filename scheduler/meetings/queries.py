@@ -19,7 +19,6 @@ from sqlalchemy.orm import contains_eager, joinedload, load_only, selectinload
 
 from ..core.access import get_or_404, reach, require
 from ..core.db_setup import custom_plans
-from ..core.errors import NotFound
 from ..core.textsearch import contains, fold
 from ..core.timeutil import local_day_bounds
 from ..extensions import db
@@ -35,11 +34,8 @@ def get_meeting(meeting_id) -> Meeting:
 
 
 def get_occurrence(meeting: Meeting, occurrence_id) -> Occurrence:
-    missing = _("Không tìm thấy buổi họp này trong chuỗi.")
-    occ = get_or_404(Occurrence, occurrence_id, missing)
-    if occ.meeting_id != meeting.id:
-        raise NotFound(missing)
-    return occ
+    return get_or_404(Occurrence, occurrence_id, _("Không tìm thấy buổi họp này trong chuỗi."),
+                      within={"meeting_id": meeting.id})
 
 
 def readable_meeting(user, meeting_id) -> Meeting:
