@@ -106,10 +106,11 @@ def get_or_404(model, ident, missing: str, user=None, may: str | None = None,
                refused: str | None = None, within: dict | None = None, **options):
     """The row of `model` with id `ident`, else NotFound(`missing`) (an id that is no integer
     finds nothing, nor does a row whose columns differ from `within`: another user's token,
-    another meeting's sitting, whose very existence is nobody else's business); with `may` ("view", "change"...), the row's `can_<may>(user)` must hold
-    (a row without one, a room or an endpoint, is reached as its unit is), else
-    Forbidden(`refused`, by default require()'s message): another unit's row is a 403, never a
-    404. `options` go to Session.get (with_for_update, populate_existing)."""
+    another meeting's sitting, whose very existence is nobody else's business). With `may`
+    ("view", "change"...), the row's `can_<may>(user)` must hold (a row without one, a room or
+    an endpoint, is reached as its unit is), else Forbidden(`refused`, by default require()'s
+    message): another unit's row is a 403, never a 404. `options` go to Session.get
+    (with_for_update, populate_existing)."""
     row = (db.session.get(model, ident, **options)
            if isinstance(ident, int) and not isinstance(ident, bool) else None)
     if row is None or any(getattr(row, k) != v for k, v in (within or {}).items()):

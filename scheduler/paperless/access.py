@@ -1,8 +1,8 @@
 """Who may read and write a meeting's paperless parts, on top of core.access.
 
 Reading (agenda, documents, attendance, votes, minutes) is for those who see the meeting's
-details (Meeting.can_view); writing for those who may change it (Meeting.can_change). Voting is narrower: one's own unit must be the host or an
-invited unit.
+details (Meeting.can_view); writing for those who may change it (Meeting.can_change). Voting
+is narrower: one's own unit must be the host or an invited unit.
 """
 from flask_babel import gettext as _
 
