@@ -43,6 +43,9 @@ def test_who_sees_and_changes_a_meeting(tree, create_meeting):
     assert not meeting.can_view(None)
     invited = create_meeting(tree.hang_bac, at(4), participants=[tree.phuc_xa])
     assert invited.can_view(users.ward_staff) and not invited.can_change(users.ward_staff)
+    # a ballot is for the members of the host and invited units, not for those above them
+    assert invited.can_vote(users.ward_staff) and invited.can_vote(users.other_ward_staff)
+    assert not meeting.can_vote(users.district_admin) and not meeting.can_vote(None)
 
 
 def test_the_meetings_visible_to_a_user_are_those_it_may_view(tree, create_meeting):

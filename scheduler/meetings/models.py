@@ -133,6 +133,12 @@ class Meeting(db.Model):
         """May change, cancel and run the meeting (its agenda, documents, votes, minutes)."""
         return self.host_unit.can_book(user)
 
+    def can_vote(self, user) -> bool:
+        """May cast a ballot: the user's own unit is the host or an invited one (seeing the
+        meeting from above is not enough)."""
+        return (getattr(user, "is_authenticated", False) and user.active and user.unit_id in
+                {self.host_unit_id, *(unit.id for unit in self.participants)})
+
     def can_approve(self, user) -> bool:
         """May approve or decline it: manages the unit of every room of it that requires
         approval (the host unit when none does)."""

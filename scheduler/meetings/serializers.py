@@ -11,10 +11,6 @@ def _iso(value):
     return to_local(value).isoformat() if value is not None else None
 
 
-def involved_unit_ids(meeting: Meeting) -> set[int]:
-    return {meeting.host_unit_id} | {u.id for u in meeting.participants}
-
-
 def public_dict(meeting: Meeting) -> dict:
     return {"id": meeting.id, "title": meeting.title, "host_unit": meeting.host_unit.code,
             "host_unit_name": meeting.host_unit.name, "start": _iso(meeting.start_at),

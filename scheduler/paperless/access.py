@@ -1,14 +1,13 @@
 """Who may read and write a meeting's paperless parts, on top of core.access.
 
 Reading (agenda, documents, attendance, votes, minutes) is for those who see the meeting's
-details (Meeting.can_view); writing for those who may change it (Meeting.can_change). Voting
-is narrower: one's own unit must be the host or an invited unit.
+details (Meeting.can_view); writing for those who may change it (Meeting.can_change); voting
+for the members of the host and invited units (Meeting.can_vote).
 """
 from flask_babel import gettext as _
 
 from ..core.errors import Conflict, Forbidden
 from ..meetings.models import Meeting
-from ..meetings.serializers import involved_unit_ids
 
 
 def require_reader(user, meeting: Meeting) -> None:
@@ -24,9 +23,3 @@ def require_host(user, meeting: Meeting) -> None:
 def require_open_meeting(meeting: Meeting) -> None:
     if meeting.status == "cancelled":
         raise Conflict(_("Cuộc họp đã bị hủy."))
-
-
-def is_invited_member(user, meeting: Meeting) -> bool:
-    """The user belongs to the host unit or one of the invited units."""
-    return (getattr(user, "is_authenticated", False) and user.active
-            and user.unit_id in involved_unit_ids(meeting))

@@ -17,7 +17,7 @@ from ..core.form_messages import run_flashed
 from ..core.requests import body_limit
 from ..meetings.queries import get_meeting
 from ..units.models import Unit
-from .access import is_invited_member, require_host, require_reader
+from .access import require_host, require_reader
 from .models import ATTENDANCE_STATUSES, CHOICES
 
 bp = Blueprint("paperless", __name__)
@@ -42,7 +42,7 @@ def paperless_panel(meeting) -> dict:
     rows = attendance.attendance_rows(meeting)
     return {
         "items": agenda.items_of(meeting), "documents": found, "host": host,
-        "member": is_invited_member(current_user, meeting),
+        "member": meeting.can_vote(current_user),
         "warning": documents.lead_warning(meeting, found, utcnow()) if host else None,
         "deadline": documents.lead_deadline(meeting),
         "late": {d.id for d in found if documents.is_late(d, meeting)},

@@ -16,7 +16,7 @@ from ..extensions import db
 from ..meetings.inputs import _text as text_field
 from ..meetings.inputs import invalid
 from ..meetings.queries import get_meeting
-from .access import is_invited_member, require_host, require_open_meeting
+from .access import require_host, require_open_meeting
 from .models import CHOICES, AgendaItem, Ballot, Vote
 
 QUESTION_MAX = 500
@@ -62,7 +62,7 @@ def cast_ballot(actor, vote_id, choice) -> Ballot:
     with write_transaction():
         vote = get_vote(vote_id, lock=True)
         meeting = get_meeting(vote.meeting_id)
-        if not is_invited_member(actor, meeting):
+        if not meeting.can_vote(actor):
             raise Forbidden(_("Chỉ thành viên của đơn vị chủ trì và các đơn vị được mời được "
                               "biểu quyết."))
         if choice not in CHOICES:
