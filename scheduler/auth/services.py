@@ -169,9 +169,8 @@ def move_users(actor, unit: Unit, target: Unit, on: date) -> int:
                     day=on.strftime("%d/%m/%Y"))
         raise ValidationError(message, {"fields": {"target": message}})
     users = list(db.session.scalars(sa.select(User).where(User.unit_id == unit.id).order_by(User.username)))
-    if (any(role_holds(u.role, "administer") for u in users)
-            and not role_holds(getattr(actor, "role", None), "administer")):
-        raise Forbidden(_("Chỉ quản trị hệ thống mới được thay đổi tài khoản quản trị hệ thống."))
+    for user in users:  # all refused, or all moved
+        _require_manages(actor, user)
     for user in users:
         user.unit = target
         record(actor, "user.move", "user", user.id, unit=target, summary=user.username,
