@@ -16,8 +16,8 @@ from flask_babel import gettext as _
 import sqlalchemy as sa
 
 from ..audit.services import record
-from ..core.access import require
-from ..core.errors import NotFound, ValidationError
+from ..core.access import get_or_404, require
+from ..core.errors import ValidationError
 from ..core.i18n import stored_text
 from ..core.settings import settings
 from ..core.timeutil import utcnow
@@ -201,9 +201,8 @@ def resend(actor, meeting, mail_id: int, now) -> OutgoingMail:
     """Queue an invitation e-mail of the meeting that could not be delivered for sending again,
     at the request of someone who may book for the host unit. Audited."""
     require("book", meeting.host_unit, user=actor)
-    mail = db.session.get(OutgoingMail, mail_id)
-    if mail is None or mail.meeting_id != meeting.id:
-        raise NotFound(_("Không tìm thấy thư."))
+    mail = get_or_404(OutgoingMail, mail_id, _("Không tìm thấy thư."),
+                      within={"meeting_id": meeting.id})
     if not send_again(mail.id, now):
         raise ValidationError(_("Thư này không còn chờ gửi."))
     record(actor, "mail.resend", "meeting", meeting.id, unit=meeting.host_unit,

@@ -72,11 +72,7 @@ def approver_ids(meeting) -> set[int]:
     gated = [r for r in meeting.rooms if r.requires_approval]
     if not gated:
         return set()
-    unit_ids: set[int] = set()
-    for room in gated:
-        unit_ids |= {room.unit_id} | {u.id for u in room.unit.ancestors()}
-    query = sa.select(User.id).where(User.active.is_(True), sa.or_(
-        User.role == "admin", sa.and_(User.role == "unit_admin", User.unit_id.in_(unit_ids))))
+    query = sa.select(User.id).where(sa.or_(*(User.holding("manage", r.unit) for r in gated)))
     return set(db.session.scalars(query))
 
 
