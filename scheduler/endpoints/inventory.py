@@ -20,6 +20,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 
 from ..core.errors import ValidationError
+from ..core.form_fields import parse_local_date
 from ..extensions import db
 from ..units.models import Unit
 from . import services
@@ -168,11 +169,9 @@ def _parse_date(value, label: str, errors: list[str]) -> date | None:
     text = _cell_text(value)
     if text is None:
         return None
-    for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
-        try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
+    day = parse_local_date(text)  # dd/mm/yyyy or ISO, as every form reads a day
+    if day is not None:
+        return day
     errors.append(_("%(column)s: \"%(value)s\" không phải ngày (dd/mm/yyyy).", column=label,
                     value=text))
     return None
