@@ -64,7 +64,7 @@ def test_the_menu_reads_its_counts_in_one_statement(client, auth, tree, rooms, a
     import sqlalchemy as sa
     from flask import g
 
-    from scheduler.jobs.models import Notification
+    from scheduler.notifications.models import Notification
 
     _pending(tree, rooms, 8, "Hội nghị sơ kết quý")
     approver = tree.users.district_admin

@@ -10,7 +10,7 @@ from scheduler.audit.models import AuditEntry
 from scheduler.core.errors import Conflict, ValidationError
 from scheduler.core.timeutil import LOCAL_TZ
 from scheduler.extensions import db
-from scheduler.jobs.models import Notification
+from scheduler.notifications.models import Notification
 from scheduler.meetings import integrity, serializers, services
 from scheduler.meetings.models import CATEGORIES, Meeting, Occurrence, Reservation
 from scheduler.reports.counting import counted_occurrences
@@ -284,7 +284,7 @@ def test_sittings_of_one_series_may_not_overlap(tree):
     ("FREQ=MONTHLY;BYMONTHDAY=15;COUNT=12", "Hằng tháng vào ngày 15; 12 lần"),
 ])
 def test_a_series_is_described_in_words_on_the_meeting_page(tree, client, auth, rule, said):
-    from scheduler.meetings.series import describe, normalise_rule
+    from scheduler.core.recurrence import describe, normalise_rule
 
     assert describe(normalise_rule(rule)) == said
     meeting = series(tree.users.ward_staff, tree.phuc_xa, monday(1), rule)

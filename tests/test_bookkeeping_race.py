@@ -16,8 +16,9 @@ from scheduler.auth.models import User
 from scheduler.core.db_setup import write_transaction, writing
 from scheduler.endpoints.models import Endpoint
 from scheduler.extensions import db
-from scheduler.jobs import services as job_services
-from scheduler.jobs.models import EndpointCheck, Notification
+from scheduler.notifications import services as notification_services
+from scheduler.endpoints.models import EndpointCheck
+from scheduler.notifications.models import Notification
 from scheduler.jobs.tasks import probe_endpoints
 from scheduler.reports.models import Target, TargetThreshold
 from scheduler.reports.targets import set_threshold, target_to_change
@@ -62,7 +63,7 @@ def test_a_notification_marked_read_at_once_keeps_one_time(app, tree):
 
     def mark(index):
         with write_transaction():  # as the views do
-            marked = job_services.mark_read(db.session.get(User, user_id), notification_id,
+            marked = notification_services.mark_read(db.session.get(User, user_id), notification_id,
                                             NOW + timedelta(seconds=index))
             read_at = marked.read_at
         db.session.commit()

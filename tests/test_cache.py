@@ -116,9 +116,7 @@ def test_flask_caches_and_the_readme_list_every_cache(app, runner):
         assert " ".join(kept.stale_when.split()) in " ".join(section.split()), name
 
 
-# meetings/rules.py is being rewritten on another branch; its holiday names go through a
-# declared cache once it lands
-ALLOWED_ELSEWHERE = {"scheduler/core/cache.py", "scheduler/meetings/rules.py"}
+ALLOWED_ELSEWHERE = {"scheduler/core/cache.py"}
 
 
 def test_no_value_is_kept_around_the_mechanism():

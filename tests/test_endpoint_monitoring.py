@@ -9,7 +9,8 @@ import sqlalchemy as sa
 
 from scheduler.endpoints.models import Endpoint
 from scheduler.extensions import db
-from scheduler.jobs.models import EndpointCheck, Notification
+from scheduler.endpoints.models import EndpointCheck
+from scheduler.notifications.models import Notification
 from scheduler.jobs.tasks import probe_endpoints
 from scheduler.mail.models import OutgoingMail
 from tests.factories import local

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from scheduler.core.form_fields import parse_clock
 from scheduler.core.timeutil import LOCAL_TZ, today_local
 from scheduler.extensions import db
-from scheduler.jobs.models import NoticeDelivery
+from scheduler.notifications.models import NoticeDelivery
 from scheduler.meetings.models import Meeting
 from scheduler.rooms.models import Room
 from tests.booking_helpers import booking_form

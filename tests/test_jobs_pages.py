@@ -12,7 +12,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from scheduler.core.timeutil import UTC, utcnow
 from scheduler.extensions import db
 from scheduler.jobs import execution, lock
-from scheduler.jobs.models import Notification
+from scheduler.notifications.models import Notification
 from scheduler.jobs.runner import JOBSTORE_TABLE, JobRunner
 from scheduler.jobs.tasks import send_reminders
 

@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from scheduler.extensions import db
-from scheduler.jobs.models import NoticeDelivery, Notification
+from scheduler.notifications.models import NoticeDelivery, Notification
 from scheduler.jobs.tasks import send_reminders
 from scheduler.mail.models import OutgoingMail
 from tests.factories import local

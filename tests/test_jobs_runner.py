@@ -13,7 +13,8 @@ import sqlalchemy as sa
 from scheduler.core.timeutil import utcnow
 from scheduler.extensions import db
 from scheduler.jobs import lock
-from scheduler.jobs.models import JobRun, NoticeDelivery, Notification, SchedulerLock
+from scheduler.jobs.models import JobRun, SchedulerLock
+from scheduler.notifications.models import NoticeDelivery, Notification
 from scheduler.jobs.runner import JOBSTORE_TABLE, start_in_dev_server
 from tests.conftest import free_port, start_smtp
 from tests.job_helpers import count, flask_process, stop_process, wait_until

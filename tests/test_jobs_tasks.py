@@ -14,7 +14,9 @@ from scheduler.audit.models import AuditEntry
 from scheduler.endpoints.models import Endpoint
 from scheduler.extensions import db
 from scheduler.jobs import execution
-from scheduler.jobs.models import EndpointCheck, JobRun, Notification
+from scheduler.jobs.models import JobRun
+from scheduler.endpoints.models import EndpointCheck
+from scheduler.notifications.models import Notification
 from scheduler.jobs.tasks import close_meetings, monthly_report, probe_endpoints, send_reminders
 from scheduler.core.workdays import first_working_day
 from scheduler.mail.models import OutgoingMail

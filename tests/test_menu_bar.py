@@ -10,7 +10,7 @@ from markupsafe import escape
 
 from scheduler.auth.models import User
 from scheduler.extensions import db
-from scheduler.jobs.models import Notification
+from scheduler.notifications.models import Notification
 from tests.query_helpers import fresh_request
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from scheduler.extensions import db
 from scheduler.jobs import execution
-from scheduler.jobs.models import Notification
+from scheduler.notifications.models import Notification
 from scheduler.core.workdays import add_working_days
 from scheduler.paperless.minutes import conclusion_due, save_minutes
 from tests.factories import local

@@ -11,7 +11,7 @@ from scheduler.core.db_setup import write_transaction
 from scheduler.core.read_only import ReadOnlyViolation, read_only
 from scheduler.core.timeutil import LOCAL_TZ
 from scheduler.extensions import db
-from scheduler.jobs.models import Notification
+from scheduler.notifications.models import Notification
 from tests.query_helpers import fresh_request
 
 

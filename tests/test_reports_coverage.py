@@ -7,7 +7,7 @@ import pytest
 from scheduler.audit.models import AuditEntry
 from scheduler.extensions import db
 from scheduler.reports import coverage
-from scheduler.reports.models import ConnectionFactChange
+from scheduler.endpoints.models import ConnectionFactChange
 from tests.conftest import count
 
 

@@ -203,7 +203,7 @@ def ward_reference(endpoints, changes, units, scope, period, today, code, thresh
 
 def test_ward_figures_match_a_plain_count(app, create_unit, create_user):
     from scheduler.endpoints.models import Endpoint
-    from scheduler.reports.models import ConnectionFactChange
+    from scheduler.endpoints.models import ConnectionFactChange
 
     units = small_tree(create_unit)
     create_user("admin", "admin", units[0])

@@ -148,7 +148,7 @@ def test_seeded_meetings_follow_the_booking_rules(runner):
 def test_demo_sends_nothing_and_its_history_says_it_is_demo_data(app, runner, client, auth):
     """Demo endpoints have no address, so the probe job connects nowhere; their state history is
     recorded as demo data and shown as such."""
-    from scheduler.jobs.models import EndpointCheck
+    from scheduler.endpoints.models import EndpointCheck
     from scheduler.jobs.tasks import probe_endpoints
     from scheduler.core.timeutil import utcnow
 

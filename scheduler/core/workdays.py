@@ -24,6 +24,19 @@ def _vietnam_holidays(year: int) -> holidays.HolidayBase:
     return holidays.Vietnam(years=year)
 
 
+# asked for every sitting a booking checks against the rooms' holiday rule
+@pure_function("public holiday names of a year", size=16,
+               stale_when="nothing while the process runs: "
+                          "the installed holidays package's calendar")
+def _holiday_names(year: int) -> dict:
+    return dict(holidays.Vietnam(years=year, language="vi"))
+
+
+def holiday_name(day: date) -> str | None:
+    """The Vietnamese name of the public holiday `day` is, or None."""
+    return _holiday_names(day.year).get(day)
+
+
 # asked beside _vietnam_holidays, once per day counted
 @pure_function("Saturdays worked of a year", size=16,
                stale_when="nothing while the process runs: "

@@ -1,14 +1,12 @@
 """What the job runner leaves behind: its runs and its leader lock. (The notices the jobs
 deliver and the in-app notifications are the notifications package's; the endpoints' check
-history is the endpoints'. Both are still importable from here, their home before.)"""
+history is the endpoints'.)"""
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..core.types import UTCDateTime
-from ..endpoints.models import EndpointCheck  # noqa: F401  (their home before: tests import them here)
-from ..notifications.models import NoticeDelivery, Notification  # noqa: F401
 from ..extensions import db
 
 RUN_STATUSES = ("running", "ok", "error")

@@ -9,7 +9,6 @@ from ..core.timeutil import UTC
 from ..extensions import db
 from .execution import JOBS
 from ..notifications.models import NoticeDelivery
-from ..notifications.services import mark_all_read, mark_read, user_notifications  # noqa: F401  (their home before)
 from .models import JobRun
 from .runner import JOBSTORE_TABLE
 

@@ -21,7 +21,7 @@ from ..mail.services import deliver_pending, enqueue_mail, smtp_configured
 from ..meetings.locking import raise_version
 from ..meetings.models import ONLINE_MODES, Meeting, Occurrence
 from ..notifications import notices
-from .models import NoticeDelivery
+from ..notifications.models import NoticeDelivery
 
 
 # -- send-reminders --------------------------------------------------------------------------

@@ -12,10 +12,11 @@ small however long the history grows.
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 
-from ..core.timeutil import LOCAL_TZ, to_local
+from ..core.timeutil import LOCAL_TZ, to_local, today_local
+from ..core.settings import settings
+from ..endpoints.facts import facts_on
 from ..endpoints.models import Endpoint
 from ..extensions import db
 from ..rooms.models import Room
@@ -31,16 +32,13 @@ SLOT_STEP_MINUTES = 15
 
 
 def lead_time() -> timedelta:
-    return timedelta(minutes=current_app.config["ENDPOINT_TEST_LEAD_MINUTES"])
+    return timedelta(minutes=settings().endpoint_test_lead_minutes)
 
 
 def vc_endpoints(units) -> dict[int, int]:
     """unit id -> the endpoint the unit joins with: its first active endpoint with video
     conference deployed, for units whose video conference is in service today (a recorded
-    loss counts: units/facts.py). A unit missing from the result cannot join an online meeting."""
-    from ..core.timeutil import today_local
-    from ..units.facts import facts_on
-
+    loss counts: endpoints/facts.py). A unit missing from the result cannot join an online meeting."""
     ids = [u.id for u in units]
     if not ids:
         return {}

@@ -5,21 +5,11 @@ included) unless the booking gives a reason for the exception; meetings without 
 held to this, since no room needs to be opened.
 """
 from datetime import date, datetime, timedelta
-from functools import lru_cache
 
-import holidays
 from flask_babel import gettext as _
 
 from ..core.timeutil import LOCAL_TZ, format_date_vi
-
-
-@lru_cache(maxsize=16)
-def _holidays_of(year: int) -> dict:
-    return dict(holidays.Vietnam(years=year, language="vi"))
-
-
-def holiday_name(day: date) -> str | None:
-    return _holidays_of(day.year).get(day)
+from ..core.workdays import holiday_name
 
 
 def holidays_of_series(instances) -> list[tuple[date, str]]:

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from dateutil import rrule as du_rrule
 from flask_babel import gettext as _
 
-from ..core.recurrence import WEEKDAY, describe, normalise_rule, rule_parts  # noqa: F401  (describe: the series in words)
+from ..core.recurrence import WEEKDAY, normalise_rule, rule_parts
 from ..core.timeutil import LOCAL_TZ, UTC
 
 MAX_OCCURRENCES = 370

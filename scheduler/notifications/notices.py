@@ -3,12 +3,12 @@ and the text of meeting reminders."""
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 
 from ..auth.models import User
 from ..core.labels import label
 from ..core.timeutil import format_datetime_vi, to_local
+from ..core.settings import settings
 from ..extensions import db
 from .models import NoticeDelivery, Notification
 
@@ -148,4 +148,4 @@ def tech_reminder_text(meeting, occurrence, lead_minutes: int) -> tuple[str, str
 
 def _footer() -> str:
     return _("Thư tự động từ hệ thống Lịch họp trực tuyến: %(url)s",
-             url=current_app.config["BASE_URL"])
+             url=settings().base_url)

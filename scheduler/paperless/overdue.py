@@ -4,13 +4,13 @@ names the meeting); safe to re-run and to run in two runners at once."""
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 
 from ..auth.models import User
 from ..core.access import OWN, SUBTREE, roles_with
 from ..core.db_setup import write_transaction
 from ..core.timeutil import format_date_vi, to_local
+from ..core.settings import settings
 from ..extensions import db
 from ..notifications import notices
 from .minutes import overdue_meetings
@@ -27,7 +27,7 @@ def _recipients(meeting) -> list[int]:
 
 def notify_overdue_conclusions(now: datetime) -> str:
     today = to_local(now).date()
-    lookback = int(current_app.config["CONCLUSION_OVERDUE_LOOKBACK_DAYS"])
+    lookback = settings().conclusion_overdue_lookback_days
     candidates = [(m.id, due) for m, due in overdue_meetings(now, today, lookback_days=lookback)]
     db.session.rollback()
     sent = 0

@@ -19,7 +19,7 @@ from ..units.models import Unit
 from . import tally
 from .models import OccurrenceTally, Target
 from .periods import Period, custom_period
-from .sql import child_id_under
+from ..core.sql import child_id_under
 
 
 def counted_occurrences(categories, scope: Unit, period: Period):

@@ -7,7 +7,6 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..endpoints.models import FACTS, ConnectionFactChange  # noqa: F401  (their home before: tests import them here)
 from ..extensions import db
 
 # `share`: held-online share of the meetings of the target's categories;
