@@ -71,7 +71,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .paperless.views import bp as paperless_bp
 
     app.register_blueprint(paperless_bp)
-    app.register_blueprint(api.bp)
+    api.init_app(app)
     cli.init_app(app)
     _wire_side_effects()
     return app
