@@ -25,6 +25,11 @@ from .paging import offset_page, sitting_page
 MAX_LIST_DAYS = 400
 
 
+def answers_conflicts():
+    return bp.alt_response(409, schema=schemas.ConflictError,
+                           description="Conflict: the clashing meetings and the next free slot")
+
+
 def _bound(name: str, default: datetime, end_of_day: bool) -> datetime:
     raw = request.args.get(name)
     if not raw:
@@ -101,7 +106,7 @@ def list_meetings():
 @bp.post("/meetings")
 @body(schemas.NewMeeting)
 @bp.response(201, schemas.Meeting, description="Booked")
-@bp.alt_response(409, schema=schemas.ConflictError, description="Conflict: the clashing meetings and the next free slot")
+@answers_conflicts()
 @login_required
 def create_meeting():
     """Book a meeting or a series"""
@@ -159,7 +164,7 @@ def get_meeting(meeting_id):
 @bp.patch("/meetings/<int:meeting_id>")
 @body(schemas.MeetingInput)
 @bp.response(200, schemas.Meeting)
-@bp.alt_response(409, schema=schemas.ConflictError, description="Conflict: the clashing meetings and the next free slot")
+@answers_conflicts()
 @login_required
 def update_meeting(meeting_id):
     """Change a meeting (only the fields given)"""
@@ -221,7 +226,7 @@ def decline_meeting(meeting_id):
 @bp.post("/meetings/<int:meeting_id>/restore")
 @body(schemas.Restore)
 @bp.response(201, schemas.Occurrence, description="Restored")
-@bp.alt_response(409, schema=schemas.ConflictError, description="Conflict: the clashing meetings and the next free slot")
+@answers_conflicts()
 @login_required
 def restore_occurrence(meeting_id):
     """Take back a skipped date of a series"""
@@ -252,7 +257,7 @@ def cancel_occurrence(meeting_id, occurrence_id):
 @bp.post("/meetings/<int:meeting_id>/occurrences/<int:occurrence_id>/move")
 @body(schemas.Move)
 @bp.response(200, schemas.Occurrence)
-@bp.alt_response(409, schema=schemas.ConflictError, description="Conflict: the clashing meetings and the next free slot")
+@answers_conflicts()
 @login_required
 def move_occurrence(meeting_id, occurrence_id):
     """Move one sitting of a series"""
