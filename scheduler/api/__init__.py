@@ -74,6 +74,8 @@ def init_app(app: Flask) -> None:
     # every route's 422 (openapi.py); "Error", the other errors', is flask-smorest's ERROR_SCHEMA
     api.spec.components.schema("ValidationError", schema=schemas.ValidationError)
     api.register_blueprint(bp)
+    # its `flask openapi` would print the document without what openapi.py adds
+    app.cli.commands.pop("openapi", None)
 
 
 def body(schema, required: bool = True, content_type: str = "application/json"):
