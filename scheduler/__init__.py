@@ -49,7 +49,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     faults.init_app(app)
     security.init_app(app)
 
-    from . import api, auth, cli, meetings, units, rooms, endpoints, audit_trail, web
+    from . import api, auth, cli, meetings, notifications, units, rooms, endpoints, audit_trail, web
 
     auth.init_app(app)
     meetings.init_app(app)
@@ -68,33 +68,19 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import jobs
 
     app.register_blueprint(jobs.bp)
+    from . import paperless
     from .paperless.views import bp as paperless_bp
 
     app.register_blueprint(paperless_bp)
     api.init_app(app)
     cli.init_app(app)
-    _wire_side_effects()
+    # the subscribers of the domain events, once per process, in the order they hear them
+    reports.init_app(app)
+    paperless.init_app(app)
+    notifications.init_app(app)
+    calendar.init_app(app)
+    jobs.init_app(app)
     return app
-
-
-def _wire_side_effects() -> None:
-    """What happens beside every change of a meeting, in the same transaction: the reports'
-    running counts follow each flush; invitations are queued and stale reminders withdrawn.
-    Registered here, where they can be seen, rather than by importing a module; each
-    registration is idempotent (tests build many apps)."""
-    from .calendar.invitations import PURPOSE, queue_invitations, render_invitation
-    from .notifications import meeting_notices  # noqa: F401  (its listener: @on_meeting_change)
-    from .jobs.tasks import withdraw_stale_reminders
-    from .mail.services import register_renderer
-    from .meetings.events import on_meeting_change
-    from .meetings import calendar_tags
-    from .reports import tally
-
-    tally.register()
-    calendar_tags.register()
-    on_meeting_change(queue_invitations)
-    register_renderer(PURPOSE, render_invitation)  # the job runner builds queued invitations
-    on_meeting_change(withdraw_stale_reminders)
 
 
 def _configure_database(app: Flask) -> None:

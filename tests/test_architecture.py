@@ -40,6 +40,9 @@ def test_imports_keep_the_declared_stack():
      "scheduler.notifications is not allowed to import scheduler.jobs"),
     ("meetings/models.py", "from ..paperless.models import Minutes",
      "scheduler.meetings is not allowed to import scheduler.paperless"),
+    # a paperless service announces its change; the version rise is a subscriber's business
+    ("paperless/documents.py", "from ..meetings.locking import raise_version",
+     "scheduler.paperless.documents -> scheduler.meetings.locking"),
 ])
 def test_an_import_up_the_stack_is_refused(tmp_path, module, upward, refusal):
     shutil.copytree(ROOT / "scheduler", tmp_path / "scheduler",

@@ -328,7 +328,8 @@ def test_every_change_is_announced(tree, rooms):
     def listener(meeting, change, occurrence=None):
         heard.append(change)
 
-    events.on_meeting_change(listener)
+    for event in events.MEETING_CHANGES.values():
+        event.connect(listener)
     try:
         meeting = book(tree.users.district_staff, tree.ba_dinh, at(3), rooms=[rooms["gated"].id])
         services.approve_meeting(tree.users.district_admin, meeting, None)
@@ -339,7 +340,8 @@ def test_every_change_is_announced(tree, rooms):
         db.session.commit()
         services.cancel_meeting(tree.users.district_staff, meeting, None)
     finally:
-        events._listeners.remove(listener)
+        for event in events.MEETING_CHANGES.values():
+            event.disconnect(listener)
     assert heard == ["created", "approved", "updated", "rescheduled", "cancelled"]
 
 

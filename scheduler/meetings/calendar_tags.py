@@ -156,7 +156,7 @@ def _after_transaction_end(session, transaction):
 
 
 def register() -> None:
-    """Draw tags with every commit of every session (create_app wires this once)."""
+    """Draw tags with every commit of every session (meetings.init_app calls this; idempotent)."""
     for name, listener in (("before_flush", _before_flush), ("do_orm_execute", _on_execute),
                            ("before_commit", _before_commit),
                            ("after_transaction_end", _after_transaction_end)):

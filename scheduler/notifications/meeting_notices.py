@@ -1,6 +1,6 @@
 """In-app notices (the bell) about meetings, raised in the transaction of the change itself.
 
-Listens to `meeting_changed` (see meetings/events.py), so a refused or rolled-back booking leaves
+Subscribes to every meeting event (meetings/events.py; connected in init_app), so a refused or rolled-back booking leaves
 no notice behind. Who hears what:
 
 - the users of every participating unit: an invitation once a meeting is scheduled, then each
@@ -25,7 +25,6 @@ from ..core.settings import settings
 from ..core.timeutil import utcnow
 from ..extensions import db
 from ..mail.services import enqueue_mail
-from ..meetings.events import on_meeting_change
 from . import notices
 from .models import Notification
 
@@ -151,7 +150,6 @@ def _participants_changed(meeting, change, occurrence) -> None:
     _notify(told - invited, CANCELLATION, meeting, sitting)
 
 
-@on_meeting_change
 def notify_meeting_change(meeting, change, occurrence=None) -> None:
     if change == "created" and meeting.status == "pending":
         _notify(approver_ids(meeting), APPROVAL_REQUEST, meeting, _sitting(meeting), mail=True)

@@ -4,12 +4,11 @@ attached to them) and drops the others."""
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from ..audit.services import record
 from ..extensions import db
 from ..meetings.inputs import _text as text_field
 from ..meetings.inputs import invalid
-from ..meetings.locking import raise_version
 from .access import require_host, require_open_meeting
+from .events import agenda_changed
 from .models import AgendaItem
 
 MAX_ITEMS = 100
@@ -102,8 +101,6 @@ def replace_agenda(actor, meeting, raw_items) -> list[AgendaItem]:
         db.session.add(item)
         result.append(item)
     db.session.flush()
-    raise_version(meeting)  # the invite's description changed: the API and feeds revalidate
-    record(actor, "meeting.agenda", "meeting", meeting.id, unit=meeting.host_unit,
-           summary=_("Cập nhật chương trình họp: %(n)d mục", n=len(result)),
-           changes={"agenda_items": [[i["title"] for i in before], [i.title for i in result]]})
+    # the invite's description changed: the API and feeds revalidate (subscribers.py)
+    agenda_changed.send(meeting, actor=actor, before=[i["title"] for i in before], items=result)
     return result

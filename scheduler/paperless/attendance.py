@@ -4,7 +4,6 @@ place (người dự thay)."""
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from ..audit.services import diff, record, snapshot
 from ..core.access import allowed
 from ..core.errors import Forbidden, NotFound
 from ..core.timeutil import to_local
@@ -13,9 +12,9 @@ from ..extensions import db
 from ..notifications.notices import meeting_units
 from ..meetings.inputs import _text as text_field
 from ..meetings.inputs import invalid
-from ..meetings.locking import raise_version
 from ..meetings.serializers import may_see_details
 from .access import is_host, require_open_meeting
+from .events import attendance_recorded
 from .models import ATTENDANCE_STATUSES, Attendance
 
 FIELDS = ("status", "person", "substitute", "reason")
@@ -95,12 +94,10 @@ def set_attendance(actor, meeting, unit_code: str, data: dict) -> Attendance:
         "person": "", "substitute": "", "reason": "", "updated_by_id": actor.id},
         ["meeting_id", "unit_id"])
     row = locked_row(Attendance, meeting_id=meeting.id, unit_id=unit.id)
-    before = {} if created else snapshot(row, FIELDS)
+    before = {} if created else {field: getattr(row, field) for field in FIELDS}
     for key, value in values.items():
         setattr(row, key, value)
     row.updated_by_id = actor.id
     db.session.flush()
-    raise_version(meeting)
-    record(actor, "meeting.attendance", "meeting", meeting.id, unit=meeting.host_unit,
-           summary=_("Điểm danh %(unit)s", unit=unit.name), changes=diff(before, values))
+    attendance_recorded.send(meeting, actor=actor, unit=unit, before=before, after=values)
     return row

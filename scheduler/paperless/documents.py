@@ -20,7 +20,6 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
-from ..audit.services import record
 from ..core.db_setup import write_transaction
 from ..core.errors import NotFound, TooLarge, UnsupportedMediaType
 from ..core.settings import settings
@@ -28,9 +27,9 @@ from ..core.timeutil import format_datetime_vi, to_local, utcnow
 from ..core.types import parse_id
 from ..extensions import db
 from ..meetings.inputs import invalid
-from ..meetings.locking import raise_version
 from . import filetypes
 from .access import is_host, require_host, require_open_meeting, require_reader
+from .events import document_added
 from .models import AgendaItem, DocumentRead, MeetingDocument
 
 MB = 1024 * 1024
@@ -144,10 +143,7 @@ def upload_document(actor, meeting, stream: BinaryIO | None, filename: str | Non
         sha256=sha256, storage_key=key, uploaded_by_id=actor.id, uploaded_at=utcnow())
     db.session.add(document)
     db.session.flush()
-    raise_version(meeting)  # its list of documents is part of what its readers see
-    record(actor, "meeting.document", "meeting", meeting.id, unit=meeting.host_unit,
-           summary=_("Tải lên tài liệu: %(name)s", name=document.name),
-           changes={"document": [None, document.name]})
+    document_added.send(meeting, actor=actor, document=document)
     return document
 
 

@@ -31,7 +31,7 @@ from ..meetings.inputs import MAX_MEETING_HOURS
 from ..meetings.calendar_tags import touched_meetings
 from ..meetings.models import ONLINE_MODES, Meeting, Occurrence
 from ..units.models import Unit
-from ..units.services import paths_moved
+from ..units.events import paths_moved
 from .models import OccurrenceTally
 
 COUNTS = ("held", "held_online", "scheduled", "scheduled_online", "held_paperless",
@@ -143,12 +143,13 @@ def _after_rollback(session):
 
 
 def register() -> None:
-    """Keep the counts with every flush of every session (create_app wires this once)."""
+    """Keep the counts with every flush of every session, and recount when the tree's paths
+    move (reports.init_app calls this; idempotent)."""
     for name, listener in (("before_flush", _before_flush), ("after_flush", _after_flush),
                            ("after_rollback", _after_rollback)):
         if not event.contains(Session, name, listener):
             event.listen(Session, name, listener)
-    paths_moved.connect(_recount_after_move)
+    paths_moved.connect(_recount_after_move, weak=False)
 
 
 def _recount_after_move(unit, **extra) -> None:

@@ -2,7 +2,6 @@
 from datetime import date
 
 import sqlalchemy as sa
-from blinker import Namespace
 from flask_babel import gettext as _
 
 from ..audit.services import diff, record, snapshot
@@ -12,11 +11,8 @@ from ..core.errors import NotFound, ValidationError
 from ..core.timeutil import today_local
 from ..extensions import db
 from .access import reach_condition
+from .events import paths_moved
 from .models import UNIT_KINDS, Unit
-
-# News for the packages above, which subscribe in their own registration: a unit has moved in
-# the tree, and the paths of its subtree with it (sent with the unit, inside the transaction)
-paths_moved = Namespace().signal("unit-paths-moved")
 
 
 def get_unit(code: str, on: date | None = None) -> Unit:
