@@ -41,6 +41,7 @@ import argparse
 from collections import defaultdict
 import os
 import random
+import secrets
 import statistics
 import sys
 import tempfile
@@ -51,6 +52,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import sqlalchemy as sa  # noqa: E402
+from sqlalchemy.dialects.postgresql import insert as pg_insert  # noqa: E402
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert  # noqa: E402
 
 from scheduler import create_app  # noqa: E402
 from scheduler.auth import services as auth_services  # noqa: E402
@@ -312,8 +315,9 @@ def percentile(values: list[float], share: float) -> float:
 def baseline_booking(engine, token: str, tree: Tree, district: int, body: dict) -> None:
     """The same booking as a hand-written transaction of the same SQL: the token and the units,
     rooms and endpoints it names read, the conflict lookup on the reservation index, the
-    meeting, its sitting, participants, rooms and reservations inserted, the audit entry and
-    the running counts, committed. No ORM, no validation in Python, no rendering."""
+    meeting, its sitting, participants, rooms and reservations inserted, the audit entry, the
+    running counts, the invitees' notices and outbox rows and the calendar tags, committed. No
+    ORM, no validation in Python, no rendering."""
     from scheduler.audit.models import AuditEntry
     from scheduler.auth.models import ApiToken
     from scheduler.reports import tally
@@ -372,6 +376,40 @@ def baseline_booking(engine, token: str, tree: Tree, district: int, body: dict) 
             counts: dict = defaultdict(lambda: [0] * len(tally.COUNTS))
             tally._add(counts, path, start, body["category"], body["mode"], "scheduled", 1)
             tally.apply(conn, counts)
+            invite_and_tag(conn, meeting_id, district, units, body, now)
+
+
+def invite_and_tag(conn, meeting_id: int, host: int, units, body: dict, now: datetime) -> None:
+    """What a booking owes its invitees in the same transaction, as hand-written SQL: an in-app
+    notice to each active user of the participating units, one outbox row per participating
+    unit's addresses (the job runner builds and sends the messages), and a new calendar tag for
+    every unit involved (the pages' cache keys)."""
+    from scheduler.auth.models import User
+    from scheduler.mail.models import OutgoingMail
+    from scheduler.meetings.models import CalendarTag
+    from scheduler.notifications.models import Notification
+
+    guests = [u for u in units if u.id != host]
+    title = f"Giấy mời họp: {body['title']}"
+    users = conn.execute(sa.select(User.id, User.locale, User.email).where(
+        User.unit_id.in_([u.id for u in guests]), User.active.is_(True))).all()
+    if users:
+        conn.execute(sa.insert(Notification), [
+            {"user_id": u.id, "created_at": now, "kind": "invitation", "title": title,
+             "body": body["title"], "meeting_id": meeting_id} for u in users])
+    mails = [{"created_at": now, "message_id": f"<{meeting_id}.{u.id}.{now.timestamp()}@lichhop>",
+              "recipients": sorted({a for a in (u.email, u.tech_email) if a}), "subject": title,
+              "body_text": "", "ical_method": "REQUEST", "purpose": "invitation",
+              "meeting_id": meeting_id, "status": "queued", "attempts": 0, "next_attempt_at": now,
+              "render": {"kind": "invitation", "change": "created", "unit_id": u.id}}
+             for u in guests if u.email or u.tech_email]
+    if mails:
+        conn.execute(sa.insert(OutgoingMail), mails)
+    tags = [{"unit_id": unit_id, "tag": secrets.randbelow(2**62)}
+            for unit_id in sorted({host, *(u.id for u in guests)})]
+    insert = (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(CalendarTag)
+    conn.execute(insert.on_conflict_do_update(index_elements=[CalendarTag.unit_id],
+                                              set_={"tag": insert.excluded.tag}), tags)
 
 
 CONFIGURATIONS = ("booking", "+ mail", "baseline")

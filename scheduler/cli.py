@@ -6,6 +6,7 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
+from .core.access import ROLES
 from .core.cache import CACHES
 from .core.db_setup import writing
 from .core.errors import DomainError
@@ -68,7 +69,7 @@ def import_units_command(path):
 
 @click.command("create-user")
 @click.argument("username")
-@click.option("--role", required=True, type=click.Choice(["staff", "unit_admin", "viewer", "admin"]))
+@click.option("--role", required=True, type=click.Choice(ROLES))
 @click.option("--unit", "unit_code", required=True, help="code of the user's unit, e.g. 01")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--full-name", default="")

@@ -8,7 +8,7 @@ from ..core.timeutil import to_local, utcnow
 from ..extensions import db
 from ..meetings.queries import get_meeting
 from ..paperless import agenda, attendance, documents, filetypes, minutes, votes
-from ..paperless.access import is_host, require_reader
+from ..paperless.access import require_reader
 from . import body, bp, schemas
 from .helpers import json_body
 
@@ -66,7 +66,7 @@ def list_documents(meeting_id):
     require_reader(current_user, meeting)
     found = documents.documents_of(meeting)
     warning = (documents.lead_warning(meeting, found, utcnow())
-               if is_host(current_user, meeting) else None)
+               if meeting.can_change(current_user) else None)
     return jsonify({"documents": [documents.document_dict(d, meeting, current_user) for d in found],
                     "deadline": to_local(documents.lead_deadline(meeting)).isoformat(),
                     "warning": warning})

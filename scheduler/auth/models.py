@@ -10,12 +10,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..config import DefaultConfig
+from ..core.access import ALL, OWN, ROLES, SUBTREE, roles_with
 from ..core.settings import settings
 from ..core.timeutil import utcnow
 from ..core.types import UTCDateTime
 from ..extensions import db
 
-ROLES = ("staff", "unit_admin", "viewer", "admin")
 
 
 def new_session_key() -> str:
@@ -72,6 +72,16 @@ class User(UserMixin, db.Model):
         if self.session_key is None:  # a new user, not flushed yet
             self.session_key = new_session_key()
         return f"{self.id}:{self.session_key}"
+
+    @classmethod
+    def holding(cls, permission: str, unit):
+        """SQL condition: the active users who hold `permission` over `unit`
+        (access.allowed's answer, asked of the users rather than of the unit)."""
+        above = [unit.id, *(u.id for u in unit.ancestors())]
+        return sa.and_(cls.active.is_(True), sa.or_(
+            cls.role.in_(roles_with(permission, ALL)),
+            sa.and_(cls.role.in_(roles_with(permission, SUBTREE)), cls.unit_id.in_(above)),
+            sa.and_(cls.role.in_(roles_with(permission, OWN)), cls.unit_id == unit.id)))
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role}>"

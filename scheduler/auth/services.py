@@ -5,10 +5,9 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from ..audit.services import diff, record, snapshot
-from ..core.access import require
-from ..core.errors import Forbidden, NotFound, ValidationError
+from ..core.access import get_or_404, require, role_holds
+from ..core.errors import Forbidden, ValidationError
 from ..extensions import db
-from ..units.access import reach_condition
 from ..units.models import Unit
 from . import sessions
 from .models import ROLES, User
@@ -34,7 +33,7 @@ def _check_role_grant(actor: User, role: str, unit) -> None:
     if role not in ROLES:
         raise ValidationError(_("Vai trò không hợp lệ."), {"field": "role"})
     require("manage", unit, user=actor)
-    if role == "admin" and actor.role != "admin":
+    if role_holds(role, "administer") and not role_holds(actor.role, "administer"):
         raise Forbidden(_("Chỉ quản trị hệ thống mới được cấp quyền quản trị hệ thống."))
 
 
@@ -63,9 +62,7 @@ def create_user(actor: User | None, username: str, password: str, role: str, uni
 
 
 def get_managed_user(actor: User, user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None:
-        raise NotFound(_("Không tìm thấy người dùng."))
+    user = get_or_404(User, user_id, _("Không tìm thấy người dùng."))
     _require_manages(actor, user)
     return user
 
@@ -74,14 +71,14 @@ def _require_manages(actor: User, user: User) -> None:
     """`actor` manages `user`'s unit, and only an admin touches an admin's account (a unit
     admin could otherwise lock out or take over the city's administrators)."""
     require("manage", user.unit, user=actor)
-    if user.role == "admin" and actor.role != "admin":
+    if role_holds(user.role, "administer") and not role_holds(actor.role, "administer"):
         raise Forbidden(_("Chỉ quản trị hệ thống mới được thay đổi tài khoản quản trị hệ thống."))
 
 
 def users_query(actor: User, *, unit=None, role: str | None = None, search: str | None = None):
     """SELECT of the users `actor` manages (admin: everyone), narrowed to `unit`'s subtree, a
     role and a text found in the username, name or e-mail."""
-    query = sa.select(User).join(User.unit).where(reach_condition(actor, "manage"))
+    query = sa.select(User).join(User.unit).where(Unit.in_reach(actor, "manage"))
     if unit is not None:
         require("manage", unit, user=actor)
         query = query.where(Unit.in_subtree(unit))
@@ -172,8 +169,8 @@ def move_users(actor, unit: Unit, target: Unit, on: date) -> int:
                     day=on.strftime("%d/%m/%Y"))
         raise ValidationError(message, {"fields": {"target": message}})
     users = list(db.session.scalars(sa.select(User).where(User.unit_id == unit.id).order_by(User.username)))
-    if any(u.role == "admin" for u in users) and getattr(actor, "role", None) != "admin":
-        raise Forbidden(_("Chỉ quản trị hệ thống mới được thay đổi tài khoản quản trị hệ thống."))
+    for user in users:  # all refused, or all moved
+        _require_manages(actor, user)
     for user in users:
         user.unit = target
         record(actor, "user.move", "user", user.id, unit=target, summary=user.username,

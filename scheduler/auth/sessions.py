@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 
 from ..audit.services import record
 from ..core.cache import pure_function
-from ..core.errors import NotFound
+from ..core.access import get_or_404
 from ..core.settings import settings
 from ..core.timeutil import utcnow
 from ..extensions import db
@@ -89,9 +89,8 @@ def usable_tokens(user: User, now: datetime) -> list[ApiToken]:
 def revoke_token(user: User, token_id: int) -> ApiToken:
     """Revoke one of the user's own tokens (another user's is "not found", not "forbidden":
     token ids are nobody else's business)."""
-    token = db.session.get(ApiToken, token_id)
-    if token is None or token.user_id != user.id:
-        raise NotFound(_("Không tìm thấy mã truy cập API."))
+    token = get_or_404(ApiToken, token_id, _("Không tìm thấy mã truy cập API."),
+                       within={"user_id": user.id})
     if not token.revoked:
         token.revoked = True
         record(user, "token.revoke", "api_token", token.id, unit=user.unit,

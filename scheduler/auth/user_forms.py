@@ -3,6 +3,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, Optional
 
+from ..core.access import role_holds
 from ..core.form_messages import Form, select_choices
 from ..core.labels import choices
 from .services import MIN_PASSWORD_LENGTH
@@ -11,7 +12,8 @@ from .services import MIN_PASSWORD_LENGTH
 def role_choices(actor):
     # unit admins are not offered the admin role (the service refuses it with a 403 anyway)
     return select_choices((code, text) for code, text in choices("role")
-                          if code != "admin" or actor.role == "admin")
+                          if not role_holds(code, "administer")
+                          or role_holds(actor.role, "administer"))
 
 
 class _UserFields(Form):

@@ -6,7 +6,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..core.access import permission_required
+from ..core.access import ROLES, permission_required
 from ..core.form_messages import select_choices
 from ..core.labels import choices
 from ..units.management import ManagedPages, filter_unit, form_page, listing
@@ -37,7 +37,7 @@ def _prepare(form):
 def _form(user=None):
     form = _prepare(UserEditForm(obj=user) if user is not None else UserCreateForm())
     if user is None and request.method == "GET":
-        form.unit_id.data, form.role.data = current_user.unit_id, "staff"
+        form.unit_id.data, form.role.data = current_user.unit_id, ROLES[0]  # the least: staff
     return form
 
 

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 
 from ..audit.services import record
 from ..auth.models import User
-from ..core.access import allowed, require
+from ..core.access import require
 from ..core.db_setup import custom_plans
 from ..core.errors import Forbidden, NotFound, ValidationError
 from ..core.i18n import stored_text
@@ -255,7 +255,7 @@ def may_manage_token(actor, kind: str, owner) -> bool:
     personal feed also the user themselves."""
     if kind == "user" and actor.id == owner.id:
         return True
-    return allowed(actor, "manage", _unit_of(kind, owner))
+    return _unit_of(kind, owner).can_manage(actor)
 
 
 def may_enable_token(actor, kind: str, owner) -> bool:
@@ -263,7 +263,7 @@ def may_enable_token(actor, kind: str, owner) -> bool:
     their job, while cutting off existing subscribers is the administrators' call."""
     if may_manage_token(actor, kind, owner):
         return True
-    return kind == "unit" and owner.feed_token is None and allowed(actor, "book", owner)
+    return kind == "unit" and owner.feed_token is None and owner.can_book(actor)
 
 
 def change_feed_token(actor, kind: str, owner, action: str) -> str | None:

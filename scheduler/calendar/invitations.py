@@ -16,8 +16,8 @@ from flask_babel import gettext as _
 import sqlalchemy as sa
 
 from ..audit.services import record
-from ..core.access import require
-from ..core.errors import NotFound, ValidationError
+from ..core.access import get_or_404, require
+from ..core.errors import ValidationError
 from ..core.i18n import stored_text
 from ..core.settings import settings
 from ..core.timeutil import utcnow
@@ -95,13 +95,15 @@ def queue_invitations(meeting, change: str, occurrence=None) -> None:
     rows: list[dict] = []
     with force_locale(settings().babel_default_locale):
         _queue_all(rows, meeting, change, occurrence)
-        _supersede_waiting(rows, meeting)
+        if change != "created":  # a meeting booked in this transaction has no mail waiting
+            _supersede_waiting(rows, meeting)
     if rows:  # one multi-row INSERT for the 50 invitations of a large meeting
         db.session.connection().execute(OutgoingMail.__table__.insert(), rows)
 
 
 def _queue_all(rows: list, meeting, change: str, occurrence) -> None:
-    invited_before = _previously_invited(meeting)
+    # a meeting booked in this transaction has invited nobody yet: nothing to read
+    invited_before = set() if change == "created" else _previously_invited(meeting)
     if meeting.status == "cancelled" or change == "cancelled":
         # only those holding a live invitation need to hear of the cancellation
         for unit in meeting.participants:
@@ -199,9 +201,8 @@ def resend(actor, meeting, mail_id: int, now) -> OutgoingMail:
     """Queue an invitation e-mail of the meeting that could not be delivered for sending again,
     at the request of someone who may book for the host unit. Audited."""
     require("book", meeting.host_unit, user=actor)
-    mail = db.session.get(OutgoingMail, mail_id)
-    if mail is None or mail.meeting_id != meeting.id:
-        raise NotFound(_("Không tìm thấy thư."))
+    mail = get_or_404(OutgoingMail, mail_id, _("Không tìm thấy thư."),
+                      within={"meeting_id": meeting.id})
     if not send_again(mail.id, now):
         raise ValidationError(_("Thư này không còn chờ gửi."))
     record(actor, "mail.resend", "meeting", meeting.id, unit=meeting.host_unit,

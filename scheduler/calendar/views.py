@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from werkzeug.http import http_date
 
 from ..auth.models import User
-from ..core.access import require
+from ..core.access import get_or_404, require
 from ..core.db_setup import write_transaction
 from ..core.errors import DomainError, NotFound, ValidationError
 from ..core.timeutil import utcnow
@@ -91,10 +91,9 @@ def subscriptions():
 
 def _owner(kind: str, owner_id: int):
     model = {"unit": Unit, "room": Room, "user": User}.get(kind)
-    owner = db.session.get(model, owner_id) if model is not None else None
-    if owner is None:
+    if model is None:
         raise NotFound(_("Không tìm thấy lịch."))
-    return owner
+    return get_or_404(model, owner_id, _("Không tìm thấy lịch."))
 
 
 @bp.post("/tokens/<kind>/<int:owner_id>/<action>")

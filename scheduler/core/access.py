@@ -3,7 +3,10 @@
 A permission is granted to a role over a reach: `own` (the user's unit only), `subtree` (the
 user's unit and every unit below it) or `all`. Everything that decides what a user may see or
 change asks `reach()`: `allowed()` for one unit; for lists, searches, feeds and reports the
-same answer as SQL over `Unit` is in units/access.py. An inactive user reaches nothing.
+same answer as SQL is `Unit.in_reach(user, permission)`. An inactive user reaches nothing.
+
+The models ask it for their own rows (`Unit.can_view(user)`, `Meeting.can_change(user)`,
+`Meeting.visible_to(user)`), and `get_or_404` finds a row and asks it in one call.
 """
 from functools import wraps
 
@@ -11,9 +14,12 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .errors import Forbidden
+from ..extensions import db
+from .errors import Forbidden, NotFound
 
 OWN, SUBTREE, ALL = "own", "subtree", "all"
+# every role a user may hold (the database's ck_user_role_known), in the order forms list them
+ROLES = ("staff", "unit_admin", "viewer", "admin")
 
 PERMISSIONS: dict[str, dict[str, str]] = {
     # see a unit's meetings, rooms, endpoints and calendars
@@ -63,6 +69,19 @@ def allowed_units(user, permission: str):
     return lambda unit: unit.path.startswith(prefix)
 
 
+def roles_with(permission: str, *reaches: str) -> tuple[str, ...]:
+    """The roles granted `permission` (over one of `reaches` only, when given): for the
+    queries that find the users to tell, the roles read as data rather than named."""
+    return tuple(role for role, reach_of in PERMISSIONS[permission].items()
+                 if not reaches or reach_of in reaches)
+
+
+def role_holds(role: str, permission: str) -> bool:
+    """The role is granted `permission` anywhere, whether or not its holder is signed in or
+    active (only an administrator changes an administrator's account, even a locked one)."""
+    return role in PERMISSIONS[permission]
+
+
 def require(permission: str, unit=None, user=None) -> None:
     """Raise Forbidden (a 403 page or JSON error) unless the user holds the permission."""
     if not allowed(user if user is not None else current_user, permission, unit):
@@ -81,3 +100,24 @@ def permission_required(permission: str):
             return view(*args, **kwargs)
         return wrapped
     return decorator
+
+
+def get_or_404(model, ident, missing: str, user=None, may: str | None = None,
+               refused: str | None = None, within: dict | None = None, **options):
+    """The row of `model` with id `ident`, else NotFound(`missing`) (an id that is no integer
+    finds nothing, nor does a row whose columns differ from `within`: another user's token,
+    another meeting's sitting, whose very existence is nobody else's business). With `may`
+    ("view", "change"...), the row's `can_<may>(user)` must hold (a row without one, a room or
+    an endpoint, is reached as its unit is), else Forbidden(`refused`, by default require()'s
+    message): another unit's row is a 403, never a 404. `options` go to Session.get
+    (with_for_update, populate_existing)."""
+    row = (db.session.get(model, ident, **options)
+           if isinstance(ident, int) and not isinstance(ident, bool) else None)
+    if row is None or any(getattr(row, k) != v for k, v in (within or {}).items()):
+        raise NotFound(missing)
+    if may is None:
+        return row
+    owner = row if hasattr(row, f"can_{may}") else row.unit
+    if not getattr(owner, f"can_{may}")(user if user is not None else current_user):
+        raise Forbidden(refused or _("Bạn không có quyền thực hiện thao tác này."))
+    return row

@@ -19,7 +19,6 @@ from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 
-from ..core.access import allowed
 from ..core.errors import ValidationError
 from ..extensions import db
 from ..units.models import Unit
@@ -214,7 +213,7 @@ def plan_import(actor, records: list[tuple[int, dict]], today: date) -> list[Pla
         if unit is None:
             errors.append(_("Không có đơn vị mã \"%(code)s\".", code=code) if code
                           else _("Thiếu mã đơn vị."))
-        elif not allowed(actor, "manage", unit):
+        elif not unit.can_manage(actor):
             errors.append(_("Đơn vị %(code)s nằm ngoài phạm vi quản lý của bạn.", code=code))
         values = {"name": _cell_text(raw["name"]), "host": _cell_text(raw["host"]),
                   "port": _parse_port(raw["port"], errors),

@@ -11,12 +11,11 @@ from sqlalchemy.orm import contains_eager
 from flask_babel import gettext as _
 
 from ..audit.services import diff, record, snapshot
-from ..core.access import require
-from ..core.errors import NotFound, ValidationError
+from ..core.access import get_or_404, require
+from ..core.errors import ValidationError
 from ..core.textsearch import contains
 from ..core.timeutil import to_local
 from ..extensions import db
-from ..units.access import reach_condition
 from ..units.models import Unit
 from ..units import services as unit_services  # module import: units imports this package too
 from .models import PROTOCOLS, STATES, Endpoint
@@ -42,7 +41,7 @@ def endpoints_query(user, *, unit: Unit | None = None, subtree: bool = True,
     and to words of the endpoint's name (case and Vietnamese marks ignored)."""
     state = check_state(state)
     query = (sa.select(Endpoint).join(Endpoint.unit).options(contains_eager(Endpoint.unit))
-             .where(reach_condition(user, permission)))
+             .where(Unit.in_reach(user, permission)))
     if unit is not None:
         require(permission, unit, user=user)
         query = query.where(Unit.in_subtree(unit) if subtree else Endpoint.unit_id == unit.id)
@@ -66,11 +65,7 @@ def list_endpoints(user, *, page: tuple[int, int] | None = None, **filters) -> l
 def get_endpoint_for(actor, endpoint_id: int, permission: str = "manage") -> Endpoint:
     """The endpoint, when `actor` holds `permission` over its unit: another unit's endpoint is
     a 403, an unknown id a 404."""
-    endpoint = db.session.get(Endpoint, endpoint_id)
-    if endpoint is None:
-        raise NotFound(_("Không tìm thấy điểm cầu."))
-    require(permission, endpoint.unit, user=actor)
-    return endpoint
+    return get_or_404(Endpoint, endpoint_id, _("Không tìm thấy điểm cầu."), actor, permission)
 
 
 def _invalid(field: str, message: str) -> ValidationError:

@@ -6,7 +6,7 @@ from flask import render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..core.access import allowed, permission_required
+from ..core.access import permission_required
 from ..core.timeutil import to_local
 from ..core.form_messages import select_choices
 from ..units.management import ManagedPages, filter_unit, listing
@@ -74,4 +74,4 @@ def detail(endpoint_id):
         "endpoints/detail.html", endpoint=endpoint, chart=chart,
         uptime=history.uptime(endpoint.id, start_at, end_at), changes=list(reversed(changes)),
         start=first.date(), end=last.date(), demo=history.has_demo_history(endpoint.id),
-        can_manage=allowed(current_user, "manage", endpoint.unit))
+        can_manage=endpoint.unit.can_manage(current_user))

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from ..auth.models import User
+from ..core.access import roles_with
 from ..core.db_setup import write_transaction
 from ..core.timeutil import to_local
 from ..core.workdays import first_working_day, previous_month
@@ -42,7 +43,7 @@ def send_monthly_report(now: datetime) -> str:
     key = f"monthly_report:{month_start:%Y-%m}"
     with write_transaction():
         admins = list(db.session.scalars(sa.select(User).where(
-            User.role == "admin", User.active.is_(True)).order_by(User.id)))
+            User.role.in_(roles_with("administer")), User.active.is_(True)).order_by(User.id)))
         if not admins:
             db.session.rollback()
             return "no admin to report to"

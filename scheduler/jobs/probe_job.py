@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from ..auth.models import User
+from ..core.access import OWN, SUBTREE, roles_with
 from ..core.db_setup import write_transaction
 from ..core.settings import settings
 from ..core.timeutil import format_datetime_vi
@@ -111,7 +112,8 @@ def alert_recipients(unit: Unit) -> list[User]:
     that has some."""
     for candidate in [unit, *reversed(unit.ancestors())]:
         users = list(db.session.scalars(sa.select(User).where(
-            User.unit_id == candidate.id, User.role == "unit_admin", User.active.is_(True))
+            User.unit_id == candidate.id, User.role.in_(roles_with("manage", OWN, SUBTREE)),
+            User.active.is_(True))
             .order_by(User.id)))
         if users:
             return users
@@ -200,7 +202,8 @@ def warn_meeting_hosts(now: datetime) -> int:
                      when=format_datetime_vi(sitting.start_at), unit=unit.name,
                      contact=", ".join(filter(None, [unit.tech_name, unit.tech_phone,
                                                      unit.tech_email])) or "—")
-            users = notices.active_users_of([meeting.host_unit_id], roles=("staff", "unit_admin"))
+            users = notices.active_users_of([meeting.host_unit_id],
+                                            roles=roles_with("book", OWN, SUBTREE))
             notified = notices.notify_users(users, "meeting_unreachable", subject, body, now,
                                             meeting_id=meeting.id)
             notices.complete_delivery(key, notified, subject)

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from ..audit.services import record
+from ..core.access import OWN, SUBTREE, roles_with
 from ..core.db_setup import write_transaction
 from ..core.settings import settings
 from ..extensions import db
@@ -79,7 +80,8 @@ def _deliver_reminder(occurrence_id: int, start_at: datetime, kind: str, offset:
         else:
             subject, body = notices.tech_reminder_text(meeting, occurrence, offset)
             # the unit's IT lead is who answers for its endpoint inside the application
-            users = notices.active_users_of((u.id for u in units), roles=("unit_admin",))
+            users = notices.active_users_of((u.id for u in units),
+                                            roles=roles_with("manage", OWN, SUBTREE))
             addresses = [u.tech_email for u in units]
         notified = notices.notify_users(users, kind, subject, body, now, meeting_id=meeting.id)
         mail = None
@@ -99,6 +101,8 @@ def withdraw_stale_reminders(meeting, change, occurrence=None) -> None:
     """A reminder e-mail still queued for a sitting that no longer takes place at that time
     (meeting cancelled or declined, sitting cancelled or moved) is withdrawn in the same
     transaction; send-reminders announces the new time afresh."""
+    if change == "created":
+        return  # a meeting booked in this transaction has no reminder queued
     queued = db.session.scalars(sa.select(OutgoingMail).where(
         OutgoingMail.meeting_id == meeting.id, OutgoingMail.status == "queued",
         OutgoingMail.purpose.in_(REMINDER_KINDS))).all()

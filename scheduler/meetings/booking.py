@@ -10,7 +10,6 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from ..core.access import allowed
 from ..core.errors import Conflict, Forbidden
 from ..core.timeutil import LOCAL_TZ, format_date_vi
 from ..extensions import db
@@ -29,7 +28,7 @@ def authorise_rooms(actor, host_unit, rooms) -> None:
     """A meeting may use the rooms of its host unit's subtree (a district meeting in a ward's
     hall), and any room of a unit the booker may book for (an admin lending the city hall)."""
     for room in rooms:
-        if room.unit.is_within(host_unit) or allowed(actor, "book", room.unit):
+        if room.unit.is_within(host_unit) or room.unit.can_book(actor):
             continue
         raise Forbidden(_("Bạn không được đặt phòng %(room)s của %(unit)s.",
                           room=room.name, unit=room.unit.name))
@@ -240,19 +239,17 @@ def audit_view(meeting: Meeting) -> dict:
             "join_url": meeting.join_url, "holiday_override_reason": meeting.holiday_override_reason}
 
 
-def needs_approval(actor, rooms) -> bool:
-    """A booking or a move in a room that requires approval waits for it, unless the one making
-    it may approve every such room (manages its unit)."""
-    return any(room.requires_approval and not allowed(actor, "manage", room.unit)
-               for room in rooms)
-
-
 def settle_status(meeting: Meeting) -> None:
     """The meeting's status from its sittings' (planning.meeting_status)."""
     meeting.status = planning.meeting_status(o.status for o in meeting.occurrences)
 
 
-def ensure_can_change(actor, meeting: Meeting) -> None:
-    if not allowed(actor, "book", meeting.host_unit):
+def ensure_can_change(actor, meeting: Meeting, host_unit=None) -> None:
+    """The actor may change the meeting (Meeting.can_change) and, when the change gives it
+    another `host_unit`, book for that unit too."""
+    refused = host_unit if host_unit is not None and not host_unit.can_book(actor) else None
+    if not meeting.can_change(actor):
+        refused = meeting.host_unit
+    if refused is not None:
         raise Forbidden(_("Bạn không có quyền thay đổi cuộc họp của %(unit)s.",
-                          unit=meeting.host_unit.name))
+                          unit=refused.name))

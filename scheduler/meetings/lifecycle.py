@@ -11,8 +11,7 @@ from datetime import datetime, timedelta
 from flask_babel import gettext as _
 
 from ..audit.services import record
-from ..core.access import require
-from ..core.errors import Conflict, ValidationError
+from ..core.errors import Conflict, Forbidden, ValidationError
 from ..core.i18n import stored_text
 from ..core.timeutil import format_datetime_vi, today_local, utcnow
 from ..extensions import db
@@ -21,7 +20,7 @@ from . import conflicts as conflict_rules
 from .events import meeting_changed
 from .inputs import MAX_MEETING_HOURS, invalid, parse_datetime, range_problem
 from .locking import changing, sitting_of
-from .models import MODES, Occurrence
+from .models import MODES, Occurrence, approves
 
 LIVE = ("pending", "scheduled")
 
@@ -112,7 +111,7 @@ def _checked_slot(actor, meeting, plan_for, exclude_meeting_id=None,
         meeting.host_unit, meeting.participants, meeting.mode,
         booking.vc_of(meeting.host_unit, meeting.participants, meeting.mode))
     plan = plan_for(state, endpoints, conflict_rules.lead_time(), utcnow(),
-                    not booking.needs_approval(actor, meeting.rooms))
+                    approves(actor, meeting.rooms))
     rooms = list(meeting.rooms)
     found = booking.overlapping(plan, exclude_meeting_id, exclude_occurrence_id)
     booking.refuse(checking.check(plan, rooms, meeting.host_unit, meeting.holiday_override_reason,
@@ -203,9 +202,8 @@ def _restore(meeting, plan: planning.Plan, exdate: str) -> Occurrence:
 
 
 def _require_approver(actor, meeting):
-    gated = [r for r in meeting.rooms if r.requires_approval]
-    for room in gated or [None]:
-        require("manage", room.unit if room else meeting.host_unit, user=actor)
+    if not meeting.can_approve(actor):
+        raise Forbidden(_("Bạn không có quyền thực hiện thao tác này."))
     if meeting.status != "pending":
         raise Conflict(_("Cuộc họp không ở trạng thái chờ duyệt."))
 

@@ -16,9 +16,11 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..core.access import allowed_units
 from ..core.timeutil import utcnow
 from ..core.types import UTCDateTime
 from ..extensions import db
+from ..units.models import Unit
 
 CATEGORIES = ("trien_khai", "so_ket", "tong_ket", "tap_huan", "giao_ban", "lam_viec", "khac")
 MODES = ("in_person", "online", "hybrid")
@@ -113,6 +115,36 @@ class Meeting(db.Model):
                        .where(meeting_participant.c.unit_id.in_(unit_ids)))
         return cls.id.in_(sa.union(hosted, taking_part))
 
+    # -- access: core/access.py decides over the units, these say which units count --------
+    @classmethod
+    def visible_to(cls, user):
+        """SQL condition: the meetings whose details `user` may see (Meeting.can_view)."""
+        in_reach = Unit.ids_in_reach(user, "view")
+        return sa.true() if in_reach is None else cls.involving(in_reach)
+
+    def can_view(self, user, sees=None) -> bool:
+        """May see the details (agenda, participants, rooms, join link): the host or an
+        invited unit is within the user's view; others see only the public facts. `sees`: the
+        user's allowed_units(user, "view"), worked out once for a list."""
+        sees = sees or allowed_units(user, "view")
+        return sees(self.host_unit) or any(sees(unit) for unit in self.participants)
+
+    def can_change(self, user) -> bool:
+        """May change, cancel and run the meeting (its agenda, documents, votes, minutes)."""
+        return self.host_unit.can_book(user)
+
+    def can_vote(self, user) -> bool:
+        """May cast a ballot: the user's own unit is the host or an invited one (seeing the
+        meeting from above is not enough)."""
+        return (getattr(user, "is_authenticated", False) and user.active and user.unit_id in
+                {self.host_unit_id, *(unit.id for unit in self.participants)})
+
+    def can_approve(self, user) -> bool:
+        """May approve or decline it: manages the unit of every room of it that requires
+        approval (the host unit when none does)."""
+        gated = [room for room in self.rooms if room.requires_approval]
+        return approves(user, gated) if gated else self.host_unit.can_manage(user)
+
     @property
     def is_online(self) -> bool:
         return self.mode in ONLINE_MODES
@@ -129,6 +161,13 @@ class Meeting(db.Model):
 
     def __repr__(self) -> str:
         return f"<Meeting {self.id} {self.title!r}>"
+
+
+def approves(user, rooms) -> bool:
+    """`user` may approve every room of `rooms` that requires approval, so that a sitting they
+    move there does not wait again. A new booking, or a gated room newly taken, waits whoever
+    makes it (planning.py): the approval is a decision of its own, recorded as one."""
+    return all(room.unit.can_manage(user) for room in rooms if room.requires_approval)
 
 
 class Occurrence(db.Model):

@@ -17,41 +17,31 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import contains_eager, joinedload, load_only, selectinload
 
-from ..core.access import reach, require
+from ..core.access import get_or_404, reach, require
 from ..core.db_setup import custom_plans
-from ..core.errors import Forbidden, NotFound
 from ..core.textsearch import contains, fold
 from ..core.timeutil import local_day_bounds
 from ..extensions import db
 from ..rooms.models import Room
-from ..units.access import reach_condition, unit_ids_in_reach
 from ..units.models import Unit
 from .models import Meeting, Occurrence, Reservation, meeting_room
-from .serializers import may_see_details
 
 MAX_QUERY = 200
 
 
 def get_meeting(meeting_id) -> Meeting:
-    meeting = db.session.get(Meeting, meeting_id) if isinstance(meeting_id, int) else None
-    if meeting is None:
-        raise NotFound(_("Không tìm thấy cuộc họp."))
-    return meeting
+    return get_or_404(Meeting, meeting_id, _("Không tìm thấy cuộc họp."))
 
 
 def get_occurrence(meeting: Meeting, occurrence_id) -> Occurrence:
-    occ = db.session.get(Occurrence, occurrence_id) if isinstance(occurrence_id, int) else None
-    if occ is None or occ.meeting_id != meeting.id:
-        raise NotFound(_("Không tìm thấy buổi họp này trong chuỗi."))
-    return occ
+    return get_or_404(Occurrence, occurrence_id, _("Không tìm thấy buổi họp này trong chuỗi."),
+                      within={"meeting_id": meeting.id})
 
 
 def readable_meeting(user, meeting_id) -> Meeting:
-    """The meeting, if the user may read its details (view over its host or an invited unit)."""
-    meeting = get_meeting(meeting_id)
-    if not may_see_details(user, meeting):
-        raise Forbidden(_("Bạn không có quyền xem cuộc họp này."))
-    return meeting
+    """The meeting, if the user may read its details (Meeting.can_view)."""
+    return get_or_404(Meeting, meeting_id, _("Không tìm thấy cuộc họp."), user, "view",
+                      _("Bạn không có quyền xem cuộc họp này."))
 
 
 def text_condition(words: str | None):
@@ -67,8 +57,7 @@ def search_meetings(viewer, *, words: str | None = None, unit: Unit | None = Non
                     category: str | None = None, start_day: date | None = None,
                     end_day: date | None = None):
     """A select of the meetings the viewer may see that match, newest first (page it)."""
-    visible_units = sa.select(Unit.id).where(reach_condition(viewer, "view"))
-    query = sa.select(Meeting).where(Meeting.involving(visible_units), text_condition(words))
+    query = sa.select(Meeting).where(Meeting.visible_to(viewer), text_condition(words))
     if category:
         query = query.where(Meeting.category == category)
     if unit is not None:
@@ -126,9 +115,7 @@ def find_occurrences(viewer, start: datetime, end: datetime, unit=None, room=Non
                                            .where(meeting_room.c.room_id.in_(ids))))
     if unit is None and room is None and rooms is None:
         require("view", user=viewer)
-        in_reach = unit_ids_in_reach(viewer, "view")
-        if in_reach is not None:
-            query = query.where(Meeting.involving(in_reach))
+        query = query.where(Meeting.visible_to(viewer))
     if after is not None:
         after_start, after_id = after
         query = query.where(sa.or_(Occurrence.start_at > after_start,
@@ -163,7 +150,7 @@ def _pending_approvals_query(user):
     if reach(user, "manage") is None:
         return None
     rooms = (sa.select(Room.id).join(Unit, Room.unit_id == Unit.id)
-             .where(Room.requires_approval, reach_condition(user, "manage")))  # its partial index
+             .where(Room.requires_approval, Unit.in_reach(user, "manage")))  # its partial index
     return sa.select(Meeting).where(
         Meeting.status == "pending",
         Meeting.id.in_(sa.select(meeting_room.c.meeting_id).where(meeting_room.c.room_id.in_(rooms))))

@@ -3,26 +3,12 @@
 A unit not taking part in a meeting sees only its public facts (title, host unit, time,
 status): agenda, participants, rooms and the join link stay with those invited.
 """
-from ..core.access import allowed_units
 from ..core.timeutil import to_local
 from .models import Meeting, Occurrence
 
 
 def _iso(value):
     return to_local(value).isoformat() if value is not None else None
-
-
-def involved_unit_ids(meeting: Meeting) -> set[int]:
-    return {meeting.host_unit_id} | {u.id for u in meeting.participants}
-
-
-def may_see_details(viewer, meeting: Meeting, sees=None) -> bool:
-    """Invited (host or participant within the viewer's reach), or an admin. `sees`: the
-    viewer's allowed_units(viewer, "view"), worked out once for a list."""
-    if viewer is None or not getattr(viewer, "is_authenticated", False):
-        return False
-    sees = sees or allowed_units(viewer, "view")
-    return sees(meeting.host_unit) or any(sees(unit) for unit in meeting.participants)
 
 
 def public_dict(meeting: Meeting) -> dict:
@@ -40,8 +26,8 @@ def occurrence_dict(occ: Occurrence) -> dict:
 def meeting_to_dict(meeting: Meeting, viewer, sittings: bool = True, sees=None) -> dict:
     """The meeting as the viewer may see it; `sittings=False` leaves out what is read from the
     occurrences (lists describe one sitting per item and do not load them); `sees`: see
-    may_see_details."""
-    if not may_see_details(viewer, meeting, sees):
+    Meeting.can_view."""
+    if not meeting.can_view(viewer, sees):
         return public_dict(meeting)
     data = {
         "id": meeting.id, "title": meeting.title, "category": meeting.category,

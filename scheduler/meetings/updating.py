@@ -16,6 +16,7 @@ from . import conflicts as conflict_rules
 from .events import meeting_changed
 from .inputs import FIELDS, invalid, parse_meeting_input
 from .locking import changing
+from .models import approves
 
 
 def current_fields(meeting) -> dict:
@@ -62,7 +63,7 @@ def _read_change(actor, meeting, data: dict):
         raise Conflict(_("Cuộc họp đã bị hủy, không thể sửa."))
     values = parse_meeting_input({**current_fields(meeting), **data})
     if values.host_unit.id != meeting.host_unit_id:
-        booking.ensure_can_change(actor, _Hosted(values.host_unit))
+        booking.ensure_can_change(actor, meeting, values.host_unit)
     booking.authorise_rooms(actor, values.host_unit, values.rooms)
     return values
 
@@ -76,11 +77,6 @@ def _announce(actor, meeting, rescheduled: bool, changes) -> None:
     record(actor, "meeting.update", "meeting", meeting.id, unit=meeting.host_unit,
            summary=meeting.title, changes=changes)
     meeting_changed(meeting, "rescheduled" if rescheduled else "updated")
-
-
-class _Hosted:
-    def __init__(self, unit):
-        self.host_unit = unit
 
 
 def _apply_fields(meeting, values) -> None:
@@ -102,7 +98,7 @@ def _replan(actor, meeting, occurrences, state, values, moves: bool) -> None:
     change = planning.plan_change(
         state, values, booking.vc_of(values.host_unit, values.participants, values.mode),
         conflict_rules.lead_time(), utcnow(), moves,
-        approver=not booking.needs_approval(actor, values.rooms))
+        approver=approves(actor, values.rooms))
     plan = change.plan
     found = booking.overlapping(plan, exclude_meeting_id=meeting.id)
     booking.refuse(checking.check(plan, values.rooms, values.host_unit,

@@ -8,15 +8,14 @@ from flask import request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..core.access import allowed, require
-from ..core.errors import NotFound
+from ..core.access import allowed, get_or_404
 from ..core.requests import day_arg
 from ..core.timeutil import LOCAL_TZ, local_day_bounds, today_local
 from ..core.types import parse_id
 from ..extensions import db
 from ..rooms.models import Room
-from ..units.access import reach_condition
 from ..units.models import Unit
+from ..units.services import get_unit
 from . import queries
 
 KIND_ORDER = {"city": 0, "department": 1, "district": 2, "ward": 3}
@@ -25,7 +24,7 @@ KIND_ORDER = {"city": 0, "department": 1, "district": 2, "ward": 3}
 def rooms_in_reach(user, permission: str = "view") -> list[Room]:
     query = (sa.select(Room).join(Unit, Room.unit_id == Unit.id)
              .options(contains_eager(Room.unit))  # the pickers name each room's unit
-             .where(Room.active.is_(True), reach_condition(user, permission))
+             .where(Room.active.is_(True), Unit.in_reach(user, permission))
              .order_by(Unit.code, Room.name))
     return list(db.session.scalars(query))
 
@@ -39,7 +38,7 @@ def picker_units(user, around: Unit, permission: str = "view") -> list:
     ids = [int(part) for part in around.path.strip("/").split("/") if part]
     near = sa.or_(Unit.id.in_(ids + [user.unit_id]), Unit.parent_id == around.id)
     units = db.session.execute(sa.select(Unit.id, Unit.code, Unit.name, Unit.kind).where(
-        near, reach_condition(user, permission), Unit.active_on(today)))
+        near, Unit.in_reach(user, permission), Unit.active_on(today)))
     return sorted(units, key=lambda u: (KIND_ORDER.get(u.kind, 9), u.code))
 
 
@@ -48,7 +47,7 @@ def picker_rooms(user, around: Unit, room: Room | None = None) -> list:
     rows (id, name, unit_name)."""
     query = (sa.select(Room.id, Room.name, Unit.name.label("unit_name"))
              .join(Unit, Room.unit_id == Unit.id)
-             .where(Room.active.is_(True), reach_condition(user, "view"),
+             .where(Room.active.is_(True), Unit.in_reach(user, "view"),
                     sa.or_(Room.unit_id == around.id, Room.id == getattr(room, "id", None)))
              .order_by(Unit.code, Room.name))
     return list(db.session.execute(query))
@@ -66,22 +65,14 @@ def requested_unit(param: str = "unit") -> Unit:
     code = (request.args.get(param) or "").strip()
     if not code:
         return current_user.unit
-    unit = Unit.by_code(code)
-    if unit is None:
-        raise NotFound(_("Không tìm thấy đơn vị mã %(code)s.", code=code))
-    require("view", unit)
-    return unit
+    return get_unit(code, may="view")
 
 
 def requested_room() -> Room | None:
     value = (request.args.get("room") or "").strip()
     if not value:
         return None
-    room = db.session.get(Room, parse_id(value)) if parse_id(value) else None
-    if room is None:
-        raise NotFound(_("Không tìm thấy phòng họp."))
-    require("view", room.unit)
-    return room
+    return get_or_404(Room, parse_id(value), _("Không tìm thấy phòng họp."), may="view")
 
 
 def requested_day(param: str = "date") -> date:

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..core.access import permission_required, require
-from ..core.errors import Conflict, NotFound, PreconditionFailed, ValidationError
+from ..core.errors import Conflict, PreconditionFailed, ValidationError
 from ..core.form_fields import parse_clock
 from ..core.form_messages import show_error
 from ..core.requests import day_arg
@@ -22,7 +22,7 @@ from .models import Meeting
 from .queries import get_meeting, rooms_busy
 from .rules import holidays_of_series
 from .series import SeriesError, expand
-from ..units.services import units_in_reach
+from ..units.services import get_unit, units_in_reach
 from .view_helpers import all_active_units, local, rooms_in_reach
 
 FORM_TEMPLATE = "meetings/form.html"
@@ -97,10 +97,7 @@ def _check_host(form: MeetingForm) -> None:
     """Booking for a unit outside one's reach is a 403, not a form error."""
     code = request.form.get("host_unit")
     if code and code not in {choice.value for choice in form.host_unit.choices}:
-        unit = Unit.by_code(code)
-        if unit is None:
-            raise NotFound(_("Không tìm thấy đơn vị mã %(code)s.", code=code))
-        require("book", unit)
+        get_unit(code, may="book")
 
 
 def _apply_slot(form: MeetingForm) -> None:

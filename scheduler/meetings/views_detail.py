@@ -10,17 +10,15 @@ from flask_login import current_user, login_required
 
 from ..audit.models import AuditEntry
 from ..audit_trail.presenting import present
-from ..core.access import allowed
 from ..core.form_messages import run_flashed
 from ..core.errors import Conflict, ValidationError
 from ..core.settings import settings
 from ..core.timeutil import LOCAL_TZ
 from ..extensions import db
 from . import bp, services
-from .queries import get_meeting, get_occurrence, pending_approvals
+from .queries import get_meeting, get_occurrence
 from .forms import CancelForm, DecisionForm, HeldModeForm, MoveOccurrenceForm, RestoreForm
 from .models import Meeting
-from .serializers import may_see_details
 
 
 def _history(meeting: Meeting) -> list:
@@ -34,9 +32,9 @@ def _history(meeting: Meeting) -> list:
 @login_required
 def detail(meeting_id: int):
     meeting = get_meeting(meeting_id)
-    full = may_see_details(current_user, meeting)
-    may_book = allowed(current_user, "book", meeting.host_unit)
-    may_approve = meeting.status == "pending" and meeting in pending_approvals(current_user)
+    full = meeting.can_view(current_user)
+    may_book = meeting.can_change(current_user)
+    may_approve = meeting.status == "pending" and meeting.can_approve(current_user)
     return render_template(
         "meetings/detail.html", meeting=meeting, full=full, may_book=may_book,
         may_approve=may_approve, history=_history(meeting) if full else [],

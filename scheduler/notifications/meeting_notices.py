@@ -72,11 +72,7 @@ def approver_ids(meeting) -> set[int]:
     gated = [r for r in meeting.rooms if r.requires_approval]
     if not gated:
         return set()
-    unit_ids: set[int] = set()
-    for room in gated:
-        unit_ids |= {room.unit_id} | {u.id for u in room.unit.ancestors()}
-    query = sa.select(User.id).where(User.active.is_(True), sa.or_(
-        User.role == "admin", sa.and_(User.role == "unit_admin", User.unit_id.in_(unit_ids))))
+    query = sa.select(User.id).where(sa.or_(*(User.holding("manage", r.unit) for r in gated)))
     return set(db.session.scalars(query))
 
 
@@ -134,7 +130,9 @@ def _notify(user_ids, kind: str, meeting, occurrence=None, reason=None, mail=Fal
 
 
 def _participants_changed(meeting, change, occurrence) -> None:
-    told, invited = _told(meeting), _participant_user_ids(meeting)
+    # a meeting booked in this transaction has told nobody yet: nothing to read
+    told = set() if change == "created" else _told(meeting)
+    invited = _participant_user_ids(meeting)
     # "cancelled" also stops a running series, which stays held for what took place
     if meeting.status == "cancelled" or change == "cancelled":
         _notify(told, CANCELLATION, meeting, _sitting(meeting, occurrence), meeting.cancel_reason)

@@ -4,7 +4,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from ..core.errors import NotFound
+from ..core.access import get_or_404
 from ..extensions import db
 from .models import Notification
 
@@ -21,10 +21,9 @@ def mark_read(user, notification_id: int, now: datetime) -> Notification:
     """Mark one of the user's own notifications read (another user's is not found: a list is
     private to its owner). The row is read locked and afresh: of two marks at once the
     second waits and keeps the first one's time, and both answer what is stored."""
-    notification = db.session.get(Notification, notification_id, with_for_update=True,
-                                  populate_existing=True)
-    if notification is None or notification.user_id != user.id:
-        raise NotFound(_("Không tìm thấy thông báo."))
+    notification = get_or_404(Notification, notification_id, _("Không tìm thấy thông báo."),
+                              within={"user_id": user.id}, with_for_update=True,
+                              populate_existing=True)
     if notification.read_at is None:
         notification.read_at = now
         db.session.flush()

@@ -4,7 +4,6 @@ place (người dự thay)."""
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from ..core.access import allowed
 from ..core.errors import Forbidden, NotFound
 from ..core.timeutil import to_local
 from ..core.upsert import insert_missing, locked_row
@@ -12,8 +11,7 @@ from ..extensions import db
 from ..notifications.notices import meeting_units
 from ..meetings.inputs import _text as text_field
 from ..meetings.inputs import invalid
-from ..meetings.serializers import may_see_details
-from .access import is_host, require_open_meeting
+from .access import require_open_meeting
 from .events import attendance_recorded
 from .models import ATTENDANCE_STATUSES, Attendance
 
@@ -80,10 +78,10 @@ def _parse(data: dict) -> dict:
 
 def set_attendance(actor, meeting, unit_code: str, data: dict) -> Attendance:
     """The host's staff record every unit; an invited unit's own staff record theirs."""
-    if not may_see_details(actor, meeting):  # a stranger learns nothing of who is invited
+    if not meeting.can_view(actor):  # a stranger learns nothing of who is invited
         raise Forbidden(_("Chỉ đơn vị chủ trì hoặc chính đơn vị được mời được ghi nhận điểm danh."))
     unit = _invited_unit(meeting, unit_code)
-    if not (is_host(actor, meeting) or allowed(actor, "book", unit)):
+    if not (meeting.can_change(actor) or unit.can_book(actor)):
         raise Forbidden(_("Chỉ đơn vị chủ trì hoặc chính đơn vị được mời được ghi nhận điểm danh."))
     require_open_meeting(meeting)
     values = _parse(data)

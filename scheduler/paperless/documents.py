@@ -21,6 +21,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from ..core.db_setup import write_transaction
+from ..core.access import get_or_404
 from ..core.errors import NotFound, TooLarge, UnsupportedMediaType
 from ..core.settings import settings
 from ..core.timeutil import format_datetime_vi, to_local, utcnow
@@ -28,7 +29,7 @@ from ..core.types import parse_id
 from ..extensions import db
 from ..meetings.inputs import invalid
 from . import filetypes
-from .access import is_host, require_host, require_open_meeting, require_reader
+from .access import require_host, require_open_meeting, require_reader
 from .events import document_added
 from .models import AgendaItem, DocumentRead, MeetingDocument
 
@@ -74,10 +75,7 @@ def documents_of(meeting) -> list[MeetingDocument]:
 
 
 def get_document(document_id) -> MeetingDocument:
-    document = db.session.get(MeetingDocument, document_id) if isinstance(document_id, int) else None
-    if document is None:
-        raise NotFound(_("Không tìm thấy tài liệu."))
-    return document
+    return get_or_404(MeetingDocument, document_id, _("Không tìm thấy tài liệu."))
 
 
 def _clean_name(name: str | None, content_type: str) -> str:
@@ -182,7 +180,7 @@ def document_dict(document: MeetingDocument, meeting, viewer) -> dict:
             "content_type": document.content_type, "agenda_item": document.agenda_item_id,
             "uploaded_at": to_local(document.uploaded_at).isoformat(),
             "late": is_late(document, meeting)}
-    if is_host(viewer, meeting):
+    if meeting.can_change(viewer):
         data["opened_by"] = [
             {"user": read.user.username, "name": read.user.full_name or read.user.username,
              "unit": read.user.unit.code, "at": to_local(read.first_opened_at).isoformat(),

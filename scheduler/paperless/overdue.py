@@ -8,19 +8,20 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from ..auth.models import User
+from ..core.access import OWN, SUBTREE, roles_with
 from ..core.db_setup import write_transaction
 from ..core.timeutil import format_date_vi, to_local
 from ..extensions import db
 from ..notifications import notices
 from .minutes import overdue_meetings
 
-HOST_ROLES = ("staff", "unit_admin")
+HOST_ROLES = roles_with("book", OWN, SUBTREE)  # the host unit's own staff, not the city's admins
 
 
 def _recipients(meeting) -> list[int]:
     hosts = notices.active_users_of([meeting.host_unit_id], roles=HOST_ROLES)
     admins = list(db.session.scalars(sa.select(User.id).where(
-        User.role == "admin", User.active.is_(True)).order_by(User.id)))
+        User.role.in_(roles_with("administer")), User.active.is_(True)).order_by(User.id)))
     return list(dict.fromkeys(hosts + admins))
 
 

@@ -16,8 +16,8 @@ from . import agenda, attendance, documents, minutes, votes
 from ..core.form_messages import run_flashed
 from ..core.requests import body_limit
 from ..meetings.queries import get_meeting
-from ..units.access import unit_ids_in_reach
-from .access import is_host, is_invited_member, require_host, require_reader
+from ..units.models import Unit
+from .access import require_host, require_reader
 from .models import ATTENDANCE_STATUSES, CHOICES
 
 bp = Blueprint("paperless", __name__)
@@ -38,11 +38,11 @@ def _run(meeting_id: int, action, done: str, anchor: str = "paperless"):
 def paperless_panel(meeting) -> dict:
     """What the meeting page shows of the paperless parts, for a viewer who sees details."""
     found = documents.documents_of(meeting)
-    host = is_host(current_user, meeting)
+    host = meeting.can_change(current_user)
     rows = attendance.attendance_rows(meeting)
     return {
         "items": agenda.items_of(meeting), "documents": found, "host": host,
-        "member": is_invited_member(current_user, meeting),
+        "member": meeting.can_vote(current_user),
         "warning": documents.lead_warning(meeting, found, utcnow()) if host else None,
         "deadline": documents.lead_deadline(meeting),
         "late": {d.id for d in found if documents.is_late(d, meeting)},
@@ -183,5 +183,5 @@ def overdue():
     """Conclusion notices past due: the user's own bookable units (hosts), or all for admins."""
     require("book")
     rows = minutes.overdue_meetings(utcnow(), today_local(),
-                                    scope_unit_ids=unit_ids_in_reach(current_user, "book"))
+                                    scope_unit_ids=Unit.ids_in_reach(current_user, "book"))
     return render_template("paperless/overdue.html", rows=rows, today=today_local())

@@ -8,14 +8,15 @@ from sqlalchemy.exc import IntegrityError
 
 from ..audit.services import record
 from ..core.db_setup import write_transaction
-from ..core.errors import Conflict, Forbidden, NotFound
+from ..core.access import get_or_404
+from ..core.errors import Conflict, Forbidden
 from ..core.timeutil import to_local, utcnow
 from ..core.types import parse_id
 from ..extensions import db
 from ..meetings.inputs import _text as text_field
 from ..meetings.inputs import invalid
 from ..meetings.queries import get_meeting
-from .access import is_invited_member, require_host, require_open_meeting
+from .access import require_host, require_open_meeting
 from .models import CHOICES, AgendaItem, Ballot, Vote
 
 QUESTION_MAX = 500
@@ -27,13 +28,8 @@ def votes_of(meeting) -> list[Vote]:
 
 
 def get_vote(vote_id, lock: bool = False) -> Vote:
-    vote = None
-    if isinstance(vote_id, int):
-        vote = db.session.get(Vote, vote_id, with_for_update=lock or None,
-                              populate_existing=lock)
-    if vote is None:
-        raise NotFound(_("Không tìm thấy cuộc biểu quyết."))
-    return vote
+    return get_or_404(Vote, vote_id, _("Không tìm thấy cuộc biểu quyết."),
+                      with_for_update=lock or None, populate_existing=lock)
 
 
 def open_vote(actor, meeting, data: dict) -> Vote:
@@ -66,7 +62,7 @@ def cast_ballot(actor, vote_id, choice) -> Ballot:
     with write_transaction():
         vote = get_vote(vote_id, lock=True)
         meeting = get_meeting(vote.meeting_id)
-        if not is_invited_member(actor, meeting):
+        if not meeting.can_vote(actor):
             raise Forbidden(_("Chỉ thành viên của đơn vị chủ trì và các đơn vị được mời được "
                               "biểu quyết."))
         if choice not in CHOICES:

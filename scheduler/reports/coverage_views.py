@@ -13,7 +13,6 @@ from ..core.timeutil import today_local
 from ..endpoints.history import period_bounds, uptime_by_child
 from ..core.types import parse_id
 from ..extensions import db
-from ..units.access import reach_condition
 from ..units.models import Unit
 from ..core.replica import reads_replica
 from ..core import charts
@@ -62,7 +61,7 @@ def monitoring_period(day: date) -> tuple[date, date]:
 def manageable_wards(scope: Unit, day: date) -> list[Unit]:
     """Wards of the scope the current user may record facts for (unit admins: their subtree)."""
     query = sa.select(Unit).where(Unit.kind == "ward", Unit.active_on(day), Unit.in_subtree(scope),
-                                  reach_condition(current_user, "manage"))
+                                  Unit.in_reach(current_user, "manage"))
     return list(db.session.scalars(query.order_by(Unit.code).limit(2000)))
 
 

@@ -10,12 +10,11 @@ from decimal import ROUND_HALF_UP, Decimal
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from ..core.access import require
+from ..core.access import ALL, reach, require
 from ..core.errors import NotFound, ValidationError
 from ..core.timeutil import local_midnight_utc
 from ..extensions import db
 from ..meetings.models import Meeting, Occurrence
-from ..units.access import reach_condition
 from ..units.models import Unit
 from . import coverage
 from .models import Target
@@ -288,7 +287,7 @@ def sort_children(children: list[tuple[Unit, Figure]], sort: str) -> list[tuple[
 
 def default_scope(user) -> Unit:
     """Where a user's report opens: the top of the tree for the city's admins, else their unit."""
-    if user.role == "admin":
+    if reach(user, "report") == ALL:
         root_id = int(user.unit.path.strip("/").split("/")[0])
         return db.session.get(Unit, root_id) or user.unit
     return user.unit
@@ -320,6 +319,6 @@ def scope_choices(user, start: date, end: date, limit: int = 1000) -> list:
     report page."""
     query = sa.select(Unit.id, Unit.code, Unit.name, Unit.valid_to).where(sa.or_(Unit.kind != "ward", Unit.id == user.unit_id),
                                   Unit.overlapping_span(start, end))
-    query = query.where(reach_condition(user, "report"))
+    query = query.where(Unit.in_reach(user, "report"))
     kind_order = sa.case({"city": 0, "department": 1, "district": 2}, value=Unit.kind, else_=3)
     return list(db.session.execute(query.order_by(kind_order, Unit.code).limit(limit)))

@@ -4,7 +4,7 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..core.access import allowed, permission_required, require
+from ..core.access import permission_required, require
 from ..core.errors import ValidationError
 from ..core.links import unit_link
 from ..core.requests import id_arg
@@ -46,7 +46,7 @@ def targets_page():
                                   _("Diễn biến theo tháng: %(name)s", name=report.target.name),
                                   _trend_links(report, scope, period)),
         })
-    ancestors = [u for u in scope.ancestors() if allowed(current_user, "report", u)]
+    ancestors = [u for u in scope.ancestors() if u.can_report(current_user)]
     return render_template(
         "reports/targets.html", scope=scope, period=period, cards=cards, sort=sort,
         ancestors=ancestors, period_args=period.query_args(), row_links=_row_links(reports, period, sort),

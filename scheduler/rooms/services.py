@@ -8,11 +8,10 @@ from sqlalchemy.orm import contains_eager
 from flask_babel import gettext as _
 
 from ..audit.services import diff, record, snapshot
-from ..core.access import require
-from ..core.errors import NotFound, ValidationError
+from ..core.access import get_or_404, require
+from ..core.errors import ValidationError
 from ..core.textsearch import contains
 from ..extensions import db
-from ..units.access import reach_condition
 from ..units.models import Unit
 from .models import Room
 
@@ -26,7 +25,7 @@ def rooms_query(user, *, unit: Unit | None = None, subtree: bool = True, permiss
     (and, with `subtree`, the units below it), which must itself lie within reach; `search`
     finds words of the room's name, ignoring case and Vietnamese marks."""
     query = (sa.select(Room).join(Room.unit).options(contains_eager(Room.unit))
-             .where(reach_condition(user, permission)))
+             .where(Unit.in_reach(user, permission)))
     if unit is not None:
         require(permission, unit, user=user)
         query = query.where(Unit.in_subtree(unit) if subtree else Room.unit_id == unit.id)
@@ -45,18 +44,14 @@ def list_rooms(user, *, page: tuple[int, int] | None = None, **filters) -> list[
     return list(db.session.scalars(query))
 
 
-def get_room(room_id: int) -> Room:
-    room = db.session.get(Room, room_id)
-    if room is None:
-        raise NotFound(_("Không tìm thấy phòng họp."))
-    return room
+def get_room(room_id: int, actor=None, may: str | None = None) -> Room:
+    """The room; with `may`, when `actor` holds that permission over its unit (another unit's
+    room is a 403, never a 404)."""
+    return get_or_404(Room, room_id, _("Không tìm thấy phòng họp."), actor, may)
 
 
 def get_managed_room(actor, room_id: int) -> Room:
-    """The room, when `actor` manages its unit: another unit's room is a 403, never a 404."""
-    room = get_room(room_id)
-    require("manage", room.unit, user=actor)
-    return room
+    return get_room(room_id, actor, "manage")
 
 
 def _invalid(field: str, message: str) -> ValidationError:

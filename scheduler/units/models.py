@@ -4,6 +4,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..core import access
 from ..core.cache import pure_function
 from ..core.timeutil import utcnow
 from ..core.types import UTCDateTime
@@ -69,6 +70,41 @@ class Unit(db.Model):
 
     def __repr__(self) -> str:
         return f"<Unit {self.code} {self.name}>"
+
+    # -- access: core/access.py decides, for one unit and as SQL for lists ---------------
+    @classmethod
+    def in_reach(cls, user, permission: str = "view"):
+        """SQL condition: the units where `user` holds `permission` (an indexed path prefix
+        for a subtree, so a list stays one query whatever the depth of the tree)."""
+        how_far = access.reach(user, permission)
+        if how_far is None:
+            return sa.false()
+        if how_far == access.ALL:
+            return sa.true()
+        return cls.id == user.unit_id if how_far == access.OWN else cls.in_subtree(user.unit)
+
+    @classmethod
+    def ids_in_reach(cls, user, permission: str = "view"):
+        """SELECT of the ids of the units in reach; None when that is every unit (so the
+        caller adds no filter at all)."""
+        if access.reach(user, permission) == access.ALL:
+            return None
+        return sa.select(cls.id).where(cls.in_reach(user, permission))
+
+    def can_view(self, user) -> bool:
+        """May see the unit's meetings, rooms, endpoints and calendars."""
+        return access.allowed(user, "view", self)
+
+    def can_book(self, user) -> bool:
+        """May book, change and cancel the meetings the unit hosts."""
+        return access.allowed(user, "book", self)
+
+    def can_manage(self, user) -> bool:
+        """May manage the unit's rooms, endpoints, contacts and users, and approve bookings."""
+        return access.allowed(user, "manage", self)
+
+    def can_report(self, user) -> bool:
+        return access.allowed(user, "report", self)
 
     # -- effective dating ------------------------------------------------------------------
     def exists_on(self, day: date) -> bool:

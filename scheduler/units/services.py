@@ -5,20 +5,23 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from ..audit.services import diff, record, snapshot
-from ..core.access import require
+from ..core.access import get_or_404, require
 from ..core.textsearch import contains
 from ..core.errors import NotFound, ValidationError
 from ..core.timeutil import today_local
 from ..extensions import db
-from .access import reach_condition
 from .events import paths_moved
 from .models import UNIT_KINDS, Unit
 
 
-def get_unit(code: str, on: date | None = None) -> Unit:
+def get_unit(code: str, on: date | None = None, may: str | None = None, user=None) -> Unit:
+    """The unit carrying `code` (on day `on`), else a 404; with `may`, a 403 unless the user
+    (the signed-in one by default) holds that permission over it."""
     unit = Unit.by_code(code, on)
     if unit is None:
         raise NotFound(_("Không tìm thấy đơn vị mã %(code)s.", code=code))
+    if may is not None:
+        require(may, unit, user=user)
     return unit
 
 
@@ -117,7 +120,7 @@ def units_in_reach(user, permission: str = "view", on: date | None = None) -> li
     """The units (existing on `on`, today by default) where `user` holds `permission`, in tree
     order: each unit right after its parent, so a select list reads like the tree."""
     units = list(db.session.scalars(sa.select(Unit).where(
-        reach_condition(user, permission), Unit.active_on(on or today_local()))))
+        Unit.in_reach(user, permission), Unit.active_on(on or today_local()))))
     by_id = {u.id: u for u in units}
 
     def chain(unit: Unit) -> tuple:
@@ -134,10 +137,7 @@ def unit_choices(user, permission: str = "manage") -> list[tuple[int, str]]:
 
 
 def get_unit_by_id(unit_id) -> Unit:
-    unit = db.session.get(Unit, unit_id) if isinstance(unit_id, int) else None
-    if unit is None:
-        raise NotFound(_("Không tìm thấy đơn vị."))
-    return unit
+    return get_or_404(Unit, unit_id, _("Không tìm thấy đơn vị."))
 
 
 def refresh_paths(unit: Unit) -> None:

@@ -13,7 +13,6 @@ from flask_login import current_user, login_required
 
 from ..auth.models import User
 from ..auth.services import move_users as move_unit_users
-from ..core.access import allowed
 from ..core.errors import ValidationError
 from ..core.requests import day_arg
 from ..core.timeutil import today_local
@@ -66,12 +65,12 @@ def tree():
 @login_required
 def detail(unit_id):
     unit = services.get_unit_by_id(unit_id)
-    may_view = allowed(current_user, "view", unit)
+    may_view = unit.can_view(current_user)
     children = list(db.session.scalars(sa.select(Unit).where(
         Unit.parent_id == unit.id, Unit.active_on(today_local())).order_by(Unit.code)))
     facts = connection_facts([unit.id, *[c.id for c in children]])
     today = today_local()
-    may_move = allowed(current_user, "manage", unit) and not unit.exists_on(today)
+    may_move = unit.can_manage(current_user) and not unit.exists_on(today)
     users = list(db.session.scalars(sa.select(User).where(User.unit_id == unit.id)
                                     .order_by(User.username))) if may_move else []
     return render_template(
@@ -82,7 +81,7 @@ def detail(unit_id):
         ancestors=unit.ancestors(),
         rooms=list_rooms(current_user, unit=unit, subtree=False) if may_view else None,
         endpoints=list_endpoints(current_user, unit=unit, subtree=False) if may_view else None,
-        may_manage=allowed(current_user, "manage", unit))
+        may_manage=unit.can_manage(current_user))
 
 
 @bp.route("/units/<int:unit_id>/move-users", methods=["POST"])
