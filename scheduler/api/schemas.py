@@ -10,6 +10,7 @@ import marshmallow
 from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, RAISE, fields, validate
 
+from ..meetings.inputs import MeetingInput, NewMeeting  # noqa: F401 (the bodies, declared once)
 from ..meetings.models import CATEGORIES, MODES
 
 STATUSES = ["pending", "scheduled", "held", "cancelled"]
@@ -263,40 +264,6 @@ class MeetingList(Period, Page):
 MeetingPage = shape(
     "MeetingPage", meetings=items(Meeting, required=True),
     next=text(NEXT, required=True, allow_none=True))
-
-
-class MeetingInput(Schema):
-    """Documented only: the booking service reads the body, so that the form and the API
-    report every problem, those that need the database too, at once (meetings/inputs.py)."""
-    title = text(validate=validate.Length(1, 300))
-    category = one_of(CATEGORIES)
-    host_unit = text("unit code")
-    chair = text(validate=validate.Length(max=200))
-    start = moment("ISO 8601; without offset = Asia/Ho_Chi_Minh")
-    end = moment()
-    mode = one_of(MODES)
-    paperless = Bool()
-    rooms = fields.List(fields.Integer())
-    participants = fields.List(fields.String())
-    agenda = text(validate=validate.Length(max=20000))
-    conclusion = text("kết luận (usually recorded once the meeting is held)",
-                      validate=validate.Length(max=20000))
-    rrule = text("RFC 5545 RRULE without DTSTART, e.g. FREQ=WEEKLY;BYDAY=MO;COUNT=10 (at most "
-                 "370 sittings within 2 years)", **NULLABLE)
-    skip_dates = fields.List(day())
-    on_conflict = one_of(["fail", "skip"], load_default="fail")
-    skip_holidays = Bool(load_default=False, metadata={
-        "description": "a series leaves out its sittings on Vietnamese public holidays "
-                       "(listed in `skipped`)"})
-    holiday_override_reason = text(validate=validate.Length(max=500))
-
-
-class NewMeeting(MeetingInput):
-    title = text(required=True, validate=validate.Length(1, 300))
-    category = one_of(CATEGORIES, required=True)
-    host_unit = text("unit code", required=True)
-    start = moment("ISO 8601; without offset = Asia/Ho_Chi_Minh", required=True)
-    end, mode = moment(required=True), one_of(MODES, required=True)
 
 
 Reason = shape("Reason", reason=text(validate=validate.Length(max=500)))
