@@ -13,15 +13,9 @@ from webargs.flaskparser import FlaskParser
 from ..core.settings import settings
 from ..core.errors import ValidationError
 from ..extensions import csrf
+from ..meetings.inputs import first_messages
 from . import schemas
 from .helpers import json_body
-
-
-def _first_message(messages) -> str:
-    """The first message of a field: marshmallow gives a list, or a dict per list item."""
-    while isinstance(messages, (list, dict)):
-        messages = next(iter(messages.values() if isinstance(messages, dict) else messages))
-    return str(messages)
 
 
 class Parser(FlaskParser):
@@ -33,8 +27,8 @@ class Parser(FlaskParser):
         return json_body()  # a body that is no JSON object: the message of every route
 
     def handle_error(self, error, req, schema, *, error_status_code, error_headers):
-        fields = {name: _first_message(found) for messages in error.messages.values()
-                  for name, found in messages.items()}
+        fields = {name: found for messages in error.messages.values()
+                  for name, found in first_messages(messages).items()}
         unknown = [name for name, message in fields.items()
                    if message == str(schema.error_messages.get("unknown"))]
         if unknown:

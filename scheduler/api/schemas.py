@@ -10,28 +10,13 @@ import marshmallow
 from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, RAISE, fields, validate
 
-from ..meetings.inputs import MeetingInput, NewMeeting  # noqa: F401 (the bodies, declared once)
+from ..meetings.inputs import MeetingInput, Move, NewMeeting  # noqa: F401 (declared once)
+from ..meetings.inputs import day, moment, text
 from ..meetings.models import CATEGORIES, MODES
 
 STATUSES = ["pending", "scheduled", "held", "cancelled"]
 ATTENDANCE = ["present_in_person", "present_online", "absent", "not_checked_in"]
 CHOICES = ["dong_y", "khong_dong_y", "phieu_trang"]
-
-
-def text(description: str = "", **kw) -> fields.String:
-    return fields.String(metadata={"description": description} if description else {}, **kw)
-
-
-def moment(description: str = "", **kw) -> fields.String:
-    """An ISO 8601 date-time as the API writes it (with its offset): documented as such,
-    parsed by the domain, which reads a missing offset as Hà Nội time."""
-    metadata = {"format": "date-time", **({"description": description} if description else {})}
-    return fields.String(metadata=metadata, **kw)
-
-
-def day(description: str = "", **kw) -> fields.String:
-    metadata = {"format": "date", **({"description": description} if description else {})}
-    return fields.String(metadata=metadata, **kw)
 
 
 def one_of(choices, **kw) -> fields.String:
@@ -268,7 +253,6 @@ MeetingPage = shape(
 
 Reason = shape("Reason", reason=text(validate=validate.Length(max=500)))
 Restore = shape("Restore", original_start=moment(required=True))
-Move = shape("Move", start=moment(required=True), end=moment(required=True))
 HeldMode = shape("HeldMode", held_mode=one_of(MODES, required=True))
 ConflictItem = shape(
     "ConflictItem", meeting_id=Int(), title=text(), unit=text(), unit_name=text(), start=moment(),

@@ -8,8 +8,10 @@ problems of both steps are reported at once, as ValidationError details={"fields
 message}}, so a form can mark each field and an API client can fix all of them in one go.
 Nothing here writes to the database.
 """
+import copy
 import re
-from dataclasses import dataclass, field
+from functools import partial
+from types import SimpleNamespace
 from datetime import date, datetime, timedelta, timezone
 
 import marshmallow
@@ -49,10 +51,10 @@ def parse_datetime(value) -> datetime:
         return to_utc(value)
     if not isinstance(value, str) or not value.strip():
         raise ValueError("not a string")
-    text = value.strip().replace("Z", "+00:00").replace("z", "+00:00")
-    if len(text) <= 10:  # a bare date is not a meeting time
+    raw = value.strip().replace("Z", "+00:00").replace("z", "+00:00")
+    if len(raw) <= 10:  # a bare date is not a meeting time
         raise ValueError("date without time")
-    return to_utc(datetime.fromisoformat(text))
+    return to_utc(datetime.fromisoformat(raw))
 
 
 def range_problem(value: datetime) -> str | None:
@@ -91,156 +93,115 @@ def text_field(errors: dict, data: dict, name: str, maximum: int, required=False
         return default
 
 
-class Text(fields.String):
-    """Text as text_value reads it (the length is also stated in the document)."""
-    def __init__(self, maximum: int, required: bool = False, description: str = "", **kw):
-        if not required:
-            kw.setdefault("load_default", "")
-        super().__init__(validate=validate.Length(1 if required else 0, maximum), required=required,
-                         metadata={"description": description} if description else {}, **kw)
-        self.maximum = maximum
-
-    def deserialize(self, value, attr=None, data=None, **kw):
-        if value is missing and self.required:
-            raise Refused(_("Không được để trống."))
-        return text_value(value, self.maximum, self.required) or self.load_default
+# -- the readers of the fields: the value given (marshmallow's `missing` when there is none)
+# becomes the loaded one, or Refused with the field's message
+def _text(maximum: int, required: bool = False, default=""):
+    return lambda value: text_value(value, maximum, required) or default
 
 
-class Choice(fields.String):
-    """One of `choices`; nothing given is the first of `default`."""
-    def __init__(self, choices, message, required=False, default="", **kw):
-        super().__init__(validate=validate.OneOf(list(choices)), required=required, **kw)
-        self.message, self.default = message, default
-
-    def deserialize(self, value, attr=None, data=None, **kw):
-        value = value if value not in (None, missing) and value != "" else self.default
-        if value not in self.validators[0].choices:
-            raise Refused(self.message(value))
+def _choice(choices, message, default=""):
+    def read(value):
+        value = default if value is None or value is missing or value == "" else value
+        if value not in choices:
+            raise Refused(message(value))
         return value
+    return read
 
 
-class Flag(fields.Boolean):
-    """true or false, nothing else (a missing flag is false)."""
-    def deserialize(self, value, attr=None, data=None, **kw):
-        if value is missing:
-            return False
-        if not isinstance(value, bool):
-            raise Refused(_("Giá trị phải là true hoặc false."))
-        return value
+def _flag(value) -> bool:
+    if value is missing:
+        return False
+    if not isinstance(value, bool):
+        raise Refused(_("Giá trị phải là true hoặc false."))
+    return value
 
 
-class Moment(fields.String):
-    """An ISO 8601 date-time within what can be booked (without offset: Hà Nội time)."""
-    def __init__(self, description: str = "", **kw):
-        super().__init__(metadata={"format": "date-time", **(
-            {"description": description} if description else {})}, **kw)
+def _moment(value) -> datetime:
+    if value is None or value is missing or value == "":
+        raise Refused(_("Không được để trống."))
+    try:
+        when = parse_datetime(value)
+    except (ValueError, TypeError, OverflowError):
+        raise Refused(_("Không đọc được ngày giờ '%(value)s' (cần dạng 2026-03-05T08:00+07:00).",
+                        value=str(value)[:40])) from None
+    problem = range_problem(when)
+    if problem:
+        raise Refused(problem)
+    return when
 
-    def deserialize(self, value, attr=None, data=None, **kw):
-        if value in (None, "", missing):
-            raise Refused(_("Không được để trống."))
+
+def _codes(value) -> list[str]:
+    value = value or []
+    if not isinstance(value, list) or not all(isinstance(c, str) for c in value):
+        raise Refused(_("Cần một danh sách mã đơn vị."))
+    return list(dict.fromkeys(c.strip() for c in value))
+
+
+def _ids(value) -> list[int]:
+    value = value or []
+    if not isinstance(value, list) or not all(isinstance(i, int) and not isinstance(i, bool)
+                                              and 1 <= i <= MAX_ID for i in value):
+        raise Refused(_("Cần một danh sách mã số phòng họp."))
+    return list(dict.fromkeys(value))
+
+
+def _days(value) -> set[date]:
+    if value is None or value is missing:
+        return set()
+    if not isinstance(value, list):
+        raise Refused(_("Cần một danh sách ngày (YYYY-MM-DD)."))
+    days, bad = set(), None
+    for item in value:
         try:
-            moment = parse_datetime(value)
-        except (ValueError, TypeError, OverflowError):
-            raise Refused(_("Không đọc được ngày giờ '%(value)s' (cần dạng 2026-03-05T08:00+07:00).",
-                            value=str(value)[:40])) from None
-        problem = range_problem(moment)
-        if problem:
-            raise Refused(problem)
-        return moment
+            days.add(item if isinstance(item, date) else date.fromisoformat(str(item)[:10]))
+        except ValueError:
+            bad = item
+    if bad is not None:
+        raise Refused(_("Ngày không hợp lệ: %(value)s", value=bad))
+    return days
 
 
-class Codes(fields.List):
-    """Unit codes (stripped, each once)."""
-    def __init__(self, **kw):
-        super().__init__(fields.String(), **kw)
-
-    def deserialize(self, value, attr=None, data=None, **kw):
-        value = value or []
-        if not isinstance(value, list) or not all(isinstance(c, str) for c in value):
-            raise Refused(_("Cần một danh sách mã đơn vị."))
-        return list(dict.fromkeys(c.strip() for c in value))
+def _host(value) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise Refused(_("Cần mã đơn vị chủ trì cuộc họp."))
+    return value.strip()
 
 
-class Ids(fields.List):
-    """Room ids (each once)."""
-    def __init__(self, **kw):
-        super().__init__(fields.Integer(), **kw)
-
-    def deserialize(self, value, attr=None, data=None, **kw):
-        value = value or []
-        if not isinstance(value, list) or not all(isinstance(i, int) and not isinstance(i, bool)
-                                                  and 1 <= i <= MAX_ID for i in value):
-            raise Refused(_("Cần một danh sách mã số phòng họp."))
-        return list(dict.fromkeys(value))
+def _rule(value) -> str | None:
+    if value is None or value is missing or value == "":
+        return None
+    if not isinstance(value, str):
+        raise Refused(_("Quy tắc lặp phải là chuỗi RRULE."))
+    return series.normalise_rule(value)
 
 
-class Days(fields.List):
-    """Dates (YYYY-MM-DD), as a set."""
-    def __init__(self, **kw):
-        super().__init__(fields.String(metadata={"format": "date"}), **kw)
-
-    def deserialize(self, value, attr=None, data=None, **kw):
-        if value in (None, missing):
-            return set()
-        if not isinstance(value, list):
-            raise Refused(_("Cần một danh sách ngày (YYYY-MM-DD)."))
-        days, bad = set(), None
-        for item in value:
-            try:
-                days.add(item if isinstance(item, date) else date.fromisoformat(str(item)[:10]))
-            except ValueError:
-                bad = item
-        if bad is not None:
-            raise Refused(_("Ngày không hợp lệ: %(value)s", value=bad))
-        return days
+def read_by(field: fields.Field, reader) -> fields.Field:
+    """`field`, whose type, format and limits the OpenAPI document states, loaded by `reader`."""
+    field.deserialize = lambda value, attr=None, data=None, **kw: reader(value)
+    return field
 
 
-class Host(fields.String):
-    def deserialize(self, value, attr=None, data=None, **kw):
-        if not isinstance(value, str) or not value.strip():
-            raise Refused(_("Cần mã đơn vị chủ trì cuộc họp."))
-        return value.strip()
+def text(description: str = "", format: str | None = None, **kw) -> fields.String:
+    metadata = {"format": format} if format else {}
+    return fields.String(metadata={**metadata, **({"description": description} if description
+                                                  else {})}, **kw)
 
 
-class Rule(fields.String):
-    def deserialize(self, value, attr=None, data=None, **kw):
-        if value in (None, "", missing):
-            return None
-        if not isinstance(value, str):
-            raise Refused(_("Quy tắc lặp phải là chuỗi RRULE."))
-        return series.normalise_rule(value)
+# an ISO 8601 date-time as the API writes it (with its offset; _moment reads one without as
+# Hà Nội time), and a date
+moment, day = partial(text, format="date-time"), partial(text, format="date")
 
 
-class MeetingInput(marshmallow.Schema):
-    """A meeting's fields as a change gives them (each optional; the booking service reads
-    a change merged onto the meeting's current fields through NewMeeting)."""
+class Move(marshmallow.Schema):
+    """A meeting's or a sitting's times: each within what can be booked, the end after the
+    start, at most MAX_MEETING_HOURS apart."""
     class Meta:
         unknown = EXCLUDE
         ordered = True
 
-    title = Text(TITLE_MAX)
-    category = Choice(CATEGORIES, lambda value: _("Loại cuộc họp không hợp lệ: '%(value)s'.",
-                                                  value=value))
-    host_unit = Host(metadata={"description": "unit code"})
-    chair = Text(CHAIR_MAX)
-    start = Moment("ISO 8601; without offset = Asia/Ho_Chi_Minh")
-    end = Moment()
-    mode = Choice(MODES, lambda value: _("Hình thức họp không hợp lệ: '%(value)s'.", value=value))
-    paperless = Flag()
-    rooms = Ids()
-    participants = Codes()
-    agenda = Text(AGENDA_MAX)
-    conclusion = Text(AGENDA_MAX, description="kết luận (usually recorded once the meeting is held)")
-    rrule = Rule(allow_none=True, metadata={"description": (
-        "RFC 5545 RRULE without DTSTART, e.g. FREQ=WEEKLY;BYDAY=MO;COUNT=10 (at most "
-        "370 sittings within 2 years)")})
-    skip_dates = Days()
-    on_conflict = Choice(["fail", "skip"], lambda value: _("on_conflict chỉ nhận 'fail' hoặc 'skip'."),
-                         default="fail", load_default="fail")
-    skip_holidays = Flag(load_default=False, metadata={
-        "description": "a series leaves out its sittings on Vietnamese public holidays "
-                       "(listed in `skipped`)"})
-    holiday_override_reason = Text(REASON_MAX, load_default=None)
+    start = read_by(moment("ISO 8601; without offset = Asia/Ho_Chi_Minh", required=True),
+                    _moment)
+    end = read_by(moment(required=True), _moment)
 
     @validates_schema(skip_on_field_errors=False)
     def _length(self, data, **kw):
@@ -255,44 +216,63 @@ class MeetingInput(marshmallow.Schema):
                             n=MAX_MEETING_HOURS), "end")
 
 
-class NewMeeting(MeetingInput):
-    """A meeting to book: every field it needs given."""
-    title = Text(TITLE_MAX, required=True)
-    category = Choice(CATEGORIES, MeetingInput._declared_fields["category"].message, required=True)
-    host_unit = Host(required=True, metadata={"description": "unit code"})
-    start = Moment("ISO 8601; without offset = Asia/Ho_Chi_Minh", required=True)
-    end = Moment(required=True)
-    mode = Choice(MODES, MeetingInput._declared_fields["mode"].message, required=True)
+def read_times(start, end) -> tuple[datetime, datetime]:
+    try:
+        loaded = Move().load({"start": start, "end": end})
+    except Refused as err:
+        raise invalid(first_messages(err.messages)) from None
+    return loaded["start"], loaded["end"]
+
+
+class NewMeeting(Move):
+    """A meeting to book; a change is merged onto the meeting's current fields and loaded
+    through it too."""
+
+    title = read_by(text(required=True, validate=validate.Length(1, TITLE_MAX)),
+                    _text(TITLE_MAX, required=True))
+    category = read_by(text(required=True, validate=validate.OneOf(CATEGORIES)),
+                       _choice(CATEGORIES, lambda value: _(
+                           "Loại cuộc họp không hợp lệ: '%(value)s'.", value=value)))
+    host_unit = read_by(text("unit code", required=True), _host)
+    chair = read_by(text(validate=validate.Length(max=CHAIR_MAX)), _text(CHAIR_MAX))
+    mode = read_by(text(required=True, validate=validate.OneOf(MODES)), _choice(
+        MODES, lambda value: _("Hình thức họp không hợp lệ: '%(value)s'.", value=value)))
+    paperless = read_by(fields.Boolean(), _flag)
+    rooms = read_by(fields.List(fields.Integer()), _ids)
+    participants = read_by(fields.List(fields.String()), _codes)
+    agenda = read_by(text(validate=validate.Length(max=AGENDA_MAX)), _text(AGENDA_MAX))
+    conclusion = read_by(text("kết luận (usually recorded once the meeting is held)",
+                              validate=validate.Length(max=AGENDA_MAX)), _text(AGENDA_MAX))
+    rrule = read_by(text("RFC 5545 RRULE without DTSTART, e.g. FREQ=WEEKLY;BYDAY=MO;COUNT=10 "
+                         "(at most 370 sittings within 2 years)", allow_none=True), _rule)
+    skip_dates = read_by(fields.List(day()), _days)
+    on_conflict = read_by(text(validate=validate.OneOf(["fail", "skip"]), load_default="fail"),
+                          _choice(("fail", "skip"), lambda value: _(
+                              "on_conflict chỉ nhận 'fail' hoặc 'skip'."), default="fail"))
+    skip_holidays = read_by(fields.Boolean(load_default=False, metadata={
+        "description": "a series leaves out its sittings on Vietnamese public holidays "
+                       "(listed in `skipped`)"}), _flag)
+    holiday_override_reason = read_by(text(validate=validate.Length(max=REASON_MAX)),
+                                      _text(REASON_MAX, default=None))
+
+def _optional(field: fields.Field) -> fields.Field:
+    field = copy.copy(field)
+    field.required = False
+    return field
+
+
+# a change (PATCH) gives any of the fields: as documented; it is read as NewMeeting once merged
+MeetingInput = NewMeeting.from_dict(
+    {name: _optional(field) for name, field in NewMeeting._declared_fields.items()},
+    name="MeetingInput")
 
 
 FIELDS = tuple(NewMeeting().fields)
 
 
-@dataclass
-class Booking:
-    """A booking's values once read: the units and rooms found, every sitting's times."""
-    title: str = ""
-    category: str = ""
-    host_unit: Unit | None = None
-    chair: str = ""
-    start: datetime | None = None
-    end: datetime | None = None
-    mode: str = ""
-    paperless: bool = False
-    rooms: list = field(default_factory=list)
-    participants: list = field(default_factory=list)
-    agenda: str = ""
-    conclusion: str = ""
-    rrule: str | None = None
-    skip_dates: set = field(default_factory=set)
-    on_conflict: str = "fail"
-    skip_holidays: bool = False
-    holiday_override_reason: str | None = None
-    instances: list = field(default_factory=list)  # (start, end) UTC of every RRULE instance
-
-    @property
-    def duration(self):
-        return self.end - self.start
+class Booking(SimpleNamespace):
+    """A booking's values once read: NewMeeting's fields, the host unit, participants and rooms
+    found, and `instances`, the (start, end) UTC of every sitting."""
 
 
 def first_messages(messages: dict) -> dict[str, str]:
@@ -314,8 +294,8 @@ def read_meeting(data: dict) -> Booking:
         loaded, errors = NewMeeting().load(data), {}
     except Refused as err:
         loaded, errors = err.valid_data or {}, first_messages(err.messages)
-    names = set(Booking.__dataclass_fields__) - {"host_unit", "rooms", "participants"}
-    values = Booking(**{name: value for name, value in loaded.items() if name in names})
+    values = Booking(**{"start": None, "end": None, "rrule": None, "skip_dates": set(),
+                        "skip_holidays": False, **loaded, "host_unit": None, "instances": []})
     values.rooms = _rooms(errors, loaded.get("rooms") or [])
     _units(errors, values, loaded)
     _instances(errors, values)
