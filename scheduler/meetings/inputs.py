@@ -21,7 +21,7 @@ from marshmallow import EXCLUDE, fields, validate, validates_schema
 from marshmallow.utils import missing
 
 from ..core.errors import ValidationError
-from ..core.timeutil import format_date_vi, to_utc
+from ..core.timeutil import format_date_vi, to_utc, utcnow
 from ..extensions import db
 from ..core.types import MAX_ID
 from ..rooms.models import Room
@@ -55,15 +55,6 @@ def parse_datetime(value) -> datetime:
     if len(raw) <= 10:  # a bare date is not a meeting time
         raise ValueError("date without time")
     return to_utc(datetime.fromisoformat(raw))
-
-
-def range_problem(value: datetime) -> str | None:
-    """Why a meeting time is outside what can be booked (None when it is not)."""
-    from ..core.timeutil import utcnow
-
-    if not EARLIEST <= value <= utcnow() + BOOKING_HORIZON:
-        return _("Ngày họp phải từ năm 2000 đến tối đa 3 năm tới.")
-    return None
 
 
 def text_value(value, maximum: int, required: bool = False, default=""):
@@ -124,9 +115,8 @@ def _moment(value) -> datetime:
     except (ValueError, TypeError, OverflowError):
         raise Refused(_("Không đọc được ngày giờ '%(value)s' (cần dạng 2026-03-05T08:00+07:00).",
                         value=str(value)[:40])) from None
-    problem = range_problem(when)
-    if problem:
-        raise Refused(problem)
+    if not EARLIEST <= when <= utcnow() + BOOKING_HORIZON:
+        raise Refused(_("Ngày họp phải từ năm 2000 đến tối đa 3 năm tới."))
     return when
 
 
@@ -216,12 +206,26 @@ class Move(marshmallow.Schema):
                             n=MAX_MEETING_HOURS), "end")
 
 
-def read_times(start, end) -> tuple[datetime, datetime]:
+def load(schema: type[marshmallow.Schema], data: dict) -> dict:
+    """data as `schema` loads it; its problems refused as every input's (invalid)."""
     try:
-        loaded = Move().load({"start": start, "end": end})
+        return schema().load(data)
     except Refused as err:
         raise invalid(first_messages(err.messages)) from None
+
+
+def read_times(start, end) -> tuple[datetime, datetime]:
+    loaded = load(Move, {"start": start, "end": end})
     return loaded["start"], loaded["end"]
+
+
+def _mode(value) -> str:
+    return _("Hình thức họp không hợp lệ: '%(value)s'.", value=str(value)[:40])
+
+
+# the mode a sitting was actually held in
+HeldMode = marshmallow.Schema.from_dict({"held_mode": read_by(
+    text(required=True, validate=validate.OneOf(MODES)), _choice(MODES, _mode))}, name="HeldMode")
 
 
 class NewMeeting(Move):
@@ -235,8 +239,7 @@ class NewMeeting(Move):
                            "Loại cuộc họp không hợp lệ: '%(value)s'.", value=value)))
     host_unit = read_by(text("unit code", required=True), _host)
     chair = read_by(text(validate=validate.Length(max=CHAIR_MAX)), _text(CHAIR_MAX))
-    mode = read_by(text(required=True, validate=validate.OneOf(MODES)), _choice(
-        MODES, lambda value: _("Hình thức họp không hợp lệ: '%(value)s'.", value=value)))
+    mode = read_by(text(required=True, validate=validate.OneOf(MODES)), _choice(MODES, _mode))
     paperless = read_by(fields.Boolean(), _flag)
     rooms = read_by(fields.List(fields.Integer()), _ids)
     participants = read_by(fields.List(fields.String()), _codes)

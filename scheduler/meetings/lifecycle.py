@@ -18,9 +18,9 @@ from ..extensions import db
 from . import booking, checking, planning
 from . import conflicts as conflict_rules
 from .events import meeting_changed
-from .inputs import invalid, parse_datetime, read_times
+from .inputs import HeldMode, invalid, load, parse_datetime, read_times
 from .locking import changing, sitting_of
-from .models import MODES, Occurrence, approves
+from .models import Occurrence, approves
 
 LIVE = ("pending", "scheduled")
 
@@ -224,9 +224,7 @@ def decline_meeting(actor, meeting, reason=None, expected_version=None):
 def set_held_mode(actor, occurrence: Occurrence, mode: str, expected_version=None):
     """Correct the mode a sitting was actually held in (counted by the online-share targets)."""
     meeting = occurrence.meeting
-    if not isinstance(mode, str) or mode not in MODES:
-        raise invalid({"held_mode": _("Hình thức họp không hợp lệ: '%(value)s'.",
-                                      value=str(mode)[:40])})
+    mode = load(HeldMode, {"held_mode": mode})["held_mode"]
     occurrence_id = occurrence.id
     with changing(meeting, expected_version):
         occurrence = sitting_of(meeting, occurrence_id)
