@@ -10,7 +10,8 @@ import marshmallow
 from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, RAISE, fields, validate
 
-from ..meetings.inputs import HeldMode, MeetingInput, Move, NewMeeting  # noqa: F401 (declared once)
+from ..meetings.inputs import (  # noqa: F401 (the meeting bodies, declared once)
+    HeldMode, MeetingInput, Move, NewMeeting, Restore)
 from ..meetings.inputs import day, moment, text
 from ..meetings.models import CATEGORIES, MODES
 
@@ -252,7 +253,6 @@ MeetingPage = shape(
 
 
 Reason = shape("Reason", reason=text(validate=validate.Length(max=500)))
-Restore = shape("Restore", original_start=moment(required=True))
 ConflictItem = shape(
     "ConflictItem", meeting_id=Int(), title=text(), unit=text(), unit_name=text(), start=moment(),
     end=moment(), resource=text(), resource_kind=one_of(["room", "endpoint"]), resource_id=Int(),

@@ -223,7 +223,16 @@ def _mode(value) -> str:
     return _("Hình thức họp không hợp lệ: '%(value)s'.", value=str(value)[:40])
 
 
-# the mode a sitting was actually held in
+def _instant(value) -> datetime:
+    try:
+        return parse_datetime(value)
+    except (ValueError, TypeError, OverflowError):
+        raise Refused(_("Không đọc được ngày giờ.")) from None
+
+
+# a skipped date of a series to take back, and the mode a sitting was actually held in
+Restore = marshmallow.Schema.from_dict(
+    {"original_start": read_by(moment(required=True), _instant)}, name="Restore")
 HeldMode = marshmallow.Schema.from_dict({"held_mode": read_by(
     text(required=True, validate=validate.OneOf(MODES)), _choice(MODES, _mode))}, name="HeldMode")
 

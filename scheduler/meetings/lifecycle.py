@@ -18,7 +18,7 @@ from ..extensions import db
 from . import booking, checking, planning
 from . import conflicts as conflict_rules
 from .events import meeting_changed
-from .inputs import HeldMode, invalid, load, parse_datetime, read_times
+from .inputs import HeldMode, Restore, invalid, load, read_times
 from .locking import changing, sitting_of
 from .models import Occurrence, approves
 
@@ -146,10 +146,7 @@ def _move(meeting, occurrence: Occurrence, plan: planning.Plan) -> None:
 
 def restore_occurrence(actor, meeting, original_start, expected_version=None):
     """Take back a date skipped at booking (an EXDATE), if it is free now."""
-    try:
-        original = parse_datetime(original_start)
-    except (ValueError, TypeError, OverflowError):
-        raise invalid({"original_start": _("Không đọc được ngày giờ.")}) from None
+    original = load(Restore, {"original_start": original_start})["original_start"]
     with changing(meeting, expected_version):
         booking.ensure_can_change(actor, meeting)
         skipped = {datetime.fromisoformat(v): v for v in meeting.exdates or []}
