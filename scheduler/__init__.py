@@ -72,7 +72,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .paperless.views import bp as paperless_bp
 
     app.register_blueprint(paperless_bp)
-    app.register_blueprint(api.bp)
+    api.init_app(app)
     cli.init_app(app)
     # the subscribers of the domain events, once per process, in the order they hear them
     reports.init_app(app)

@@ -71,6 +71,25 @@ def test_bad_input_is_a_422_naming_the_field_and_writes_nothing(tree, client, ch
     assert endpoints_named("Điểm cầu hội trường tầng 2") == []
 
 
+def test_every_malformed_field_is_named_in_one_answer(tree, client):
+    """The body is read by its schema, which reports every field at fault together, each with
+    its message in the user's language, and the document states the same shape."""
+    response = client.post("/api/v1/endpoints", headers=bearer(client, "qt_phucxa"),
+                           json=new_endpoint(name=5, port="năm nghìn", wan_connected_on="01/03/2019",
+                                             colour="đỏ"))
+    assert response.status_code == 422
+    assert response.get_json()["error"]["details"]["fields"] == {
+        "name": "Phải là chuỗi ký tự.", "port": "Cổng phải là số nguyên từ 1 đến 65535.",
+        "wan_connected_on": "Ngày phải theo dạng YYYY-MM-DD.", "colour": "Không được hỗ trợ."}
+    assert endpoints_named("Điểm cầu hội trường tầng 2") == []
+    document = client.get("/api/v1/openapi.json").get_json()
+    body = document["paths"]["/api/v1/endpoints"]["post"]["requestBody"]["content"]
+    schema = document["components"]["schemas"][body["application/json"]["schema"]["$ref"].split("/")[-1]]
+    assert schema["additionalProperties"] is False
+    assert schema["properties"]["port"] == {"type": "integer", "nullable": True,
+                                            "minimum": 1, "maximum": 65535}
+
+
 def test_patch_changes_only_the_fields_given_and_is_audited(tree, client):
     endpoint = db.session.scalars(sa.select(Endpoint).where(Endpoint.unit_id == tree.phuc_xa.id)).one()
     endpoint.state = "reachable"

@@ -7,12 +7,14 @@ from ..calendar.feeds import links
 from ..core.timeutil import to_local
 from ..mail.services import mail_problems
 from ..meetings.queries import readable_meeting
-from . import bp
+from . import bp, schemas
 
 
 @bp.get("/meetings/<int:meeting_id>/invite.ics")
+@bp.response(200, {"type": "string"}, content_type="text/calendar", description="text/calendar")
 @login_required
 def meeting_invite(meeting_id):
+    """iCalendar invite (METHOD:REQUEST, or CANCEL once cancelled)"""
     meeting = readable_meeting(current_user, meeting_id)
     body = ical.invitation(meeting, links())
     method = "CANCEL" if meeting.status == "cancelled" else "REQUEST"
@@ -22,9 +24,10 @@ def meeting_invite(meeting_id):
 
 
 @bp.get("/meetings/<int:meeting_id>/mail-status")
+@bp.response(200, schemas.MailProblems)
 @login_required
 def meeting_mail_status(meeting_id):
-    """Invitation e-mails of the meeting that could not be delivered yet."""
+    """Invitation e-mails of the meeting not delivered yet"""
     meeting = readable_meeting(current_user, meeting_id)
     return jsonify({"mail_problems": [
         {"id": m.id, "recipients": m.recipients, "subject": m.subject, "status": m.status,

@@ -18,11 +18,16 @@ from ..meetings import calendar_tags, queries
 from ..meetings.serializers import meeting_to_dict, occurrence_dict, occurrence_item
 from ..rooms.services import get_room
 from ..units.services import get_unit
-from . import bp
+from . import body, bp, query, schemas
 from .helpers import json_body, parse_date_or_datetime
 from .paging import offset_page, sitting_page
 
 MAX_LIST_DAYS = 400
+
+
+def answers_conflicts():
+    return bp.alt_response(409, schema=schemas.ConflictError,
+                           description="Conflict: the clashing meetings and the next free slot")
 
 
 def _bound(name: str, default: datetime, end_of_day: bool) -> datetime:
@@ -62,9 +67,12 @@ def _room_arg():
 
 
 @bp.get("/meetings")
+@query(schemas.MeetingList)
+@bp.response(200, schemas.MeetingPage)
 @read_only
 @login_required
 def list_meetings():
+    """Meetings hosted by or involving a unit, one item per sitting"""
     start, end = _list_window()
     unit = get_unit(request.args["unit"]) if request.args.get("unit") else None
     room = _room_arg()
@@ -96,8 +104,12 @@ def list_meetings():
 
 
 @bp.post("/meetings")
+@body(schemas.NewMeeting)
+@bp.response(201, schemas.Meeting, description="Booked")
+@answers_conflicts()
 @login_required
 def create_meeting():
+    """Book a meeting or a series"""
     meeting = services.book_meeting(current_user, json_body())
     # described before the commit, which would expire the meeting, its 50 participants, its
     # rooms and sittings only for them to be loaded again; a failing commit still answers 500
@@ -107,9 +119,12 @@ def create_meeting():
 
 
 @bp.get("/meetings/pending")
+@query(schemas.Page)
+@bp.response(200, schemas.MeetingPage)
 @read_only
 @login_required
 def list_pending_approvals():
+    """Bookings awaiting my approval"""
     meetings, following = offset_page("pending", lambda offset, limit: queries.pending_approvals(
         current_user, offset=offset, limit=limit))
     sees = allowed_units(current_user, "view")
@@ -138,15 +153,21 @@ def _with_etag(meeting, status: int = 200):
 
 
 @bp.get("/meetings/<int:meeting_id>")
+@bp.response(200, schemas.Meeting)
 @read_only
 @login_required
 def get_meeting(meeting_id):
+    """One meeting"""
     return _with_etag(queries.get_meeting(meeting_id))
 
 
 @bp.patch("/meetings/<int:meeting_id>")
+@body(schemas.MeetingInput)
+@bp.response(200, schemas.Meeting)
+@answers_conflicts()
 @login_required
 def update_meeting(meeting_id):
+    """Change a meeting (only the fields given)"""
     meeting = services.update_meeting(current_user, queries.get_meeting(meeting_id), json_body(),
                                       expected_version=_expected_version())
     response = _with_etag(meeting)
@@ -174,26 +195,41 @@ def _decide(action, meeting_id):
 
 
 @bp.post("/meetings/<int:meeting_id>/cancel")
+@body(schemas.Reason, required=False)
+@bp.response(200, schemas.Meeting)
 @login_required
 def cancel_meeting(meeting_id):
+    """Cancel a meeting, or withdraw one recorded as held
+
+    The reason is required (422 without it); either leaves the reports."""
     return _decide(services.cancel_meeting, meeting_id)
 
 
 @bp.post("/meetings/<int:meeting_id>/approve")
+@body(schemas.Reason, required=False)
+@bp.response(200, schemas.Meeting)
 @login_required
 def approve_meeting(meeting_id):
+    """Approve a pending booking"""
     return _decide(services.approve_meeting, meeting_id)
 
 
 @bp.post("/meetings/<int:meeting_id>/decline")
+@body(schemas.Reason, required=False)
+@bp.response(200, schemas.Meeting)
 @login_required
 def decline_meeting(meeting_id):
+    """Decline a pending booking (reason required)"""
     return _decide(services.decline_meeting, meeting_id)
 
 
 @bp.post("/meetings/<int:meeting_id>/restore")
+@body(schemas.Restore)
+@bp.response(201, schemas.Occurrence, description="Restored")
+@answers_conflicts()
 @login_required
 def restore_occurrence(meeting_id):
+    """Take back a skipped date of a series"""
     data = json_body()
     occ = services.restore_occurrence(current_user, queries.get_meeting(meeting_id),
                                       data.get("original_start"),
@@ -207,8 +243,11 @@ def _occurrence(meeting_id, occurrence_id):
 
 
 @bp.post("/meetings/<int:meeting_id>/occurrences/<int:occurrence_id>/cancel")
+@body(schemas.Reason, required=False)
+@bp.response(200, schemas.Occurrence)
 @login_required
 def cancel_occurrence(meeting_id, occurrence_id):
+    """Cancel one sitting of a series"""
     occ = services.cancel_occurrence(current_user, _occurrence(meeting_id, occurrence_id), _reason(),
                                      expected_version=_expected_version())
     db.session.commit()
@@ -216,8 +255,12 @@ def cancel_occurrence(meeting_id, occurrence_id):
 
 
 @bp.post("/meetings/<int:meeting_id>/occurrences/<int:occurrence_id>/move")
+@body(schemas.Move)
+@bp.response(200, schemas.Occurrence)
+@answers_conflicts()
 @login_required
 def move_occurrence(meeting_id, occurrence_id):
+    """Move one sitting of a series"""
     data = json_body()
     occ = services.move_occurrence(current_user, _occurrence(meeting_id, occurrence_id),
                                    data.get("start"), data.get("end"),
@@ -227,8 +270,11 @@ def move_occurrence(meeting_id, occurrence_id):
 
 
 @bp.post("/meetings/<int:meeting_id>/occurrences/<int:occurrence_id>/held-mode")
+@body(schemas.HeldMode)
+@bp.response(200, schemas.Occurrence)
 @login_required
 def set_held_mode(meeting_id, occurrence_id):
+    """Correct the mode a sitting was held in"""
     data = json_body()
     occ = services.set_held_mode(current_user, _occurrence(meeting_id, occurrence_id),
                                  data.get("held_mode"), expected_version=_expected_version())

@@ -6,7 +6,7 @@ from ..core.timeutil import utcnow
 from ..extensions import db
 from ..notifications import services
 from ..notifications.models import Notification
-from . import bp
+from . import bp, query, schemas
 
 LIMIT = 100
 
@@ -19,8 +19,11 @@ def notification_dict(notification: Notification) -> dict:
 
 
 @bp.get("/notifications")
+@query(schemas.NotificationArgs)
+@bp.response(200, schemas.Notifications)
 @login_required
 def list_notifications():
+    """My notices, newest first (at most 100)"""
     unread_only = request.args.get("unread") in ("1", "true")
     items = services.user_notifications(current_user, LIMIT, unread_only=unread_only)
     return jsonify({"notifications": [notification_dict(n) for n in items],
@@ -28,8 +31,10 @@ def list_notifications():
 
 
 @bp.post("/notifications/<int:notification_id>/read")
+@bp.response(200, schemas.Notification)
 @login_required
 def read_notification(notification_id):
+    """Mark one of my notices read"""
     notification = services.mark_read(current_user, notification_id, utcnow())
     body = notification_dict(notification)
     db.session.commit()

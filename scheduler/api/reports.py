@@ -8,14 +8,18 @@ from ..reports import coverage, services
 from ..core.requests import day_arg
 from ..reports.periods import parse_period
 from ..core.replica import reads_replica
-from . import bp
+from . import bp, query, schemas
 
 
 @bp.get("/reports/targets")
+@query(schemas.TargetArgs)
+@bp.response(200, schemas.TargetReport)
 @login_required
 @reads_replica
 def report_targets():
-    """?start=&end= (ISO dates; or the page's period arguments) &unit=CODE, the code's holder
+    """Every target's figure
+
+    ?start=&end= (ISO dates; or the page's period arguments) &unit=CODE, the code's holder
     during the period, or on day `unit_on` (a 2025 ward's report of 2024, for one: its
     predecessors' figures)."""
     period = parse_period(request.args, today_local())
@@ -32,10 +36,14 @@ def report_targets():
 
 
 @bp.get("/reports/connectivity")
+@query(schemas.CoverageArgs)
+@bp.response(200, schemas.Connectivity)
 @login_required
 @reads_replica
 def report_connectivity():
-    """?unit=CODE&date=YYYY-MM-DD (today by default)."""
+    """Ward coverage
+
+    ?unit=CODE&date=YYYY-MM-DD (today by default)."""
     day = day_arg(request.args, "date", None) or today_local()
     scope = services.resolve_scope(current_user, request.args.get("unit"), day, day)
     require("report", scope)

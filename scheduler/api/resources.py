@@ -6,7 +6,7 @@ from ..core.read_only import read_only
 from ..endpoints import services as endpoint_services
 from ..rooms import services as room_services
 from ..units import services as unit_services
-from . import bp
+from . import bp, query, schemas
 from .paging import offset_page
 
 
@@ -18,9 +18,12 @@ def _unit_argument():
 
 
 @bp.get("/rooms")
+@query(schemas.RoomList)
+@bp.response(200, schemas.RoomPage)
 @read_only
 @login_required
 def list_rooms():
+    """List rooms"""
     unit = _unit_argument()
     rooms, following = offset_page("rooms", lambda offset, limit: room_services.list_rooms(
         current_user, unit=unit, subtree=request.args.get("subtree") == "1", page=(offset, limit)))
@@ -28,9 +31,12 @@ def list_rooms():
 
 
 @bp.get("/endpoints")
+@query(schemas.EndpointList)
+@bp.response(200, schemas.EndpointPage)
 @read_only
 @login_required
 def list_endpoints():
+    """List endpoints"""
     unit = _unit_argument()
     endpoints, following = offset_page("endpoints", lambda offset, limit: endpoint_services.list_endpoints(
         current_user, unit=unit, subtree=request.args.get("subtree") == "1",

@@ -11,20 +11,20 @@ from ..core.read_only import read_only
 from ..endpoints.facts import connection_facts
 from ..extensions import db
 from ..units import services as unit_services
-from . import bp
+from . import bp, query, schemas
 from .paging import offset_page
-from .helpers import json_body, parse_date_or_datetime
+from .helpers import parse_date_or_datetime
 
 
 @bp.post("/tokens")
-def create_token():
-    data = json_body()
-    username, password = data.get("username"), data.get("password")
-    if not isinstance(username, str) or not isinstance(password, str):
-        message = _("Cần có username và password.")
-        raise ValidationError(message, {"fields": {"username": message, "password": message}})
+@bp.arguments(schemas.Credentials)
+@bp.response(201, schemas.Token, description="Token issued")
+@bp.alt_response(429, schema=schemas.Error, description="Too many failed sign-ins; try again later")
+def create_token(credentials):
+    """Issue an API token"""
     try:
-        user = auth_services.authenticate(username, password, request.remote_addr)
+        user = auth_services.authenticate(credentials["username"], credentials["password"],
+                                          request.remote_addr)
     except ValidationError:
         db.session.commit()  # the failed attempt counts toward throttling
         raise
@@ -35,8 +35,11 @@ def create_token():
 
 
 @bp.delete("/tokens/current")
+@bp.response(200, schemas.Revoked, description="Revoked: the token no longer opens the API")
 def revoke_current_token():
-    """Revoke the bearer token this request carries (a script signing off)."""
+    """Revoke the bearer token this request carries
+
+    A script signing off."""
     token = sessions.bearer_token(request.headers.get("Authorization", ""), utcnow())
     if token is None:
         raise Unauthorized(_("Cần mã truy cập API hợp lệ trong tiêu đề Authorization."))
@@ -55,9 +58,13 @@ def _requested_day():
 
 
 @bp.get("/units")
+@query(schemas.UnitList)
+@query(schemas.Page)
+@bp.response(200, schemas.UnitPage)
 @read_only
 @login_required
 def list_units():
+    """List units"""
     day = _requested_day()
     parent = None
     if request.args.get("parent"):
@@ -71,9 +78,12 @@ def list_units():
 
 
 @bp.get("/units/<code>")
+@query(schemas.UnitDay)
+@bp.response(200, schemas.Unit)
 @read_only
 @login_required
 def get_unit(code):
+    """One unit: the holder of the code on a day (codes are reused after mergers)"""
     day = _requested_day()
     unit = unit_services.get_unit(code, day)
     return jsonify(unit_services.units_as_dicts([unit], connection_facts([unit.id], day))[0])

@@ -6,7 +6,7 @@ Every step runs inside `changing(meeting)`: the meeting's row is locked and ever
 read afresh before the state that decides the step is checked, so two changes of one meeting
 never interleave (the second sees what the first did and is refused if it no longer applies),
 and a change sent for an older version of the meeting (If-Match, the edit form) gets a 412."""
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask_babel import gettext as _
 
@@ -18,9 +18,9 @@ from ..extensions import db
 from . import booking, checking, planning
 from . import conflicts as conflict_rules
 from .events import meeting_changed
-from .inputs import MAX_MEETING_HOURS, invalid, parse_datetime, range_problem
+from .inputs import HeldMode, Restore, invalid, load, read_times
 from .locking import changing, sitting_of
-from .models import MODES, Occurrence, approves
+from .models import Occurrence, approves
 
 LIVE = ("pending", "scheduled")
 
@@ -82,26 +82,6 @@ def cancel_occurrence(actor, occurrence: Occurrence, reason=None, expected_versi
     return occurrence
 
 
-def _times(start, end):
-    errors, values = {}, {}
-    for name, raw in (("start", start), ("end", end)):
-        try:
-            values[name] = parse_datetime(raw)
-        except (ValueError, TypeError, OverflowError):
-            errors[name] = _("Không đọc được ngày giờ '%(value)s'.", value=str(raw)[:40])
-            continue
-        problem = range_problem(values[name])
-        if problem:
-            errors[name] = problem
-    if errors:
-        raise invalid(errors)
-    if values["end"] <= values["start"]:
-        raise invalid({"end": _("Thời gian kết thúc phải sau thời gian bắt đầu.")})
-    if values["end"] - values["start"] > timedelta(hours=MAX_MEETING_HOURS):
-        raise invalid({"end": _("Một cuộc họp không kéo dài quá %(n)d giờ.", n=MAX_MEETING_HOURS)})
-    return values["start"], values["end"]
-
-
 def _checked_slot(actor, meeting, plan_for, exclude_meeting_id=None,
                   exclude_occurrence_id=None) -> planning.Plan:
     """Plan one sitting with `plan_for(state, endpoints, lead, now, approver)` and check it as a
@@ -123,7 +103,7 @@ def _checked_slot(actor, meeting, plan_for, exclude_meeting_id=None,
 def move_occurrence(actor, occurrence: Occurrence, start, end, expected_version=None):
     """Move one sitting; the others stay (see planning.plan_move)."""
     meeting = occurrence.meeting
-    start, end = _times(start, end)
+    start, end = read_times(start, end)
     occurrence_id = occurrence.id
     with changing(meeting, expected_version):
         occurrence = sitting_of(meeting, occurrence_id)
@@ -166,10 +146,7 @@ def _move(meeting, occurrence: Occurrence, plan: planning.Plan) -> None:
 
 def restore_occurrence(actor, meeting, original_start, expected_version=None):
     """Take back a date skipped at booking (an EXDATE), if it is free now."""
-    try:
-        original = parse_datetime(original_start)
-    except (ValueError, TypeError, OverflowError):
-        raise invalid({"original_start": _("Không đọc được ngày giờ.")}) from None
+    original = load(Restore, {"original_start": original_start})["original_start"]
     with changing(meeting, expected_version):
         booking.ensure_can_change(actor, meeting)
         skipped = {datetime.fromisoformat(v): v for v in meeting.exdates or []}
@@ -244,9 +221,7 @@ def decline_meeting(actor, meeting, reason=None, expected_version=None):
 def set_held_mode(actor, occurrence: Occurrence, mode: str, expected_version=None):
     """Correct the mode a sitting was actually held in (counted by the online-share targets)."""
     meeting = occurrence.meeting
-    if not isinstance(mode, str) or mode not in MODES:
-        raise invalid({"held_mode": _("Hình thức họp không hợp lệ: '%(value)s'.",
-                                      value=str(mode)[:40])})
+    mode = load(HeldMode, {"held_mode": mode})["held_mode"]
     occurrence_id = occurrence.id
     with changing(meeting, expected_version):
         occurrence = sitting_of(meeting, occurrence_id)

@@ -26,7 +26,7 @@ from ..extensions import db
 from . import booking, bridges, checking, planning
 from . import conflicts as conflict_rules
 from .events import meeting_changed
-from .inputs import MeetingInput, parse_meeting_input
+from .inputs import Booking, read_meeting
 # the rest of the writes, so that pages and the API find every change of a meeting here
 from .lifecycle import (approve_meeting, cancel_meeting, cancel_occurrence,  # noqa: F401
                         decline_meeting, move_occurrence, restore_occurrence, set_held_mode)
@@ -42,7 +42,7 @@ def book_meeting(actor, data: dict) -> Meeting:
     # request's read transaction, which would expire (and reload one by one) every unit and
     # room the input named
     with write_transaction():
-        values = parse_meeting_input(data)
+        values = read_meeting(data)
         require("book", values.host_unit, user=actor)
         booking.authorise_rooms(actor, values.host_unit, values.rooms)
         plan = planning.plan_booking(
@@ -61,7 +61,7 @@ def book_meeting(actor, data: dict) -> Meeting:
     return meeting
 
 
-def _create(actor, values: MeetingInput, plan: planning.Plan) -> Meeting:
+def _create(actor, values: Booking, plan: planning.Plan) -> Meeting:
     """Write the planned meeting, its sittings and their reservations."""
     meeting = Meeting(
         title=values.title, category=values.category, host_unit=values.host_unit,

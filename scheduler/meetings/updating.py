@@ -14,7 +14,7 @@ from ..extensions import db
 from . import booking, bridges, checking, planning
 from . import conflicts as conflict_rules
 from .events import meeting_changed
-from .inputs import FIELDS, invalid, parse_meeting_input
+from .inputs import FIELDS, invalid, read_meeting
 from .locking import changing
 from .models import approves
 
@@ -61,7 +61,7 @@ def _read_change(actor, meeting, data: dict):
     booking.ensure_can_change(actor, meeting)
     if meeting.status == "cancelled":
         raise Conflict(_("Cuộc họp đã bị hủy, không thể sửa."))
-    values = parse_meeting_input({**current_fields(meeting), **data})
+    values = read_meeting({**current_fields(meeting), **data})
     if values.host_unit.id != meeting.host_unit_id:
         booking.ensure_can_change(actor, meeting, values.host_unit)
     booking.authorise_rooms(actor, values.host_unit, values.rooms)

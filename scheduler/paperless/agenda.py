@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from ..extensions import db
-from ..meetings.inputs import _text as text_field
+from ..meetings.inputs import text_field
 from ..meetings.inputs import invalid
 from .access import require_host, require_open_meeting
 from .events import agenda_changed

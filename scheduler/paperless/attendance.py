@@ -9,7 +9,7 @@ from ..core.timeutil import to_local
 from ..core.upsert import insert_missing, locked_row
 from ..extensions import db
 from ..notifications.notices import meeting_units
-from ..meetings.inputs import _text as text_field
+from ..meetings.inputs import text_field
 from ..meetings.inputs import invalid
 from .access import require_open_meeting
 from .events import attendance_recorded

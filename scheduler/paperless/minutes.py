@@ -15,7 +15,7 @@ from ..core.timeutil import to_local
 from ..core.upsert import insert_missing, locked_row
 from ..core.workdays import add_working_days
 from ..extensions import db
-from ..meetings.inputs import _text as text_field
+from ..meetings.inputs import text_field
 from ..meetings.inputs import invalid
 from ..meetings.models import Meeting
 from . import attendance, votes

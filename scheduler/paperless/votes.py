@@ -13,7 +13,7 @@ from ..core.errors import Conflict, Forbidden
 from ..core.timeutil import to_local, utcnow
 from ..core.types import parse_id
 from ..extensions import db
-from ..meetings.inputs import _text as text_field
+from ..meetings.inputs import text_field
 from ..meetings.inputs import invalid
 from ..meetings.queries import get_meeting
 from .access import require_host, require_open_meeting
