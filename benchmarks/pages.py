@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import sqlalchemy as sa  # noqa: E402
 
-from benchmarks.national import PASSWORD, fresh_schema, generate  # noqa: E402
+from benchmarks.national import PASSWORD, fresh_schema, generate, load_divisions  # noqa: E402
 from scheduler import create_app  # noqa: E402
 from scheduler.auth.models import User  # noqa: E402
 from scheduler.calendar import feeds  # noqa: E402
@@ -151,16 +151,24 @@ def minimal_feed(statements, results) -> bytes:
     return "\r\n".join(lines).encode()
 
 
-def generated_size(url: str) -> int | None:
-    """How many meetings an earlier run (or benchmarks/national.py) left in the database."""
+def generated_size(url: str) -> tuple[int, int] | None:
+    """(meetings, wards) an earlier run (or benchmarks/national.py) left in the database."""
     engine = sa.create_engine(make_app(url).config["SQLALCHEMY_DATABASE_URI"])
     try:
         with engine.connect() as conn:
-            return conn.execute(sa.text("SELECT count(*) FROM meeting")).scalar()
+            return (conn.execute(sa.text("SELECT count(*) FROM meeting")).scalar(),
+                    conn.execute(sa.text("SELECT count(*) FROM unit WHERE kind = 'ward'")).scalar())
     except sa.exc.DBAPIError:
         return None
     finally:
         engine.dispose()
+
+
+def ward_count(divisions) -> int:
+    """The wards national.py builds from these divisions (the 2025 two levels or three)."""
+    return sum(len(province.get("wards", [])) + sum(len(district.get("wards", []))
+                                                     for district in province.get("districts", []))
+               for province in load_divisions(divisions))
 
 
 def busiest_feed_ward() -> tuple[str, int]:
@@ -192,7 +200,8 @@ def signed_in_client(app):
 
 def prepare(url: str, size: int, divisions, reuse: bool = False) -> dict:
     app = make_app(url)
-    kept = reuse and generated_size(url) == size
+    # the same number of meetings on the same tree (--divisions): else built anew
+    kept = reuse and generated_size(url) == (size, ward_count(divisions))
     with app.app_context():
         if kept:
             print(f"  reusing the {size:,} meetings already in {url.rsplit('/', 1)[-1]}", flush=True)
