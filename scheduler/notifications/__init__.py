@@ -4,10 +4,11 @@ reminders. Above the meetings (meeting_notices.py listens to their changes), bel
 the reports, which raise notices of their own; the job runner (jobs/) delivers the scheduled ones."""
 from flask import Flask
 
+from ..core.signals import subscribe
+from ..meetings.events import MEETING_CHANGES
+from .meeting_notices import notify_meeting_change
+
 
 def init_app(app: Flask) -> None:
     """Subscribe the in-app notices to every change of a meeting (once per process)."""
-    from ..core.signals import subscribe
-    from ..meetings.events import MEETING_CHANGES
-    from .meeting_notices import notify_meeting_change
     subscribe(MEETING_CHANGES.values(), notify_meeting_change)
